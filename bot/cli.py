@@ -1,0 +1,175 @@
+"""The `policybot` command line: ask, clause, docs, toc, check, eval, chat, serve, digest."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot import render, texts
+from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
+from retrieval.evaluate import evaluate, report
+from retrieval.library import Library, LibraryPaths
+from retrieval.model import Answer
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; subcommands and flags are a contract (DESIGN.md)."""
+    parser = argparse.ArgumentParser(prog="policybot", description="政策文件问答机器人")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="提问或按编号查条款（与机器人相同的路由）")
+    ask.add_argument("question", help='问题；"-" 表示从标准输入每行读一个')
+    ask.add_argument("-k", type=int, default=3, help="返回条款数（1–10）")
+    ask.add_argument("--json", action="store_true", help="每个问题输出一行 JSON")
+    ask.add_argument("--summarize", action="store_true", help="附加 LLM 摘要（需配置 LLM）")
+    clause = sub.add_parser("clause", help="按编号查条款")
+    clause.add_argument("ref", help='条款编号；"-" 表示从标准输入每行读一个')
+    clause.add_argument("--json", action="store_true")
+    sub.add_parser("docs", help="列出收录的文件")
+    toc = sub.add_parser("toc", help="文件目录")
+    toc.add_argument("doc", help="文件名、简称或 ID")
+    sub.add_parser("check", help="解析语料并报告文件、条款数和警告")
+    ev = sub.add_parser("eval", help="在评测集上计算指标")
+    ev.add_argument("file", type=Path)
+    sub.add_parser("chat", help="终端里的本地对话")
+    sub.add_parser("serve", help="运行 Telegram 机器人")
+    digest = sub.add_parser("digest", help="打印某个会话的每日推送")
+    digest.add_argument("--chat", type=int, required=False)
+    digest.add_argument("--date")
+    return parser
+
+
+def load_library(settings: Settings) -> Library:
+    """Build the library from the configured corpus directory."""
+    if not settings.corpus_dir.is_dir():
+        raise SettingsError(f"配置错误：POLICYBOT_CORPUS_DIR — 目录不存在：{settings.corpus_dir}")
+    return Library.load(LibraryPaths(settings.corpus_dir, LEXICON_DIR))
+
+
+def _inputs(arg: str, stdin: TextIO) -> Iterable[str]:
+    if arg != "-":
+        yield arg
+        return
+    for line in stdin:
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+def _emit(answers: Iterable[Answer], as_json: bool, out: TextIO) -> None:
+    for answer in answers:
+        print(render.to_json(answer) if as_json else render.to_text(answer) + "\n", file=out)
+
+
+def run_ask(library: Library, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    k = max(1, min(10, args.k))
+    _emit((library.answer(q, k=k) for q in _inputs(args.question, stdin)), args.json, out)
+    return 0
+
+
+def run_clause(library: Library, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    _emit((library.lookup(r) for r in _inputs(args.ref, stdin)), args.json, out)
+    return 0
+
+
+def run_docs(library: Library, out: TextIO) -> int:
+    print(texts.DOCS_HEADER, file=out)
+    for doc in library.documents:
+        print("  " + render.doc_line(doc), file=out)
+    return 0
+
+
+def run_toc(library: Library, name: str, out: TextIO) -> int:
+    docs = library.resolve(name) or [d for d in library.documents if d.doc_id == name]
+    if len(docs) != 1:
+        print(texts.TOC_UNKNOWN.format(name=name), file=out)
+        return 0
+    print(render.toc_text(docs[0]), file=out)
+    return 0
+
+
+def run_check(library: Library, out: TextIO) -> int:
+    print(f"{len(library.documents)} 份文件，{len(library.clauses)} 条条款", file=out)
+    for doc in library.documents:
+        print(render.doc_line(doc), file=out)
+        print(f"    来源：{', '.join(doc.sources)}", file=out)
+        incomplete = [c.label for c in doc.clauses if c.incomplete]
+        if incomplete:
+            print(f"    不完整的段落：{'、'.join(incomplete)}", file=out)
+    print(f"警告 {len(library.problems)} 条：", file=out)
+    for problem in library.problems:
+        print(f"  [{problem.source}] {problem.message}", file=out)
+    return 0
+
+
+def run_eval(library: Library, path: Path, out: TextIO) -> int:
+    if not path.is_file():
+        print(f"找不到评测文件：{path}", file=out)
+        return 2
+    tallies = evaluate(path, lambda q: library.answer(q, k=3))
+    for line in report(tallies):
+        print(line, file=out)
+    for kind, tally in tallies.items():
+        for failure in tally.failures:
+            print(f"  miss [{kind}] {failure}", file=out)
+    return 0
+
+
+def run_chat(library: Library, out: TextIO, stdin: TextIO) -> int:
+    """A terminal REPL over the same routing as the bot, rendered as plain text."""
+    print(
+        texts.CHAT_BANNER.format(docs=len(library.documents), clauses=len(library.clauses)),
+        file=out,
+    )
+    context: str | None = None
+    while True:
+        if stdin.isatty():
+            print(texts.CHAT_PROMPT, end="", file=out, flush=True)
+        line = stdin.readline()
+        if not line or not line.strip():
+            return 0
+        answer = library.answer(line.strip(), context_doc=context)
+        if answer.status == "ok" and answer.hits:
+            context = answer.hits[0].clause.doc_id
+        print(render.to_text(answer) + "\n", file=out, flush=True)
+
+
+def _not_ready(name: str, out: TextIO) -> int:
+    print(f"policybot {name}：此功能尚未实现。", file=out)
+    return 2
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, stdin: TextIO | None = None
+) -> int:
+    """Entry point of the console script; returns the exit code."""
+    out = out or sys.stdout
+    stdin = stdin or sys.stdin
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+        library = load_library(settings)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    commands: dict[str, Callable[[], int]] = {
+        "ask": lambda: run_ask(library, args, out, stdin),
+        "clause": lambda: run_clause(library, args, out, stdin),
+        "docs": lambda: run_docs(library, out),
+        "toc": lambda: run_toc(library, args.doc, out),
+        "check": lambda: run_check(library, out),
+        "eval": lambda: run_eval(library, args.file, out),
+        "chat": lambda: run_chat(library, out, stdin),
+        "serve": lambda: _not_ready("serve", out),
+        "digest": lambda: _not_ready("digest", out),
+    }
+    return commands[args.command]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Render answers as plain text (terminal) and JSON (CLI contract)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot import texts
+from retrieval.library import MAX_QUERY_CHARS
+from retrieval.model import Answer, Document, Hit
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    """One hit in the CLI contract's shape."""
+    clause = hit.clause
+    return {
+        "doc_id": clause.doc_id,
+        "doc_title": hit.doc_title,
+        "section": clause.label,
+        "heading": clause.heading,
+        "text": clause.text,
+        "score": float(hit.score),
+    }
+
+
+def to_json(answer: Answer) -> str:
+    """One JSON line exactly as DESIGN.md's CLI contract.
+
+    For not_found the hits are the nearest existing sections, scored 0.
+    """
+    hits = answer.hits if answer.status == "ok" else answer.suggestions
+    return json.dumps(
+        {
+            "query": answer.query,
+            "mode": answer.mode,
+            "status": answer.status,
+            "hits": [hit_json(h) for h in hits],
+            "summary": answer.summary,
+        },
+        ensure_ascii=False,
+    )
+
+
+def hit_text(hit: Hit) -> str:
+    """Title, section and breadcrumb on top, the verbatim quote below."""
+    clause = hit.clause
+    head = f"《{hit.doc_title}》{clause.label}"
+    if clause.heading and clause.kind not in ("section", "item"):
+        head += f" {clause.heading}"
+    lines = [head]
+    if clause.breadcrumb:
+        lines.append("（" + " › ".join(clause.breadcrumb) + "）")
+    lines.extend(f"  {line}" for line in clause.text.splitlines())
+    if clause.incomplete:
+        lines.append(f"  {texts.INCOMPLETE}")
+    return "\n".join(lines)
+
+
+def to_text(answer: Answer) -> str:
+    """A plain-text rendering of an answer for the terminal chat."""
+    parts: list[str] = []
+    if answer.note == "too_long":
+        parts.append(texts.TOO_LONG.format(limit=MAX_QUERY_CHARS))
+    if answer.summary:
+        parts.append(f"摘要：{answer.summary}")
+    if answer.status == "ok":
+        if answer.note == "ambiguous":
+            parts.append(texts.AMBIGUOUS)
+        parts.extend(hit_text(h) for h in answer.hits)
+    elif answer.note == "empty":
+        parts.append(texts.EMPTY)
+    elif answer.status == "abstain":
+        parts.extend([texts.ABSTAIN, texts.ABSTAIN_TIPS])
+    elif answer.note == "unknown_doc":
+        parts.append(texts.UNKNOWN_DOC)
+    else:
+        parts.append(texts.NOT_FOUND)
+        if answer.suggestions:
+            parts.append("\n".join([texts.NEAREST, *map(suggestion_line, answer.suggestions)]))
+    return "\n\n".join(parts)
+
+
+def suggestion_line(hit: Hit) -> str:
+    """One nearest-section line: title, label and heading."""
+    return f"  《{hit.doc_title}》{hit.clause.label} {hit.clause.heading or ''}".rstrip()
+
+
+def doc_line(doc: Document) -> str:
+    """One line of the document list."""
+    kind = texts.KIND_NAMES.get(doc.kind, doc.kind)
+    return f"{doc.doc_id}  《{doc.title}》 [{kind}] {len(doc.clauses)} 条"
+
+
+def toc_text(doc: Document) -> str:
+    """The table of contents: chapters as headers, clause labels and headings below."""
+    lines = [f"《{doc.title}》目录"]
+    crumb: tuple[str, ...] = ()
+    for clause in doc.clauses:
+        if clause.breadcrumb and clause.breadcrumb != crumb:
+            crumb = clause.breadcrumb
+            lines.append(" › ".join(crumb))
+        first = (clause.heading or clause.text.splitlines()[0])[:30]
+        lines.append(f"  {clause.label} {first}")
+    return "\n".join(lines)

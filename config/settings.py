@@ -1,0 +1,93 @@
+"""All configuration: environment variables with the POLICYBOT_ prefix, also read from .env."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS = PROJECT_ROOT / "seeds"
+LEXICON_DIR = Path(__file__).resolve().parent / "data"
+TELEGRAM_API = "https://api.telegram.org"
+
+
+class SettingsError(SystemExit):
+    """A bad setting: carries one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    """Policybot settings; names and defaults are a contract (DESIGN.md)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="POLICYBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    telegram_token: SecretStr | None = None
+    telegram_base_url: str = TELEGRAM_API
+    corpus_dir: Path = BUNDLED_CORPUS
+    data_dir: Path = PROJECT_ROOT / "data"
+    timezone: str = "Asia/Shanghai"
+    digest_time: time = time(8, 30)
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = Field(default=20.0, gt=0, le=600)
+    llm_stream: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"未知时区 {value!r}") from exc
+        return value
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _hh_mm(cls, value: object) -> object:
+        if isinstance(value, str) and not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError(f"应为 HH:MM，收到 {value!r}")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+            if not all(re.fullmatch(r"-?\d+", p) for p in parts):
+                raise ValueError(f"应为逗号分隔的数字 ID，收到 {value!r}")
+            return tuple(int(p) for p in parts)
+        return value
+
+    @field_validator("telegram_base_url", "llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None if value == "" else value
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"应为 http(s):// 开头的地址，收到 {value!r}")
+        return value.rstrip("/")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; a bad value exits with one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "POLICYBOT_" + str(error["loc"][0]).upper() if error["loc"] else "POLICYBOT_*"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"配置错误：{name} — {message}") from None

@@ -1,0 +1,95 @@
+"""Merge copies of the same document, keeping the majority reading of every clause."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from retrieval.model import Clause, CorpusProblem, DocKind
+
+_SIMILAR = 0.6
+_HALF_WIDTH_IN_CJK = re.compile(r"(?<=[\u4e00-\u9fff])[,:;()!?](?=[\u4e00-\u9fff\d])")
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """One parsed occurrence of a document in one source file."""
+
+    title: str
+    kind: DocKind
+    continuous: bool
+    clauses: tuple[Clause, ...]
+    source: str
+    author: str | None = None
+
+
+def normalize(text: str) -> str:
+    """Width-fold and drop whitespace, so copies differing only in layout compare equal."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _shingles(copy: Copy) -> set[str]:
+    text = normalize("".join(c.text for c in copy.clauses))
+    return {text[i : i + 5] for i in range(0, max(0, len(text) - 4))}
+
+
+def group_copies(copies: list[Copy]) -> list[list[Copy]]:
+    """Group copies whose texts overlap (Jaccard of 5-character shingles ≥ 0.6)."""
+    groups: list[tuple[set[str], list[Copy]]] = []
+    for copy in copies:
+        grams = _shingles(copy)
+        for seen, members in groups:
+            union = len(grams | seen)
+            if union and len(grams & seen) / union >= _SIMILAR:
+                members.append(copy)
+                break
+        else:
+            groups.append((grams, [copy]))
+    return [members for _, members in groups]
+
+
+def _quality(clause: Clause) -> tuple[int, int]:
+    """Prefer full-width punctuation and no stray spaces (001 is scraped half-width)."""
+    return (len(_HALF_WIDTH_IN_CJK.findall(clause.text)), clause.text.count(" "))
+
+
+def _key(clause: Clause) -> tuple[str, str, str]:
+    return (
+        normalize(clause.text),
+        normalize(clause.heading or ""),
+        normalize("".join(clause.breadcrumb)),
+    )
+
+
+def merge(copies: list[Copy]) -> tuple[Copy, list[CorpusProblem]]:
+    """Merge copies clause by clause; each clause takes the reading most copies agree on."""
+    if len(copies) == 1:
+        return copies[0], []
+    base = max(copies, key=lambda c: (len(c.clauses), -sum(_quality(x)[0] for x in c.clauses)))
+    by_path = [({(c.kind, c.path): c for c in copy.clauses}, copy.source) for copy in copies]
+    messages: dict[str, None] = {}
+    merged: list[Clause] = []
+    for clause in base.clauses:
+        variants = [
+            (m[(clause.kind, clause.path)], src)
+            for m, src in by_path
+            if (clause.kind, clause.path) in m
+        ]
+        votes = Counter(_key(v) for v, _ in variants)
+        winner, count = votes.most_common(1)[0]
+        chosen = min((v for v, _ in variants if _key(v) == winner), key=_quality)
+        for variant, source in variants:
+            if _key(variant) == winner:
+                continue
+            where = "章标题" if _key(variant)[:2] == winner[:2] else clause.label
+            messages[
+                f"《{base.title}》{where}：{source} 与其他 {count} 份副本措辞不同，"
+                f"采用多数副本的文本"
+            ] = None
+        merged.append(replace(chosen, ordinal=len(merged)))
+    titles = Counter(c.title for c in copies)
+    title = max(titles, key=lambda t: (titles[t], len(t)))
+    problems = [CorpusProblem(base.source, m) for m in messages]
+    return replace(base, title=title, clauses=tuple(merged)), problems

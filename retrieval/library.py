@@ -1,0 +1,229 @@
+"""The one API the bot and the CLI use: answer a message, look up a reference, browse."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.catalog import load_catalog, name_similarity, squash
+from retrieval.corpus import read_corpus
+from retrieval.index import Index, Match
+from retrieval.lookup import find, nearest
+from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit
+from retrieval.refs import clean_query, parse_ref
+from retrieval.tokenize import Lexicon, Tokenizer, normalize
+
+MAX_QUERY_CHARS = 500
+DOC_BOOST = 1.5
+_FUZZY_NAME = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryPaths:
+    """Where the corpus and the lexicon data live."""
+
+    corpus_dir: Path
+    data_dir: Path
+
+
+class Library:
+    """Documents, their index and the routing between lookup and search."""
+
+    def __init__(
+        self,
+        documents: tuple[Document, ...],
+        problems: tuple[CorpusProblem, ...],
+        tokenizer: Tokenizer,
+    ) -> None:
+        self.documents = documents
+        self.problems = problems
+        self.tokenizer = tokenizer
+        self._by_id = {d.doc_id: d for d in documents}
+        self.clauses = tuple(c for d in documents for c in d.clauses)
+        self.index = Index(self.clauses, tokenizer)
+
+    @classmethod
+    def load(cls, paths: LibraryPaths) -> Library:
+        """Parse the corpus directory and build the index."""
+        catalog = load_catalog(paths.data_dir / "aliases.toml")
+        documents, problems = read_corpus(paths.corpus_dir, catalog)
+        return cls(documents, problems, Tokenizer(Lexicon.from_dir(paths.data_dir)))
+
+    def document(self, doc_id: str) -> Document | None:
+        """The document with this id."""
+        return self._by_id.get(doc_id)
+
+    def title(self, clause: Clause) -> str:
+        """The title of the clause's document."""
+        return self._by_id[clause.doc_id].title
+
+    def hit(self, clause: Clause, score: float = 1.0) -> Hit:
+        """Wrap a clause as a result."""
+        return Hit(clause, self.title(clause), score)
+
+    # --- documents by name -------------------------------------------------------------
+
+    def resolve(self, name: str) -> list[Document]:
+        """Documents a name refers to: exact alias, alias containment, then fuzzy title."""
+        key = squash(normalize(name))
+        if not key:
+            return []
+        exact = [d for d in self.documents if key in {squash(normalize(a)) for a in d.aliases}]
+        if exact:
+            return exact
+        contained = [
+            d
+            for d in self.documents
+            if any(_contains(key, squash(normalize(a))) for a in d.aliases)
+        ]
+        if len(contained) == 1:
+            return contained
+        scored = [
+            (max(name_similarity(key, normalize(a)) for a in d.aliases), d)
+            for d in (contained or self.documents)
+        ]
+        best = max((s for s, _ in scored), default=0.0)
+        if best < _FUZZY_NAME:
+            return contained
+        return [d for s, d in scored if s == best]
+
+    def mentioned(self, text: str) -> tuple[set[str], str]:
+        """Documents named inside a question, and the question without those names."""
+        key = normalize(text)
+        found: set[str] = set()
+        for doc in self.documents:
+            for alias in sorted(doc.aliases, key=len, reverse=True):
+                name = normalize(alias)
+                if len(name) >= 2 and name in key:
+                    found.add(doc.doc_id)
+                    key = key.replace(name, " ")
+        return found, key
+
+    # --- routing -----------------------------------------------------------------------
+
+    def answer(self, text: str, k: int = 3, context_doc: str | None = None) -> Answer:
+        """Route a message like the bot does: a clause reference is looked up, else searched."""
+        query = text.strip()
+        if not clean_query(query) or not re.search(r"\w", query):
+            return Answer(text, "search", "abstain", note="empty")
+        if len(query) > MAX_QUERY_CHARS:
+            return self.search(query[:MAX_QUERY_CHARS], k, original=text, note="too_long")
+        ref = parse_ref(query)
+        if ref is not None:
+            docs = self.resolve(ref.doc_hint) if ref.doc_hint else []
+            if docs or not ref.doc_hint:
+                return self.lookup_ref(ref, text, docs, context_doc)
+        heading = self._heading_ref(query)
+        if heading:
+            return Answer(text, "lookup", "ok", tuple(self.hit(c) for c in heading))
+        return self.search(query, k, original=text)
+
+    def lookup(self, text: str, context_doc: str | None = None) -> Answer:
+        """Look up a reference (the /clause command); anything else is not_found."""
+        ref = parse_ref(text)
+        if ref is None:
+            heading = self._heading_ref(text)
+            if heading:
+                return Answer(text, "lookup", "ok", tuple(self.hit(c) for c in heading))
+            return Answer(text, "lookup", "not_found", note="empty" if not text.strip() else "")
+        docs = self.resolve(ref.doc_hint) if ref.doc_hint else []
+        if ref.doc_hint and not docs:
+            return Answer(text, "lookup", "not_found", note="unknown_doc")
+        return self.lookup_ref(ref, text, docs, context_doc)
+
+    def lookup_ref(
+        self, ref: ClauseRef, text: str, docs: list[Document], context_doc: str | None = None
+    ) -> Answer:
+        """Resolve a parsed reference against the named, contextual or all documents."""
+        if not docs and context_doc and context_doc in self._by_id:
+            context = self._by_id[context_doc]
+            if find(context, ref):
+                docs = [context]
+        candidates = docs or list(self.documents)
+        found = [(d, find(d, ref)) for d in candidates]
+        found = [(d, clauses) for d, clauses in found if clauses]
+        if len(found) == 1:
+            return Answer(text, "lookup", "ok", tuple(self.hit(c) for c in found[0][1]))
+        if len(found) > 1:
+            return Answer(
+                text, "lookup", "ok", tuple(self.hit(cs[0]) for _, cs in found), note="ambiguous"
+            )
+        near = nearest(docs[0], ref) if len(docs) == 1 else _closest_per_doc(candidates, ref)
+        return Answer(
+            text, "lookup", "not_found", suggestions=tuple(self.hit(c, 0.0) for c in near[:6])
+        )
+
+    def _heading_ref(self, text: str) -> list[Clause]:
+        """Clauses addressed by headings, e.g. 总体要求 主要目标 (optionally after a name)."""
+        parts = [p for p in re.split(r"[\s、，,/>›→-]+", clean_query(text)) if p]
+        if len(parts) < 2 or len(parts) > 4:
+            return []
+        docs = self.resolve(parts[0])
+        scope = docs if docs and len(parts) > 2 or (docs and len(parts) == 2) else self.documents
+        wanted = parts[1:] if scope is not self.documents else parts
+        keys = [squash(normalize(p)) for p in wanted]
+        matches = []
+        for doc in scope:
+            for clause in doc.clauses:
+                names = [squash(normalize(h)) for h in (*clause.breadcrumb, clause.heading or "")]
+                if _in_order(keys, names) and keys[-1] in names[-1]:
+                    matches.append(clause)
+        return matches[:3]
+
+    def search(
+        self, query: str, k: int = 3, original: str | None = None, note: str = ""
+    ) -> Answer:
+        """BM25 search, reranked by query coverage, with the abstain rule.
+
+        Candidates are rescored as BM25 × coverage (like Lucene's classic coord factor), and
+        documents named in the question are boosted; the best coverage decides abstaining.
+        """
+        text = original if original is not None else query
+        mentioned, rest = self.mentioned(self.tokenizer.translate(query))
+        own, extra = self.tokenizer.query_tokens(query)
+        words = self.tokenizer.words(rest) or self.tokenizer.words(query)
+        ranked: list[tuple[float, Match, int]] = []
+        for scored in self.index.search(own, extra, k=max(k * 5, 20)):
+            match = self.index.match(words, scored.position)
+            boost = DOC_BOOST if self.clauses[scored.position].doc_id in mentioned else 1.0
+            ranked.append((scored.score * match.coverage * boost, match, scored.position))
+        ranked.sort(key=lambda r: -r[0])
+        if not ranked or not ranked[0][1].answers:
+            return Answer(text, "search", "abstain", note=note)
+        hits = [self.hit(self.clauses[p], round(score, 4)) for score, _, p in ranked]
+        return Answer(text, "search", "ok", tuple(_unique(hits)[:k]), note=note)
+
+
+def _contains(key: str, alias: str) -> bool:
+    return len(alias) >= 2 and (alias in key or (len(key) >= 4 and key in alias))
+
+
+def _in_order(keys: list[str], names: list[str]) -> bool:
+    """Every key occurs in one of the names, in order."""
+    position = 0
+    for key in keys:
+        while position < len(names) and key not in names[position]:
+            position += 1
+        if position == len(names):
+            return False
+        position += 1
+    return True
+
+
+def _closest_per_doc(docs: list[Document], ref: ClauseRef) -> list[Clause]:
+    out: list[Clause] = []
+    for doc in docs:
+        out.extend(nearest(doc, ref)[:2])
+    return out
+
+
+def _unique(hits: list[Hit]) -> list[Hit]:
+    seen: set[str] = set()
+    out = []
+    for hit in hits:
+        key = squash(hit.clause.text)
+        if key not in seen:
+            seen.add(key)
+            out.append(hit)
+    return out

@@ -1,0 +1,87 @@
+"""The value types that flow from corpus files to answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+DocKind = Literal["policy", "regulation", "news", "commentary"]
+ClauseKind = Literal["preamble", "lead", "section", "item", "article", "paragraph"]
+Mode = Literal["search", "lookup"]
+Status = Literal["ok", "abstain", "not_found"]
+
+# A numbering path: ("chapter", 2), ("section", 3), ("item", 1) … outermost first.
+PathStep = tuple[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One quotable unit: a numbered section, an article, a lead paragraph or a paragraph."""
+
+    doc_id: str
+    ordinal: int
+    kind: ClauseKind
+    path: tuple[PathStep, ...]
+    label: str
+    heading: str | None
+    text: str
+    breadcrumb: tuple[str, ...] = ()
+    incomplete: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A parsed document with its clauses in reading order and where it came from."""
+
+    doc_id: str
+    title: str
+    kind: DocKind
+    clauses: tuple[Clause, ...]
+    sources: tuple[str, ...]
+    author: str | None = None
+    aliases: tuple[str, ...] = ()
+    continuous_sections: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusProblem:
+    """Something in the corpus that was skipped or repaired, named by its source."""
+
+    source: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A clause returned for a query, with its score (BM25 for search, 1.0 for lookup)."""
+
+    clause: Clause
+    doc_title: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseRef:
+    """A parsed clause reference such as 数据二十条第十条 or 数字政府 2.3."""
+
+    doc_hint: str
+    chapter: int | None = None
+    section: int | None = None
+    item: int | None = None
+    paragraph: int | None = None
+    # 第N条: an article of a regulation, or the Nth （N） section of a policy text.
+    numbered: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the bot says about one message, before rendering."""
+
+    query: str
+    mode: Mode
+    status: Status
+    hits: tuple[Hit, ...] = ()
+    summary: str | None = None
+    # Extra context for renderers: nearest sections, candidate documents, why nothing matched.
+    note: str = ""  # "", "ambiguous", "empty", "too_long" or "unknown_doc"
+    suggestions: tuple[Hit, ...] = field(default=())

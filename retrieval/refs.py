@@ -1,0 +1,83 @@
+"""Parse clause references: 数字政府 二（三）, 数据二十条第十条, 公共数据意见(5), 数字政府 2.3 …"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from retrieval.model import ClauseRef
+from retrieval.numbering import NUM, cn_to_int
+
+_CN = r"[一二三四五六七八九十]+"
+_ASK = re.compile(
+    r"(?:讲了什么|说了什么|讲的是什么|说的是什么|是什么|讲什么|说什么|写了什么|的内容|内容|原文"
+    r"|全文|怎么说的?|怎么规定的?)$"
+)
+_POLITE = re.compile(r"^(?:请问|请|查一下|查查|查询|查|看看|看一下|给我看看?|显示|打开)")
+_TRAILER = re.compile(r"[\s?？。!！,，、：:]+$")
+
+# Each pattern is matched against the tail of the text; what precedes it is the document hint.
+_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("part_numbered", re.compile(rf"第({NUM})(?:部分|章)\s*的?第({NUM})(?:条|节|项|点)$")),
+    (
+        "chapter_section",
+        re.compile(rf"({_CN})[、.]?\s*\(({NUM})\)\s*(?:(\d{{1,2}})[.．、]?|第({NUM})项)?$"),
+    ),
+    ("dotted", re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?$")),
+    ("section", re.compile(rf"\(({NUM})\)\s*(?:(\d{{1,2}})[.．、]?)?$")),
+    ("numbered", re.compile(rf"第({NUM})条$")),
+    ("paragraph", re.compile(rf"第({NUM})段$")),
+    ("chapter", re.compile(rf"第({NUM})(?:部分|章)$")),
+    ("chapter_only", re.compile(rf"(?<![\u4e00-\u9fff])({_CN})、$")),
+)
+_HINT_NOISE = re.compile(r"^[\s的之]+|[\s的之中里内]+$")
+
+
+def _num(text: str | None) -> int | None:
+    return cn_to_int(text) if text else None
+
+
+def clean_query(text: str) -> str:
+    """Width-fold and drop polite openers and 'what does it say' endings."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    text = _TRAILER.sub("", text)
+    text = _POLITE.sub("", text)
+    for _ in range(2):
+        text = _TRAILER.sub("", _ASK.sub("", text))
+    return text.strip()
+
+
+def parse_ref(text: str) -> ClauseRef | None:
+    """A ClauseRef when the text is a clause reference (with an optional document name)."""
+    text = clean_query(text)
+    if not text or len(text) > 80:
+        return None
+    for form, pattern in _FORMS:
+        match = pattern.search(text)
+        if not match:
+            continue
+        hint = _HINT_NOISE.sub("", text[: match.start()]).strip("《》 ")
+        ref = _build(form, match.groups(), hint)
+        if ref is not None:
+            return ref
+    return None
+
+
+def _build(form: str, groups: tuple[str | None, ...], hint: str) -> ClauseRef | None:
+    numbers = [_num(g) for g in groups]
+    if any(n == 0 for n in numbers if n is not None):
+        return None
+    if form == "part_numbered":
+        return ClauseRef(hint, chapter=numbers[0], numbered=numbers[1])
+    if form == "chapter_section":
+        item = numbers[2] if numbers[2] is not None else numbers[3]
+        return ClauseRef(hint, chapter=numbers[0], section=numbers[1], item=item)
+    if form == "dotted":
+        return ClauseRef(hint, chapter=numbers[0], section=numbers[1], item=numbers[2])
+    if form == "section":
+        return ClauseRef(hint, section=numbers[0], item=numbers[1])
+    if form == "numbered":
+        return ClauseRef(hint, numbered=numbers[0])
+    if form == "paragraph":
+        return ClauseRef(hint, paragraph=numbers[0])
+    return ClauseRef(hint, chapter=numbers[0])

@@ -1,0 +1,123 @@
+"""Text normalisation and jieba tokenisation with our user dictionary, stop words and synonyms."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import jieba
+import zhconv
+
+_WORD = re.compile(r"[\w+]", re.U)
+_PUNCT_ONLY = re.compile(r"^[\W_]+$", re.U)
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """The data files that shape tokenisation (config/data)."""
+
+    userdict: Path | None = None
+    stopwords: frozenset[str] = frozenset()
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    glossary: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_dir(cls, directory: Path) -> Lexicon:
+        """Load userdict.txt, stopwords.txt, synonyms.txt and glossary_en.txt if present."""
+        userdict = directory / "userdict.txt"
+        glossary = []
+        for line in _lines(directory / "glossary_en.txt"):
+            phrase, _, terms = line.partition("=")
+            glossary.append((phrase.strip().lower(), terms.strip()))
+        glossary.sort(key=lambda pair: -len(pair[0]))
+        return cls(
+            userdict=userdict if userdict.is_file() else None,
+            stopwords=frozenset(normalize(w) for w in _lines(directory / "stopwords.txt")),
+            synonyms=tuple(
+                tuple(normalize(w) for w in line.split())
+                for line in _lines(directory / "synonyms.txt")
+            ),
+            glossary=tuple(glossary),
+        )
+
+
+def _lines(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def normalize(text: str) -> str:
+    """Fold width (NFKC), traditional to simplified characters, and case."""
+    folded: str = zhconv.convert(unicodedata.normalize("NFKC", text), "zh-cn")
+    return folded.lower()
+
+
+class Tokenizer:
+    """One jieba.Tokenizer of our own (never jieba's global one) plus the lexicon."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        if lexicon.userdict:
+            # Pass an open file: given a path, jieba leaves the file open.
+            with lexicon.userdict.open("rb") as fh:
+                self._jieba.load_userdict(fh)
+        self._expansions: dict[str, tuple[str, ...]] = {}
+        for word, *formal in lexicon.synonyms:
+            self._expansions[word] = tuple(
+                dict.fromkeys((*self._expansions.get(word, ()), *formal))
+            )
+        self._log_total = math.log(self._jieba.total or 1)
+
+    def tokens(self, text: str) -> list[str]:
+        """Search-mode jieba tokens of normalised text, without stop words and punctuation."""
+        return [t for t in self._jieba.cut_for_search(normalize(text)) if self._keep(t)]
+
+    def _keep(self, token: str) -> bool:
+        token = token.strip()
+        return bool(token) and not _PUNCT_ONLY.match(token) and token not in self.lexicon.stopwords
+
+    def translate(self, text: str) -> str:
+        """Replace English policy phrases with their Chinese terms (glossary_en.txt)."""
+        lowered = normalize(text)
+        if not re.search(r"[a-z]{3,}", lowered):
+            return lowered
+        for phrase, terms in self.lexicon.glossary:
+            lowered = re.sub(rf"\b{re.escape(phrase)}\b", f" {terms} ", lowered)
+        return lowered
+
+    def query_tokens(self, text: str) -> tuple[list[str], list[str]]:
+        """The query's own tokens and the synonyms they expand to."""
+        own = self.tokens(self.translate(text))
+        seen = set(own)
+        extra: list[str] = []
+        for token in own:
+            for synonym in self._expansions.get(token, ()):
+                for part in self.tokens(synonym):
+                    if part not in seen:
+                        seen.add(part)
+                        extra.append(part)
+        return own, extra
+
+    def words(self, text: str) -> list[str]:
+        """Precise-mode words of at least two characters (the units coverage is judged on)."""
+        return [w for w in self._jieba.cut(self.translate(text)) if len(w) >= 2 and self._keep(w)]
+
+    def parts(self, word: str) -> list[str]:
+        """A word and the shorter dictionary words inside it (search-mode segmentation)."""
+        return [t for t in self._jieba.cut_for_search(word) if self._keep(t)]
+
+    def expansions(self, word: str) -> tuple[str, ...]:
+        """The formal terms a colloquial word stands for (synonyms.txt)."""
+        return self._expansions.get(word, ())
+
+    def informativeness(self, token: str) -> float:
+        """General-language IDF of a word from jieba's dictionary; unseen words score highest."""
+        freq = self._jieba.FREQ.get(token) or 1
+        return max(1.0, self._log_total - math.log(freq))

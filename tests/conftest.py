@@ -1,0 +1,59 @@
+"""Shared fixtures: the real bundled library, a clean environment, temporary data dirs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from config.settings import BUNDLED_CORPUS, LEXICON_DIR
+from retrieval.library import Library, LibraryPaths
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+EXTRA_REGULATION = SHARED / "corpus-extra" / "上海市社会信用条例(2017-06-23).md"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No POLICYBOT_* variable or .env file from the developer's machine leaks in."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("POLICYBOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    """The library built from the bundled seeds, as users get it."""
+    return Library.load(LibraryPaths(BUNDLED_CORPUS, LEXICON_DIR))
+
+
+@pytest.fixture(scope="session")
+def regulation_file() -> Path:
+    """The extra regulation (第X章/第X条 style): ../shared, else the copy under fixtures."""
+    return EXTRA_REGULATION if EXTRA_REGULATION.is_file() else FIXTURES / EXTRA_REGULATION.name
+
+
+@pytest.fixture(scope="session")
+def library_with_regulation(
+    tmp_path_factory: pytest.TempPathFactory, regulation_file: Path
+) -> Library:
+    """Seeds plus the regulation dropped into the corpus directory, no code change."""
+    corpus = tmp_path_factory.mktemp("corpus")
+    for path in BUNDLED_CORPUS.iterdir():
+        shutil.copy(path, corpus / path.name)
+    shutil.copy(regulation_file, corpus / regulation_file.name)
+    return Library.load(LibraryPaths(corpus, LEXICON_DIR))
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    """An empty corpus directory to fill in a test."""
+    directory = tmp_path / "corpus"
+    directory.mkdir()
+    return directory

@@ -1,0 +1,143 @@
+"""The CLI contract, driven through main(argv) like a user at a terminal."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import FIXTURES
+
+HIT_KEYS = {"doc_id", "doc_title", "section", "heading", "text", "score"}
+
+
+def run(*argv: str, stdin: str = "") -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out, stdin=io.StringIO(stdin))
+    return code, out.getvalue()
+
+
+def json_lines(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_ask_json_follows_the_contract() -> None:
+    code, out = run("ask", "网络安全态势感知监测", "--json")
+    [answer] = json_lines(out)
+    assert code == 0
+    assert set(answer) == {"query", "mode", "status", "hits", "summary"}
+    assert answer["mode"] == "search"
+    assert answer["status"] == "ok"
+    assert answer["summary"] is None
+    hits = answer["hits"]
+    assert isinstance(hits, list)
+    assert set(hits[0]) == HIT_KEYS
+    assert hits[0]["section"] == "三、（三）"
+
+
+def test_ask_routes_references_to_lookup() -> None:
+    _, out = run("ask", "数据二十条第十条", "--json")
+    [answer] = json_lines(out)
+    assert answer["mode"] == "lookup"
+    assert answer["hits"][0]["section"] == "（十）"  # type: ignore[index]
+
+
+def test_ask_reads_one_query_per_stdin_line() -> None:
+    _, out = run("ask", "-", "--json", "-k", "1", stdin="数字政府 2.3\n\n今年端午节放几天假\n")
+    answers = json_lines(out)
+    assert [a["status"] for a in answers] == ["ok", "abstain"]
+    assert len(answers[0]["hits"]) == 1  # type: ignore[arg-type]
+
+
+def test_k_limits_the_hits() -> None:
+    _, out = run("ask", "数据安全", "--json", "-k", "5")
+    assert len(json_lines(out)[0]["hits"]) == 5  # type: ignore[arg-type]
+
+
+def test_clause_command_and_not_found() -> None:
+    _, out = run("clause", "-", "--json", stdin="公共数据意见(5)\n数据二十条第二十一条\n")
+    found, missing = json_lines(out)
+    assert found["status"] == "ok"
+    assert missing["status"] == "not_found"
+    assert [h["section"] for h in missing["hits"]] == ["（十八）", "（十九）", "（二十）"]  # type: ignore[index,union-attr]
+    assert all(h["score"] == 0.0 for h in missing["hits"])  # type: ignore[index,union-attr]
+
+
+def test_plain_text_answer_quotes_title_and_section() -> None:
+    _, out = run("ask", "数字政府 五（三）")
+    assert "《国务院关于加强数字政府建设的指导意见》五、（三）" in out
+    assert "编制公共数据开放目录及相关责任清单" in out
+
+
+def test_docs_and_toc() -> None:
+    _, docs = run("docs")
+    assert len([ln for ln in docs.splitlines() if ln.startswith("  ")]) == 6
+    _, toc = run("toc", "数据二十条")
+    assert "（二十） 稳步推进制度建设" in toc
+    _, unknown = run("toc", "不存在的文件")
+    assert "没有找到文件" in unknown
+
+
+def test_check_reports_documents_and_warnings() -> None:
+    code, out = run("check")
+    assert code == 0
+    assert out.startswith("6 份文件")
+    assert "000_cd1b781137da23f0.txt, 001_112312e6e064ea2c.txt" in out
+    assert "警告" in out
+
+
+def test_eval_prints_the_metrics() -> None:
+    code, out = run("eval", str(FIXTURES / "dev_qa.jsonl"))
+    assert code == 0
+    assert "R@1=" in out
+    assert "accuracy=" in out
+    assert "abstain=" in out
+
+
+def test_chat_answers_until_an_empty_line() -> None:
+    code, out = run("chat", stdin="数据二十条第三条\n第五条\n\n数字政府 2.3\n")
+    assert code == 0
+    assert "探索数据产权结构性分置制度" in out
+    assert "推动建立企业数据确权授权机制" in out  # 第五条 uses the chat's current document
+    assert "积极推动数字化治理模式创新" not in out
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "   ",
+        "？？！！……",
+        "数据" * 10000,
+        "😀🎉🚀",
+        "<b>&amp;</b><script>",
+        "第九百九十九条",
+        "数字政府 二（三十）",
+        "*_[]()~`>#+-=|{}.!",
+        "\x00\x01",
+    ],
+)
+def test_bad_input_gets_a_status_and_exit_zero(
+    query: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out = run("ask", query, "--json")
+    assert code == 0
+    [answer] = json_lines(out)
+    assert answer["status"] in {"ok", "abstain", "not_found"}
+    code, text = run("ask", query)
+    assert code == 0
+    assert text.strip()
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_missing_corpus_dir_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("POLICYBOT_CORPUS_DIR", str(tmp_path / "nope"))
+    code, _ = run("docs")
+    assert code == 2
+    assert capsys.readouterr().err.strip().startswith("配置错误：POLICYBOT_CORPUS_DIR")

@@ -1,0 +1,67 @@
+"""New documents need no code; bad files are skipped with a warning that names them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from config.settings import LEXICON_DIR
+from retrieval.corpus import read_corpus
+from retrieval.library import Library, LibraryPaths
+
+POLICY = "关于测试文件的通知\n\n一、总体要求\n\n（一）基本原则。坚持依法行政，规范管理。\n"
+
+
+def test_regulation_yields_56_articles(library_with_regulation: Library) -> None:
+    regulation = library_with_regulation.resolve("上海市社会信用条例")[0]
+    articles = [c for c in regulation.clauses if c.kind == "article"]
+    assert len(articles) == 56
+    assert articles[35].label == "第三十六条"
+    assert articles[0].breadcrumb == ("第一章 总则",)
+
+
+def test_items_stay_inside_their_article(library_with_regulation: Library) -> None:
+    regulation = library_with_regulation.resolve("上海市社会信用条例")[0]
+    article = next(c for c in regulation.clauses if c.label == "第二十八条")
+    assert "（一）实施行政许可" in article.text
+
+
+def test_binary_empty_and_unknown_files_are_skipped_by_name(corpus_dir: Path) -> None:
+    (corpus_dir / "good.txt").write_text(POLICY, encoding="utf-8")
+    (corpus_dir / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (corpus_dir / "empty.md").write_bytes(b"   \n")
+    (corpus_dir / "table.xlsx").write_bytes(b"PK\x03\x04")
+    (corpus_dir / "latin1.html").write_bytes("<p>caf\xe9</p>".encode("latin-1") + b"\x81\x82")
+    documents, problems = read_corpus(corpus_dir)
+    assert [d.title for d in documents] == ["关于测试文件的通知"]
+    named = {p.source for p in problems}
+    assert {"image.txt", "empty.md", "table.xlsx"} <= named
+
+
+def test_gbk_file_is_read(corpus_dir: Path) -> None:
+    (corpus_dir / "gbk.txt").write_bytes(POLICY.encode("gbk"))
+    documents, _ = read_corpus(corpus_dir)
+    assert documents[0].clauses[0].text == "基本原则。坚持依法行政，规范管理。"
+
+
+def test_cut_off_paragraph_is_kept_and_flagged(corpus_dir: Path) -> None:
+    text = POLICY + "\n（二）工作要求。各地区要加强统筹协调，推动数据资源整合共享，并在年底前\n"
+    (corpus_dir / "cut.txt").write_text(text, encoding="utf-8")
+    documents, _ = read_corpus(corpus_dir)
+    last = documents[0].clauses[-1]
+    assert last.text.endswith("并在年底前")
+    assert last.incomplete
+
+
+def test_html_file_becomes_paragraphs(corpus_dir: Path) -> None:
+    html = (
+        "<html><head><style>p{color:red}</style></head><body><h1>某市数据条例解读</h1>"
+        "<p>本市将建设公共数据平台，推进数据共享。</p><script>var x=1;</script>"
+        "<p>各部门应当按照目录归集数据。</p></body></html>"
+    )
+    (corpus_dir / "page.html").write_text(html, encoding="utf-8")
+    library = Library.load(LibraryPaths(corpus_dir, LEXICON_DIR))
+    clauses = library.documents[0].clauses
+    assert [c.text for c in clauses] == [
+        "本市将建设公共数据平台，推进数据共享。",
+        "各部门应当按照目录归集数据。",
+    ]

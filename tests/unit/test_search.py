@@ -1,0 +1,65 @@
+"""Questions find the clause that answers them; unanswerable ones abstain."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.library import Library
+
+
+@pytest.mark.parametrize(
+    ("question", "doc_id", "label"),
+    [
+        ("公共数据授权运营的情况要不要公开披露", "public_data", "（五）"),
+        ("数据跨境流动怎么管理", "data20", "（十一）"),
+        ("政务云平台怎么建设", "digital_gov", "六、（一）"),
+        ("个人信息数据确权授权", "data20", "（六）"),
+        ("如何防范数据滥用", "data_circulation", "二、（七）"),
+        ("各级政府要不要成立数字政府建设领导小组", "digital_gov", "八、（二）"),
+    ],
+)
+def test_question_finds_its_clause_first(
+    library: Library, question: str, doc_id: str, label: str
+) -> None:
+    answer = library.answer(question)
+    assert answer.status == "ok"
+    top = answer.hits[0].clause
+    assert (top.doc_id, top.label) == (doc_id, label)
+
+
+def test_traditional_characters_are_folded(library: Library) -> None:
+    simplified = library.answer("公共数据开放的权责和范围")
+    traditional = library.answer("公共數據開放的權責和範圍")
+    assert [h.clause.label for h in traditional.hits] == [h.clause.label for h in simplified.hits]
+
+
+def test_english_question_uses_the_glossary(library: Library) -> None:
+    answer = library.answer("cross-border data flows")
+    assert answer.status == "ok"
+    assert answer.hits[0].clause.label == "（十一）"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "明天北京天气怎么样",
+        "医保怎么报销",
+        "推荐一家好吃的火锅店",
+        "How tall is Mount Everest?",
+    ],
+)
+def test_out_of_scope_abstains(library: Library, question: str) -> None:
+    answer = library.answer(question)
+    assert answer.status == "abstain"
+    assert not answer.hits
+
+
+def test_results_are_distinct(library: Library) -> None:
+    answer = library.answer("数字政府建设", k=10)
+    keys = [(h.clause.doc_id, h.clause.label) for h in answer.hits]
+    assert len(keys) == len(set(keys)) == 10
+
+
+def test_named_document_is_preferred(library: Library) -> None:
+    answer = library.answer("新闻稿里怎么说领导小组的")
+    assert answer.hits[0].clause.doc_id == "news"

@@ -1,0 +1,53 @@
+"""Settings are read from POLICYBOT_* and .env; a bad value names its variable in one line."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from config.settings import BUNDLED_CORPUS, SettingsError, load_settings
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert settings.corpus_dir == BUNDLED_CORPUS
+    assert settings.timezone == "Asia/Shanghai"
+    assert settings.digest_time == time(8, 30)
+    assert settings.llm_base_url is None
+
+
+def test_env_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("POLICYBOT_DIGEST_TIME=07:05\nPOLICYBOT_ADMIN_IDS=1,2\n")
+    settings = load_settings()
+    assert settings.digest_time == time(7, 5)
+    assert settings.admin_ids == (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("POLICYBOT_DIGEST_TIME", "25:00"),
+        ("POLICYBOT_TIMEZONE", "Mars/Olympus"),
+        ("POLICYBOT_ADMIN_IDS", "alice,bob"),
+        ("POLICYBOT_LLM_TIMEOUT", "-3"),
+        ("POLICYBOT_LLM_BASE_URL", "ftp://example"),
+        ("POLICYBOT_LLM_STREAM", "maybe"),
+    ],
+)
+def test_bad_value_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert name in message
+    assert "\n" not in message
+
+
+def test_token_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYBOT_TELEGRAM_TOKEN", "123:SECRET")
+    settings = load_settings()
+    assert "SECRET" not in repr(settings)
