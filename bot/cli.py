@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -136,6 +137,30 @@ def run_chat(library: Library, out: TextIO, stdin: TextIO) -> int:
         print(render.to_text(answer) + "\n", file=out, flush=True)
 
 
+def run_serve(settings: Settings, library: Library) -> int:
+    """Run the bot; a missing or rejected token is one clear line and exit code 2."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import probe, run
+    from bot.state import Services
+
+    if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
+        print(texts.TOKEN_MISSING, file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(probe(settings))
+        run(settings, Services(library, settings))
+    except InvalidToken:
+        print(texts.TOKEN_INVALID, file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(
+            texts.NETWORK_DOWN.format(url=settings.telegram_base_url, error=exc), file=sys.stderr
+        )
+        return 2
+    return 0
+
+
 def _not_ready(name: str, out: TextIO) -> int:
     print(f"policybot {name}：此功能尚未实现。", file=out)
     return 2
@@ -148,7 +173,8 @@ def main(
     out = out or sys.stdout
     stdin = stdin or sys.stdin
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    level = logging.INFO if args.command == "serve" else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("jieba").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
@@ -165,7 +191,7 @@ def main(
         "check": lambda: run_check(library, out),
         "eval": lambda: run_eval(library, args.file, out),
         "chat": lambda: run_chat(library, out, stdin),
-        "serve": lambda: _not_ready("serve", out),
+        "serve": lambda: run_serve(settings, library),
         "digest": lambda: _not_ready("digest", out),
     }
     return commands[args.command]()

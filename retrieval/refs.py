@@ -13,8 +13,10 @@ _ASK = re.compile(
     r"(?:讲了什么|说了什么|讲的是什么|说的是什么|是什么|讲什么|说什么|写了什么|的内容|内容|原文"
     r"|全文|怎么说的?|怎么规定的?)$"
 )
-_POLITE = re.compile(r"^(?:请问|请|查一下|查查|查询|查|看看|看一下|给我看看?|显示|打开)")
-_TRAILER = re.compile(r"[\s?？。!！,，、：:]+$")
+_POLITE = re.compile(
+    r"^(?:那么|那|还有|再看|请问|请|查一下|查查|查询|查|看看|看一下|给我看看?|显示|打开)"
+)
+_TRAILER = re.compile(r"[\s?？。!！,，、：:呢吗啊呀嘞]+$")
 
 # Each pattern is matched against the tail of the text; what precedes it is the document hint.
 _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (

@@ -33,7 +33,8 @@ def title_of(block: str) -> str | None:
     if parse_marker(block) or any(p in block for p in "，。；：,;:!！?？"):
         return None
     match = _TITLE.match(block)
-    return match.group("title") if match else None
+    # 004 separates issuers with an en space (U+2002); titles get one plain space.
+    return re.sub(r"\s+", " ", match.group("title")) if match else None
 
 
 @dataclass(slots=True)

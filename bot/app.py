@@ -1,0 +1,77 @@
+"""Build and run the python-telegram-bot Application."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import commands, handlers
+from bot.state import Services
+from config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+    """Register the command menu (Chinese descriptions from the command table)."""
+    await app.bot.set_my_commands([BotCommand(n, d) for n, d in commands.menu()])
+
+
+def build_application(settings: Settings, services: Services) -> Application:  # type: ignore[type-arg]
+    """The Application with every handler, the rate limiter and the error handler."""
+    if settings.telegram_token is None:
+        raise ValueError("token missing")
+    root = settings.telegram_base_url
+    app = (
+        ApplicationBuilder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .context_types(handlers.CONTEXT_TYPES)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(post_init)
+        .build()
+    )
+    app.bot_data[handlers.SERVICES_KEY] = services
+    for name, callback in (
+        ("start", handlers.start_command),
+        ("help", handlers.help_command),
+        ("ask", handlers.ask_command),
+        ("clause", handlers.clause_command),
+        ("docs", handlers.docs_command),
+        ("toc", handlers.toc_command),
+    ):
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.message_handler))
+    app.add_handler(CallbackQueryHandler(handlers.button_handler))
+    app.add_error_handler(handlers.error_handler)
+    return app
+
+
+async def probe(settings: Settings) -> None:
+    """Call getMe once, so a wrong token or an unreachable server fails before polling."""
+    assert settings.telegram_token is not None
+    root = settings.telegram_base_url
+    bot = Bot(
+        settings.telegram_token.get_secret_value(),
+        base_url=f"{root}/bot",
+        base_file_url=f"{root}/file/bot",
+    )
+    async with bot:
+        await bot.get_me()
+
+
+def run(settings: Settings, services: Services) -> None:
+    """Long polling until interrupted."""
+    app = build_application(settings, services)
+    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)

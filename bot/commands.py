@@ -1,0 +1,41 @@
+"""The command table: the one source for handlers, /help and the Telegram command menu."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from bot import texts
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A bot command, its argument hint and its Chinese description."""
+
+    name: str
+    args: str
+    description: str
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", "", "开始使用"),
+    Command("help", "", "命令与用法"),
+    Command("ask", "<问题>", "提问，回答引用条款原文"),
+    Command("clause", "<编号>", "按编号查条款，如 数据二十条第十条"),
+    Command("docs", "", "收录的文件"),
+    Command("toc", "<文件>", "文件目录"),
+)
+
+
+def help_html() -> str:
+    """The /help text, generated from the command table."""
+    lines = [texts.HELP_HEADER]
+    for command in COMMANDS:
+        args = f" {html.escape(command.args)}" if command.args else ""
+        lines.append(f"/{command.name}{args} — {html.escape(command.description)}")
+    return "\n".join(lines) + "\n" + texts.HELP_FOOTER
+
+
+def menu() -> list[tuple[str, str]]:
+    """(command, description) pairs for setMyCommands."""
+    return [(c.name, c.description) for c in COMMANDS]

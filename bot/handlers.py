@@ -1,0 +1,342 @@
+"""Thin Telegram handlers: update → Library → render → reply."""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType, MessageEntityType, ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+from bot import commands, render, texts
+from bot.html import answer_messages
+from bot.keyboards import answer_keyboard, clause_keyboard, toc_keyboard, toc_page
+from bot.state import ChatState, Services
+from retrieval.model import Answer, Clause
+
+log = logging.getLogger(__name__)
+
+Context = CallbackContext[ExtBot[None], dict[Any, Any], ChatState, dict[Any, Any]]
+CONTEXT_TYPES = ContextTypes(chat_data=ChatState)
+SERVICES_KEY = "services"
+
+
+def services(context: Context) -> Services:
+    """The shared services stored in bot_data at start-up."""
+    found = context.bot_data[SERVICES_KEY]
+    if not isinstance(found, Services):
+        raise TypeError("bot_data has no Services")
+    return found
+
+
+def chat_state(context: Context) -> ChatState:
+    """The typed state of the current chat."""
+    return context.chat_data if context.chat_data is not None else ChatState()
+
+
+# --- sending ----------------------------------------------------------------------------
+
+
+async def reply_html(
+    message: Message,
+    context: Context,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    plain: str | None = None,
+) -> Message | None:
+    """Reply threaded to the message; a formatting error falls back to plain text."""
+    chat_id = message.chat_id
+    if chat_id in services(context).blocked_chats:
+        return None
+    try:
+        return await message.reply_text(
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            do_quote=True,
+            disable_web_page_preview=True,
+        )
+    except BadRequest as exc:
+        if "parse" not in str(exc).lower() and "entit" not in str(exc).lower():
+            raise
+        log.warning("HTML rejected in chat %s, resending as plain text: %s", chat_id, exc)
+        return await message.reply_text(
+            plain or html_to_plain(text), reply_markup=markup, do_quote=True
+        )
+    except Forbidden:
+        log.info("chat %s blocked the bot; not sending there any more", chat_id)
+        services(context).blocked_chats.add(chat_id)
+        return None
+
+
+def html_to_plain(text: str) -> str:
+    """Strip our tags and unescape, for the plain-text fallback."""
+    import re
+
+    return html.unescape(re.sub(r"</?(b|i|blockquote)( expandable)?>", "", text))
+
+
+async def send_answer(message: Message, context: Context, answer: Answer) -> None:
+    """Render an answer as one or more threaded HTML messages with buttons on the last."""
+    state = chat_state(context)
+    library = services(context).library
+    if answer.status == "ok" and answer.hits:
+        state.doc_id = answer.hits[0].clause.doc_id
+    terms, extra = library.tokenizer.query_tokens(answer.query)
+    qid = state.remember(answer.query, len(answer.hits)) if answer.mode == "search" else 0
+    parts = answer_messages(answer, [*terms, *extra])
+    markup = answer_keyboard(answer, qid, library)
+    for n, part in enumerate(parts):
+        last = n == len(parts) - 1
+        await reply_html(
+            message,
+            context,
+            part,
+            markup if last else None,
+            plain=render.to_text(answer) if len(parts) == 1 else None,
+        )
+
+
+async def answer_text(message: Message, context: Context, text: str) -> None:
+    """Answer a question or reference, after the per-user rate limit."""
+    user = message.from_user
+    wait = services(context).limiter.wait_time(user.id) if user else 0.0
+    if wait > 0:
+        await reply_html(message, context, texts.RATE_LIMITED.format(seconds=int(wait) + 1))
+        return
+    library = services(context).library
+    answer = library.answer(text, k=3, context_doc=chat_state(context).doc_id)
+    await send_answer(message, context, answer)
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+async def start_command(update: Update, context: Context) -> None:
+    """Greet and explain in one message."""
+    if update.effective_message:
+        await reply_html(update.effective_message, context, html.escape(texts.START))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """The command list from the command table, plus how groups work."""
+    if update.effective_message:
+        await reply_html(update.effective_message, context, commands.help_html())
+
+
+async def ask_command(update: Update, context: Context) -> None:
+    """/ask <问题>."""
+    message = update.effective_message
+    if message is None:
+        return
+    text = " ".join(context.args or [])
+    if not text.strip():
+        await reply_html(message, context, html.escape(texts.ASK_USAGE))
+        return
+    await answer_text(message, context, text)
+
+
+async def clause_command(update: Update, context: Context) -> None:
+    """/clause <编号>."""
+    message = update.effective_message
+    if message is None:
+        return
+    text = " ".join(context.args or [])
+    if not text.strip():
+        await reply_html(message, context, html.escape(texts.CLAUSE_USAGE))
+        return
+    library = services(context).library
+    await send_answer(message, context, library.lookup(text, chat_state(context).doc_id))
+
+
+async def docs_command(update: Update, context: Context) -> None:
+    """/docs: the documents with their short names."""
+    message = update.effective_message
+    if message is None:
+        return
+    lines = [f"<b>{texts.DOCS_HEADER}</b>"]
+    for doc in services(context).library.documents:
+        lines.append(html.escape(render.doc_line(doc)))
+    await reply_html(message, context, "\n".join(lines))
+
+
+async def toc_command(update: Update, context: Context) -> None:
+    """/toc <文件>: the table of contents, paged with buttons."""
+    message = update.effective_message
+    if message is None:
+        return
+    name = " ".join(context.args or []).strip()
+    library = services(context).library
+    docs = library.resolve(name) if name else []
+    if len(docs) != 1:
+        text = texts.TOC_USAGE if not name else texts.TOC_UNKNOWN.format(name=name)
+        await reply_html(message, context, html.escape(text))
+        return
+    text, pages = toc_page(docs[0], 0)
+    await reply_html(message, context, text, toc_keyboard(docs[0], 0, pages))
+
+
+# --- plain messages ---------------------------------------------------------------------
+
+
+def addressed_text(message: Message, bot_username: str, bot_id: int) -> str | None:
+    """The question in a message meant for the bot, or None for other chatter."""
+    text = message.text or ""
+    if message.chat.type == ChatType.PRIVATE:
+        return text
+    mention = f"@{bot_username}".lower()
+    mentioned = (
+        any(
+            e.type == MessageEntityType.MENTION
+            and text[e.offset : e.offset + e.length].lower() == mention
+            for e in message.parse_entities([MessageEntityType.MENTION])
+        )
+        or mention in text.lower()
+    )
+    replied = message.reply_to_message is not None and (
+        message.reply_to_message.from_user is not None
+        and message.reply_to_message.from_user.id == bot_id
+    )
+    if not (mentioned or replied):
+        return None
+    import re
+
+    return re.sub(re.escape(f"@{bot_username}"), " ", text, flags=re.I).strip()
+
+
+async def message_handler(update: Update, context: Context) -> None:
+    """Private chats: every text; groups: only messages that mention or reply to the bot."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    text = addressed_text(message, context.bot.username, context.bot.id)
+    if text is None:
+        return
+    await answer_text(message, context, text)
+
+
+# --- buttons ----------------------------------------------------------------------------
+
+
+async def button_handler(update: Update, context: Context) -> None:
+    """Inline buttons: more results, neighbours, chapter list, source, toc pages."""
+    query = update.callback_query
+    if query is None or query.data is None or not isinstance(query.message, Message):
+        return
+    library = services(context).library
+    kind, _, rest = query.data.partition("|")
+    message = query.message
+    if kind == "m":
+        await query.answer()
+        await _more_results(message, context, int(rest or 0))
+    elif kind == "n":
+        clause = _clause(library, rest)
+        await query.answer()
+        if clause is None:
+            await reply_html(message, context, texts.EXPIRED)
+            return
+        chat_state(context).doc_id = clause.doc_id
+        answer = Answer(clause.label, "lookup", "ok", (library.hit(clause),))
+        parts = answer_messages(answer, [])
+        await _edit(query.message, parts[0], clause_keyboard(clause, library))
+    elif kind in ("h", "t"):
+        doc_id, _, number = rest.rpartition("|")
+        doc = library.document(doc_id)
+        await query.answer()
+        if doc is None:
+            return
+        page = int(number) if kind == "t" else _chapter_page(doc, int(number))
+        text, pages = toc_page(doc, page)
+        markup = toc_keyboard(doc, page, pages)
+        if kind == "t":
+            await _edit(message, text, markup)
+        else:
+            await reply_html(message, context, text, markup)
+    elif kind == "s":
+        doc = library.document(rest)
+        await query.answer()
+        if doc is not None:
+            kind_name = texts.KIND_NAMES.get(doc.kind, doc.kind)
+            await reply_html(
+                message,
+                context,
+                html.escape(
+                    texts.SOURCE.format(
+                        title=doc.title,
+                        kind=kind_name,
+                        count=len(doc.clauses),
+                        sources="、".join(doc.sources),
+                    )
+                ),
+            )
+    else:
+        await query.answer(texts.EXPIRED)
+
+
+def _clause(library: Any, rest: str) -> Clause | None:
+    doc_id, _, ordinal = rest.rpartition("|")
+    doc = library.document(doc_id)
+    if doc is None or not ordinal.isdigit() or int(ordinal) >= len(doc.clauses):
+        return None
+    clause: Clause = doc.clauses[int(ordinal)]
+    return clause
+
+
+def _chapter_page(doc: Any, ordinal: int) -> int:
+    from bot.keyboards import TOC_PAGE
+
+    return max(0, ordinal) // TOC_PAGE
+
+
+async def _more_results(message: Message, context: Context, qid: int) -> None:
+    state = chat_state(context)
+    asked = state.asked.get(qid)
+    if asked is None:
+        await reply_html(message, context, texts.EXPIRED)
+        return
+    library = services(context).library
+    answer = library.answer(asked.text, k=asked.shown + 3, context_doc=state.doc_id)
+    new_hits = answer.hits[asked.shown :]
+    if not new_hits:
+        await reply_html(message, context, texts.NO_MORE)
+        return
+    asked.shown += len(new_hits)
+    terms, extra = library.tokenizer.query_tokens(asked.text)
+    page = Answer(asked.text, "search", "ok", new_hits)
+    parts = answer_messages(page, [*terms, *extra])
+    markup = answer_keyboard(page, qid, library)
+    for n, part in enumerate(parts):
+        await reply_html(message, context, part, markup if n == len(parts) - 1 else None)
+
+
+async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    try:
+        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def error_handler(update: object, context: Context) -> None:
+    """Log every handler error with context and tell the user, in Chinese, once."""
+    log.error(
+        "handler error for update %s", getattr(update, "update_id", update), exc_info=context.error
+    )
+    if (
+        isinstance(context.error, Forbidden)
+        and isinstance(update, Update)
+        and update.effective_chat
+    ):
+        services(context).blocked_chats.add(update.effective_chat.id)
+        return
+    if isinstance(update, Update) and update.effective_message:
+        try:
+            await update.effective_message.reply_text(texts.ERROR, do_quote=True)
+        except Exception:  # the error reply itself failing must not loop
+            log.warning("could not send the error reply", exc_info=True)
+
+
+__all__ = ["CONTEXT_TYPES", "InlineKeyboardButton"]

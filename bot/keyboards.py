@@ -1,0 +1,83 @@
+"""Inline keyboards; callback data stays under Telegram's 64 bytes."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import texts
+from retrieval.library import Library
+from retrieval.model import Answer, Clause, Document
+
+TOC_PAGE = 15
+
+
+def clause_keyboard(
+    clause: Clause, library: Library, with_source: bool = False
+) -> InlineKeyboardMarkup:
+    """上一条 / 下一条 / 本章目录 (and 来源文件) for one clause."""
+    doc = library.document(clause.doc_id)
+    row: list[InlineKeyboardButton] = []
+    if doc is not None and clause.ordinal > 0:
+        row.append(_button(texts.BUTTON_PREV, f"n|{doc.doc_id}|{clause.ordinal - 1}"))
+    if doc is not None and clause.ordinal + 1 < len(doc.clauses):
+        row.append(_button(texts.BUTTON_NEXT, f"n|{doc.doc_id}|{clause.ordinal + 1}"))
+    row.append(_button(texts.BUTTON_CHAPTER, f"h|{clause.doc_id}|{clause.ordinal}"))
+    rows = [row]
+    if with_source:
+        rows.append([_button(texts.BUTTON_SOURCE, f"s|{clause.doc_id}")])
+    return InlineKeyboardMarkup(rows)
+
+
+def answer_keyboard(answer: Answer, qid: int, library: Library) -> InlineKeyboardMarkup | None:
+    """Buttons under an answer: nearest sections for not_found, navigation otherwise."""
+    if answer.status == "not_found":
+        buttons = [
+            [
+                _button(
+                    f"{h.clause.label} {h.clause.heading or ''}".strip()[:30],
+                    f"n|{h.clause.doc_id}|{h.clause.ordinal}",
+                )
+            ]
+            for h in answer.suggestions[:6]
+        ]
+        return InlineKeyboardMarkup(buttons) if buttons else None
+    if answer.status != "ok" or not answer.hits:
+        return None
+    keyboard = clause_keyboard(answer.hits[0].clause, library, with_source=answer.mode == "lookup")
+    rows = [list(r) for r in keyboard.inline_keyboard]
+    if answer.mode == "search" and qid:
+        rows.insert(0, [_button(texts.BUTTON_MORE, f"m|{qid}")])
+    return InlineKeyboardMarkup(rows)
+
+
+def toc_page(doc: Document, page: int) -> tuple[str, int]:
+    """One page of a document's table of contents, and the number of pages."""
+    pages = max(1, -(-len(doc.clauses) // TOC_PAGE))
+    page = min(max(page, 0), pages - 1)
+    lines = [f"<b>《{html.escape(doc.title)}》目录</b>（{page + 1}/{pages}）"]
+    crumb: tuple[str, ...] = ()
+    for clause in doc.clauses[page * TOC_PAGE : (page + 1) * TOC_PAGE]:
+        if clause.breadcrumb and clause.breadcrumb != crumb:
+            crumb = clause.breadcrumb
+            lines.append(f"<i>{html.escape(' › '.join(crumb))}</i>")
+        first = (clause.heading or clause.text.splitlines()[0])[:24]
+        lines.append(f"{html.escape(clause.label)} {html.escape(first)}")
+    return "\n".join(lines), pages
+
+
+def toc_keyboard(doc: Document, page: int, pages: int) -> InlineKeyboardMarkup | None:
+    """上一页 / 下一页 for a long table of contents."""
+    row = []
+    if page > 0:
+        row.append(_button(texts.BUTTON_PAGE_PREV, f"t|{doc.doc_id}|{page - 1}"))
+    if page + 1 < pages:
+        row.append(_button(texts.BUTTON_PAGE_NEXT, f"t|{doc.doc_id}|{page + 1}"))
+    return InlineKeyboardMarkup([row]) if row else None
+
+
+def _button(text: str, data: str) -> InlineKeyboardButton:
+    if len(data.encode("utf-8")) > 64:
+        raise ValueError(f"callback data too long: {data!r}")
+    return InlineKeyboardButton(text, callback_data=data)

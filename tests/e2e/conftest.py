@@ -1,0 +1,82 @@
+"""The real Application, long polling a local fake Bot API server over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bot.app import build_application, post_init
+from bot.state import Services
+from config.settings import Settings
+from retrieval.library import Library
+from tests.e2e.fake_bot_api import FakeBotApi, FakeServer
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    with FakeServer() as running:
+        yield running
+
+
+@dataclass
+class Harness:
+    """What a test needs: the fake's state, the handler errors, and a way to wait."""
+
+    api: FakeBotApi
+    errors: list[BaseException]
+    services: Services
+
+    async def wait_for(self, condition: Callable[[], Any], seconds: float = 10.0) -> Any:
+        """Poll without blocking the bot's event loop until condition() is truthy."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            await asyncio.sleep(0.02)
+        raise AssertionError("timed out waiting for the bot")
+
+    async def replies(self, chat_id: int, count: int = 1, after: int = 0) -> list[dict[str, Any]]:
+        """Wait for `count` bot messages in the chat beyond the first `after`."""
+        return await self.wait_for(
+            lambda: (lambda s: s[after:] if len(s) >= after + count else None)(
+                self.api.sent(chat_id)
+            )
+        )
+
+    async def quiet(self, chat_id: int, seconds: float = 0.6) -> list[dict[str, Any]]:
+        """Let the bot work a moment, then return what it sent to the chat."""
+        await asyncio.sleep(seconds)
+        return self.api.sent(chat_id)
+
+
+@pytest.fixture
+async def bot(server: FakeServer, library: Library) -> AsyncIterator[Harness]:
+    settings = Settings(
+        _env_file=None,
+        telegram_token="123456:TEST-TOKEN",  # type: ignore[call-arg]
+        telegram_base_url=server.root,
+    )
+    services = Services(library, settings)
+    app = build_application(settings, services)
+    errors: list[BaseException] = []
+
+    async def record(update: object, context: Any) -> None:
+        errors.append(context.error)
+
+    app.add_error_handler(record)
+    async with app:
+        await post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        try:
+            yield Harness(server.api, errors, services)
+        finally:
+            await app.updater.stop()
+            await app.stop()

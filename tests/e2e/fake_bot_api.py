@@ -1,0 +1,400 @@
+"""A local Bot API server for end-to-end tests: real HTTP, real Bot API JSON shapes.
+
+The bot reaches it exactly as it reaches Telegram (`{root}/bot<TOKEN>/<method>`). Tests play
+users (messages, mentions, replies, button presses), read what the bot sent, and inject
+Telegram errors (429 with retry_after, 403, 400). HTML is checked like Telegram checks it:
+unknown or unbalanced tags are a 400 "can't parse entities", and the limit of 4096 characters
+applies to the text after parsing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+BOT = {
+    "id": 999000,
+    "is_bot": True,
+    "first_name": "PolicyBot",
+    "username": "policy_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-spoiler",
+    "span",
+    "tg-emoji",
+}
+HARMLESS = {
+    "deleteWebhook",
+    "setMyCommands",
+    "sendChatAction",
+    "setWebhook",
+    "close",
+    "logOut",
+    "deleteMyCommands",
+    "setChatMenuButton",
+}
+
+
+class Failure(Exception):
+    """An error the fake answers with, in Bot API shape."""
+
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code, self.description, self.retry_after = code, description, retry_after
+
+
+class _HtmlCheck(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+        self.error = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.error = f'Unsupported start tag "{tag}"'
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.error = f'Unexpected end tag "{tag}"'
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse_html(text: str) -> str:
+    """Plain text of Telegram HTML, or Failure(400) as Telegram would answer."""
+    if re.search(r"&(?![a-zA-Z]+;|#\d+;|#x[0-9a-fA-F]+;)", text):
+        raise Failure(400, "Bad Request: can't parse entities: unescaped &")
+    checker = _HtmlCheck()
+    checker.feed(text)
+    checker.close()
+    if checker.error or checker.stack:
+        raise Failure(400, f"Bad Request: can't parse entities: {checker.error or 'unclosed'}")
+    return "".join(checker.text)
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram measures entity offsets."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass
+class FakeBotApi:
+    """Server state: chats, messages, pending updates, recorded calls, planned failures."""
+
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    members: dict[tuple[int, int], str] = field(default_factory=dict)
+    next_update: int = 1
+    next_message: int = 1
+    cond: threading.Condition = field(default_factory=threading.Condition)
+
+    # --- what tests do ---------------------------------------------------------------
+
+    def user(self, user_id: int, name: str = "用户") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": name}
+
+    def private(self, user_id: int) -> dict[str, Any]:
+        return {"id": user_id, "type": "private", "first_name": "用户"}
+
+    def group(self, chat_id: int, title: str = "工作群") -> dict[str, Any]:
+        return {"id": chat_id, "type": "supergroup", "title": title}
+
+    def send(
+        self,
+        chat: dict[str, Any],
+        user: dict[str, Any],
+        text: str,
+        reply_to: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A user posts a message; commands and @mentions get their entities."""
+        with self.cond:
+            message = {
+                "message_id": self._message_id(),
+                "date": int(time.time()),
+                "chat": chat,
+                "from": user,
+                "text": text,
+            }
+            entities = _entities(text)
+            if entities:
+                message["entities"] = entities
+            if reply_to is not None:
+                message["reply_to_message"] = reply_to
+            self.messages[(chat["id"], message["message_id"])] = message
+            self._push({"message": message})
+            return message
+
+    def press(self, message: dict[str, Any], data: str, user: dict[str, Any]) -> str:
+        """A user presses an inline button under a bot message."""
+        with self.cond:
+            query_id = f"cq{self.next_update}"
+            current = self.messages[(message["chat"]["id"], message["message_id"])]
+            self._push(
+                {
+                    "callback_query": {
+                        "id": query_id,
+                        "from": user,
+                        "message": current,
+                        "chat_instance": str(message["chat"]["id"]),
+                        "data": data,
+                    }
+                }
+            )
+            return query_id
+
+    def fail_next(
+        self,
+        method: str,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        with self.cond:
+            self.failures.setdefault(method, []).extend(
+                Failure(code, description, retry_after) for _ in range(times)
+            )
+
+    def sent(self, chat_id: int | None = None) -> list[dict[str, Any]]:
+        """Messages the bot sent (current versions, edits applied), oldest first."""
+        with self.cond:
+            return [
+                m
+                for (cid, _), m in sorted(self.messages.items(), key=lambda kv: kv[0][1])
+                if m["from"]["id"] == BOT["id"] and (chat_id is None or cid == chat_id)
+            ]
+
+    def calls_of(self, method: str) -> list[dict[str, Any]]:
+        with self.cond:
+            return [params for name, params in self.calls if name == method]
+
+    # --- the Bot API ----------------------------------------------------------------
+
+    def handle(self, method: str, params: dict[str, Any]) -> Any:
+        with self.cond:
+            self.calls.append((method, params))
+            planned = self.failures.get(method)
+            if planned:
+                raise planned.pop(0)
+        if method == "getUpdates":
+            return self._get_updates(params)
+        with self.cond:
+            if method == "getMe":
+                return BOT
+            if method in HARMLESS:
+                return True
+            if method == "sendMessage":
+                return self._send_message(params)
+            if method == "editMessageText":
+                return self._edit(params, text=True)
+            if method == "editMessageReplyMarkup":
+                return self._edit(params, text=False)
+            if method == "answerCallbackQuery":
+                return True
+            if method == "getChatMember":
+                status = self.members.get(
+                    (int(params["chat_id"]), int(params["user_id"])), "member"
+                )
+                return {"status": status, "user": self.user(int(params["user_id"]))}
+        raise Failure(400, f"Bad Request: method {method} not supported by the fake")
+
+    def _push(self, update: dict[str, Any]) -> None:
+        update["update_id"] = self.next_update
+        self.next_update += 1
+        self.updates.append(update)
+        self.cond.notify_all()
+
+    def _message_id(self) -> int:
+        self.next_message += 1
+        return self.next_message
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 2.0)
+        with self.cond:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            while not self.updates and time.monotonic() < deadline:
+                self.cond.wait(deadline - time.monotonic())
+            return list(self.updates[: int(params.get("limit") or 100)])
+
+    def _render(self, params: dict[str, Any]) -> tuple[str, str]:
+        raw = str(params.get("text", ""))
+        text = parse_html(raw) if params.get("parse_mode") == "HTML" else raw
+        if not text.strip():
+            raise Failure(400, "Bad Request: message text is empty")
+        if utf16_len(text) > 4096:
+            raise Failure(400, "Bad Request: message is too long")
+        return text, raw
+
+    def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        text, raw = self._render(params)
+        chat = next(
+            (m["chat"] for (cid, _), m in self.messages.items() if cid == chat_id),
+            {"id": chat_id, "type": "private", "first_name": "用户"},
+        )
+        message: dict[str, Any] = {
+            "message_id": self._message_id(),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": BOT,
+            "text": text,
+            "html": raw,
+        }
+        reply = params.get("reply_parameters") or {}
+        reply_id = reply.get("message_id") if isinstance(reply, dict) else None
+        reply_id = reply_id or params.get("reply_to_message_id")
+        if reply_id is not None:
+            original = self.messages.get((chat_id, int(reply_id)))
+            if original is not None:
+                message["reply_to_message"] = original
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    def _edit(self, params: dict[str, Any], text: bool) -> dict[str, Any]:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        message = self.messages.get(key)
+        if message is None:
+            raise Failure(400, "Bad Request: message to edit not found")
+        updated = dict(message)
+        if text:
+            updated["text"], updated["html"] = self._render(params)
+        markup = params.get("reply_markup")
+        if markup:
+            updated["reply_markup"] = markup
+        else:
+            updated.pop("reply_markup", None)
+        if updated == message:
+            raise Failure(400, "Bad Request: message is not modified")
+        self.messages[key] = updated
+        return updated
+
+
+def _entities(text: str) -> list[dict[str, Any]]:
+    entities = []
+    for match in re.finditer(r"(?:^/[A-Za-z0-9_]+(?:@\w+)?)|@\w+", text):
+        kind = "bot_command" if match.group(0).startswith("/") else "mention"
+        entities.append(
+            {
+                "type": kind,
+                "offset": utf16_len(text[: match.start()]),
+                "length": utf16_len(match.group(0)),
+            }
+        )
+    return entities
+
+
+def _decode(value: str) -> Any:
+    if value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+class _Handler(BaseHTTPRequestHandler):
+    api: FakeBotApi
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+        path = urlparse(self.path).path
+        match = re.match(r"^/bot[^/]+/(\w+)$", path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8") if length else ""
+        if self.headers.get("Content-Type", "").startswith("application/json"):
+            params = json.loads(body or "{}")
+        else:
+            params = {k: _decode(v) for k, v in parse_qsl(body, keep_blank_values=True)}
+        if not match:
+            self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        if "INVALID" in path:
+            self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+            return
+        try:
+            result = self.api.handle(match.group(1), params)
+        except Failure as failure:
+            payload: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.code,
+                "description": failure.description,
+            }
+            if failure.retry_after is not None:
+                payload["parameters"] = {"retry_after": failure.retry_after}
+            self._reply(failure.code, payload)
+            return
+        self._reply(200, {"ok": True, "result": result})
+
+    do_GET = do_POST  # noqa: N815
+
+    def _reply(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        # The bot may stop polling mid-request at shutdown.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+class FakeServer:
+    """The fake on 127.0.0.1 with a free port, served from a thread."""
+
+    def __init__(self) -> None:
+        self.api = FakeBotApi()
+        handler = type("Handler", (_Handler,), {"api": self.api})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.root = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self.api.cond:
+            self.api.cond.notify_all()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+__all__ = ["BOT", "FakeServer", "html", "parse_html"]
