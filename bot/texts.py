@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 ABSTAIN = "未找到相关条款。"
+YOUR_QUESTION = "您的问题：「{query}」"
 ABSTAIN_TIPS = (
     "可以换个说法、用文件里的词再问，或用 /docs 查看收录的文件、"
     "用 /clause 按编号查条款（如：数据二十条第十条）。"

@@ -148,7 +148,8 @@ async def test_long_question_and_html_specials(bot: Harness) -> None:
     assert "问题较长" in long_reply["text"]
     bot.api.send(PRIVATE, ALICE, "<b>&</b> 是什么")
     [special] = await bot.replies(PRIVATE["id"], after=1)
-    assert special["text"]
+    assert "未找到相关条款" in special["text"]
+    assert "「<b>&</b> 是什么」" in special["text"]  # shown literally, not as markup
     bot.api.send(PRIVATE, ALICE, "/ask <b>&amp; 数据安全")
     [echoed] = await bot.replies(PRIVATE["id"], after=2)
     assert echoed["text"]
