@@ -15,7 +15,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import commands, handlers
+from bot import commands, handlers, subscriptions
+from bot.schedule import start_schedules
 from bot.state import Services
 from config.settings import Settings
 
@@ -23,8 +24,9 @@ log = logging.getLogger(__name__)
 
 
 async def post_init(app: Application) -> None:  # type: ignore[type-arg]
-    """Register the command menu (Chinese descriptions from the command table)."""
+    """Register the command menu, then re-create digest schedules from the store."""
     await app.bot.set_my_commands([BotCommand(n, d) for n, d in commands.menu()])
+    start_schedules(app, app.bot_data[handlers.SERVICES_KEY])
 
 
 def build_application(settings: Settings, services: Services) -> Application:  # type: ignore[type-arg]
@@ -50,6 +52,9 @@ def build_application(settings: Settings, services: Services) -> Application:  #
         ("clause", handlers.clause_command),
         ("docs", handlers.docs_command),
         ("toc", handlers.toc_command),
+        ("subscribe", subscriptions.subscribe_command),
+        ("unsubscribe", subscriptions.unsubscribe_command),
+        ("digest", subscriptions.digest_command),
     ):
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.message_handler))

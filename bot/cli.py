@@ -7,10 +7,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot import render, texts
+from bot.digest import as_text, build_digest, fingerprints
+from bot.store import Store, Subscription
 from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
 from retrieval.evaluate import evaluate, report
 from retrieval.library import Library, LibraryPaths
@@ -149,7 +152,7 @@ def run_serve(settings: Settings, library: Library) -> int:
         return 2
     try:
         asyncio.run(probe(settings))
-        run(settings, Services(library, settings))
+        run(settings, Services(library, settings, open_store(settings)))
     except InvalidToken:
         print(texts.TOKEN_INVALID, file=sys.stderr)
         return 2
@@ -161,9 +164,30 @@ def run_serve(settings: Settings, library: Library) -> int:
     return 0
 
 
-def _not_ready(name: str, out: TextIO) -> int:
-    print(f"policybot {name}：此功能尚未实现。", file=out)
-    return 2
+def open_store(settings: Settings) -> Store:
+    """The SQLite store under POLICYBOT_DATA_DIR."""
+    return Store(settings.data_dir / "policybot.sqlite3")
+
+
+def run_digest(settings: Settings, library: Library, args: argparse.Namespace, out: TextIO) -> int:
+    """Print the digest that would be sent to a chat (nothing is recorded)."""
+    if args.chat is None:
+        print("用法：policybot digest --chat ID [--date YYYY-MM-DD]", file=out)
+        return 2
+    try:
+        day = date.fromisoformat(args.date) if args.date else datetime.now(settings.zone).date()
+    except ValueError:
+        print(f"日期格式不对：{args.date}（应为 YYYY-MM-DD）", file=out)
+        return 2
+    store = open_store(settings)
+    store.sync_documents(fingerprints(library), datetime.now(settings.zone))
+    subscription = store.subscription(args.chat) or Subscription(
+        args.chat, settings.digest_time, (), True
+    )
+    digest = build_digest(library, store, subscription, day, datetime.now(settings.zone))
+    print(as_text(digest), file=out)
+    store.close()
+    return 0
 
 
 def main(
@@ -192,7 +216,7 @@ def main(
         "eval": lambda: run_eval(library, args.file, out),
         "chat": lambda: run_chat(library, out, stdin),
         "serve": lambda: run_serve(settings, library),
-        "digest": lambda: _not_ready("digest", out),
+        "digest": lambda: run_digest(settings, library, args, out),
     }
     return commands[args.command]()
 

@@ -107,8 +107,14 @@ async def answer_text(message: Message, context: Context, text: str) -> None:
     if wait > 0:
         await reply_html(message, context, texts.RATE_LIMITED.format(seconds=int(wait) + 1))
         return
-    library = services(context).library
-    answer = library.answer(text, k=3, context_doc=chat_state(context).doc_id)
+    svc = services(context)
+    answer = svc.library.answer(text, k=3, context_doc=chat_state(context).doc_id)
+    sections = [
+        f"《{svc.library.short_name(h.clause)}》{h.clause.label}"
+        for h in answer.hits
+        if answer.status == "ok"
+    ]
+    svc.store.log_question(message.chat_id, text, sections, svc.clock())
     await send_answer(message, context, answer)
 
 

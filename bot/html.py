@@ -101,8 +101,10 @@ def answer_messages(answer: Answer, terms: Iterable[str], limit: int = LIMIT) ->
     if answer.status == "abstain":
         asked = answer.query.strip()
         asked = asked if len(asked) <= 60 else asked[:60] + "…"
-        body = (f"<b>{texts.ABSTAIN}</b>\n{html.escape(texts.YOUR_QUESTION.format(query=asked))}"
-                f"\n{html.escape(texts.ABSTAIN_TIPS)}")
+        body = (
+            f"<b>{texts.ABSTAIN}</b>\n{html.escape(texts.YOUR_QUESTION.format(query=asked))}"
+            f"\n{html.escape(texts.ABSTAIN_TIPS)}"
+        )
         return pack([*notes, body], limit)
     if answer.note == "unknown_doc":
         return [html.escape(texts.UNKNOWN_DOC)]

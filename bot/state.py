@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from bot.store import Store
 from config.settings import Settings
 from retrieval.library import Library
 
@@ -64,5 +67,7 @@ class Services:
 
     library: Library
     settings: Settings
+    store: Store
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     limiter: RateLimiter = field(default_factory=RateLimiter)
     blocked_chats: set[int] = field(default_factory=set)

@@ -57,3 +57,34 @@ SOURCE = "《{title}》\n类型：{kind}；条款数：{count}\n来源文件：{
 TOKEN_MISSING = "缺少 POLICYBOT_TELEGRAM_TOKEN：请设置机器人令牌后再运行 policybot serve。"
 TOKEN_INVALID = "POLICYBOT_TELEGRAM_TOKEN 无效：Telegram 拒绝了这个令牌。"
 NETWORK_DOWN = "无法连接 Bot API（{url}）：{error}"
+DIGEST_TITLE = "政策日报 · {day}"
+DIGEST_TODAY = "今日条款"
+DIGEST_KEYWORDS = "关注的关键词：{words}"
+DIGEST_NO_KEYWORD_HITS = "暂无新的相关条款。"
+DIGEST_QUESTIONS = "本群近日提问"
+DIGEST_UNANSWERED = "未找到相关条款"
+DIGEST_CHANGES = "文件更新"
+DIGEST_ADDED = "新增"
+DIGEST_CHANGED = "更新"
+DIGEST_ALREADY_SENT = "今天的推送已经发送过了。"
+SUBSCRIBE_USAGE = (
+    "用法：/subscribe [HH:MM] [关键词…]，例如 /subscribe 08:30 授权运营 数据安全。"
+    "只发 /subscribe 查看当前设置。"
+)
+SUBSCRIBED = "已订阅每日推送。"
+SUBSCRIPTION = (
+    "每日推送：{state}\n时间：每天 {at}（{zone}）\n关键词：{keywords}\n下次推送：{next_run}"
+)
+SUBSCRIPTION_ACTIVE = "已开启"
+SUBSCRIPTION_INACTIVE = "已停止（{reason}）"
+NO_KEYWORDS = "无"
+NOT_SUBSCRIBED = (
+    "本会话还没有订阅每日推送。发送 /subscribe 开启，"
+    "或 /subscribe 08:30 关键词… 设定时间和关键词。"
+)
+UNSUBSCRIBED = "已取消每日推送。订阅设置已保留，发送 /subscribe 可重新开启。"
+NOTHING_TO_UNSUBSCRIBE = "本会话没有开启的每日推送。"
+ADMINS_ONLY = "只有群管理员可以更改本群的订阅设置。"
+BAD_TIME = "时间格式不对：「{value}」。请用 24 小时制 HH:MM，例如 08:30 或 18:05。"
+TOO_MANY_KEYWORDS = "关键词太多了：最多 {max} 个，每个不超过 {length} 个字。"
+REASONS = {"unsubscribed": "已取消", "forbidden": "机器人被移出或被屏蔽"}

@@ -90,4 +90,5 @@ def _document(
         author=copy.author,
         aliases=tuple(dict.fromkeys(a for a in aliases if a)),
         continuous_sections=copy.continuous,
+        short=entry.short if entry else short_title(copy.title),
     )

@@ -58,6 +58,11 @@ class Library:
         """The title of the clause's document."""
         return self._by_id[clause.doc_id].title
 
+    def short_name(self, clause: Clause) -> str:
+        """The short name of the clause's document (数据二十条, 数字政府指导意见 …)."""
+        doc = self._by_id[clause.doc_id]
+        return doc.short or doc.title
+
     def hit(self, clause: Clause, score: float = 1.0) -> Hit:
         """Wrap a clause as a result."""
         return Hit(clause, self.title(clause), score)

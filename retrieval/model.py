@@ -41,6 +41,7 @@ class Document:
     author: str | None = None
     aliases: tuple[str, ...] = ()
     continuous_sections: bool = False
+    short: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,15 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import build_application, post_init
 from bot.state import Services
+from bot.store import Store
 from config.settings import Settings
 from retrieval.library import Library
 from tests.e2e.fake_bot_api import FakeBotApi, FakeServer
@@ -30,6 +33,8 @@ class Harness:
     api: FakeBotApi
     errors: list[BaseException]
     services: Services
+    clock: FakeClock
+    app: Any
 
     async def wait_for(self, condition: Callable[[], Any], seconds: float = 10.0) -> Any:
         """Poll without blocking the bot's event loop until condition() is truthy."""
@@ -55,14 +60,25 @@ class Harness:
         return self.api.sent(chat_id)
 
 
+@dataclass
+class FakeClock:
+    """The bot's clock: real time until a test sets `current`."""
+
+    current: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.current or datetime.now(UTC)
+
+
 @pytest.fixture
-async def bot(server: FakeServer, library: Library) -> AsyncIterator[Harness]:
+async def bot(server: FakeServer, library: Library, tmp_path: Path) -> AsyncIterator[Harness]:
     settings = Settings(
         _env_file=None,
         telegram_token="123456:TEST-TOKEN",  # type: ignore[call-arg]
         telegram_base_url=server.root,
     )
-    services = Services(library, settings)
+    clock = FakeClock()
+    services = Services(library, settings, Store(tmp_path / "bot.sqlite3"), clock=clock)
     app = build_application(settings, services)
     errors: list[BaseException] = []
 
@@ -76,7 +92,7 @@ async def bot(server: FakeServer, library: Library) -> AsyncIterator[Harness]:
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0, timeout=1)
         try:
-            yield Harness(server.api, errors, services)
+            yield Harness(server.api, errors, services, clock, app)
         finally:
             await app.updater.stop()
             await app.stop()

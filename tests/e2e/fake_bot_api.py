@@ -116,6 +116,8 @@ class FakeBotApi:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     members: dict[tuple[int, int], str] = field(default_factory=dict)
+    holds: list[tuple[str, str, float]] = field(default_factory=list)
+    held: list[dict[str, Any]] = field(default_factory=list)
     next_update: int = 1
     next_message: int = 1
     cond: threading.Condition = field(default_factory=threading.Condition)
@@ -187,6 +189,11 @@ class FakeBotApi:
                 Failure(code, description, retry_after) for _ in range(times)
             )
 
+    def hold(self, method: str, containing: str, seconds: float) -> None:
+        """Delay calls whose text contains a marker (to kill the bot mid-send)."""
+        with self.cond:
+            self.holds.append((method, containing, seconds))
+
     def sent(self, chat_id: int | None = None) -> list[dict[str, Any]]:
         """Messages the bot sent (current versions, edits applied), oldest first."""
         with self.cond:
@@ -208,6 +215,18 @@ class FakeBotApi:
             planned = self.failures.get(method)
             if planned:
                 raise planned.pop(0)
+            delay = next(
+                (
+                    sec
+                    for m, marker, sec in self.holds
+                    if m == method and marker in str(params.get("text", ""))
+                ),
+                0.0,
+            )
+            if delay:
+                self.held.append(params)
+        if delay:
+            time.sleep(delay)
         if method == "getUpdates":
             return self._get_updates(params)
         with self.cond:
@@ -227,7 +246,7 @@ class FakeBotApi:
                 status = self.members.get(
                     (int(params["chat_id"]), int(params["user_id"])), "member"
                 )
-                return {"status": status, "user": self.user(int(params["user_id"]))}
+                return _member(status, self.user(int(params["user_id"])))
         raise Failure(400, f"Bad Request: method {method} not supported by the fake")
 
     def _push(self, update: dict[str, Any]) -> None:
@@ -302,6 +321,32 @@ class FakeBotApi:
             raise Failure(400, "Bad Request: message is not modified")
         self.messages[key] = updated
         return updated
+
+
+ADMIN_RIGHTS = (
+    "can_be_edited",
+    "is_anonymous",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
+
+
+def _member(status: str, user: dict[str, Any]) -> dict[str, Any]:
+    """A ChatMember in the shape Telegram returns for the status."""
+    member: dict[str, Any] = {"status": status, "user": user}
+    if status == "creator":
+        member["is_anonymous"] = False
+    elif status == "administrator":
+        member.update(dict.fromkeys(ADMIN_RIGHTS, False))
+    return member
 
 
 def _entities(text: str) -> list[dict[str, Any]]:
@@ -381,7 +426,9 @@ class FakeServer:
     def __init__(self) -> None:
         self.api = FakeBotApi()
         handler = type("Handler", (_Handler,), {"api": self.api})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        # A burst of bot requests overflows http.server's default listen backlog of 5.
+        server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 256})
+        self.httpd = server_class(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.root = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

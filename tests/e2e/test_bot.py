@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.commands import COMMANDS
 from tests.e2e.conftest import Harness
 from tests.e2e.fake_bot_api import BOT
 
@@ -28,11 +29,11 @@ async def test_start_and_help(bot: Harness) -> None:
     assert "政策文件问答机器人" in start["text"]
     bot.api.send(PRIVATE, ALICE, "/help")
     [help_] = await bot.replies(PRIVATE["id"], after=1)
-    for command in ("/ask", "/clause", "/docs", "/toc"):
+    for command in ("/ask", "/clause", "/docs", "/toc", "/subscribe", "/digest"):
         assert command in help_["text"]
     assert "隐私模式" in help_["text"]
     menu = bot.api.calls_of("setMyCommands")[0]["commands"]
-    assert {c["command"] for c in menu} == {"start", "help", "ask", "clause", "docs", "toc"}
+    assert [c["command"] for c in menu] == [c.name for c in COMMANDS]
     assert not bot.errors
 
 

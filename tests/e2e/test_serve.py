@@ -6,7 +6,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,10 @@ TOKEN = "424242:SERVE-SECRET-TOKEN"
 
 
 def serve(root: str, token: str | None, tmp_path: Path) -> subprocess.Popen[str]:
+    """Start `policybot serve` as its own process, configured only by environment.
+
+    Its stderr goes to tmp_path/serve.log (a pipe nobody reads could fill and stall it).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYBOT_")}
     env.update(
         POLICYBOT_TELEGRAM_BASE_URL=root,
@@ -26,14 +32,31 @@ def serve(root: str, token: str | None, tmp_path: Path) -> subprocess.Popen[str]
     )
     if token is not None:
         env["POLICYBOT_TELEGRAM_TOKEN"] = token
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with (tmp_path / "serve.log").open("a", encoding="utf-8") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            text=True,
+        )
+
+
+def serve_log(tmp_path: Path) -> str:
+    """Everything the serve processes of this test wrote to stderr."""
+    return (tmp_path / "serve.log").read_text(encoding="utf-8")
+
+
+def wait_until(condition: Callable[[], Any], seconds: float = 30.0) -> Any:
+    """Poll a condition from the test thread (the bot runs in another process)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for the bot process")
 
 
 def test_serve_answers_and_keeps_the_token_out_of_logs(server: FakeServer, tmp_path: Path) -> None:
@@ -49,14 +72,17 @@ def test_serve_answers_and_keeps_the_token_out_of_logs(server: FakeServer, tmp_p
         assert server.api.calls_of("setMyCommands")
     finally:
         process.terminate()
-        _, err = process.communicate(timeout=20)
+        process.wait(timeout=20)
+    err = serve_log(tmp_path)
+    assert "Application started" in err
     assert TOKEN not in err
     assert "SERVE-SECRET" not in err
 
 
 def test_serve_without_token_says_so_in_one_line(tmp_path: Path) -> None:
     process = serve("http://127.0.0.1:9", None, tmp_path)
-    _, err = process.communicate(timeout=60)
+    process.wait(timeout=60)
+    err = serve_log(tmp_path)
     assert process.returncode == 2
     assert err.strip().splitlines() == [err.strip()]
     assert "POLICYBOT_TELEGRAM_TOKEN" in err
@@ -66,7 +92,8 @@ def test_serve_with_a_rejected_token_says_so_in_one_line(
     server: FakeServer, tmp_path: Path
 ) -> None:
     process = serve(server.root, "1:INVALID", tmp_path)
-    _, err = process.communicate(timeout=60)
+    process.wait(timeout=60)
+    err = serve_log(tmp_path)
     assert process.returncode == 2
     assert "无效" in err
     assert "Traceback" not in err

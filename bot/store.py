@@ -1,0 +1,357 @@
+"""SQLite persistence: subscriptions, reading cursors, question and sent logs, digests.
+
+Schema changes are named migrations recorded in `migrations`, applied once, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "0001_subscriptions",
+        """
+        CREATE TABLE subscriptions (
+            chat_id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            keywords TEXT NOT NULL DEFAULT '[]',
+            active INTEGER NOT NULL DEFAULT 1,
+            inactive_reason TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );""",
+    ),
+    (
+        "0002_reading_cursor",
+        """
+        CREATE TABLE reading_cursor (
+            chat_id INTEGER PRIMARY KEY,
+            doc_id TEXT NOT NULL,
+            ordinal INTEGER NOT NULL
+        );""",
+    ),
+    (
+        "0003_question_log",
+        """
+        CREATE TABLE question_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            chat_id INTEGER NOT NULL,
+            asked_at TEXT NOT NULL,
+            question TEXT NOT NULL,
+            sections TEXT NOT NULL
+        );
+        CREATE INDEX question_log_chat ON question_log (chat_id, asked_at);""",
+    ),
+    (
+        "0004_sent_log",
+        """
+        CREATE TABLE sent_log (
+            chat_id INTEGER NOT NULL,
+            clause_key TEXT NOT NULL,
+            day TEXT NOT NULL,
+            PRIMARY KEY (chat_id, clause_key)
+        );""",
+    ),
+    (
+        "0005_digests",
+        """
+        CREATE TABLE digests (
+            chat_id INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            status TEXT NOT NULL,
+            claimed_at TEXT NOT NULL,
+            finished_at TEXT,
+            PRIMARY KEY (chat_id, day)
+        );""",
+    ),
+    (
+        "0006_documents",
+        """
+        CREATE TABLE documents (
+            doc_id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        );""",
+    ),
+    (
+        "0007_chat_settings",
+        """
+        CREATE TABLE chat_settings (
+            chat_id INTEGER PRIMARY KEY,
+            summaries INTEGER
+        );""",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A chat's daily digest: when, which keywords, whether it is still delivered."""
+
+    chat_id: int
+    at: time
+    keywords: tuple[str, ...]
+    active: bool
+    inactive_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedQuestion:
+    """A question asked in a chat and the sections that answered it."""
+
+    asked_at: datetime
+    question: str
+    sections: tuple[str, ...]
+
+
+class Store:
+    """One SQLite file under POLICYBOT_DATA_DIR; every write is its own transaction."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self.migrate()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet recorded; returns their names."""
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations "
+            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in self._db.execute("SELECT name FROM migrations")}
+        applied = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self._tx() as db:
+                for statement in filter(str.strip, sql.split(";")):
+                    db.execute(statement)
+                db.execute(
+                    "INSERT INTO migrations VALUES (?, ?)",
+                    (name, datetime.now().astimezone().isoformat()),
+                )
+            applied.append(name)
+        return applied
+
+    def applied_migrations(self) -> list[str]:
+        """Names of the recorded migrations, in order."""
+        return [r[0] for r in self._db.execute("SELECT name FROM migrations ORDER BY name")]
+
+    # --- subscriptions ------------------------------------------------------------------
+
+    def subscribe(self, chat_id: int, at: time, keywords: tuple[str, ...], now: datetime) -> None:
+        """Create or update a subscription and make it active again."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO subscriptions (chat_id, at, keywords, active, created_at, updated_at)"
+                " VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET at = excluded.at,"
+                " keywords = excluded.keywords, active = 1, inactive_reason = NULL,"
+                " updated_at = excluded.updated_at",
+                (
+                    chat_id,
+                    at.strftime("%H:%M"),
+                    json.dumps(list(keywords), ensure_ascii=False),
+                    now.isoformat(),
+                    now.isoformat(),
+                ),
+            )
+
+    def subscription(self, chat_id: int) -> Subscription | None:
+        """The chat's subscription, active or not."""
+        row = self._db.execute(
+            "SELECT chat_id, at, keywords, active, inactive_reason FROM subscriptions "
+            "WHERE chat_id = ?",
+            (chat_id,),
+        ).fetchone()
+        return _subscription(row) if row else None
+
+    def subscriptions(self, active_only: bool = True) -> list[Subscription]:
+        """All subscriptions (the active ones by default)."""
+        rows = self._db.execute(
+            "SELECT chat_id, at, keywords, active, inactive_reason FROM subscriptions"
+            + (" WHERE active = 1" if active_only else "")
+            + " ORDER BY chat_id"
+        )
+        return [_subscription(r) for r in rows]
+
+    def deactivate(self, chat_id: int, reason: str, now: datetime) -> bool:
+        """Stop delivering to a chat but keep its subscription (unsubscribe, 403)."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "UPDATE subscriptions SET active = 0, inactive_reason = ?, updated_at = ? "
+                "WHERE chat_id = ? AND active = 1",
+                (reason, now.isoformat(), chat_id),
+            )
+            return cursor.rowcount > 0
+
+    # --- digests: claimed before sending, so a digest goes out at most once a day -------
+
+    def claim_digest(self, chat_id: int, day: date, now: datetime) -> bool:
+        """Reserve (chat, day); False when it was already claimed (sent or being sent)."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO digests (chat_id, day, status, claimed_at) "
+                "VALUES (?, ?, 'sending', ?)",
+                (chat_id, day.isoformat(), now.isoformat()),
+            )
+            return cursor.rowcount == 1
+
+    def finish_digest(self, chat_id: int, day: date, now: datetime, status: str = "sent") -> None:
+        """Record how a claimed digest ended: sent, failed or forbidden."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE digests SET status = ?, finished_at = ? WHERE chat_id = ? AND day = ?",
+                (status, now.isoformat(), chat_id, day.isoformat()),
+            )
+
+    def digest_status(self, chat_id: int, day: date) -> str | None:
+        """sending, sent, failed, forbidden — or None when not claimed."""
+        row = self._db.execute(
+            "SELECT status FROM digests WHERE chat_id = ? AND day = ?", (chat_id, day.isoformat())
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def last_digest_at(self, chat_id: int) -> datetime | None:
+        """When the last digest to this chat was sent."""
+        row = self._db.execute(
+            "SELECT MAX(finished_at) FROM digests WHERE chat_id = ? AND status = 'sent'",
+            (chat_id,),
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    # --- reading plan, sent clauses, questions ------------------------------------------
+
+    def cursor(self, chat_id: int) -> tuple[str, int] | None:
+        """The last clause of the reading plan sent to this chat."""
+        row = self._db.execute(
+            "SELECT doc_id, ordinal FROM reading_cursor WHERE chat_id = ?", (chat_id,)
+        ).fetchone()
+        return (str(row[0]), int(row[1])) if row else None
+
+    def record_sent(
+        self, chat_id: int, day: date, cursor: tuple[str, int] | None, clause_keys: list[str]
+    ) -> None:
+        """After a digest went out: advance the reading plan and log the clauses sent."""
+        with self._tx() as db:
+            if cursor is not None:
+                db.execute(
+                    "INSERT INTO reading_cursor VALUES (?, ?, ?) ON CONFLICT (chat_id) "
+                    "DO UPDATE SET doc_id = excluded.doc_id, ordinal = excluded.ordinal",
+                    (chat_id, *cursor),
+                )
+            db.executemany(
+                "INSERT OR IGNORE INTO sent_log VALUES (?, ?, ?)",
+                [(chat_id, key, day.isoformat()) for key in clause_keys],
+            )
+
+    def sent_keys(self, chat_id: int) -> set[str]:
+        """Clauses already sent to this chat by keyword."""
+        rows = self._db.execute("SELECT clause_key FROM sent_log WHERE chat_id = ?", (chat_id,))
+        return {str(r[0]) for r in rows}
+
+    def log_question(
+        self, chat_id: int, question: str, sections: list[str], now: datetime
+    ) -> None:
+        """Remember a question and the sections that answered it (for 本群近日提问)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO question_log (chat_id, asked_at, question, sections) "
+                "VALUES (?, ?, ?, ?)",
+                (
+                    chat_id,
+                    now.isoformat(),
+                    question[:200],
+                    json.dumps(sections, ensure_ascii=False),
+                ),
+            )
+
+    def questions_since(self, chat_id: int, since: datetime | None) -> list[LoggedQuestion]:
+        """Questions asked in the chat after `since` (all when None), oldest first."""
+        rows = self._db.execute(
+            "SELECT asked_at, question, sections FROM question_log WHERE chat_id = ? "
+            "AND asked_at > ? ORDER BY id",
+            (chat_id, since.isoformat() if since else ""),
+        )
+        return [
+            LoggedQuestion(datetime.fromisoformat(a), q, tuple(json.loads(s))) for a, q, s in rows
+        ]
+
+    # --- corpus changes -----------------------------------------------------------------
+
+    def sync_documents(self, fingerprints: dict[str, tuple[str, str]], now: datetime) -> None:
+        """Record each document's fingerprint; a new or different one is a change now."""
+        with self._tx() as db:
+            for doc_id, (title, fingerprint) in fingerprints.items():
+                row = db.execute(
+                    "SELECT fingerprint FROM documents WHERE doc_id = ?", (doc_id,)
+                ).fetchone()
+                if row is None:
+                    db.execute(
+                        "INSERT INTO documents VALUES (?, ?, ?, ?, ?)",
+                        (doc_id, title, fingerprint, now.isoformat(), now.isoformat()),
+                    )
+                elif row[0] != fingerprint:
+                    db.execute(
+                        "UPDATE documents SET fingerprint = ?, title = ?, changed_at = ? "
+                        "WHERE doc_id = ?",
+                        (fingerprint, title, now.isoformat(), doc_id),
+                    )
+
+    def documents_changed_since(self, since: datetime | None) -> list[tuple[str, str, bool]]:
+        """(doc_id, title, is_new) for documents added or changed after `since`."""
+        rows = self._db.execute(
+            "SELECT doc_id, title, first_seen = changed_at FROM documents WHERE changed_at > ? "
+            "ORDER BY changed_at",
+            (since.isoformat() if since else "",),
+        )
+        return [(str(d), str(t), bool(n)) for d, t, n in rows]
+
+    # --- per-chat settings --------------------------------------------------------------
+
+    def summaries_enabled(self, chat_id: int) -> bool | None:
+        """The chat's /summary switch, or None when never set."""
+        row = self._db.execute(
+            "SELECT summaries FROM chat_settings WHERE chat_id = ?", (chat_id,)
+        ).fetchone()
+        return None if row is None or row[0] is None else bool(row[0])
+
+    def set_summaries(self, chat_id: int, enabled: bool) -> None:
+        """Persist the chat's /summary switch."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO chat_settings VALUES (?, ?) ON CONFLICT (chat_id) "
+                "DO UPDATE SET summaries = excluded.summaries",
+                (chat_id, int(enabled)),
+            )
+
+
+def _subscription(row: tuple[int, str, str, int, str | None]) -> Subscription:
+    chat_id, at, keywords, active, reason = row
+    return Subscription(
+        chat_id, time.fromisoformat(at), tuple(json.loads(keywords)), bool(active), reason
+    )

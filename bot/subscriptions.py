@@ -1,0 +1,144 @@
+"""Handlers for /subscribe, /unsubscribe and /digest."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import time
+
+from telegram import Message, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+
+from bot import texts
+from bot.digest import build_digest
+from bot.handlers import Context, reply_html, services
+from bot.schedule import deliver, local_now, next_run, schedule, unschedule
+from bot.store import Subscription
+
+MAX_KEYWORDS = 10
+MAX_KEYWORD_CHARS = 20
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:：]([0-5]\d)$")
+_TIMEISH = re.compile(r"^\d{1,2}[:：.点]\d*")
+
+
+class BadSubscription(ValueError):
+    """A /subscribe argument that cannot be used, with the reply that explains it."""
+
+
+def parse_subscription(args: list[str], default: time) -> tuple[time, tuple[str, ...]]:
+    """Split /subscribe arguments into a time and keywords."""
+    at = default
+    words = [a for a in args if a.strip()]
+    if words and _TIMEISH.match(words[0]):
+        match = _TIME.match(words[0])
+        if not match:
+            raise BadSubscription(texts.BAD_TIME.format(value=words[0][:20]))
+        at, words = time(int(match.group(1)), int(match.group(2))), words[1:]
+    keywords = tuple(dict.fromkeys(words))
+    if len(keywords) > MAX_KEYWORDS or any(len(k) > MAX_KEYWORD_CHARS for k in keywords):
+        raise BadSubscription(
+            texts.TOO_MANY_KEYWORDS.format(max=MAX_KEYWORDS, length=MAX_KEYWORD_CHARS)
+        )
+    return at, keywords
+
+
+async def may_change(message: Message, context: Context) -> bool:
+    """Anyone in a private chat; in groups, chat admins (checked with getChatMember)."""
+    user = message.from_user
+    if message.chat.type == ChatType.PRIVATE:
+        return True
+    if user is None:
+        return False
+    if user.id in services(context).settings.admin_ids:
+        return True
+    member = await context.bot.get_chat_member(message.chat_id, user.id)
+    return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+
+
+def describe(context: Context, subscription: Subscription) -> str:
+    """The current settings of a subscription, with the next run from the live schedule."""
+    svc = services(context)
+    state = (
+        texts.SUBSCRIPTION_ACTIVE
+        if subscription.active
+        else texts.SUBSCRIPTION_INACTIVE.format(
+            reason=texts.REASONS.get(
+                subscription.inactive_reason or "", subscription.inactive_reason
+            )
+        )
+    )
+    due = next_run(context.application, subscription.chat_id) if subscription.active else None
+    return texts.SUBSCRIPTION.format(
+        state=state,
+        at=subscription.at.strftime("%H:%M"),
+        zone=svc.settings.timezone,
+        keywords="、".join(subscription.keywords) or texts.NO_KEYWORDS,
+        next_run=due.astimezone(svc.settings.zone).strftime("%Y-%m-%d %H:%M") if due else "—",
+    )
+
+
+async def subscribe_command(update: Update, context: Context) -> None:
+    """/subscribe [HH:MM] [关键词…]; alone it shows the settings (or subscribes if none)."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    current = svc.store.subscription(message.chat_id)
+    args = context.args or []
+    if not args and current is not None and current.active:
+        await reply_html(message, context, html.escape(describe(context, current)))
+        return
+    try:
+        at, keywords = parse_subscription(args, svc.settings.digest_time)
+    except BadSubscription as exc:
+        await reply_html(message, context, html.escape(f"{exc}\n{texts.SUBSCRIBE_USAGE}"))
+        return
+    if not await may_change(message, context):
+        await reply_html(message, context, html.escape(texts.ADMINS_ONLY))
+        return
+    if not args and current is not None:
+        at, keywords = current.at, current.keywords
+    svc.store.subscribe(message.chat_id, at, keywords, local_now(svc))
+    subscription = svc.store.subscription(message.chat_id)
+    assert subscription is not None
+    schedule(context.application, svc, subscription)
+    text = f"{texts.SUBSCRIBED}\n{describe(context, subscription)}"
+    await reply_html(message, context, html.escape(text))
+
+
+async def unsubscribe_command(update: Update, context: Context) -> None:
+    """/unsubscribe: stop the digest but keep the settings."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    current = svc.store.subscription(message.chat_id)
+    if current is None or not current.active:
+        await reply_html(message, context, html.escape(texts.NOTHING_TO_UNSUBSCRIBE))
+        return
+    if not await may_change(message, context):
+        await reply_html(message, context, html.escape(texts.ADMINS_ONLY))
+        return
+    svc.store.deactivate(message.chat_id, "unsubscribed", local_now(svc))
+    unschedule(context.application, message.chat_id)
+    await reply_html(message, context, html.escape(texts.UNSUBSCRIBED))
+
+
+async def digest_command(update: Update, context: Context) -> None:
+    """/digest: today's digest now (it then counts as today's; never twice a day)."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    today = local_now(svc).date()
+    subscription = svc.store.subscription(message.chat_id)
+    if subscription is None or not subscription.active:
+        preview = Subscription(message.chat_id, svc.settings.digest_time, (), True)
+        digest = build_digest(svc.library, svc.store, preview, today, local_now(svc))
+        for part in digest.messages:
+            await message.reply_text(part, parse_mode=ParseMode.HTML, do_quote=True)
+        await reply_html(message, context, html.escape(texts.NOT_SUBSCRIBED))
+        return
+    result = await deliver(context.bot, svc, subscription, today)
+    if result == "already":
+        await reply_html(message, context, html.escape(texts.DIGEST_ALREADY_SENT))

@@ -1,0 +1,146 @@
+"""Subscriptions and digests through the local Bot API server, time driven by the tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.schedule import job_name, start_schedules
+from tests.e2e.conftest import Harness
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = {"id": 601, "is_bot": False, "first_name": "Admin"}
+MEMBER = {"id": 602, "is_bot": False, "first_name": "Member"}
+GROUP = {"id": -2002, "type": "supergroup", "title": "政策学习群"}
+PRIVATE = {"id": 601, "type": "private", "first_name": "Admin"}
+
+
+def digests(bot: Harness, chat_id: int) -> list[dict]:
+    return [m for m in bot.api.sent(chat_id) if "政策日报" in m["text"]]
+
+
+async def run_job(bot: Harness, chat_id: int) -> None:
+    [job] = bot.app.job_queue.get_jobs_by_name(job_name(chat_id))
+    await job.run(bot.app)
+
+
+async def test_subscribe_shows_settings_and_schedules(bot: Harness) -> None:
+    bot.api.send(PRIVATE, ADMIN, "/subscribe 07:45 授权运营 数据安全")
+    [reply] = await bot.replies(PRIVATE["id"])
+    assert "已订阅" in reply["text"]
+    assert "每天 07:45（Asia/Shanghai）" in reply["text"]
+    assert "授权运营、数据安全" in reply["text"]
+    assert bot.app.job_queue.get_jobs_by_name(job_name(PRIVATE["id"]))
+    bot.api.send(PRIVATE, ADMIN, "/subscribe")
+    [shown] = await bot.replies(PRIVATE["id"], after=1)
+    assert "下次推送：" in shown["text"]
+    assert "07:45" in shown["text"]
+
+
+@pytest.mark.parametrize("args", ["25:00", "8点", "7:5"])
+async def test_invalid_time_is_explained(bot: Harness, args: str) -> None:
+    bot.api.send(PRIVATE, ADMIN, f"/subscribe {args}")
+    [reply] = await bot.replies(PRIVATE["id"])
+    assert "时间格式不对" in reply["text"]
+    assert bot.services.store.subscription(PRIVATE["id"]) is None
+
+
+async def test_too_many_keywords_are_refused(bot: Harness) -> None:
+    bot.api.send(PRIVATE, ADMIN, "/subscribe 08:00 " + " ".join(f"词{i}" for i in range(11)))
+    [reply] = await bot.replies(PRIVATE["id"])
+    assert "关键词太多" in reply["text"]
+
+
+async def test_only_group_admins_may_change_the_subscription(bot: Harness) -> None:
+    bot.api.members[(GROUP["id"], ADMIN["id"])] = "administrator"
+    bot.api.send(GROUP, MEMBER, "/subscribe 09:00")
+    [refused] = await bot.replies(GROUP["id"])
+    assert "只有群管理员" in refused["text"]
+    assert bot.api.calls_of("getChatMember")
+    bot.api.send(GROUP, ADMIN, "/subscribe 09:00")
+    [accepted] = await bot.replies(GROUP["id"], after=1)
+    assert "已订阅" in accepted["text"]
+    bot.api.send(GROUP, MEMBER, "/unsubscribe")
+    [refused_again] = await bot.replies(GROUP["id"], after=2)
+    assert "只有群管理员" in refused_again["text"]
+
+
+async def test_digest_command_sends_today_once(bot: Harness) -> None:
+    bot.api.send(PRIVATE, ADMIN, "/subscribe 08:30 数据安全")
+    await bot.replies(PRIVATE["id"])
+    bot.api.send(PRIVATE, ADMIN, "/digest")
+    await bot.wait_for(lambda: digests(bot, PRIVATE["id"]))
+    assert "今日条款" in digests(bot, PRIVATE["id"])[0]["text"]
+    bot.api.send(PRIVATE, ADMIN, "/digest")
+    await bot.wait_for(lambda: "已经发送过" in bot.api.sent(PRIVATE["id"])[-1]["text"])
+    await run_job(bot, PRIVATE["id"])
+    assert len(digests(bot, PRIVATE["id"])) == 1
+
+
+async def test_daily_job_sends_once_a_day_and_moves_the_reading_plan(bot: Harness) -> None:
+    bot.api.send(PRIVATE, ADMIN, "/subscribe 08:30")
+    await bot.replies(PRIVATE["id"])
+    bot.clock.current = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    await run_job(bot, PRIVATE["id"])
+    await run_job(bot, PRIVATE["id"])
+    assert len(digests(bot, PRIVATE["id"])) == 1
+    bot.clock.current += timedelta(days=1)
+    await run_job(bot, PRIVATE["id"])
+    first, second = digests(bot, PRIVATE["id"])
+    assert "2026-11-23" in first["text"]
+    assert "2026-11-24" in second["text"]
+    assert "序言" in first["text"]
+    assert "一、（一）" in second["text"]
+
+
+async def test_group_questions_appear_in_the_next_digest(bot: Harness) -> None:
+    bot.api.members[(GROUP["id"], ADMIN["id"])] = "creator"
+    bot.api.send(GROUP, ADMIN, "/subscribe 08:30")
+    await bot.replies(GROUP["id"])
+    bot.api.send(GROUP, MEMBER, "/ask 公共数据授权运营情况要公开吗")
+    await bot.replies(GROUP["id"], after=1)
+    await run_job(bot, GROUP["id"])
+    [digest] = digests(bot, GROUP["id"])
+    assert "本群近日提问" in digest["text"]
+    assert "公共数据授权运营情况要公开吗 → 《公共数据资源开发利用意见》（五）" in digest["text"]
+
+
+async def test_403_disables_the_subscription_without_deleting_it(bot: Harness) -> None:
+    bot.api.send(PRIVATE, ADMIN, "/subscribe 08:30")
+    await bot.replies(PRIVATE["id"])
+    bot.api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    await run_job(bot, PRIVATE["id"])
+    kept = bot.services.store.subscription(PRIVATE["id"])
+    assert kept is not None
+    assert (kept.active, kept.inactive_reason) == (False, "forbidden")
+    await bot.wait_for(lambda: not bot.app.job_queue.get_jobs_by_name(job_name(PRIVATE["id"])))
+
+
+async def test_missed_digest_is_sent_once_at_start_up(bot: Harness) -> None:
+    from datetime import time
+
+    now = datetime.now(UTC)
+    bot.services.store.subscribe(-3003, time(0, 0), (), now)
+    bot.services.store.subscribe(-3004, time(0, 0), (), now)
+    bot.services.store.claim_digest(-3004, now.astimezone(bot.services.settings.zone).date(), now)
+    assert start_schedules(bot.app, bot.services) == 2
+    await bot.wait_for(lambda: digests(bot, -3003))
+    assert await bot.quiet(-3004) == []
+
+
+async def test_many_chats_due_at_once_are_all_served(bot: Harness) -> None:
+    from datetime import time
+
+    chats = list(range(-5000, -5030, -1))
+    for chat in chats:
+        bot.services.store.subscribe(chat, time(8, 30), (), datetime.now(UTC))
+    start_schedules(bot.app, bot.services)
+    for chat in chats:
+        bot.app.job_queue.get_jobs_by_name(job_name(chat))[0].job.modify(
+            next_run_time=datetime.now(UTC)
+        )
+    await bot.wait_for(lambda: all(digests(bot, c) for c in chats), seconds=30)
+    assert all(len(digests(bot, c)) == 1 for c in chats)
+    assert not bot.errors
