@@ -15,7 +15,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import commands, handlers, subscriptions
+from bot import commands, handlers, subscriptions, summaries
+from bot.context import CONTEXT_TYPES, SERVICES_KEY
 from bot.schedule import start_schedules
 from bot.state import Services
 from config.settings import Settings
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 async def post_init(app: Application) -> None:  # type: ignore[type-arg]
     """Register the command menu, then re-create digest schedules from the store."""
     await app.bot.set_my_commands([BotCommand(n, d) for n, d in commands.menu()])
-    start_schedules(app, app.bot_data[handlers.SERVICES_KEY])
+    start_schedules(app, app.bot_data[SERVICES_KEY])
 
 
 def build_application(settings: Settings, services: Services) -> Application:  # type: ignore[type-arg]
@@ -39,12 +40,12 @@ def build_application(settings: Settings, services: Services) -> Application:  #
         .token(settings.telegram_token.get_secret_value())
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
-        .context_types(handlers.CONTEXT_TYPES)
+        .context_types(CONTEXT_TYPES)
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(post_init)
         .build()
     )
-    app.bot_data[handlers.SERVICES_KEY] = services
+    app.bot_data[SERVICES_KEY] = services
     for name, callback in (
         ("start", handlers.start_command),
         ("help", handlers.help_command),
@@ -55,6 +56,7 @@ def build_application(settings: Settings, services: Services) -> Application:  #
         ("subscribe", subscriptions.subscribe_command),
         ("unsubscribe", subscriptions.unsubscribe_command),
         ("digest", subscriptions.digest_command),
+        ("summary", summaries.summary_command),
     ):
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.message_handler))

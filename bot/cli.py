@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
@@ -14,6 +15,8 @@ from typing import TextIO
 from bot import render, texts
 from bot.digest import as_text, build_digest, fingerprints
 from bot.store import Store, Subscription
+from bot.summaries import llm_from_settings
+from bot.summarize import LLMClient, SummaryUnavailable, summarize
 from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
 from retrieval.evaluate import evaluate, report
 from retrieval.library import Library, LibraryPaths
@@ -67,10 +70,28 @@ def _emit(answers: Iterable[Answer], as_json: bool, out: TextIO) -> None:
         print(render.to_json(answer) if as_json else render.to_text(answer) + "\n", file=out)
 
 
-def run_ask(library: Library, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+def run_ask(
+    library: Library, settings: Settings, args: argparse.Namespace, out: TextIO, stdin: TextIO
+) -> int:
     k = max(1, min(10, args.k))
-    _emit((library.answer(q, k=k) for q in _inputs(args.question, stdin)), args.json, out)
+    llm = llm_from_settings(settings) if args.summarize else None
+    answers = (library.answer(q, k=k) for q in _inputs(args.question, stdin))
+    if llm is not None:
+        answers = (with_summary(llm, a) for a in answers)
+    _emit(answers, args.json, out)
     return 0
+
+
+def with_summary(llm: LLMClient, answer: Answer) -> Answer:
+    """The answer with a verified summary, or unchanged (summary null) when unavailable."""
+    if answer.status != "ok":
+        return answer
+    try:
+        text = asyncio.run(summarize(llm, answer.query, answer.hits))
+    except SummaryUnavailable as exc:
+        logging.getLogger(__name__).warning("摘要暂不可用：%s", exc)
+        return answer
+    return replace(answer, summary=text)
 
 
 def run_clause(library: Library, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
@@ -152,7 +173,8 @@ def run_serve(settings: Settings, library: Library) -> int:
         return 2
     try:
         asyncio.run(probe(settings))
-        run(settings, Services(library, settings, open_store(settings)))
+        store, llm = open_store(settings), llm_from_settings(settings)
+        run(settings, Services(library, settings, store, llm=llm))
     except InvalidToken:
         print(texts.TOKEN_INVALID, file=sys.stderr)
         return 2
@@ -208,7 +230,7 @@ def main(
         print(exc, file=sys.stderr)
         return 2
     commands: dict[str, Callable[[], int]] = {
-        "ask": lambda: run_ask(library, args, out, stdin),
+        "ask": lambda: run_ask(library, settings, args, out, stdin),
         "clause": lambda: run_clause(library, args, out, stdin),
         "docs": lambda: run_docs(library, out),
         "toc": lambda: run_toc(library, args.doc, out),

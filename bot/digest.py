@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot import texts
+from bot.context import html_to_plain
 from bot.html import LIMIT, hit_blocks, pack
 from bot.store import Store, Subscription
 from retrieval.library import Library
@@ -27,6 +28,7 @@ class Digest:
     messages: tuple[str, ...]
     cursor: tuple[str, int] | None
     clause_keys: tuple[str, ...]
+    hits: tuple[Hit, ...] = ()
 
 
 def clause_key(clause: Clause) -> str:
@@ -95,11 +97,13 @@ def build_digest(
         blocks.append(f"<b>{texts.DIGEST_TODAY}</b>")
         blocks.extend(hit_blocks(library.hit(today), [], limit))
     keys: list[str] = []
+    quoted: list[Hit] = [library.hit(today)] if today is not None else []
     if subscription.keywords:
         blocks.append(
             f"<b>{texts.DIGEST_KEYWORDS.format(words='、'.join(subscription.keywords))}</b>"
         )
         hits = keyword_hits(library, subscription.keywords, store.sent_keys(chat_id))
+        quoted.extend(hits)
         for hit in hits:
             keys.append(clause_key(hit.clause))
             blocks.extend(hit_blocks(hit, subscription.keywords, limit))
@@ -121,11 +125,9 @@ def build_digest(
             lines.append(f"• {verb}《{html.escape(title)}》")
         blocks.append("\n".join(lines))
     cursor = (today.doc_id, today.ordinal) if today is not None else None
-    return Digest(chat_id, day, tuple(pack(blocks, limit)), cursor, tuple(keys))
+    return Digest(chat_id, day, tuple(pack(blocks, limit)), cursor, tuple(keys), tuple(quoted))
 
 
 def as_text(digest: Digest) -> str:
     """The digest as plain text (for `policybot digest`)."""
-    from bot.handlers import html_to_plain
-
     return "\n\n".join(html_to_plain(m) for m in digest.messages)

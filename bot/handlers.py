@@ -4,79 +4,20 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import Any
+import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot import commands, render, texts
+from bot.context import Context, chat_state, reply_html, services
 from bot.html import answer_messages
-from bot.keyboards import answer_keyboard, clause_keyboard, toc_keyboard, toc_page
-from bot.state import ChatState, Services
+from bot.keyboards import TOC_PAGE, answer_keyboard, clause_keyboard, toc_keyboard, toc_page
+from retrieval.library import Library
 from retrieval.model import Answer, Clause
 
 log = logging.getLogger(__name__)
-
-Context = CallbackContext[ExtBot[None], dict[Any, Any], ChatState, dict[Any, Any]]
-CONTEXT_TYPES = ContextTypes(chat_data=ChatState)
-SERVICES_KEY = "services"
-
-
-def services(context: Context) -> Services:
-    """The shared services stored in bot_data at start-up."""
-    found = context.bot_data[SERVICES_KEY]
-    if not isinstance(found, Services):
-        raise TypeError("bot_data has no Services")
-    return found
-
-
-def chat_state(context: Context) -> ChatState:
-    """The typed state of the current chat."""
-    return context.chat_data if context.chat_data is not None else ChatState()
-
-
-# --- sending ----------------------------------------------------------------------------
-
-
-async def reply_html(
-    message: Message,
-    context: Context,
-    text: str,
-    markup: InlineKeyboardMarkup | None = None,
-    plain: str | None = None,
-) -> Message | None:
-    """Reply threaded to the message; a formatting error falls back to plain text."""
-    chat_id = message.chat_id
-    if chat_id in services(context).blocked_chats:
-        return None
-    try:
-        return await message.reply_text(
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            do_quote=True,
-            disable_web_page_preview=True,
-        )
-    except BadRequest as exc:
-        if "parse" not in str(exc).lower() and "entit" not in str(exc).lower():
-            raise
-        log.warning("HTML rejected in chat %s, resending as plain text: %s", chat_id, exc)
-        return await message.reply_text(
-            plain or html_to_plain(text), reply_markup=markup, do_quote=True
-        )
-    except Forbidden:
-        log.info("chat %s blocked the bot; not sending there any more", chat_id)
-        services(context).blocked_chats.add(chat_id)
-        return None
-
-
-def html_to_plain(text: str) -> str:
-    """Strip our tags and unescape, for the plain-text fallback."""
-    import re
-
-    return html.unescape(re.sub(r"</?(b|i|blockquote)( expandable)?>", "", text))
 
 
 async def send_answer(message: Message, context: Context, answer: Answer) -> None:
@@ -208,8 +149,6 @@ def addressed_text(message: Message, bot_username: str, bot_id: int) -> str | No
     )
     if not (mentioned or replied):
         return None
-    import re
-
     return re.sub(re.escape(f"@{bot_username}"), " ", text, flags=re.I).strip()
 
 
@@ -254,7 +193,7 @@ async def button_handler(update: Update, context: Context) -> None:
         await query.answer()
         if doc is None:
             return
-        page = int(number) if kind == "t" else _chapter_page(doc, int(number))
+        page = int(number) if kind == "t" else _chapter_page(int(number))
         text, pages = toc_page(doc, page)
         markup = toc_keyboard(doc, page, pages)
         if kind == "t":
@@ -282,7 +221,7 @@ async def button_handler(update: Update, context: Context) -> None:
         await query.answer(texts.EXPIRED)
 
 
-def _clause(library: Any, rest: str) -> Clause | None:
+def _clause(library: Library, rest: str) -> Clause | None:
     doc_id, _, ordinal = rest.rpartition("|")
     doc = library.document(doc_id)
     if doc is None or not ordinal.isdigit() or int(ordinal) >= len(doc.clauses):
@@ -291,9 +230,7 @@ def _clause(library: Any, rest: str) -> Clause | None:
     return clause
 
 
-def _chapter_page(doc: Any, ordinal: int) -> int:
-    from bot.keyboards import TOC_PAGE
-
+def _chapter_page(ordinal: int) -> int:
     return max(0, ordinal) // TOC_PAGE
 
 
@@ -343,6 +280,3 @@ async def error_handler(update: object, context: Context) -> None:
             await update.effective_message.reply_text(texts.ERROR, do_quote=True)
         except Exception:  # the error reply itself failing must not loop
             log.warning("could not send the error reply", exc_info=True)
-
-
-__all__ = ["CONTEXT_TYPES", "InlineKeyboardButton"]

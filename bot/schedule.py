@@ -10,9 +10,11 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, Job
 
+from bot.context import SERVICES_KEY
 from bot.digest import build_digest, fingerprints
 from bot.state import Services
 from bot.store import Subscription
+from bot.summaries import enabled, lead_paragraph
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,12 @@ async def deliver(bot: Bot, services: Services, subscription: Subscription, day:
     if not store.claim_digest(chat_id, day, local_now(services)):
         return "already"
     digest = build_digest(services.library, store, subscription, day, local_now(services))
+    if enabled(services, chat_id):
+        lead = await lead_paragraph(services, digest.hits)
+        if lead:
+            digest = build_digest(
+                services.library, store, subscription, day, local_now(services), lead=lead
+            )
     try:
         for message in digest.messages:
             await bot.send_message(
@@ -54,8 +62,6 @@ async def deliver(bot: Bot, services: Services, subscription: Subscription, day:
 
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The daily job of one chat (also used for catch-up at start-up)."""
-    from bot.handlers import SERVICES_KEY
-
     services: Services = context.bot_data[SERVICES_KEY]
     job = context.job
     if job is None or not isinstance(job.data, int):

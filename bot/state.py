@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.store import Store
+from bot.summarize import LLMClient
 from config.settings import Settings
 from retrieval.library import Library
 
@@ -69,5 +70,6 @@ class Services:
     settings: Settings
     store: Store
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    llm: LLMClient | None = None
     limiter: RateLimiter = field(default_factory=RateLimiter)
     blocked_chats: set[int] = field(default_factory=set)

@@ -10,8 +10,8 @@ from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 
 from bot import texts
+from bot.context import Context, reply_html, services
 from bot.digest import build_digest
-from bot.handlers import Context, reply_html, services
 from bot.schedule import deliver, local_now, next_run, schedule, unschedule
 from bot.store import Subscription
 

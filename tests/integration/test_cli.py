@@ -141,3 +141,16 @@ def test_missing_corpus_dir_is_one_clear_line(
     code, _ = run("docs")
     assert code == 2
     assert capsys.readouterr().err.strip().startswith("配置错误：POLICYBOT_CORPUS_DIR")
+
+
+def test_digest_prints_what_would_be_sent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("POLICYBOT_DATA_DIR", str(tmp_path / "data"))
+    code, out = run("digest", "--chat", "42", "--date", "2026-12-01")
+    assert code == 0
+    assert "政策日报 · 2026-12-01" in out
+    assert "今日条款" in out
+    code, again = run("digest", "--chat", "42", "--date", "2026-12-01")
+    assert again == out  # printing records nothing
+    code, bad = run("digest", "--chat", "42", "--date", "12/01")
+    assert code == 2
+    assert "YYYY-MM-DD" in bad
