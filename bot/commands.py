@@ -27,6 +27,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("subscribe", "[HH:MM] [关键词…]", "订阅每日推送；不带参数查看当前设置"),
     Command("unsubscribe", "", "取消每日推送"),
     Command("digest", "", "立即发送今日推送"),
+    Command("summary", "on|off", "开关本会话的模型摘要（默认开启，需配置 LLM）"),
 )
 
 

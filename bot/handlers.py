@@ -14,6 +14,7 @@ from bot import commands, render, texts
 from bot.context import Context, chat_state, reply_html, services
 from bot.html import answer_messages
 from bot.keyboards import TOC_PAGE, answer_keyboard, clause_keyboard, toc_keyboard, toc_page
+from bot.summaries import enabled, send_summary
 from retrieval.library import Library
 from retrieval.model import Answer, Clause
 
@@ -39,6 +40,9 @@ async def send_answer(message: Message, context: Context, answer: Answer) -> Non
             markup if last else None,
             plain=render.to_text(answer) if len(parts) == 1 else None,
         )
+    if answer.status == "ok" and enabled(services(context), message.chat_id):
+        # In the background: the quotes are out, and a slow endpoint must not hold other chats.
+        context.application.create_task(send_summary(message, context, answer), name="summary")
 
 
 async def answer_text(message: Message, context: Context, text: str) -> None:

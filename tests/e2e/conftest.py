@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from bot.app import build_application, post_init
 from bot.state import Services
 from bot.store import Store
+from bot.summaries import llm_from_settings
 from config.settings import Settings
 from retrieval.library import Library
 from tests.e2e.fake_bot_api import FakeBotApi, FakeServer
@@ -70,16 +72,26 @@ class FakeClock:
         return self.current or datetime.now(UTC)
 
 
-@pytest.fixture
-async def bot(server: FakeServer, library: Library, tmp_path: Path) -> AsyncIterator[Harness]:
-    settings = Settings(
+@asynccontextmanager
+async def running_bot(
+    server: FakeServer, library: Library, tmp_path: Path, **settings: Any
+) -> AsyncIterator[Harness]:
+    """The real Application polling the fake server; settings override the defaults."""
+    config = Settings(
         _env_file=None,
         telegram_token="123456:TEST-TOKEN",  # type: ignore[call-arg]
         telegram_base_url=server.root,
+        **settings,
     )
     clock = FakeClock()
-    services = Services(library, settings, Store(tmp_path / "bot.sqlite3"), clock=clock)
-    app = build_application(settings, services)
+    services = Services(
+        library,
+        config,
+        Store(tmp_path / "bot.sqlite3"),
+        clock=clock,
+        llm=llm_from_settings(config),
+    )
+    app = build_application(config, services)
     errors: list[BaseException] = []
 
     async def record(update: object, context: Any) -> None:
@@ -96,3 +108,9 @@ async def bot(server: FakeServer, library: Library, tmp_path: Path) -> AsyncIter
         finally:
             await app.updater.stop()
             await app.stop()
+
+
+@pytest.fixture
+async def bot(server: FakeServer, library: Library, tmp_path: Path) -> AsyncIterator[Harness]:
+    async with running_bot(server, library, tmp_path) as harness:
+        yield harness

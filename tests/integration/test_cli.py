@@ -154,3 +154,30 @@ def test_digest_prints_what_would_be_sent(monkeypatch: pytest.MonkeyPatch, tmp_p
     code, bad = run("digest", "--chat", "42", "--date", "12/01")
     assert code == 2
     assert "YYYY-MM-DD" in bad
+
+
+@pytest.mark.parametrize(
+    ("model", "expect_summary"), [("ok", True), ("e500", False), ("uncited", False)]
+)
+def test_ask_summarize_fills_the_summary_field(
+    monkeypatch: pytest.MonkeyPatch, model: str, expect_summary: bool
+) -> None:
+    from tests.fake_llm import FakeLLM
+
+    with FakeLLM() as llm:
+        monkeypatch.setenv("POLICYBOT_LLM_BASE_URL", llm.base_url)
+        monkeypatch.setenv("POLICYBOT_LLM_MODEL", model)
+        monkeypatch.setenv("POLICYBOT_LLM_TIMEOUT", "2")
+        code, out = run("ask", "公共数据授权运营情况要公开吗", "--json", "--summarize")
+    [answer] = json_lines(out)
+    assert code == 0
+    assert answer["hits"]
+    if expect_summary:
+        assert "〔（五）〕" in str(answer["summary"])
+    else:
+        assert answer["summary"] is None
+
+
+def test_ask_summarize_without_endpoint_leaves_summary_null() -> None:
+    _, out = run("ask", "数据安全", "--json", "--summarize")
+    assert json_lines(out)[0]["summary"] is None
