@@ -1,18 +1,16 @@
-"""BM25 over clause tokens, with the abstain rule that decides when nothing answers.
+"""Clause search: BM25 candidates, the coverage match and the abstain rule.
 
-Scores are rank-bm25's BM25Okapi (k1=1.5, b=0.75, idf = ln((N - n + 0.5) / (n + 0.5)),
-negative idf floored at epsilon × mean idf). Those raw scores are not comparable across
-queries (rank_bm25 #39), so abstaining looks at how much of the query a clause covers instead.
+Scores are rank-bm25's BM25Okapi, computed from an inverted index (retrieval/bm25.py). Raw
+BM25 scores are not comparable across queries (rank_bm25 #39), so abstaining looks at how much
+of the question a clause covers instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-from rank_bm25 import BM25Okapi
-
+from retrieval.bm25 import SparseBM25
 from retrieval.model import Clause
 from retrieval.tokenize import Tokenizer
 
@@ -55,38 +53,22 @@ class Scored:
 class Index:
     """A BM25 index over a fixed sequence of clauses."""
 
-    def __init__(self, clauses: Sequence[Clause], tokenizer: Tokenizer) -> None:
+    def __init__(
+        self,
+        clauses: Sequence[Clause],
+        tokenizer: Tokenizer,
+        bm25: SparseBM25 | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         self.clauses = tuple(clauses)
         self.tokenizer = tokenizer
-        self.clause_tokens = [tokenizer.tokens(index_text(c)) for c in self.clauses]
-        self.token_sets = [frozenset(tokens) for tokens in self.clause_tokens]
-        self.vocabulary = frozenset().union(*self.token_sets) if self.token_sets else frozenset()
-        self._bm25 = BM25Okapi(self.clause_tokens) if self.clauses else None
+        self.bm25 = bm25 or SparseBM25.build(
+            (tokenizer.tokens(index_text(c)) for c in self.clauses), progress
+        )
 
-    def scores(self, tokens: Sequence[str]) -> np.ndarray:
-        """BM25Okapi scores of every clause for the tokens (repeats count, as in rank-bm25)."""
-        if self._bm25 is None or not tokens:
-            return np.zeros(len(self.clauses))
-        return np.asarray(self._bm25.get_scores(list(tokens)), dtype=float)
-
-    def search(
-        self,
-        own: Sequence[str],
-        extra: Sequence[str],
-        k: int,
-        allowed: frozenset[str] | None = None,
-    ) -> list[Scored]:
-        """Top-k clauses with a positive score; `allowed` limits them to some documents."""
-        known = [t for t in (*own, *extra) if t in self.vocabulary]
-        scores = self.scores(known)
-        order = np.argsort(-scores, kind="stable")
-        hits: list[Scored] = []
-        for position in order:
-            if scores[position] <= 0 or len(hits) >= k:
-                break
-            if allowed is None or self.clauses[position].doc_id in allowed:
-                hits.append(Scored(int(position), float(scores[position])))
-        return hits
+    def search(self, own: Sequence[str], extra: Sequence[str], k: int) -> list[Scored]:
+        """Top-k clauses with a positive BM25 score for the query and its synonyms."""
+        return [Scored(p, s) for p, s in self.bm25.top([*own, *extra], k) if s > 0]
 
     def match(self, words: Sequence[str], position: int) -> Match:
         """Share of the question's informativeness found in a clause, synonyms counting.
@@ -97,13 +79,15 @@ class Index:
         total = sum(weights.values())
         if not total:
             return Match(0.0, 0)
-        found = self.token_sets[position]
-        shares = {word: self._share(word, found) for word in weights}
+        shares = {word: self._share(word, position) for word in weights}
         covered = sum(weights[w] * share for w, share in shares.items())
         return Match(covered / total, sum(1 for share in shares.values() if share == 1.0))
 
-    def _share(self, word: str, found: frozenset[str]) -> float:
-        if word in found or any(s in found for s in self.tokenizer.expansions(word)):
+    def _share(self, word: str, position: int) -> float:
+        def found(token: str) -> bool:
+            return self.bm25.contains(token, position)
+
+        if found(word) or any(found(s) for s in self.tokenizer.expansions(word)):
             return 1.0
         parts = [p for p in self.tokenizer.parts(word) if p != word and len(p) >= 2]
-        return sum(p in found for p in parts) / len(parts) if parts else 0.0
+        return sum(found(p) for p in parts) / len(parts) if parts else 0.0
