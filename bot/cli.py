@@ -10,17 +10,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import render, texts
-from bot.digest import as_text, build_digest, fingerprints
-from bot.store import Store, Subscription
-from bot.summaries import llm_from_settings
-from bot.summarize import LLMClient, SummaryUnavailable, summarize
 from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
 from retrieval.evaluate import evaluate, report
 from retrieval.library import Library, LibraryPaths
 from retrieval.model import Answer
+
+if TYPE_CHECKING:  # Telegram, httpx and SQLite are imported only by the commands using them
+    from bot.store import Store
+    from bot.summarize import LLMClient
+
+BIG_BUILD = 2000  # clauses: show a progress bar when (re)indexing more than this
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +55,28 @@ def load_library(settings: Settings) -> Library:
     """Build the library from the configured corpus directory."""
     if not settings.corpus_dir.is_dir():
         raise SettingsError(f"配置错误：POLICYBOT_CORPUS_DIR — 目录不存在：{settings.corpus_dir}")
-    return Library.load(LibraryPaths(settings.corpus_dir, LEXICON_DIR))
+    paths = LibraryPaths(settings.corpus_dir, LEXICON_DIR, settings.data_dir / "cache")
+    return Library.load(paths, progress=_progress_bar())
+
+
+def _progress_bar() -> Callable[[int, int], None]:
+    """A tqdm bar on stderr for long index builds; silent for small corpora."""
+    bar: list[Any] = []
+
+    def update(done: int, total: int) -> None:
+        if total < BIG_BUILD:
+            return
+        if not bar:
+            from tqdm import tqdm
+
+            bar.append(tqdm(total=total, unit="条", desc="建立索引", file=sys.stderr))
+        bar[0].n = done
+        if done == total or done % 500 == 0:
+            bar[0].refresh()
+        if done == total:
+            bar[0].close()
+
+    return update
 
 
 def _inputs(arg: str, stdin: TextIO) -> Iterable[str]:
@@ -74,7 +97,11 @@ def run_ask(
     library: Library, settings: Settings, args: argparse.Namespace, out: TextIO, stdin: TextIO
 ) -> int:
     k = max(1, min(10, args.k))
-    llm = llm_from_settings(settings) if args.summarize else None
+    llm = None
+    if args.summarize:
+        from bot.summarize import llm_from_settings
+
+        llm = llm_from_settings(settings)
     answers = (library.answer(q, k=k) for q in _inputs(args.question, stdin))
     if llm is not None:
         answers = (with_summary(llm, a) for a in answers)
@@ -84,6 +111,8 @@ def run_ask(
 
 def with_summary(llm: LLMClient, answer: Answer) -> Answer:
     """The answer with a verified summary, or unchanged (summary null) when unavailable."""
+    from bot.summarize import SummaryUnavailable, summarize
+
     if answer.status != "ok":
         return answer
     try:
@@ -167,6 +196,7 @@ def run_serve(settings: Settings, library: Library) -> int:
 
     from bot.app import probe, run
     from bot.state import Services
+    from bot.summarize import llm_from_settings
 
     if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
         print(texts.TOKEN_MISSING, file=sys.stderr)
@@ -188,11 +218,16 @@ def run_serve(settings: Settings, library: Library) -> int:
 
 def open_store(settings: Settings) -> Store:
     """The SQLite store under POLICYBOT_DATA_DIR."""
+    from bot.store import Store
+
     return Store(settings.data_dir / "policybot.sqlite3")
 
 
 def run_digest(settings: Settings, library: Library, args: argparse.Namespace, out: TextIO) -> int:
     """Print the digest that would be sent to a chat (nothing is recorded)."""
+    from bot.digest import as_text, build_digest, fingerprints
+    from bot.store import Subscription
+
     if args.chat is None:
         print("用法：policybot digest --chat ID [--date YYYY-MM-DD]", file=out)
         return 2

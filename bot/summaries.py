@@ -17,33 +17,15 @@ from bot.state import Services
 from bot.summarize import (
     LEAD_QUESTION,
     LLMClient,
-    LLMConfig,
     SummaryUnavailable,
     build_messages,
     summarize,
     verify,
 )
-from config.settings import Settings
 from retrieval.model import Answer, Hit
 
 log = logging.getLogger(__name__)
 EDIT_INTERVAL = 1.0  # seconds between streaming edits: well under Telegram's flood limits
-
-
-def llm_from_settings(settings: Settings) -> LLMClient | None:
-    """The client for POLICYBOT_LLM_*, or None when no endpoint is configured."""
-    if not settings.llm_base_url:
-        return None
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    return LLMClient(
-        LLMConfig(
-            settings.llm_base_url,
-            key,
-            settings.llm_model,
-            settings.llm_timeout,
-            settings.llm_stream,
-        )
-    )
 
 
 def enabled(svc: Services, chat_id: int) -> bool:

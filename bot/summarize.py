@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from config.settings import Settings
 from retrieval.model import Hit
 
 SYSTEM_PROMPT = (
@@ -184,3 +185,19 @@ async def summarize(client: LLMClient, question: str, hits: Sequence[Hit]) -> st
     if not hits:
         raise SummaryUnavailable("nothing to summarise")
     return verify(await client.complete(build_messages(question, hits)), hits)
+
+
+def llm_from_settings(settings: Settings) -> LLMClient | None:
+    """The client for POLICYBOT_LLM_*, or None when no endpoint is configured."""
+    if not settings.llm_base_url:
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return LLMClient(
+        LLMConfig(
+            settings.llm_base_url,
+            key,
+            settings.llm_model,
+            settings.llm_timeout,
+            settings.llm_stream,
+        )
+    )

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval import cache
+from retrieval.bm25 import SparseBM25
 from retrieval.catalog import load_catalog, name_similarity, squash
-from retrieval.corpus import read_corpus
+from retrieval.corpus import corpus_files, read_corpus
 from retrieval.index import Index, Match
 from retrieval.lookup import find, nearest
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit
 from retrieval.refs import clean_query, parse_ref
-from retrieval.tokenize import Lexicon, Tokenizer, normalize
+from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer, normalize
 
 MAX_QUERY_CHARS = 500
+Progress = Callable[[int, int], None]  # (clauses indexed, total)
 DOC_BOOST = 1.5
 _FUZZY_NAME = 0.6
 
@@ -25,6 +30,7 @@ class LibraryPaths:
 
     corpus_dir: Path
     data_dir: Path
+    cache_dir: Path | None = None
 
 
 class Library:
@@ -35,20 +41,41 @@ class Library:
         documents: tuple[Document, ...],
         problems: tuple[CorpusProblem, ...],
         tokenizer: Tokenizer,
+        bm25: SparseBM25 | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.documents = documents
         self.problems = problems
         self.tokenizer = tokenizer
         self._by_id = {d.doc_id: d for d in documents}
         self.clauses = tuple(c for d in documents for c in d.clauses)
-        self.index = Index(self.clauses, tokenizer)
+        total = len(self.clauses)
+        self.index = Index(
+            self.clauses,
+            tokenizer,
+            bm25,
+            (lambda done: progress(done, total)) if progress else None,
+        )
 
     @classmethod
-    def load(cls, paths: LibraryPaths) -> Library:
-        """Parse the corpus directory and build the index."""
+    def load(cls, paths: LibraryPaths, progress: Progress | None = None) -> Library:
+        """The library from the cache when the corpus is unchanged, else parsed and indexed."""
+        tokenizer = Tokenizer(Lexicon.from_dir(paths.data_dir), paths.cache_dir)
+        key = ""
+        if paths.cache_dir is not None:
+            files = corpus_files(paths.corpus_dir)
+            key = cache.cache_key(files, paths.data_dir, TOKENIZER_VERSION)
+            cached = cache.load(paths.cache_dir, key)
+            if cached is not None:
+                return cls(cached[0], cached[1], tokenizer, cached[2])
         catalog = load_catalog(paths.data_dir / "aliases.toml")
         documents, problems = read_corpus(paths.corpus_dir, catalog)
-        return cls(documents, problems, Tokenizer(Lexicon.from_dir(paths.data_dir)))
+        library = cls(documents, problems, tokenizer, progress=progress)
+        if paths.cache_dir is not None:
+            # A read-only data dir only costs the next start a rebuild.
+            with contextlib.suppress(OSError):
+                cache.save(paths.cache_dir, key, documents, problems, library.index.bm25)
+        return library
 
     def document(self, doc_id: str) -> Document | None:
         """The document with this id."""

@@ -1,0 +1,156 @@
+"""On-disk cache of the parsed library and its index: JSON and .npz, never pickle.
+
+The key hashes every corpus file's bytes, the lexicon files and the tokenizer version, so
+any change to a file — added, edited or removed — rebuilds the whole cache, correctly. A cache
+that fails to load or is inconsistent is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retrieval.bm25 import SparseBM25
+from retrieval.model import Clause, CorpusProblem, Document
+
+FORMAT = "policybot-cache-1"
+
+
+def cache_key(corpus_files: list[Path], lexicon_dir: Path, tokenizer_version: str) -> str:
+    """A hash of everything the library is built from."""
+    digest = hashlib.sha256(f"{FORMAT}\n{tokenizer_version}\n".encode())
+    for path in sorted(p for p in lexicon_dir.iterdir() if p.is_file()):
+        digest.update(f"lexicon {path.name}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for path in corpus_files:
+        digest.update(f"corpus {path.name}\n".encode())
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
+def save(
+    directory: Path,
+    key: str,
+    documents: tuple[Document, ...],
+    problems: tuple[CorpusProblem, ...],
+    index: SparseBM25,
+) -> None:
+    """Write the cache for `key` atomically and drop older caches."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / key
+    partial = directory / f".{key}.{os.getpid()}.tmp"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    payload = {
+        "format": FORMAT,
+        "key": key,
+        "documents": [_document_json(d) for d in documents],
+        "problems": [[p.source, p.message] for p in problems],
+        "vocab": sorted(index.vocab, key=index.vocab.__getitem__),
+    }
+    (partial / "library.json").write_text(
+        json.dumps(payload, ensure_ascii=False), encoding="utf-8"
+    )
+    np.savez(
+        partial / "index.npz",
+        idf=index.idf,
+        indptr=index.indptr,
+        docs=index.docs,
+        parts=index.parts,
+        doc_count=np.asarray([index.doc_count]),
+    )
+    shutil.rmtree(target, ignore_errors=True)
+    partial.replace(target)
+    for old in directory.iterdir():
+        if old.is_dir() and old.name != key and not old.name.startswith("."):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def load(
+    directory: Path, key: str
+) -> tuple[tuple[Document, ...], tuple[CorpusProblem, ...], SparseBM25] | None:
+    """The cached library for `key`, or None when missing, corrupt or inconsistent."""
+    target = directory / key
+    try:
+        payload = json.loads((target / "library.json").read_text(encoding="utf-8"))
+        if payload.get("format") != FORMAT or payload.get("key") != key:
+            return None
+        with np.load(target / "index.npz", allow_pickle=False) as arrays:
+            index = SparseBM25(
+                vocab={term: n for n, term in enumerate(payload["vocab"])},
+                idf=arrays["idf"].astype(np.float64),
+                indptr=arrays["indptr"].astype(np.int64),
+                docs=arrays["docs"].astype(np.int32),
+                parts=arrays["parts"].astype(np.float64),
+                doc_count=int(arrays["doc_count"][0]),
+            )
+        documents = tuple(_document(d) for d in payload["documents"])
+        problems = tuple(CorpusProblem(s, m) for s, m in payload["problems"])
+    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError):
+        return None
+    clauses = sum(len(d.clauses) for d in documents)
+    consistent = (
+        len(index.indptr) == len(index.vocab) + 1 == len(index.idf) + 1
+        and len(index.docs) == len(index.parts) == int(index.indptr[-1])
+        and index.doc_count == clauses
+        and (not len(index.docs) or int(index.docs.max()) < clauses)
+    )
+    return (documents, problems, index) if consistent else None
+
+
+def _document_json(doc: Document) -> dict[str, Any]:
+    data = asdict(doc)
+    data["clauses"] = [_clause_json(c) for c in doc.clauses]
+    return data
+
+
+def _clause_json(clause: Clause) -> list[Any]:
+    return [
+        clause.ordinal,
+        clause.kind,
+        [list(step) for step in clause.path],
+        clause.label,
+        clause.heading,
+        clause.text,
+        list(clause.breadcrumb),
+        clause.incomplete,
+    ]
+
+
+def _document(data: dict[str, Any]) -> Document:
+    doc_id = data["doc_id"]
+    clauses = tuple(
+        Clause(
+            doc_id=doc_id,
+            ordinal=o,
+            kind=k,
+            path=tuple((lvl, n) for lvl, n in p),
+            label=lab,
+            heading=h,
+            text=t,
+            breadcrumb=tuple(b),
+            incomplete=bool(i),
+        )
+        for o, k, p, lab, h, t, b, i in data["clauses"]
+    )
+    return Document(
+        doc_id=doc_id,
+        title=data["title"],
+        kind=data["kind"],
+        clauses=clauses,
+        sources=tuple(data["sources"]),
+        author=data["author"],
+        aliases=tuple(data["aliases"]),
+        continuous_sections=bool(data["continuous_sections"]),
+        short=data.get("short", ""),
+    )

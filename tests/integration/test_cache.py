@@ -1,0 +1,91 @@
+"""The on-disk library cache: reused when nothing changed, rebuilt when anything did."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from config.settings import BUNDLED_CORPUS, LEXICON_DIR
+from retrieval.library import Library, LibraryPaths
+
+POLICY = "关于测试缓存的通知\n\n一、总体要求\n\n（一）基本原则。坚持依法行政，推进缓存测试。\n"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    directory = tmp_path / "corpus"
+    shutil.copytree(BUNDLED_CORPUS, directory)
+    return directory
+
+
+def load(corpus: Path, tmp_path: Path) -> Library:
+    return Library.load(LibraryPaths(corpus, LEXICON_DIR, tmp_path / "cache"))
+
+
+def cache_dirs(tmp_path: Path) -> list[Path]:
+    return [p for p in (tmp_path / "cache").iterdir() if p.is_dir() and len(p.name) == 64]
+
+
+def answers(library: Library) -> list[tuple[str, ...]]:
+    queries = ["数据安全", "数据二十条第十条", "网络安全态势感知", "今年端午节放几天假"]
+    return [tuple(h.clause.text for h in library.answer(q).hits) + (library.answer(q).status,)
+            for q in queries]
+
+
+def test_second_load_comes_from_the_cache_and_answers_the_same(corpus: Path,
+                                                              tmp_path: Path) -> None:
+    fresh = load(corpus, tmp_path)
+    [written] = cache_dirs(tmp_path)
+    assert {p.name for p in written.iterdir()} == {"library.json", "index.npz"}
+    cached = load(corpus, tmp_path)
+    assert cached.documents == fresh.documents
+    assert cached.problems == fresh.problems
+    assert answers(cached) == answers(fresh)
+    assert cache_dirs(tmp_path) == [written]
+
+
+def test_added_changed_and_removed_files_rebuild(corpus: Path, tmp_path: Path) -> None:
+    before = load(corpus, tmp_path)
+    (corpus / "new.txt").write_text(POLICY, encoding="utf-8")
+    added = load(corpus, tmp_path)
+    assert len(added.documents) == len(before.documents) + 1
+    (corpus / "new.txt").write_text(POLICY.replace("缓存测试", "缓存更新"), encoding="utf-8")
+    changed = load(corpus, tmp_path)
+    assert "推进缓存更新" in changed.answer("缓存更新").hits[0].clause.text
+    (corpus / "new.txt").unlink()
+    removed = load(corpus, tmp_path)
+    assert removed.documents == before.documents
+    assert len(cache_dirs(tmp_path)) == 1
+
+
+@pytest.mark.parametrize("damage", ["truncate-json", "garbage-npz", "wrong-shape", "missing"])
+def test_a_corrupt_cache_is_rebuilt_not_trusted(corpus: Path, tmp_path: Path,
+                                                damage: str) -> None:
+    fresh = load(corpus, tmp_path)
+    [written] = cache_dirs(tmp_path)
+    if damage == "truncate-json":
+        text = (written / "library.json").read_text(encoding="utf-8")
+        (written / "library.json").write_text(text[: len(text) // 2], encoding="utf-8")
+    elif damage == "garbage-npz":
+        (written / "index.npz").write_bytes(b"\x80\x04not a zip")
+    elif damage == "wrong-shape":
+        import numpy as np
+
+        np.savez(written / "index.npz", idf=np.zeros(3), indptr=np.zeros(2, np.int64),
+                 docs=np.zeros(1, np.int32), parts=np.zeros(1), doc_count=np.asarray([1]))
+    else:
+        (written / "index.npz").unlink()
+    rebuilt = load(corpus, tmp_path)
+    assert rebuilt.documents == fresh.documents
+    assert answers(rebuilt) == answers(fresh)
+
+
+def test_cache_holds_no_pickle(corpus: Path, tmp_path: Path) -> None:
+    import numpy as np
+
+    load(corpus, tmp_path)
+    [written] = cache_dirs(tmp_path)
+    with np.load(written / "index.npz", allow_pickle=False) as arrays:
+        assert all(arrays[name].dtype != object for name in arrays.files)
