@@ -1,13 +1,14 @@
-"""BM25Okapi over an inverted index: rank-bm25's exact scores, touching only matching postings.
+"""BM25Okapi over an inverted index: rank-bm25's exact scores, from matching postings only.
 
 rank-bm25 (the reference, kept as a test oracle) loops over every document for every query
-term. Here each term has a postings list (document ids ascending, and the term-frequency part
-of the formula precomputed), so a query costs O(matching postings), as in bm25s. The
-arithmetic is rank-bm25's, operation for operation:
+term. Here each term has a postings list (document ids ascending) with its whole contribution
+precomputed, so a query adds up only the postings of its terms — into a dense score vector,
+with one memset of the corpus size, as bm25s does — then takes the top k. The arithmetic is
+rank-bm25's, operation for operation, so scores are equal to the last bit:
 
     idf(t)   = ln(N - n_t + 0.5) - ln(n_t + 0.5), negative values floored at ε · mean(idf)
-    part     = tf · (k1 + 1) / (tf + k1 · (1 - b + b · |d| / avgdl))
-    score(d) = Σ over query tokens, in order and with repeats, of idf(t) · part
+    weight   = idf(t) · (tf · (k1 + 1) / (tf + k1 · (1 - b + b · |d| / avgdl)))
+    score(d) = Σ over query tokens, in order and with repeats, of weight(t, d)
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class SparseBM25:
     idf: npt.NDArray[np.float64]
     indptr: npt.NDArray[np.int64]
     docs: npt.NDArray[np.int32]
-    parts: npt.NDArray[np.float64]
+    weights: npt.NDArray[np.float64]
     doc_count: int
 
     @classmethod
@@ -80,57 +81,48 @@ class SparseBM25:
         avgdl = sum(lengths) / count if count else 1.0
         doc_len = np.asarray(lengths, dtype=np.int64)[doc_ids]
         parts = tf * (K1 + 1) / (tf + K1 * (1 - B + B * doc_len / avgdl))
-        return cls(vocab, _idf(df, count), indptr, doc_ids, parts, count)
+        idf = _idf(df, count)
+        weights = idf[term_ids] * parts
+        return cls(vocab, idf, indptr, doc_ids, weights, count)
 
-    def postings(self, token: str) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64], float]:
-        """The documents containing a token, their tf parts, and the token's idf."""
+    def postings(self, token: str) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
+        """The documents containing a token and the token's score in each."""
         term = self.vocab.get(token)
         if term is None:
-            return np.zeros(0, np.int32), np.zeros(0, np.float64), 0.0
-        start, end = self.indptr[term], self.indptr[term + 1]
-        return self.docs[start:end], self.parts[start:end], float(self.idf[term])
-
-    def scores_of(
-        self, query: Sequence[str]
-    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
-        """The documents that match any query token and their BM25 scores."""
-        doc_chunks, score_chunks = [], []
-        for token in query:
-            docs, parts, idf = self.postings(token)
-            if len(docs):
-                doc_chunks.append(docs)
-                score_chunks.append(idf * parts)
-        if not doc_chunks:
             return np.zeros(0, np.int32), np.zeros(0, np.float64)
-        matched, where = np.unique(np.concatenate(doc_chunks), return_inverse=True)
-        # bincount adds in array order: per document, in query-token order, like rank-bm25.
-        weights = np.concatenate(score_chunks)
-        scores = np.bincount(where, weights=weights, minlength=len(matched)).astype(np.float64)
-        return matched.astype(np.int32), scores
+        start, end = self.indptr[term], self.indptr[term + 1]
+        return self.docs[start:end], self.weights[start:end]
 
     def get_scores(self, query: Sequence[str]) -> npt.NDArray[np.float64]:
-        """Dense scores for every document (rank-bm25's get_scores, for comparison)."""
-        dense = np.zeros(self.doc_count)
-        matched, scores = self.scores_of(query)
-        dense[matched] = scores
-        return dense
+        """Dense scores for every document, as rank-bm25's get_scores returns them."""
+        doc_chunks, weight_chunks = [], []
+        for token in query:
+            docs, weights = self.postings(token)
+            doc_chunks.append(docs)
+            weight_chunks.append(weights)
+        if not doc_chunks:
+            return np.zeros(self.doc_count)
+        # bincount adds in array order: per document, in query-token order, like rank-bm25.
+        return np.bincount(
+            np.concatenate(doc_chunks),
+            weights=np.concatenate(weight_chunks),
+            minlength=self.doc_count,
+        ).astype(np.float64)
 
     def top(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The k best (document, score) pairs with a non-zero score; ties by document order."""
-        matched, scores = self.scores_of(query)
-        if not len(matched):
-            return []
-        if len(matched) > k:
-            keep = np.argpartition(-scores, k - 1)[:k]
-            cutoff = scores[keep].min()
-            keep = np.flatnonzero(scores >= cutoff)
-            matched, scores = matched[keep], scores[keep]
-        order = np.lexsort((matched, -scores))[:k]
-        return [(int(matched[i]), float(scores[i])) for i in order if scores[i] != 0]
+        scores = self.get_scores(query)
+        if k < len(scores):
+            cutoff = scores[np.argpartition(-scores, k - 1)[:k]].min()
+            candidates = np.flatnonzero(scores >= cutoff)
+        else:
+            candidates = np.arange(len(scores))
+        order = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
+        return [(int(d), float(scores[d])) for d in order if scores[d] != 0]
 
     def contains(self, token: str, doc: int) -> bool:
         """Whether a document contains a token (binary search in its postings)."""
-        docs, _, _ = self.postings(token)
+        docs, _ = self.postings(token)
         at = int(np.searchsorted(docs, doc))
         return at < len(docs) and int(docs[at]) == doc
 

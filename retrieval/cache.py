@@ -20,7 +20,7 @@ import numpy as np
 from retrieval.bm25 import SparseBM25
 from retrieval.model import Clause, CorpusProblem, Document
 
-FORMAT = "policybot-cache-1"
+FORMAT = "policybot-cache-2"
 
 
 def cache_key(corpus_files: list[Path], lexicon_dir: Path, tokenizer_version: str) -> str:
@@ -66,7 +66,7 @@ def save(
         idf=index.idf,
         indptr=index.indptr,
         docs=index.docs,
-        parts=index.parts,
+        weights=index.weights,
         doc_count=np.asarray([index.doc_count]),
     )
     shutil.rmtree(target, ignore_errors=True)
@@ -91,7 +91,7 @@ def load(
                 idf=arrays["idf"].astype(np.float64),
                 indptr=arrays["indptr"].astype(np.int64),
                 docs=arrays["docs"].astype(np.int32),
-                parts=arrays["parts"].astype(np.float64),
+                weights=arrays["weights"].astype(np.float64),
                 doc_count=int(arrays["doc_count"][0]),
             )
         documents = tuple(_document(d) for d in payload["documents"])
@@ -101,7 +101,7 @@ def load(
     clauses = sum(len(d.clauses) for d in documents)
     consistent = (
         len(index.indptr) == len(index.vocab) + 1 == len(index.idf) + 1
-        and len(index.docs) == len(index.parts) == int(index.indptr[-1])
+        and len(index.docs) == len(index.weights) == int(index.indptr[-1])
         and index.doc_count == clauses
         and (not len(index.docs) or int(index.docs.max()) < clauses)
     )

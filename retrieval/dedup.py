@@ -35,17 +35,32 @@ def _shingles(copy: Copy) -> set[str]:
     return {text[i : i + 5] for i in range(0, max(0, len(text) - 4))}
 
 
+def _title_key(copy: Copy) -> str:
+    """Copies must carry the same title, issuers and 关于/全文 aside, to be merged."""
+    title = normalize(copy.title)
+    title = re.sub(r"^(中共中央办公厅|国务院办公厅|中共中央|国务院)+", "", title)
+    return title.removeprefix("关于").removesuffix("全文")
+
+
 def group_copies(copies: list[Copy]) -> list[list[Copy]]:
-    """Group copies whose texts overlap (Jaccard of 5-character shingles ≥ 0.6)."""
+    """Group copies with the same title whose texts overlap (5-character shingles, ≥ 0.6).
+
+    Different documents that share wording (a revised edition, a sibling policy) keep
+    their own titles and stay apart; only same-title candidates are compared.
+    """
     groups: list[tuple[set[str], list[Copy]]] = []
+    by_title: dict[str, list[int]] = {}
     for copy in copies:
+        candidates = by_title.setdefault(_title_key(copy), [])
         grams = _shingles(copy)
-        for seen, members in groups:
+        for group in candidates:
+            seen, members = groups[group]
             union = len(grams | seen)
             if union and len(grams & seen) / union >= _SIMILAR:
                 members.append(copy)
                 break
         else:
+            candidates.append(len(groups))
             groups.append((grams, [copy]))
     return [members for _, members in groups]
 

@@ -14,6 +14,8 @@ import jieba
 import zhconv
 
 _WORD = re.compile(r"[\w+]", re.U)
+_SENTENCE = re.compile(r"[^。！？；\n]*(?:[。！？；\n]+|$)")
+_MEMO_SIZE = 200_000
 _PUNCT_ONLY = re.compile(r"^[\W_]+$", re.U)
 
 
@@ -104,10 +106,26 @@ class Tokenizer:
                 dict.fromkeys((*self._expansions.get(word, ()), *formal))
             )
         self._log_total = math.log(self._jieba.total or 1)
+        self._memo: dict[str, list[str]] = {}
 
     def tokens(self, text: str) -> list[str]:
-        """Search-mode jieba tokens of normalised text, without stop words and punctuation."""
-        return [t for t in self._jieba.cut_for_search(normalize(text)) if self._keep(t)]
+        """Search-mode jieba tokens of normalised text, without stop words and punctuation.
+
+        jieba never segments across 。！？；, so text is tokenised sentence by sentence and
+        each sentence is remembered: repeated sentences (copies, boilerplate) cost nothing.
+        """
+        out: list[str] = []
+        for sentence in _SENTENCE.findall(text):
+            tokens = self._memo.get(sentence)
+            if tokens is None:
+                tokens = [
+                    t for t in self._jieba.cut_for_search(normalize(sentence)) if self._keep(t)
+                ]
+                if len(self._memo) >= _MEMO_SIZE:
+                    self._memo.clear()
+                self._memo[sentence] = tokens
+            out.extend(tokens)
+        return out
 
     def _keep(self, token: str) -> bool:
         token = token.strip()

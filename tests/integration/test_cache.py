@@ -30,12 +30,15 @@ def cache_dirs(tmp_path: Path) -> list[Path]:
 
 def answers(library: Library) -> list[tuple[str, ...]]:
     queries = ["数据安全", "数据二十条第十条", "网络安全态势感知", "今年端午节放几天假"]
-    return [tuple(h.clause.text for h in library.answer(q).hits) + (library.answer(q).status,)
-            for q in queries]
+    return [
+        tuple(h.clause.text for h in library.answer(q).hits) + (library.answer(q).status,)
+        for q in queries
+    ]
 
 
-def test_second_load_comes_from_the_cache_and_answers_the_same(corpus: Path,
-                                                              tmp_path: Path) -> None:
+def test_second_load_comes_from_the_cache_and_answers_the_same(
+    corpus: Path, tmp_path: Path
+) -> None:
     fresh = load(corpus, tmp_path)
     [written] = cache_dirs(tmp_path)
     assert {p.name for p in written.iterdir()} == {"library.json", "index.npz"}
@@ -61,8 +64,7 @@ def test_added_changed_and_removed_files_rebuild(corpus: Path, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("damage", ["truncate-json", "garbage-npz", "wrong-shape", "missing"])
-def test_a_corrupt_cache_is_rebuilt_not_trusted(corpus: Path, tmp_path: Path,
-                                                damage: str) -> None:
+def test_a_corrupt_cache_is_rebuilt_not_trusted(corpus: Path, tmp_path: Path, damage: str) -> None:
     fresh = load(corpus, tmp_path)
     [written] = cache_dirs(tmp_path)
     if damage == "truncate-json":
@@ -73,8 +75,14 @@ def test_a_corrupt_cache_is_rebuilt_not_trusted(corpus: Path, tmp_path: Path,
     elif damage == "wrong-shape":
         import numpy as np
 
-        np.savez(written / "index.npz", idf=np.zeros(3), indptr=np.zeros(2, np.int64),
-                 docs=np.zeros(1, np.int32), parts=np.zeros(1), doc_count=np.asarray([1]))
+        np.savez(
+            written / "index.npz",
+            idf=np.zeros(3),
+            indptr=np.zeros(2, np.int64),
+            docs=np.zeros(1, np.int32),
+            weights=np.zeros(1),
+            doc_count=np.asarray([1]),
+        )
     else:
         (written / "index.npz").unlink()
     rebuilt = load(corpus, tmp_path)

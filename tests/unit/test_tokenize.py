@@ -1,0 +1,34 @@
+"""Tokenisation: normalisation, the lexicon, and sentence-wise caching that changes nothing."""
+
+from __future__ import annotations
+
+from retrieval.index import index_text
+from retrieval.library import Library
+from retrieval.tokenize import normalize
+
+
+def test_sentence_by_sentence_equals_whole_text(library_with_regulation: Library) -> None:
+    tokenizer = library_with_regulation.tokenizer
+    for clause in library_with_regulation.clauses:
+        text = index_text(clause)
+        whole = [t for t in tokenizer._jieba.cut_for_search(normalize(text)) if tokenizer._keep(t)]
+        assert tokenizer.tokens(text) == whole, clause.label
+
+
+def test_user_dictionary_keeps_policy_terms_whole(library: Library) -> None:
+    tokens = library.tokenizer.tokens("推进一网通办和公共数据授权运营")
+    assert "一网通办" in tokens
+    assert "授权运营" in tokens
+
+
+def test_stop_words_and_punctuation_are_dropped(library: Library) -> None:
+    assert library.tokenizer.tokens("的了吗？！，。") == []
+
+
+def test_traditional_and_full_width_are_folded() -> None:
+    assert normalize("數據ＡＢＣ１２") == "数据abc12"
+
+
+def test_colloquial_words_expand_to_formal_terms(library: Library) -> None:
+    _, extra = library.tokenizer.query_tokens("小企业怎么办")
+    assert "中小企业" in extra
