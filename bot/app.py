@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Bot, BotCommand, Update
@@ -22,12 +23,34 @@ from bot.state import Services
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
+CONCURRENT_UPDATES = 64
 
 
 async def post_init(app: Application) -> None:  # type: ignore[type-arg]
     """Register the command menu, then re-create digest schedules from the store."""
     await app.bot.set_my_commands([BotCommand(n, d) for n, d in commands.menu()])
     start_schedules(app, app.bot_data[SERVICES_KEY])
+    services: Services = app.bot_data[SERVICES_KEY]
+    services.background.append(asyncio.get_running_loop().create_task(watch_event_loop()))
+
+
+async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
+    """Stop the bot's own background tasks."""
+    for task in app.bot_data[SERVICES_KEY].background:
+        task.cancel()
+
+
+async def watch_event_loop(interval: float = 0.05, report_every: float = 10.0) -> None:
+    """Log how late the event loop wakes up (its worst stall), every `report_every` seconds."""
+    loop = asyncio.get_running_loop()
+    worst, started = 0.0, loop.time()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(interval)
+        worst = max(worst, loop.time() - before - interval)
+        if loop.time() - started >= report_every:
+            log.info("event loop lag: max %.1f ms over %.0f s", worst * 1000, report_every)
+            worst, started = 0.0, loop.time()
 
 
 def build_application(settings: Settings, services: Services) -> Application:  # type: ignore[type-arg]
@@ -42,7 +65,11 @@ def build_application(settings: Settings, services: Services) -> Application:  #
         .base_file_url(f"{root}/file/bot")
         .context_types(CONTEXT_TYPES)
         .rate_limiter(AIORateLimiter(max_retries=3))
+        # Updates are handled concurrently: a reply held back by one group's flood limit
+        # (20 messages a minute) must not hold up every other chat.
+        .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(post_init)
+        .post_stop(post_stop)
         .build()
     )
     app.bot_data[SERVICES_KEY] = services

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
@@ -53,13 +54,14 @@ async def answer_text(message: Message, context: Context, text: str) -> None:
         await reply_html(message, context, texts.RATE_LIMITED.format(seconds=int(wait) + 1))
         return
     svc = services(context)
-    answer = svc.library.answer(text, k=3, context_doc=chat_state(context).doc_id)
+    # Retrieval runs in a worker thread: a big corpus must not stall other chats' updates.
+    answer = await asyncio.to_thread(svc.library.answer, text, 3, chat_state(context).doc_id)
     sections = [
         f"《{svc.library.short_name(h.clause)}》{h.clause.label}"
         for h in answer.hits
         if answer.status == "ok"
     ]
-    svc.store.log_question(message.chat_id, text, sections, svc.clock())
+    await asyncio.to_thread(svc.store.log_question, message.chat_id, text, sections, svc.clock())
     await send_answer(message, context, answer)
 
 
@@ -100,7 +102,8 @@ async def clause_command(update: Update, context: Context) -> None:
         await reply_html(message, context, html.escape(texts.CLAUSE_USAGE))
         return
     library = services(context).library
-    await send_answer(message, context, library.lookup(text, chat_state(context).doc_id))
+    answer = await asyncio.to_thread(library.lookup, text, chat_state(context).doc_id)
+    await send_answer(message, context, answer)
 
 
 async def docs_command(update: Update, context: Context) -> None:
@@ -245,7 +248,7 @@ async def _more_results(message: Message, context: Context, qid: int) -> None:
         await reply_html(message, context, texts.EXPIRED)
         return
     library = services(context).library
-    answer = library.answer(asked.text, k=asked.shown + 3, context_doc=state.doc_id)
+    answer = await asyncio.to_thread(library.answer, asked.text, asked.shown + 3, state.doc_id)
     new_hits = answer.hits[asked.shown :]
     if not new_hits:
         await reply_html(message, context, texts.NO_MORE)

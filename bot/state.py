@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
@@ -73,3 +74,4 @@ class Services:
     llm: LLMClient | None = None
     limiter: RateLimiter = field(default_factory=RateLimiter)
     blocked_chats: set[int] = field(default_factory=set)
+    background: list[asyncio.Task[None]] = field(default_factory=list)

@@ -46,23 +46,24 @@ def group_copies(copies: list[Copy]) -> list[list[Copy]]:
     """Group copies with the same title whose texts overlap (5-character shingles, ≥ 0.6).
 
     Different documents that share wording (a revised edition, a sibling policy) keep
-    their own titles and stay apart; only same-title candidates are compared.
+    their own titles and stay apart; only same-title candidates are ever compared, and
+    shingles are computed only for them.
     """
-    groups: list[tuple[set[str], list[Copy]]] = []
+    groups: list[list[Copy]] = []
     by_title: dict[str, list[int]] = {}
     for copy in copies:
         candidates = by_title.setdefault(_title_key(copy), [])
-        grams = _shingles(copy)
+        grams = _shingles(copy) if candidates else set()
         for group in candidates:
-            seen, members = groups[group]
+            seen = _shingles(groups[group][0])
             union = len(grams | seen)
             if union and len(grams & seen) / union >= _SIMILAR:
-                members.append(copy)
+                groups[group].append(copy)
                 break
         else:
             candidates.append(len(groups))
-            groups.append((grams, [copy]))
-    return [members for _, members in groups]
+            groups.append([copy])
+    return groups
 
 
 def _quality(clause: Clause) -> tuple[int, int]:

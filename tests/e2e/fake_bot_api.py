@@ -291,6 +291,7 @@ class FakeBotApi:
             "from": BOT,
             "text": text,
             "html": raw,
+            "sent_at": time.monotonic(),
         }
         reply = params.get("reply_parameters") or {}
         reply_id = reply.get("message_id") if isinstance(reply, dict) else None

@@ -191,7 +191,8 @@ async def test_rate_limit_replies_politely(bot: Harness) -> None:
     for _ in range(3):
         bot.api.send(PRIVATE, ALICE, "数据安全")
     replies = await bot.replies(PRIVATE["id"], count=3)
-    assert "太快" in replies[-1]["text"]
+    # Updates are handled concurrently, so the refusal may arrive before the answers.
+    assert sum("太快" in r["text"] for r in replies) == 1
 
 
 async def test_formatting_rejected_is_resent_as_plain_text(bot: Harness) -> None:
