@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -52,11 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_library(settings: Settings) -> Library:
-    """Build the library from the configured corpus directory."""
-    if not settings.corpus_dir.is_dir():
-        raise SettingsError(f"配置错误：POLICYBOT_CORPUS_DIR — 目录不存在：{settings.corpus_dir}")
-    paths = LibraryPaths(settings.corpus_dir, LEXICON_DIR, settings.data_dir / "cache")
-    return Library.load(paths, progress=_progress_bar())
+    """Build (or load from the cache) the library of the configured corpus directory."""
+    return Library.load(library_paths(settings), progress=_progress_bar())
+
+
+def library_paths(settings: Settings) -> LibraryPaths:
+    """Corpus, lexicon and cache locations from the settings."""
+    return LibraryPaths(settings.corpus_dir, LEXICON_DIR, settings.data_dir / "cache")
 
 
 def _progress_bar() -> Callable[[int, int], None]:
@@ -190,7 +193,7 @@ def run_chat(library: Library, out: TextIO, stdin: TextIO) -> int:
         print(render.to_text(answer) + "\n", file=out, flush=True)
 
 
-def run_serve(settings: Settings, library: Library) -> int:
+def run_serve(settings: Settings) -> int:
     """Run the bot; a missing or rejected token is one clear line and exit code 2."""
     from telegram.error import InvalidToken, NetworkError
 
@@ -203,8 +206,14 @@ def run_serve(settings: Settings, library: Library) -> int:
         return 2
     try:
         asyncio.run(probe(settings))
+        paths = library_paths(settings)
+        stale = None if Library.is_cached(paths) else Library.load_stale(paths)
+        library = stale or load_library(settings)
         store, llm = open_store(settings), llm_from_settings(settings)
-        run(settings, Services(library, settings, store, llm=llm))
+        services = Services(library, settings, store, llm=llm)
+        if stale is not None:
+            threading.Thread(target=reindex, args=(services, paths), daemon=True).start()
+        run(settings, services)
     except InvalidToken:
         print(texts.TOKEN_INVALID, file=sys.stderr)
         return 2
@@ -214,6 +223,18 @@ def run_serve(settings: Settings, library: Library) -> int:
         )
         return 2
     return 0
+
+
+def reindex(services: Any, paths: LibraryPaths) -> None:
+    """Index the changed corpus in the background, then answer from it."""
+    from bot.digest import fingerprints
+
+    log = logging.getLogger("policybot.reindex")
+    log.info("corpus changed: answering from the previous index while re-indexing")
+    library = Library.load(paths, progress=_progress_bar())
+    services.library = library
+    services.store.sync_documents(fingerprints(library), datetime.now(services.settings.zone))
+    log.info("re-indexed: %d documents, %d clauses", len(library.documents), len(library.clauses))
 
 
 def open_store(settings: Settings) -> Store:
@@ -260,10 +281,16 @@ def main(
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         settings = load_settings()
-        library = load_library(settings)
+        if not settings.corpus_dir.is_dir():
+            raise SettingsError(
+                f"配置错误：POLICYBOT_CORPUS_DIR — 目录不存在：{settings.corpus_dir}"
+            )
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    if args.command == "serve":  # serve loads its library itself (maybe a stale one first)
+        return run_serve(settings)
+    library = load_library(settings)
     commands: dict[str, Callable[[], int]] = {
         "ask": lambda: run_ask(library, settings, args, out, stdin),
         "clause": lambda: run_clause(library, args, out, stdin),
@@ -272,7 +299,6 @@ def main(
         "check": lambda: run_check(library, out),
         "eval": lambda: run_eval(library, args.file, out),
         "chat": lambda: run_chat(library, out, stdin),
-        "serve": lambda: run_serve(settings, library),
         "digest": lambda: run_digest(settings, library, args, out),
     }
     return commands[args.command]()

@@ -154,3 +154,21 @@ def _document(data: dict[str, Any]) -> Document:
         continuous_sections=bool(data["continuous_sections"]),
         short=data.get("short", ""),
     )
+
+
+def load_latest(
+    directory: Path,
+) -> tuple[tuple[Document, ...], tuple[CorpusProblem, ...], SparseBM25] | None:
+    """The newest loadable cache in the directory, whatever corpus it was built from."""
+    if not directory.is_dir():
+        return None
+    candidates = [
+        p
+        for p in directory.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and len(p.name) == 64
+    ]
+    for candidate in sorted(candidates, key=lambda p: p.stat().st_mtime, reverse=True):
+        loaded = load(directory, candidate.name)
+        if loaded is not None:
+            return loaded
+    return None

@@ -77,6 +77,25 @@ class Library:
                 cache.save(paths.cache_dir, key, documents, problems, library.index.bm25)
         return library
 
+    @classmethod
+    def load_stale(cls, paths: LibraryPaths) -> Library | None:
+        """An older cached library, to answer with while the current corpus is indexed."""
+        if paths.cache_dir is None:
+            return None
+        cached = cache.load_latest(paths.cache_dir)
+        if cached is None:
+            return None
+        tokenizer = Tokenizer(Lexicon.from_dir(paths.data_dir), paths.cache_dir)
+        return cls(cached[0], cached[1], tokenizer, cached[2])
+
+    @classmethod
+    def is_cached(cls, paths: LibraryPaths) -> bool:
+        """Whether the current corpus is in the cache (so loading it is quick)."""
+        if paths.cache_dir is None:
+            return False
+        key = cache.cache_key(corpus_files(paths.corpus_dir), paths.data_dir, TOKENIZER_VERSION)
+        return (paths.cache_dir / key).is_dir()
+
     def document(self, doc_id: str) -> Document | None:
         """The document with this id."""
         return self._by_id.get(doc_id)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 TOKEN = "424242:SERVE-SECRET-TOKEN"
 
 
-def serve(root: str, token: str | None, tmp_path: Path) -> subprocess.Popen[str]:
+def serve(root: str, token: str | None, tmp_path: Path, **extra: str) -> subprocess.Popen[str]:
     """Start `policybot serve` as its own process, configured only by environment.
 
     Its stderr goes to tmp_path/serve.log (a pipe nobody reads could fill and stall it).
@@ -32,6 +32,7 @@ def serve(root: str, token: str | None, tmp_path: Path) -> subprocess.Popen[str]
     )
     if token is not None:
         env["POLICYBOT_TELEGRAM_TOKEN"] = token
+    env.update(extra)
     with (tmp_path / "serve.log").open("a", encoding="utf-8") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve"],
@@ -97,3 +98,31 @@ def test_serve_with_a_rejected_token_says_so_in_one_line(
     assert process.returncode == 2
     assert "无效" in err
     assert "Traceback" not in err
+
+
+def test_serve_answers_from_the_old_index_while_re_indexing(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    import shutil
+
+    from config.settings import BUNDLED_CORPUS, LEXICON_DIR
+    from retrieval.library import Library, LibraryPaths
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(BUNDLED_CORPUS, corpus)
+    Library.load(LibraryPaths(corpus, LEXICON_DIR, tmp_path / "data" / "cache"))
+    (corpus / "new.txt").write_text(
+        "关于测试重建索引的通知\n\n一、总体要求\n\n（一）基本原则。推进索引重建演练工作。\n",
+        encoding="utf-8",
+    )
+    process = serve(server.root, TOKEN, tmp_path, POLICYBOT_CORPUS_DIR=str(corpus))
+    try:
+        wait_until(lambda: "re-indexed" in serve_log(tmp_path))
+        chat = server.api.private(91)
+        server.api.send(chat, server.api.user(91), "索引重建演练")
+        wait_until(lambda: server.api.sent(91))
+        assert "推进索引重建演练工作" in server.api.sent(91)[0]["text"]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert "answering from the previous index while re-indexing" in serve_log(tmp_path)

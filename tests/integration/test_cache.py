@@ -97,3 +97,18 @@ def test_cache_holds_no_pickle(corpus: Path, tmp_path: Path) -> None:
     [written] = cache_dirs(tmp_path)
     with np.load(written / "index.npz", allow_pickle=False) as arrays:
         assert all(arrays[name].dtype != object for name in arrays.files)
+
+
+def test_a_stale_cache_answers_while_the_changed_corpus_is_indexed(
+    corpus: Path, tmp_path: Path
+) -> None:
+    paths = LibraryPaths(corpus, LEXICON_DIR, tmp_path / "cache")
+    before = Library.load(paths)
+    (corpus / "new.txt").write_text(POLICY, encoding="utf-8")
+    assert not Library.is_cached(paths)
+    stale = Library.load_stale(paths)
+    assert stale is not None
+    assert stale.documents == before.documents  # answers at once, from the old index
+    fresh = Library.load(paths)
+    assert len(fresh.documents) == len(before.documents) + 1
+    assert Library.is_cached(paths)
