@@ -14,6 +14,8 @@ rank-bm25's, operation for operation, so scores are equal to the last bit:
 from __future__ import annotations
 
 import math
+from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +23,11 @@ import numpy as np
 import numpy.typing as npt
 
 K1, B, EPSILON = 1.5, 0.75, 0.25
+# Packed posting keys: term (23 bits) | document (24 bits) | term frequency (16 bits).
+_TF_BITS, _DOC_BITS, _TERM_BITS = 16, 24, 23
+_TERM_SHIFT = _TF_BITS + _DOC_BITS
+_TF_MAX = (1 << _TF_BITS) - 1
+_CHUNK = 1 << 22
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,52 +45,64 @@ class SparseBM25:
     def build(
         cls, corpus: Iterable[Sequence[str]], progress: Callable[[int], None] | None = None
     ) -> SparseBM25:
-        """Index tokenised documents (token lists, in document order)."""
+        """Index tokenised documents (token lists, in document order).
+
+        Postings are packed as 64-bit keys (term, document, tf) in one growing buffer and
+        sorted in place: a million clauses index in a few bytes per posting beyond the
+        final arrays (document ids and float64 scores).
+        """
         vocab: dict[str, int] = {}
-        terms: list[npt.NDArray[np.int32]] = []
-        docs: list[npt.NDArray[np.int32]] = []
-        tfs: list[npt.NDArray[np.int64]] = []
-        lengths: list[int] = []
+        keys = array("q")
+        lengths = array("i")
         for number, tokens in enumerate(corpus):
-            ids = np.fromiter(
-                (vocab.setdefault(t, len(vocab)) for t in tokens),
-                dtype=np.int32,
-                count=len(tokens),
+            counts = Counter(vocab.setdefault(t, len(vocab)) for t in tokens)
+            if number >= 1 << _DOC_BITS or len(vocab) >= 1 << _TERM_BITS:
+                raise ValueError("corpus too large for packed postings")
+            base = number << _TF_BITS
+            keys.extend(
+                (term << _TERM_SHIFT) | base | min(tf, _TF_MAX) for term, tf in counts.items()
             )
-            unique, counts = np.unique(ids, return_counts=True)
-            terms.append(unique)
-            docs.append(np.full(len(unique), number, dtype=np.int32))
-            tfs.append(counts)
+            if any(tf > _TF_MAX for tf in counts.values()):
+                raise ValueError("a token repeats more than 65,535 times in one document")
             lengths.append(len(tokens))
             if progress is not None:
                 progress(number + 1)
-        return cls.from_postings(vocab, terms, docs, tfs, lengths)
+        held = [keys]
+        del keys  # _from_keys frees the buffer as soon as it is unpacked
+        return cls._from_keys(vocab, held, lengths)
 
     @classmethod
-    def from_postings(
-        cls,
-        vocab: dict[str, int],
-        terms: list[npt.NDArray[np.int32]],
-        docs: list[npt.NDArray[np.int32]],
-        tfs: list[npt.NDArray[np.int64]],
-        lengths: list[int],
+    def _from_keys(
+        cls, vocab: dict[str, int], held: list[array[int]], lengths: array[int]
     ) -> SparseBM25:
-        """Assemble the CSR index from per-document (term, tf) pairs."""
         count = len(lengths)
-        term_ids = np.concatenate(terms) if terms else np.zeros(0, np.int32)
-        doc_ids = np.concatenate(docs) if docs else np.zeros(0, np.int32)
-        tf = np.concatenate(tfs) if tfs else np.zeros(0, np.int64)
-        order = np.argsort(term_ids, kind="stable")  # keeps documents ascending per term
-        term_ids, doc_ids, tf = term_ids[order], doc_ids[order], tf[order]
-        df = np.bincount(term_ids, minlength=len(vocab))
+        keys = held.pop()
+        packed = np.frombuffer(keys, dtype=np.int64) if len(keys) else np.zeros(0, np.int64)
+        packed.sort()  # by term, then document: postings of a term in document order
+        docs = np.empty(len(packed), np.int32)
+        tf = np.empty(len(packed), np.uint16)
+        df = np.zeros(len(vocab), np.int64)
+        chunk = packed[:0]
+        for start in range(0, len(packed), _CHUNK):
+            chunk = packed[start : start + _CHUNK]
+            docs[start : start + len(chunk)] = (chunk >> _TF_BITS) & ((1 << _DOC_BITS) - 1)
+            tf[start : start + len(chunk)] = chunk & _TF_MAX
+            df += np.bincount(chunk >> _TERM_SHIFT, minlength=len(vocab))
+        del packed, keys, chunk  # the key buffer is the largest thing alive; free it first
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
-        avgdl = sum(lengths) / count if count else 1.0
-        doc_len = np.asarray(lengths, dtype=np.int64)[doc_ids]
-        parts = tf * (K1 + 1) / (tf + K1 * (1 - B + B * doc_len / avgdl))
         idf = _idf(df, count)
-        weights = idf[term_ids] * parts
-        return cls(vocab, idf, indptr, doc_ids, weights, count)
+        avgdl = sum(lengths) / count if count else 1.0
+        doc_len = np.frombuffer(lengths, dtype=np.int32) if count else np.zeros(0, np.int32)
+        weights = np.empty(len(docs), np.float64)
+        for start in range(0, len(docs), _CHUNK):
+            end = min(len(docs), start + _CHUNK)
+            f = tf[start:end].astype(np.int64)
+            dl = doc_len[docs[start:end]].astype(np.int64)
+            parts = f * (K1 + 1) / (f + K1 * (1 - B + B * dl / avgdl))
+            terms = np.searchsorted(indptr, np.arange(start, end), side="right") - 1
+            weights[start:end] = idf[terms] * parts
+        return cls(vocab, idf, indptr, docs, weights, count)
 
     def postings(self, token: str) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
         """The documents containing a token and the token's score in each."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 
 from retrieval.cleanup import (
@@ -232,7 +233,8 @@ def _clause(doc_id: str, ordinal: int, unit: _Unit, continuous: bool) -> Clause:
         ordinal=ordinal,
         kind=unit.kind,
         path=unit.path,
-        label=section_label(unit.kind, unit.path, continuous),
+        # Interned: a large corpus repeats the same labels and headings thousands of times.
+        label=sys.intern(section_label(unit.kind, unit.path, continuous)),
         heading=unit.heading,
         text=text,
         breadcrumb=unit.breadcrumb,
