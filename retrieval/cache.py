@@ -20,7 +20,7 @@ import numpy as np
 from retrieval.bm25 import SparseBM25
 from retrieval.model import Clause, CorpusProblem, Document
 
-FORMAT = "policybot-cache-2"
+FORMAT = "policybot-cache-3"
 
 
 def cache_key(corpus_files: list[Path], lexicon_dir: Path, tokenizer_version: str) -> str:
@@ -51,16 +51,18 @@ def save(
     partial = directory / f".{key}.{os.getpid()}.tmp"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
-    payload = {
+    header = {
         "format": FORMAT,
         "key": key,
-        "documents": [_document_json(d) for d in documents],
+        "documents": len(documents),
         "problems": [[p.source, p.message] for p in problems],
         "vocab": sorted(index.vocab, key=index.vocab.__getitem__),
     }
-    (partial / "library.json").write_text(
-        json.dumps(payload, ensure_ascii=False), encoding="utf-8"
-    )
+    # JSON Lines, a document a line: a million clauses never become one giant string.
+    with (partial / "library.jsonl").open("w", encoding="utf-8") as out:
+        out.write(json.dumps(header, ensure_ascii=False) + "\n")
+        for document in documents:
+            out.write(json.dumps(_document_json(document), ensure_ascii=False) + "\n")
     np.savez(
         partial / "index.npz",
         idf=index.idf,
@@ -82,8 +84,12 @@ def load(
     """The cached library for `key`, or None when missing, corrupt or inconsistent."""
     target = directory / key
     try:
-        payload = json.loads((target / "library.json").read_text(encoding="utf-8"))
-        if payload.get("format") != FORMAT or payload.get("key") != key:
+        with (target / "library.jsonl").open(encoding="utf-8") as lines:
+            payload = json.loads(next(lines))
+            if payload.get("format") != FORMAT or payload.get("key") != key:
+                return None
+            documents = tuple(_document(json.loads(line)) for line in lines)
+        if len(documents) != payload["documents"]:
             return None
         with np.load(target / "index.npz", allow_pickle=False) as arrays:
             index = SparseBM25(
@@ -94,9 +100,8 @@ def load(
                 weights=arrays["weights"].astype(np.float64),
                 doc_count=int(arrays["doc_count"][0]),
             )
-        documents = tuple(_document(d) for d in payload["documents"])
         problems = tuple(CorpusProblem(s, m) for s, m in payload["problems"])
-    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError):
+    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, StopIteration):
         return None
     clauses = sum(len(d.clauses) for d in documents)
     consistent = (

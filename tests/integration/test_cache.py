@@ -41,7 +41,7 @@ def test_second_load_comes_from_the_cache_and_answers_the_same(
 ) -> None:
     fresh = load(corpus, tmp_path)
     [written] = cache_dirs(tmp_path)
-    assert {p.name for p in written.iterdir()} == {"library.json", "index.npz"}
+    assert {p.name for p in written.iterdir()} == {"library.jsonl", "index.npz"}
     cached = load(corpus, tmp_path)
     assert cached.documents == fresh.documents
     assert cached.problems == fresh.problems
@@ -68,8 +68,8 @@ def test_a_corrupt_cache_is_rebuilt_not_trusted(corpus: Path, tmp_path: Path, da
     fresh = load(corpus, tmp_path)
     [written] = cache_dirs(tmp_path)
     if damage == "truncate-json":
-        text = (written / "library.json").read_text(encoding="utf-8")
-        (written / "library.json").write_text(text[: len(text) // 2], encoding="utf-8")
+        text = (written / "library.jsonl").read_text(encoding="utf-8")
+        (written / "library.jsonl").write_text(text[: len(text) // 2], encoding="utf-8")
     elif damage == "garbage-npz":
         (written / "index.npz").write_bytes(b"\x80\x04not a zip")
     elif damage == "wrong-shape":
