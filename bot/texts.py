@@ -43,7 +43,6 @@ CLAUSE_USAGE = "用法：/clause 编号，例如 /clause 数据二十条第十�
 TOC_USAGE = "用法：/toc 文件名，例如 /toc 数据二十条。文件名见 /docs。"
 RATE_LIMITED = "您提问太快了，请稍等 {seconds} 秒再试。"
 ERROR = "抱歉，处理这条消息时出错了，请稍后再试。"
-NOT_READY = "此功能尚未开放。"
 BUTTON_MORE = "更多结果"
 BUTTON_PREV = "上一条"
 BUTTON_NEXT = "下一条"
