@@ -13,7 +13,6 @@ from pathlib import Path
 import jieba
 import zhconv
 
-_WORD = re.compile(r"[\w+]", re.U)
 _SENTENCE = re.compile(r"[^。！？；\n]*(?:[。！？；\n]+|$)")
 _MEMO_SIZE = 200_000
 _PUNCT_ONLY = re.compile(r"^[\W_]+$", re.U)
