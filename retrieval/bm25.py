@@ -131,13 +131,14 @@ class SparseBM25:
     def top(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The k best (document, score) pairs with a non-zero score; ties by document order."""
         scores = self.get_scores(query)
-        if k < len(scores):
-            cutoff = scores[np.argpartition(-scores, k - 1)[:k]].min()
-            candidates = np.flatnonzero(scores >= cutoff)
-        else:
-            candidates = np.arange(len(scores))
+        if k <= 0 or not len(scores):
+            return []
+        # The k-th largest value (np.partition moves values, no index array), then every
+        # document at or above it: ties at the cut are kept and broken by document order.
+        cutoff = np.partition(scores, len(scores) - k)[len(scores) - k] if k < len(scores) else 0
+        candidates = np.flatnonzero(scores >= cutoff) if cutoff > 0 else np.flatnonzero(scores)
         order = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
-        return [(int(d), float(scores[d])) for d in order if scores[d] != 0]
+        return [(int(d), float(scores[d])) for d in order]
 
     def contains(self, token: str, doc: int) -> bool:
         """Whether a document contains a token (binary search in its postings)."""
