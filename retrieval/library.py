@@ -165,18 +165,18 @@ class Library:
             docs = self.resolve(ref.doc_hint) if ref.doc_hint else []
             if docs or not ref.doc_hint:
                 return self.lookup_ref(ref, text, docs, context_doc)
-        heading = self._heading_ref(query)
-        if heading:
-            return Answer(text, "lookup", "ok", tuple(self.hit(c) for c in heading))
+        by_heading = self._heading_answer(query, text)
+        if by_heading is not None:
+            return by_heading
         return self.search(query, k, original=text)
 
     def lookup(self, text: str, context_doc: str | None = None) -> Answer:
         """Look up a reference (the /clause command); anything else is not_found."""
         ref = parse_ref(text)
         if ref is None:
-            heading = self._heading_ref(text)
-            if heading:
-                return Answer(text, "lookup", "ok", tuple(self.hit(c) for c in heading))
+            by_heading = self._heading_answer(text, text)
+            if by_heading is not None:
+                return by_heading
             return Answer(text, "lookup", "not_found", note="empty" if not text.strip() else "")
         docs = self.resolve(ref.doc_hint) if ref.doc_hint else []
         if ref.doc_hint and not docs:
@@ -204,6 +204,11 @@ class Library:
         return Answer(
             text, "lookup", "not_found", suggestions=tuple(self.hit(c, 0.0) for c in near[:6])
         )
+
+    def _heading_answer(self, query: str, text: str) -> Answer | None:
+        """A lookup answer when the query names clauses by their headings."""
+        clauses = self._heading_ref(query)
+        return Answer(text, "lookup", "ok", tuple(map(self.hit, clauses))) if clauses else None
 
     def _heading_ref(self, text: str) -> list[Clause]:
         """Clauses addressed by headings, e.g. 总体要求 主要目标 (optionally after a name)."""

@@ -72,7 +72,8 @@ class Marker:
     number: int
     heading: str
     body: str
-    rest: str = ""
+    rest: str = ""  # the verbatim text after the number
+    unit: str = ""  # for 第X章/节/编/部分 lines: which of those units
 
 
 # Full- and half-width brackets both occur (001 is scraped with half-width punctuation).
@@ -110,7 +111,7 @@ def parse_marker(line: str) -> Marker | None:
             return None
         rest = match.group(match.lastindex or 1).strip()
         if level == "part":
-            return Marker(level, number, rest, "", match.group(2))
+            return Marker(level, number, rest, "", rest, unit=match.group(2))
         if level == "article":
             return Marker(level, number, "", rest, rest)
         heading, body = split_heading(rest)

@@ -126,7 +126,7 @@ def _articles(blocks: list[str], markers: list[Marker | None]) -> list[_Unit]:
     for block, marker in zip(blocks, markers, strict=True):
         if marker and marker.level == "part":
             title = re.sub(r"\s+", " ", block)
-            if marker.rest == "章":
+            if marker.unit == "章":
                 crumbs, chapter = (title,), (("chapter", marker.number),)
             else:
                 crumbs = (*crumbs[:1], title)
