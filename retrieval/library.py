@@ -11,6 +11,7 @@ from pathlib import Path
 from retrieval import cache
 from retrieval.bm25 import SparseBM25
 from retrieval.catalog import load_catalog, name_similarity, squash
+from retrieval.channels import QueryRewriter, SemanticChannel
 from retrieval.corpus import corpus_files, read_corpus
 from retrieval.index import Index, Match
 from retrieval.lookup import find, nearest
@@ -56,6 +57,14 @@ class Library:
             bm25,
             (lambda done: progress(done, total)) if progress else None,
         )
+        self.semantic: SemanticChannel | None = None
+        self.rewriter: QueryRewriter | None = None
+
+    def attach(
+        self, semantic: SemanticChannel | None = None, rewriter: QueryRewriter | None = None
+    ) -> None:
+        """Plug in optional channels (embeddings, LLM rewrites) fused with BM25 by RRF."""
+        self.semantic, self.rewriter = semantic, rewriter
 
     @classmethod
     def load(cls, paths: LibraryPaths, progress: Progress | None = None) -> Library:
