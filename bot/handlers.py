@@ -16,6 +16,7 @@ from bot.context import Context, chat_state, reply_html, services
 from bot.html import answer_messages
 from bot.keyboards import TOC_PAGE, answer_keyboard, clause_keyboard, toc_keyboard, toc_page
 from bot.summaries import enabled, send_summary
+from retrieval.card import quoted_title
 from retrieval.library import Library
 from retrieval.model import Answer, Clause
 
@@ -217,7 +218,7 @@ async def button_handler(update: Update, context: Context) -> None:
                 context,
                 html.escape(
                     texts.SOURCE.format(
-                        title=doc.title,
+                        title=quoted_title(doc.title),
                         kind=kind_name,
                         count=len(doc.clauses),
                         sources="、".join(doc.sources),

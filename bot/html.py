@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable
 
 from bot import texts
+from bot.render import card_lines
+from retrieval.card import quoted_title
 from retrieval.model import Answer, Hit
 
 LIMIT = 4096
@@ -36,7 +38,7 @@ def _quote(paragraphs: list[str], terms: Iterable[str], expandable: bool) -> str
 def hit_blocks(hit: Hit, terms: Iterable[str], limit: int = LIMIT) -> list[str]:
     """One hit as HTML, split into blocks of at most `limit` characters at paragraph breaks."""
     clause = hit.clause
-    head = f"<b>《{html.escape(hit.doc_title)}》{html.escape(clause.label)}</b>"
+    head = f"<b>{html.escape(quoted_title(hit.doc_title))}{html.escape(clause.label)}</b>"
     if clause.heading and clause.kind in ("paragraph", "lead"):
         head += f" {html.escape(clause.heading)}"
     if clause.breadcrumb:
@@ -89,6 +91,9 @@ def answer_messages(answer: Answer, terms: Iterable[str], limit: int = LIMIT) ->
     notes: list[str] = []
     if answer.note == "too_long":
         notes.append(html.escape(texts.TOO_LONG.format(limit=500)))
+    if answer.card is not None:
+        title = f"<b>{html.escape(quoted_title(answer.card.title))}</b>"
+        return pack([title + "\n" + html.escape("\n".join(card_lines(answer.card)))], limit)
     if answer.status == "ok":
         if answer.note == "ambiguous":
             notes.append(html.escape(texts.AMBIGUOUS))

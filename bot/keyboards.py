@@ -7,6 +7,7 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
+from retrieval.card import quoted_title
 from retrieval.library import Library
 from retrieval.model import Answer, Clause, Document
 
@@ -43,6 +44,16 @@ def answer_keyboard(answer: Answer, qid: int, library: Library) -> InlineKeyboar
             for h in answer.suggestions[:6]
         ]
         return InlineKeyboardMarkup(buttons) if buttons else None
+    if answer.card is not None:
+        doc_id = answer.card.doc_id
+        return InlineKeyboardMarkup(
+            [
+                [
+                    _button(texts.BUTTON_TOC, f"t|{doc_id}|0"),
+                    _button(texts.BUTTON_SOURCE, f"s|{doc_id}"),
+                ]
+            ]
+        )
     if answer.status != "ok" or not answer.hits:
         return None
     keyboard = clause_keyboard(answer.hits[0].clause, library, with_source=answer.mode == "lookup")
@@ -56,7 +67,7 @@ def toc_page(doc: Document, page: int) -> tuple[str, int]:
     """One page of a document's table of contents, and the number of pages."""
     pages = max(1, -(-len(doc.clauses) // TOC_PAGE))
     page = min(max(page, 0), pages - 1)
-    lines = [f"<b>《{html.escape(doc.title)}》目录</b>（{page + 1}/{pages}）"]
+    lines = [f"<b>{html.escape(quoted_title(doc.title))}目录</b>（{page + 1}/{pages}）"]
     crumb: tuple[str, ...] = ()
     for clause in doc.clauses[page * TOC_PAGE : (page + 1) * TOC_PAGE]:
         if clause.breadcrumb and clause.breadcrumb != crumb:

@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 from bot import texts
+from retrieval.card import quoted_title
 from retrieval.library import MAX_QUERY_CHARS
-from retrieval.model import Answer, Document, Hit
+from retrieval.model import Answer, Document, DocumentCard, Hit
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
@@ -44,7 +45,7 @@ def to_json(answer: Answer) -> str:
 def hit_text(hit: Hit) -> str:
     """Title, section and breadcrumb on top, the verbatim quote below."""
     clause = hit.clause
-    head = f"《{hit.doc_title}》{clause.label}"
+    head = f"{quoted_title(hit.doc_title)}{clause.label}"
     if clause.heading and clause.kind not in ("section", "item"):
         head += f" {clause.heading}"
     lines = [head]
@@ -63,7 +64,9 @@ def to_text(answer: Answer) -> str:
         parts.append(texts.TOO_LONG.format(limit=MAX_QUERY_CHARS))
     if answer.summary:
         parts.append(f"摘要：{answer.summary}")
-    if answer.status == "ok":
+    if answer.card is not None:
+        parts.append(card_text(answer.card))
+    elif answer.status == "ok":
         if answer.note == "ambiguous":
             parts.append(texts.AMBIGUOUS)
         parts.extend(hit_text(h) for h in answer.hits)
@@ -80,20 +83,41 @@ def to_text(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
+def card_lines(card: DocumentCard) -> list[str]:
+    """The lines of a document card below its title (plain text; callers escape for HTML)."""
+    lines = []
+    if card.issuer:
+        lines.append(texts.CARD_ISSUER.format(issuer=card.issuer))
+    if card.date:
+        lines.append(texts.CARD_DATE.format(date=card.date))
+    kind = texts.KIND_NAMES.get(card.kind, card.kind)
+    lines.append(texts.CARD_SIZE.format(kind=kind, count=card.clause_count))
+    if card.chapters:
+        lines.append(texts.CARD_CHAPTERS)
+        lines.extend(f"  {chapter}" for chapter in card.chapters)
+    lines.append(texts.CARD_HINT.format(name=card.short))
+    return lines
+
+
+def card_text(card: DocumentCard) -> str:
+    """A document card for the terminal."""
+    return "\n".join([quoted_title(card.title), *card_lines(card)])
+
+
 def suggestion_line(hit: Hit) -> str:
     """One nearest-section line: title, label and heading."""
-    return f"  《{hit.doc_title}》{hit.clause.label} {hit.clause.heading or ''}".rstrip()
+    return f"  {quoted_title(hit.doc_title)}{hit.clause.label} {hit.clause.heading or ''}".rstrip()
 
 
 def doc_line(doc: Document) -> str:
     """One line of the document list."""
     kind = texts.KIND_NAMES.get(doc.kind, doc.kind)
-    return f"{doc.doc_id}  《{doc.title}》 [{kind}] {len(doc.clauses)} 条"
+    return f"{doc.doc_id}  {quoted_title(doc.title)} [{kind}] {len(doc.clauses)} 条"
 
 
 def toc_text(doc: Document) -> str:
     """The table of contents: chapters as headers, clause labels and headings below."""
-    lines = [f"《{doc.title}》目录"]
+    lines = [f"{quoted_title(doc.title)}目录"]
     crumb: tuple[str, ...] = ()
     for clause in doc.clauses:
         if clause.breadcrumb and clause.breadcrumb != crumb:

@@ -128,6 +128,21 @@ class SparseBM25:
             minlength=self.doc_count,
         ).astype(np.float64)
 
+    def weighted_scores(self, terms: Sequence[tuple[str, float]]) -> npt.NDArray[np.float64]:
+        """Dense scores for weighted query terms (an expansion counts at its weight)."""
+        doc_chunks, weight_chunks = [], []
+        for token, weight in terms:
+            docs, weights = self.postings(token)
+            doc_chunks.append(docs)
+            weight_chunks.append(weights * weight if weight != 1.0 else weights)
+        if not doc_chunks:
+            return np.zeros(self.doc_count)
+        return np.bincount(
+            np.concatenate(doc_chunks),
+            weights=np.concatenate(weight_chunks),
+            minlength=self.doc_count,
+        ).astype(np.float64)
+
     def top(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The k best (document, score) pairs with a non-zero score; ties by document order."""
         scores = self.get_scores(query)

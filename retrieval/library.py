@@ -10,12 +10,13 @@ from pathlib import Path
 
 from retrieval import cache
 from retrieval.bm25 import SparseBM25
+from retrieval.card import document_card
 from retrieval.catalog import load_catalog, name_similarity, squash
 from retrieval.channels import QueryRewriter, SemanticChannel
 from retrieval.corpus import corpus_files, read_corpus
 from retrieval.index import Index, Match
 from retrieval.lookup import find, nearest
-from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit
+from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
 from retrieval.refs import clean_query, parse_ref
 from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer, normalize
 
@@ -139,6 +140,10 @@ class Library:
         ]
         if len(contained) == 1:
             return contained
+        # Words inserted into a name: 数据要素二十条 still names 数据二十条.
+        spread = [d for d in self.documents if any(_spread_in(key, a) for a in d.aliases)]
+        if len(spread) == 1:
+            return spread
         scored = [
             (max(name_similarity(key, normalize(a)) for a in d.aliases), d)
             for d in (contained or self.documents)
@@ -177,6 +182,9 @@ class Library:
         by_heading = self._heading_answer(query, text)
         if by_heading is not None:
             return by_heading
+        card = self._document_answer(query, text)
+        if card is not None:
+            return card
         return self.search(query, k, original=text)
 
     def lookup(self, text: str, context_doc: str | None = None) -> Answer:
@@ -214,6 +222,18 @@ class Library:
             text, "lookup", "not_found", suggestions=tuple(self.hit(c, 0.0) for c in near[:6])
         )
 
+    def _document_answer(self, query: str, text: str) -> Answer | None:
+        """The document's card when the message is just a document's name."""
+        name = squash(normalize(clean_query(query)))
+        if not name or len(name) > 40:
+            return None
+        docs = self.resolve(name)
+        if len(docs) != 1 or not _names(name, docs[0]):
+            return None
+        doc = docs[0]
+        hits = tuple(self.hit(c) for c in doc.clauses[:1])
+        return Answer(text, "lookup", "ok", hits, note="document", card=document_card(doc))
+
     def _heading_answer(self, query: str, text: str) -> Answer | None:
         """A lookup answer when the query names clauses by their headings."""
         clauses = self._heading_ref(query)
@@ -237,7 +257,7 @@ class Library:
         return matches[:3]
 
     def search(
-        self, query: str, k: int = 3, original: str | None = None, note: str = ""
+        self, query: str, k: int = 3, original: str | None = None, note: Note = ""
     ) -> Answer:
         """BM25 search, reranked by query coverage, with the abstain rule.
 
@@ -258,6 +278,21 @@ class Library:
             return Answer(text, "search", "abstain", note=note)
         hits = [self.hit(self.clauses[p], round(score, 4)) for score, _, p in ranked]
         return Answer(text, "search", "ok", tuple(_unique(hits)[:k]), note=note)
+
+
+def _names(key: str, doc: Document) -> bool:
+    """Whether the key is the whole name of the document (an alias, its title, or close)."""
+    names = {squash(normalize(n)) for n in (*doc.aliases, doc.title, doc.short)}
+    return key in names or any(_spread_in(key, n) for n in names)
+
+
+def _spread_in(key: str, alias: str) -> bool:
+    """The alias's characters occur in the key in order, key at most twice as long."""
+    name = squash(normalize(alias))
+    if len(name) < 4 or len(key) > 2 * len(name):
+        return False
+    rest = iter(key)
+    return all(char in rest for char in name)
 
 
 def _contains(key: str, alias: str) -> bool:

@@ -9,6 +9,8 @@ DocKind = Literal["policy", "regulation", "news", "commentary"]
 ClauseKind = Literal["preamble", "lead", "section", "item", "article", "paragraph"]
 Mode = Literal["search", "lookup"]
 Status = Literal["ok", "abstain", "not_found"]
+# Why an answer looks the way it does, for renderers.
+Note = Literal["", "ambiguous", "empty", "too_long", "unknown_doc", "document"]
 
 # A numbering path: ("chapter", 2), ("section", 3), ("item", 1) … outermost first.
 PathStep = tuple[str, int]
@@ -75,6 +77,20 @@ class ClauseRef:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentCard:
+    """What a bare document name answers with: the document at a glance."""
+
+    doc_id: str
+    title: str
+    short: str
+    kind: DocKind
+    issuer: str | None
+    date: str | None  # YYYY-MM-DD when the text or file name states it
+    chapters: tuple[str, ...]
+    clause_count: int
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What the bot says about one message, before rendering."""
 
@@ -84,5 +100,6 @@ class Answer:
     hits: tuple[Hit, ...] = ()
     summary: str | None = None
     # Extra context for renderers: nearest sections, candidate documents, why nothing matched.
-    note: str = ""  # "", "ambiguous", "empty", "too_long" or "unknown_doc"
+    note: Note = ""
     suggestions: tuple[Hit, ...] = field(default=())
+    card: DocumentCard | None = None  # with note "document"

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from retrieval.model import ClauseRef
 from retrieval.numbering import NUM, cn_to_int
+from retrieval.tokenize import normalize
 
-_CN = r"[一二三四五六七八九十]+"
+_CN_DIGITS = "一二三四五六七八九十"
+_CN = rf"[{_CN_DIGITS}]+"
 _ASK = re.compile(
-    r"(?:讲了什么|说了什么|讲的是什么|说的是什么|是什么|讲什么|说什么|写了什么|的内容|内容|原文"
-    r"|全文|怎么说的?|怎么规定的?)$"
+    r"(?:讲了什么|说了什么|讲的是什么|说的是什么|是什么|讲什么|说什么|写了什么|写的什么|的内容|内容"
+    r"|原文|全文|怎么说的?|怎么规定的?|怎么写的?|规定了什么|有哪些内容|什么意思|啥意思"
+    r"|[讲说写]了?的?是?啥|是啥)$"
 )
 _POLITE = re.compile(
     r"^(?:那么|那|还有|再看|请问|请|查一下|查查|查询|查|看看|看一下|给我看看?|显示|打开)"
@@ -23,7 +25,10 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("part_numbered", re.compile(rf"第({NUM})(?:部分|章)\s*的?第({NUM})(?:条|节|项|点)$")),
     (
         "chapter_section",
-        re.compile(rf"({_CN})[、.]?\s*\(({NUM})\)\s*(?:(\d{{1,2}})[.．、]?|第({NUM})项)?$"),
+        re.compile(
+            rf"(?:第({NUM})(?:部分|章)|({_CN})[、.]?)\s*的?\s*\(({NUM})\)"
+            rf"\s*(?:(\d{{1,2}})[.．、]?|第({NUM})项)?$"
+        ),
     ),
     ("dotted", re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?$")),
     ("section", re.compile(rf"\(({NUM})\)\s*(?:(\d{{1,2}})[.．、]?)?$")),
@@ -31,7 +36,13 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("paragraph", re.compile(rf"第({NUM})段$")),
     ("chapter", re.compile(rf"第({NUM})(?:部分|章)$")),
     ("chapter_only", re.compile(rf"(?<![\u4e00-\u9fff])({_CN})、$")),
+    # A bare number after a document name: 数据20条 十九, 数据二十条十二 (needs the name).
+    (
+        "bare",
+        re.compile(rf"(?:(?<=\s)|(?<=[条见案例法定知则]))([{_CN_DIGITS}]{{1,4}}|\d{{1,3}})$"),
+    ),
 )
+_NUMBER_SPACES = re.compile(r"(?<=第)\s+|\s+(?=[条章节项段]|部分)")
 _HINT_NOISE = re.compile(r"^[\s的之]+|[\s的之中里内]+$")
 
 
@@ -40,8 +51,8 @@ def _num(text: str | None) -> int | None:
 
 
 def clean_query(text: str) -> str:
-    """Width-fold and drop polite openers and 'what does it say' endings."""
-    text = unicodedata.normalize("NFKC", text).strip()
+    """Fold width and traditional characters; drop polite openers and 'what does it say' ends."""
+    text = _NUMBER_SPACES.sub("", normalize(text).strip())
     text = _TRAILER.sub("", text)
     text = _POLITE.sub("", text)
     for _ in range(2):
@@ -59,6 +70,8 @@ def parse_ref(text: str) -> ClauseRef | None:
         if not match:
             continue
         hint = _HINT_NOISE.sub("", text[: match.start()]).strip("《》 ")
+        if form == "bare" and not hint:
+            continue
         ref = _build(form, match.groups(), hint)
         if ref is not None:
             return ref
@@ -72,13 +85,14 @@ def _build(form: str, groups: tuple[str | None, ...], hint: str) -> ClauseRef | 
     if form == "part_numbered":
         return ClauseRef(hint, chapter=numbers[0], numbered=numbers[1])
     if form == "chapter_section":
-        item = numbers[2] if numbers[2] is not None else numbers[3]
-        return ClauseRef(hint, chapter=numbers[0], section=numbers[1], item=item)
+        chapter = numbers[0] if numbers[0] is not None else numbers[1]
+        item = numbers[3] if numbers[3] is not None else numbers[4]
+        return ClauseRef(hint, chapter=chapter, section=numbers[2], item=item)
     if form == "dotted":
         return ClauseRef(hint, chapter=numbers[0], section=numbers[1], item=numbers[2])
     if form == "section":
         return ClauseRef(hint, section=numbers[0], item=numbers[1])
-    if form == "numbered":
+    if form in ("numbered", "bare"):
         return ClauseRef(hint, numbered=numbers[0])
     if form == "paragraph":
         return ClauseRef(hint, paragraph=numbers[0])

@@ -1,0 +1,324 @@
+"""Bridges from how people ask to the corpus's words: synonyms, English, homophone typos.
+
+Built once per corpus from general resources (retrieval/thesaurus.py) restricted to the words
+the corpus actually contains, so it is small, cacheable as JSON, and nothing in it was written
+for particular questions:
+
+- synonyms: Cilin synonym groups → the group members that occur in the corpus (老人 → 老年人);
+- english: CC-CEDICT glosses read backwards → corpus words (ministries → 部门, cloud → 云);
+- homophones: a query word that is not in the corpus but sounds like a corpus word differing
+  in one character is taken for a typo of it (机智 → 机制, 数剧 → 数据, 授全 → 授权).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.thesaurus import cedict_glosses, char_readings, cilin_synonym_groups
+
+EXPANDER_VERSION = "1"
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]+$")
+_EN_WORD = re.compile(r"[a-z][a-z'-]*")
+_MAX_GROUP = 24  # bigger Cilin groups are loose topic lists, not synonyms
+_MAX_READINGS = 8
+_MAX_SENSES = 4
+EN_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "but",
+        "with",
+        "by",
+        "at",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "done",
+        "doing",
+        "have",
+        "has",
+        "had",
+        "having",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "that",
+        "this",
+        "these",
+        "those",
+        "it",
+        "its",
+        "it's",
+        "there",
+        "their",
+        "they",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "my",
+        "me",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "about",
+        "into",
+        "over",
+        "under",
+        "between",
+        "than",
+        "then",
+        "so",
+        "such",
+        "any",
+        "some",
+        "all",
+        "each",
+        "every",
+        "more",
+        "most",
+        "much",
+        "many",
+        "no",
+        "not",
+        "only",
+        "own",
+        "same",
+        "other",
+        "also",
+        "just",
+        "very",
+        "still",
+        "say",
+        "says",
+        "said",
+        "tell",
+        "tells",
+        "get",
+        "gets",
+        "go",
+        "goes",
+        "make",
+        "makes",
+        "made",
+        "let",
+        "via",
+        "per",
+        "s",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Expander:
+    """Corpus-restricted synonym, English and homophone tables."""
+
+    synonyms: Mapping[str, Sequence[str]]
+    english: Mapping[str, Sequence[str]]
+    readings: Mapping[str, str]  # character → its toneless readings, comma-separated
+    homophones: Mapping[str, Sequence[str]]
+    vocabulary: frozenset[str]
+
+    @classmethod
+    def build(cls, vocabulary: Iterable[str]) -> Expander:
+        """Derive the tables for a corpus vocabulary (its index tokens)."""
+        vocab = frozenset(w for w in vocabulary if w)
+        readings = char_readings()
+        homophones: dict[str, list[str]] = defaultdict(list)
+        used: set[str] = set()
+        for word in vocab:
+            if 2 <= len(word) <= 4 and _CJK_WORD.match(word):
+                for key in _sound_keys(word, readings):
+                    homophones[key].append(word)
+                used.update(word)
+        syllables = {r for ch in used for r in readings.get(ch, ())}
+        return cls(
+            synonyms=_synonyms(vocab),
+            english=_english(vocab),
+            # Only characters that can sound like a corpus character matter for repairs.
+            readings={c: ",".join(r) for c, r in readings.items() if syllables.intersection(r)},
+            homophones={k: tuple(sorted(v)) for k, v in homophones.items()},
+            vocabulary=vocab,
+        )
+
+    def synonyms_of(self, word: str) -> tuple[str, ...]:
+        """Corpus words in the same Cilin synonym group as `word` (itself excluded)."""
+        return tuple(s for s in self.synonyms.get(word, ()) if s != word)
+
+    def repairs(self, text: str) -> list[str]:
+        """Corpus words that a mistyped stretch of the question most likely stands for."""
+        out: list[str] = []
+        for run in _CJK_RUN.findall(text):
+            for size in (4, 3, 2):
+                for start in range(len(run) - size + 1):
+                    window = run[start : start + size]
+                    if window in self.vocabulary:
+                        continue
+                    for key in _sound_keys(window, self.readings):
+                        for word in self.homophones.get(key, ()):
+                            if _one_char_apart(window, word) and word not in out:
+                                out.append(word)
+        return out
+
+    def translate(self, text: str) -> list[str]:
+        """Corpus words for the English words and phrases of a question, longest first."""
+        words = [lemma(w) for w in _EN_WORD.findall(text.lower())]
+        words = [w for w in words if w not in EN_STOPWORDS]
+        out: list[str] = []
+        at = 0
+        while at < len(words):
+            for size in (3, 2, 1):
+                terms = self.english.get(" ".join(words[at : at + size]))
+                if terms:
+                    out.extend(t for t in terms if t not in out)
+                    at += size
+                    break
+            else:
+                at += 1
+        return out
+
+    def to_json(self) -> str:
+        """Serialise for the on-disk cache."""
+        return json.dumps(
+            {
+                "version": EXPANDER_VERSION,
+                "synonyms": self.synonyms,
+                "english": self.english,
+                "readings": self.readings,
+                "homophones": self.homophones,
+                "vocabulary": sorted(self.vocabulary),
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Expander | None:
+        """Read a cached expander; None when it is of another version or malformed."""
+        try:
+            data = json.loads(text)
+            if data.get("version") != EXPANDER_VERSION:
+                return None
+            return cls(
+                synonyms=data["synonyms"],
+                english=data["english"],
+                readings=data["readings"],
+                homophones=data["homophones"],
+                vocabulary=frozenset(data["vocabulary"]),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    @classmethod
+    def cached(cls, path: Path, vocabulary: Iterable[str]) -> Expander:
+        """The expander cached at `path`, or built and written there."""
+        if path.is_file():
+            cached = cls.from_json(path.read_text(encoding="utf-8"))
+            if cached is not None:
+                return cached
+        expander = cls.build(vocabulary)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".tmp")
+            partial.write_text(expander.to_json(), encoding="utf-8")
+            partial.replace(path)
+        except OSError:
+            pass  # a read-only data dir only costs the next start a rebuild
+        return expander
+
+
+def lemma(word: str) -> str:
+    """A crude English singular: ministries → ministry, clouds → cloud (both sides alike)."""
+    word = word.removesuffix("'s").strip("'-")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _synonyms(vocab: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for group in cilin_synonym_groups():
+        if len(group) > _MAX_GROUP:
+            continue
+        members = [w for w in group if w in vocab and len(w) >= 2]
+        if not members:
+            continue
+        for word in group:
+            if len(word) >= 2:
+                found[word].extend(m for m in members if m != word and m not in found[word])
+    return {w: tuple(v) for w, v in found.items() if v}
+
+
+def _english(vocab: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for head, glosses in cedict_glosses():
+        if head not in vocab or len(head) < 2:
+            continue
+        for gloss in glosses:
+            words = [lemma(w) for w in _EN_WORD.findall(gloss)]
+            words = [w for w in words if w not in EN_STOPWORDS]
+            if 1 <= len(words) <= 3 and head not in found[" ".join(words)]:
+                found[" ".join(words)].append(head)
+    # A gloss shared by many headwords (e.g. "to manage") says little about any of them.
+    return {p: tuple(v) for p, v in found.items() if len(v) <= _MAX_SENSES}
+
+
+def _sound_keys(word: str, readings: Mapping[str, str | tuple[str, ...]]) -> list[str]:
+    options = [_split(readings.get(ch, ())) for ch in word]
+    if not all(options):
+        return []
+    keys = []
+    for combo in itertools.islice(itertools.product(*options), _MAX_READINGS):
+        keys.append(" ".join(combo))
+    return keys
+
+
+def _split(readings: str | tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(readings.split(",")) if isinstance(readings, str) else readings
+
+
+def _one_char_apart(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
