@@ -145,21 +145,34 @@ class SparseBM25:
 
     def top(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The k best (document, score) pairs with a non-zero score; ties by document order."""
-        scores = self.get_scores(query)
-        if k <= 0 or not len(scores):
-            return []
-        # The k-th largest value (np.partition moves values, no index array), then every
-        # document at or above it: ties at the cut are kept and broken by document order.
-        cutoff = np.partition(scores, len(scores) - k)[len(scores) - k] if k < len(scores) else 0
-        candidates = np.flatnonzero(scores >= cutoff) if cutoff > 0 else np.flatnonzero(scores)
-        order = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
-        return [(int(d), float(scores[d])) for d in order]
+        return best(self.get_scores(query), k)
+
+    def top_weighted(self, terms: Sequence[tuple[str, float]], k: int) -> list[tuple[int, float]]:
+        """The k best (document, score) pairs for weighted terms."""
+        return best(self.weighted_scores(terms), k)
+
+    def idf_of(self, token: str) -> float | None:
+        """A token's idf, None when no document has it."""
+        term = self.vocab.get(token)
+        return None if term is None else float(self.idf[term])
 
     def contains(self, token: str, doc: int) -> bool:
         """Whether a document contains a token (binary search in its postings)."""
         docs, _ = self.postings(token)
         at = int(np.searchsorted(docs, doc))
         return at < len(docs) and int(docs[at]) == doc
+
+
+def best(scores: npt.NDArray[np.float64], k: int) -> list[tuple[int, float]]:
+    """The k best (document, score) pairs with a non-zero score; ties by document order."""
+    if k <= 0 or not len(scores):
+        return []
+    # The k-th largest value (np.partition moves values, no index array), then every
+    # document at or above it: ties at the cut are kept and broken by document order.
+    cutoff = np.partition(scores, len(scores) - k)[len(scores) - k] if k < len(scores) else 0
+    candidates = np.flatnonzero(scores >= cutoff) if cutoff > 0 else np.flatnonzero(scores)
+    order = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
+    return [(int(d), float(scores[d])) for d in order]
 
 
 def _idf(df: npt.NDArray[np.int64], count: int) -> npt.NDArray[np.float64]:

@@ -7,11 +7,13 @@ of the question a clause covers instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from retrieval.bm25 import SparseBM25
 from retrieval.model import Clause
+from retrieval.query import Query
+from retrieval.ranking import Models, states
 from retrieval.tokenize import Tokenizer
 
 # Calibrated on ../shared/eval/dev_qa.jsonl: answerable questions cover ≥ 0.33 there, out-of-scope
@@ -50,6 +52,16 @@ class Scored:
     score: float
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A clause considered for a question: its features and rerank score."""
+
+    position: int
+    bm25: float
+    features: tuple[float, ...]
+    score: float
+
+
 class Index:
     """A BM25 index over a fixed sequence of clauses."""
 
@@ -65,29 +77,104 @@ class Index:
         self.bm25 = bm25 or SparseBM25.build(
             (tokenizer.tokens(index_text(c)) for c in self.clauses), progress
         )
+        self._max_idf = float(self.bm25.idf.max()) if len(self.bm25.idf) else 1.0
 
     def search(self, own: Sequence[str], extra: Sequence[str], k: int) -> list[Scored]:
         """Top-k clauses with a positive BM25 score for the query and its synonyms."""
         return [Scored(p, s) for p, s in self.bm25.top([*own, *extra], k) if s > 0]
 
-    def match(self, words: Sequence[str], position: int) -> Match:
+    def candidates(
+        self, query: Query, mentioned: Collection[str], models: Models, n: int
+    ) -> list[Candidate]:
+        """The n best clauses for a prepared question, reranked, each with its features."""
+        found = [(p, s) for p, s in self.bm25.top_weighted(query.terms, n) if s > 0]
+        if not found:
+            return []
+        best_bm25 = found[0][1]
+        own = [t for t, w in query.terms if w == 1.0]
+        ceiling = sum(self._idf(t) for t in own) or 1.0
+        unknown = self._unknown_share(query.words)
+        scored = []
+        for position, bm25 in found:
+            features = self._features(query, position, mentioned)
+            row = (bm25 / best_bm25, min(1.0, bm25 / ceiling), *features, unknown, 0.0)
+            scored.append(Candidate(position, bm25, row, models.score(row)))
+        scored.sort(key=lambda c: (-c.score, c.position))
+        if len(scored) > 1:
+            top, runner = scored[0], scored[1]
+            lead = (*top.features[:-1], top.score - runner.score)
+            scored[0] = Candidate(top.position, top.bm25, lead, top.score)
+        return scored
+
+    def _features(
+        self, query: Query, position: int, mentioned: Collection[str]
+    ) -> tuple[float, ...]:
+        clause = self.clauses[position]
+        match = self.match(query.words, position, query.alternates)
+        body = f"{clause.heading or ''}{''.join(clause.breadcrumb)}{clause.text}"
+        bigrams = (
+            sum(b in body for b in query.bigrams) / len(query.bigrams) if query.bigrams else 0
+        )
+        heads = "".join((*clause.breadcrumb, clause.heading or ""))
+        heading = sum(w in heads for w in query.words) / len(query.words) if query.words else 0
+        lacks_fact = bool(query.asks) and not states(query.asks, clause.text)
+        return (
+            match.coverage,
+            1.0 - 1.0 / (1.0 + match.words),
+            bigrams,
+            float(clause.doc_id in mentioned),
+            heading,
+            float(lacks_fact),
+        )
+
+    def _idf(self, token: str) -> float:
+        idf = self.bm25.idf_of(token)
+        return self._max_idf if idf is None else max(idf, 0.0)
+
+    def _unknown_share(self, words: Sequence[str]) -> float:
+        """Share of the question's informativeness that no clause contains at all."""
+        weights = {w: self.tokenizer.informativeness(w) for w in words}
+        total = sum(weights.values())
+        if not total:
+            return 0.0
+        missing = sum(
+            weight
+            for word, weight in weights.items()
+            if self.bm25.idf_of(word) is None
+            and not any(self.bm25.idf_of(s) is not None for s in self.tokenizer.expansions(word))
+            and not any(
+                self.bm25.idf_of(p) is not None for p in self.tokenizer.parts(word) if len(p) >= 2
+            )
+        )
+        return missing / total
+
+    def match(
+        self,
+        words: Sequence[str],
+        position: int,
+        alternates: Mapping[str, Sequence[tuple[str, float]]] | None = None,
+    ) -> Match:
         """Share of the question's informativeness found in a clause, synonyms counting.
 
-        A compound counts by the share of its parts present (监测数据 → 监测, 数据).
+        A word found through an alternate (synonym, typo repair) counts at that alternate's
+        weight; a compound counts by the share of its parts present (监测数据 → 监测, 数据).
         """
         weights = {w: self.tokenizer.informativeness(w) for w in dict.fromkeys(words)}
         total = sum(weights.values())
         if not total:
             return Match(0.0, 0)
-        shares = {word: self._share(word, position) for word in weights}
+        alternates = alternates or {}
+        shares = {word: self._share(word, position, alternates.get(word, ())) for word in weights}
         covered = sum(weights[w] * share for w, share in shares.items())
-        return Match(covered / total, sum(1 for share in shares.values() if share == 1.0))
+        return Match(covered / total, sum(1 for share in shares.values() if share >= 0.8))
 
-    def _share(self, word: str, position: int) -> float:
+    def _share(self, word: str, position: int, alternates: Sequence[tuple[str, float]]) -> float:
         def found(token: str) -> bool:
             return self.bm25.contains(token, position)
 
         if found(word) or any(found(s) for s in self.tokenizer.expansions(word)):
             return 1.0
+        best = max((weight for alt, weight in alternates if found(alt)), default=0.0)
         parts = [p for p in self.tokenizer.parts(word) if p != word and len(p) >= 2]
-        return sum(found(p) for p in parts) / len(parts) if parts else 0.0
+        partial = sum(found(p) for p in parts) / len(parts) if parts else 0.0
+        return max(best, partial)

@@ -12,17 +12,20 @@ from retrieval import cache
 from retrieval.bm25 import SparseBM25
 from retrieval.card import document_card
 from retrieval.catalog import load_catalog, name_similarity, squash
-from retrieval.channels import QueryRewriter, SemanticChannel
+from retrieval.channels import QueryRewriter, SemanticChannel, reciprocal_rank_fusion
 from retrieval.corpus import corpus_files, read_corpus
-from retrieval.index import Index, Match
+from retrieval.expansion import EXPANDER_VERSION, Expander
+from retrieval.index import Index
 from retrieval.lookup import find, nearest
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
+from retrieval.query import Query, prepare
+from retrieval.ranking import DEFAULT_MODELS, Models
 from retrieval.refs import clean_query, parse_ref
 from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer, normalize
 
 MAX_QUERY_CHARS = 500
 Progress = Callable[[int, int], None]  # (clauses indexed, total)
-DOC_BOOST = 1.5
+MODELS_FILE = "ranking.json"
 _FUZZY_NAME = 0.6
 
 
@@ -45,6 +48,8 @@ class Library:
         tokenizer: Tokenizer,
         bm25: SparseBM25 | None = None,
         progress: Progress | None = None,
+        models: Models | None = None,
+        expander_cache: Path | None = None,
     ) -> None:
         self.documents = documents
         self.problems = problems
@@ -58,6 +63,13 @@ class Library:
             bm25,
             (lambda done: progress(done, total)) if progress else None,
         )
+        vocabulary = tokenizer.known(self.index.bm25.vocab)
+        self.expander = (
+            Expander.cached(expander_cache, vocabulary)
+            if expander_cache
+            else Expander.build(vocabulary)
+        )
+        self.models = models or DEFAULT_MODELS
         self.semantic: SemanticChannel | None = None
         self.rewriter: QueryRewriter | None = None
 
@@ -71,16 +83,31 @@ class Library:
     def load(cls, paths: LibraryPaths, progress: Progress | None = None) -> Library:
         """The library from the cache when the corpus is unchanged, else parsed and indexed."""
         tokenizer = Tokenizer(Lexicon.from_dir(paths.data_dir), paths.cache_dir)
+        models = Models.load(paths.data_dir / MODELS_FILE)
         key = ""
         if paths.cache_dir is not None:
             files = corpus_files(paths.corpus_dir)
             key = cache.cache_key(files, paths.data_dir, TOKENIZER_VERSION)
             cached = cache.load(paths.cache_dir, key)
             if cached is not None:
-                return cls(cached[0], cached[1], tokenizer, cached[2])
+                return cls(
+                    cached[0],
+                    cached[1],
+                    tokenizer,
+                    cached[2],
+                    models=models,
+                    expander_cache=_expander_path(paths.cache_dir, key),
+                )
         catalog = load_catalog(paths.data_dir / "aliases.toml")
         documents, problems = read_corpus(paths.corpus_dir, catalog)
-        library = cls(documents, problems, tokenizer, progress=progress)
+        library = cls(
+            documents,
+            problems,
+            tokenizer,
+            progress=progress,
+            models=models,
+            expander_cache=_expander_path(paths.cache_dir, key) if paths.cache_dir else None,
+        )
         if paths.cache_dir is not None:
             # A read-only data dir only costs the next start a rebuild.
             with contextlib.suppress(OSError):
@@ -96,7 +123,8 @@ class Library:
         if cached is None:
             return None
         tokenizer = Tokenizer(Lexicon.from_dir(paths.data_dir), paths.cache_dir)
-        return cls(cached[0], cached[1], tokenizer, cached[2])
+        models = Models.load(paths.data_dir / MODELS_FILE)
+        return cls(cached[0], cached[1], tokenizer, cached[2], models=models)
 
     @classmethod
     def is_cached(cls, paths: LibraryPaths) -> bool:
@@ -256,28 +284,48 @@ class Library:
                     matches.append(clause)
         return matches[:3]
 
+    def prepare(self, query: str) -> tuple[Query, set[str]]:
+        """The prepared question and the documents it names."""
+        mentioned, rest = self.mentioned(self.tokenizer.translate(query))
+        return prepare(query, self.tokenizer, self.expander, focus=rest), mentioned
+
     def search(
         self, query: str, k: int = 3, original: str | None = None, note: Note = ""
     ) -> Answer:
-        """BM25 search, reranked by query coverage, with the abstain rule.
+        """BM25 candidates reranked by a linear model; a logistic model decides abstaining.
 
-        Candidates are rescored as BM25 × coverage (like Lucene's classic coord factor), and
-        documents named in the question are boosted; the best coverage decides abstaining.
+        Optional channels (embeddings, an LLM rewrite) are fused in by reciprocal rank.
         """
         text = original if original is not None else query
-        mentioned, rest = self.mentioned(self.tokenizer.translate(query))
-        own, extra = self.tokenizer.query_tokens(query)
-        words = self.tokenizer.words(rest) or self.tokenizer.words(query)
-        ranked: list[tuple[float, Match, int]] = []
-        for scored in self.index.search(own, extra, k=max(k * 5, 20)):
-            match = self.index.match(words, scored.position)
-            boost = DOC_BOOST if self.clauses[scored.position].doc_id in mentioned else 1.0
-            ranked.append((scored.score * match.coverage * boost, match, scored.position))
-        ranked.sort(key=lambda r: -r[0])
-        if not ranked or not ranked[0][1].answers:
-            return Answer(text, "search", "abstain", note=note)
-        hits = [self.hit(self.clauses[p], round(score, 4)) for score, _, p in ranked]
-        return Answer(text, "search", "ok", tuple(_unique(hits)[:k]), note=note)
+        prepared, mentioned = self.prepare(query)
+        candidates = self.index.candidates(prepared, mentioned, self.models, n=max(k * 5, 20))
+        if not candidates or not self.models.answers(candidates[0].features):
+            return Answer(text, "search", "abstain", note=note, terms=prepared.highlight)
+        scores = {c.position: c.score for c in candidates}
+        order = self._fused([c.position for c in candidates], query, k)
+        hits = [self.hit(self.clauses[p], round(scores.get(p, 0.0), 4)) for p in order]
+        return Answer(
+            text, "search", "ok", tuple(_unique(hits)[:k]), note=note, terms=prepared.highlight
+        )
+
+    def _fused(self, ranking: list[int], query: str, k: int) -> list[int]:
+        """BM25's ranking fused with the optional channels' rankings (RRF), BM25 first."""
+        rankings = [ranking]
+        if self.semantic is not None:
+            semantic = self.semantic.rank(query, max(k * 5, 20))
+            if semantic:
+                rankings.append(list(semantic))
+        if self.rewriter is not None:
+            rewritten = self.rewriter.rewrite(query)
+            if rewritten and rewritten != query:
+                prepared, mentioned = self.prepare(rewritten)
+                extra = self.index.candidates(prepared, mentioned, self.models, n=max(k * 5, 20))
+                rankings.append([c.position for c in extra])
+        return ranking if len(rankings) == 1 else reciprocal_rank_fusion(rankings)
+
+
+def _expander_path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / f"expander-{EXPANDER_VERSION}-{key}.json"
 
 
 def _names(key: str, doc: Document) -> bool:

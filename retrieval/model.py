@@ -103,3 +103,4 @@ class Answer:
     note: Note = ""
     suggestions: tuple[Hit, ...] = field(default=())
     card: DocumentCard | None = None  # with note "document"
+    terms: tuple[str, ...] = ()  # the question's search terms, for highlighting

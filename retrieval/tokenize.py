@@ -7,6 +7,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,7 @@ class Lexicon:
 
     @classmethod
     def from_dir(cls, directory: Path) -> Lexicon:
-        """Load userdict.txt, stopwords.txt, synonyms.txt and glossary_en.txt if present."""
+        """Load userdict, stopwords, synonyms + colloquial and glossary_en (.txt) if present."""
         userdict = directory / "userdict.txt"
         glossary = []
         for line in _lines(directory / "glossary_en.txt"):
@@ -41,7 +42,8 @@ class Lexicon:
             stopwords=frozenset(normalize(w) for w in _lines(directory / "stopwords.txt")),
             synonyms=tuple(
                 tuple(normalize(w) for w in line.split())
-                for line in _lines(directory / "synonyms.txt")
+                for name in ("synonyms.txt", "colloquial.txt")
+                for line in _lines(directory / name)
             ),
             glossary=tuple(glossary),
         )
@@ -163,6 +165,10 @@ class Tokenizer:
     def expansions(self, word: str) -> tuple[str, ...]:
         """The formal terms a colloquial word stands for (synonyms.txt)."""
         return self._expansions.get(word, ())
+
+    def known(self, words: Iterable[str]) -> list[str]:
+        """The words that are in the dictionary (jieba's or ours), not search-mode fragments."""
+        return [w for w in words if len(w) == 1 or self._jieba.FREQ.get(w)]
 
     def informativeness(self, token: str) -> float:
         """General-language IDF of a word from jieba's dictionary; unseen words score highest."""

@@ -1,0 +1,119 @@
+"""A question prepared once for searching: weighted terms, coverage units, what it asks for.
+
+Every later stage (scoring, coverage, abstaining, highlighting) reads this one value, so the
+question is normalised, translated and tokenised exactly once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from retrieval.expansion import Expander
+from retrieval.tokenize import Tokenizer, normalize
+
+# Expansions count below the asker's own words (weights fitted with cross-validation,
+# benchmarks/cv_eval.py); a word's own tokens always weigh 1.
+LEXICON_WEIGHT = 0.8
+THESAURUS_WEIGHT = 0.4
+TYPO_WEIGHT = 0.8
+ENGLISH_WEIGHT = 0.9
+
+_CJK_BIGRAM = re.compile(r"(?=([\u4e00-\u9fff]{2}))")
+_ENGLISH = re.compile(r"[a-z]{3,}")
+_CJK = re.compile(r"^[\u4e00-\u9fff]+$")
+
+# Questions that want a figure, a date or a name are only answered by a clause stating one:
+# 拨了多少钱, 哪一天施行, 判几年, 主任是哪位, how much / when / which province.
+_ASKS_AMOUNT = re.compile(
+    r"多少.{0,3}[钱费元]|[收罚交花拨].{0,2}多少|几[块万]"
+    r"|\bhow much (?:money|is|does it cost)|\bfees?\b"
+)
+_ASKS_DATE = re.compile(
+    r"哪一?天|几月几[号日]|几号|什么时候|何时|哪一年|哪年|多久|多长时间|\bwhen\b|\bwhat date\b"
+)
+_ASKS_COUNT = re.compile(
+    r"多少[个家项所条位名分只]|几[个家项所条位名省年只]|\bhow many\b|\bhow much\b"
+)
+_ASKS_PERSON = re.compile(r"哪位|是谁|谁是|叫什么名字|\bwho is\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A normalised question and everything searching needs from it."""
+
+    text: str  # normalised and English phrases translated
+    terms: tuple[tuple[str, float], ...]  # BM25 terms with their weights, own words first
+    words: tuple[str, ...]  # precise-mode words the coverage is judged on
+    bigrams: tuple[str, ...]  # CJK character bigrams, robust to segmentation
+    asks: str  # "amount", "date", "count", "person" or ""
+    english: bool
+    # Per coverage word: corpus words that stand for it (thesaurus, typo repair) and weights.
+    alternates: dict[str, tuple[tuple[str, float], ...]]
+
+    @property
+    def highlight(self) -> tuple[str, ...]:
+        """Terms worth bold in a quoted clause."""
+        return tuple(t for t, _ in self.terms if len(t) >= 2)
+
+
+def prepare(text: str, tokenizer: Tokenizer, expander: Expander, focus: str = "") -> Query:
+    """Prepare a question; `focus` is the question without document names, if known."""
+    translated = tokenizer.translate(text)
+    english = bool(_ENGLISH.search(normalize(text)))
+    own, lexicon = tokenizer.query_tokens(text)
+    weighted: dict[str, float] = {}
+
+    def add(token: str, weight: float) -> None:
+        if weight > weighted.get(token, 0.0):
+            weighted[token] = weight
+
+    for token in own:
+        add(token, 1.0)
+    for token in lexicon:
+        add(token, LEXICON_WEIGHT)
+    for token in list(own):
+        for synonym in expander.synonyms_of(token):
+            for part in tokenizer.tokens(synonym):
+                add(part, THESAURUS_WEIGHT)
+    repairs = expander.repairs(translated)
+    for word in repairs:
+        for part in tokenizer.tokens(word):
+            add(part, TYPO_WEIGHT)
+    english_terms = expander.translate(translated) if english else []
+    for word in english_terms:
+        for part in tokenizer.tokens(word):
+            add(part, ENGLISH_WEIGHT)
+    basis = focus or text
+    words = tokenizer.words(basis) or tokenizer.words(text)
+    if english:
+        # Coverage is judged on the Chinese the English stands for.
+        words = [w for w in words if _CJK.match(w)] + [t for t in english_terms if len(t) >= 2]
+    alternates = {
+        word: tuple(
+            [(syn, THESAURUS_WEIGHT) for syn in expander.synonyms_of(word)]
+            + [(fix, TYPO_WEIGHT) for fix in repairs if set(fix) & set(word)]
+        )
+        for word in words
+    }
+    return Query(
+        text=translated,
+        terms=tuple(weighted.items()),
+        words=tuple(dict.fromkeys(words)),
+        bigrams=tuple(dict.fromkeys(_CJK_BIGRAM.findall(tokenizer.translate(basis)))),
+        asks=_asks(normalize(text)),
+        english=english,
+        alternates={w: a for w, a in alternates.items() if a},
+    )
+
+
+def _asks(text: str) -> str:
+    for kind, pattern in (
+        ("amount", _ASKS_AMOUNT),
+        ("date", _ASKS_DATE),
+        ("count", _ASKS_COUNT),
+        ("person", _ASKS_PERSON),
+    ):
+        if pattern.search(text):
+            return kind
+    return ""

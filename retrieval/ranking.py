@@ -1,0 +1,113 @@
+"""Rerank BM25 candidates and decide whether the best one answers: two small linear models.
+
+Each candidate gets a handful of features that are comparable across questions (unlike raw
+BM25 scores, rank_bm25 #39): BM25 relative to the best candidate and to the question's own
+maximum, the share of the question's informativeness the clause covers, the share of its
+character bigrams found, and whether a named document or a wanted figure is there. A linear
+score (pairwise logistic regression) reranks; a two-parameter rule on the best candidate
+abstains. Both are fitted and reported with k-fold cross-validation (`policybot eval --cv 5`)
+and stored as JSON in the lexicon directory, so refitting never touches code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+FEATURES = (
+    "bm25_rel",  # BM25 / best candidate's BM25
+    "bm25_abs",  # BM25 / the question's maximum possible (its own terms' idf)
+    "coverage",  # informativeness share of the question's words found (synonyms count)
+    "words",  # whole words found, squashed: 1 - 1/(1 + n)
+    "bigrams",  # share of the question's character bigrams found in the clause
+    "named",  # the clause's document is named in the question
+    "heading",  # share of the question's words found in the clause's headings
+    "fact",  # 1 when the question wants a figure/date/name and the clause states none
+    "unknown",  # share of the question's informativeness in no clause at all
+    "margin",  # rank score lead over the runner-up
+)
+
+_COVERAGE = FEATURES.index("coverage")
+_WORDS = FEATURES.index("words")
+_FACT = FEATURES.index("fact")
+SINGLE_WORD_COVERAGE = 0.75
+
+# A clause "states" what a question of each kind wants.
+_STATES = {
+    "amount": re.compile(r"\d[\d.,]*\s*(?:万|亿)?元|[一二三四五六七八九十百千万亿]+元|费用?标准"),
+    "date": re.compile(
+        r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月|\d+\s*(?:个)?(?:工作日|天|日内|月内|年内)"
+    ),
+    "count": re.compile(r"\d+|[一二三四五六七八九十百两]+(?:个|项|家|方面|类|条|位|省|名|年)"),
+    "person": re.compile(r"同志|总书记|主席|总理|院长|部长|主任|局长|书记|教授"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Models:
+    """Weights of the rerank score and the two parameters of the abstain rule."""
+
+    rank: tuple[float, ...]
+    min_coverage: float
+    min_words: int
+
+    @classmethod
+    def load(cls, path: Path) -> Models:
+        """Read ranking.json; missing or malformed → the defaults below."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            rank = tuple(float(data["rank"][f]) for f in FEATURES)
+            return cls(rank, float(data["min_coverage"]), int(data["min_words"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return DEFAULT_MODELS
+
+    def to_json(self) -> str:
+        """Write in the format `load` reads."""
+        return json.dumps(
+            {
+                "rank": dict(zip(FEATURES, self.rank, strict=True)),
+                "min_coverage": self.min_coverage,
+                "min_words": self.min_words,
+            },
+            indent=2,
+        )
+
+    def score(self, features: Sequence[float]) -> float:
+        """The rerank score of a candidate."""
+        return sum(w * f for w, f in zip(self.rank, features, strict=True))
+
+    def answers(self, features: Sequence[float]) -> bool:
+        """The abstain rule, on the best candidate.
+
+        It answers when the clause covers enough of the question's informativeness, shares
+        at least `min_words` whole words with it (or covers most of it), and states the
+        figure, date or name the question asks for.
+        """
+        coverage = features[_COVERAGE]
+        words = whole_words(features)
+        if features[_FACT] > 0 or coverage < self.min_coverage:
+            return False
+        return words >= self.min_words or coverage >= SINGLE_WORD_COVERAGE
+
+
+def whole_words(features: Sequence[float]) -> int:
+    """Undo the squashing of the whole-word count feature (1 - 1/(1 + n))."""
+    squashed = features[_WORDS]
+    return 99 if squashed >= 1 else round(1 / (1 - squashed) - 1)
+
+
+# Hand-set starting point; ranking.json (fitted with cross-validation) overrides it.
+DEFAULT_MODELS = Models(
+    rank=(1.0, 0.0, 1.0, 0.0, 0.3, 0.3, 0.2, -1.0, 0.0, 0.0),
+    min_coverage=0.2,
+    min_words=2,
+)
+
+
+def states(kind: str, text: str) -> bool:
+    """Whether a clause states what a question of this kind asks for."""
+    pattern = _STATES.get(kind)
+    return pattern is None or bool(pattern.search(text))
