@@ -329,13 +329,16 @@ def _expander_path(cache_dir: Path, key: str) -> Path:
 
 
 def _names(key: str, doc: Document) -> bool:
-    """Whether the key is the whole name of the document (an alias, its title, or close)."""
+    """Whether the key is the whole name of the document: an alias, its title or short name,
+    or an abbreviation keeping most of one (数据资源开发利用意见 for 公共数据资源开发利用意见)."""
     names = {squash(normalize(n)) for n in (*doc.aliases, doc.title, doc.short)}
-    return key in names or any(_spread_in(key, n) for n in names)
+    return key in names or any(
+        len(key) >= 0.7 * len(name) and _spread_in(name, key) for name in names
+    )
 
 
 def _spread_in(key: str, alias: str) -> bool:
-    """The alias's characters occur in the key in order, key at most twice as long."""
+    """The alias's characters occur in the key in order, the key at most twice as long."""
     name = squash(normalize(alias))
     if len(name) < 4 or len(key) > 2 * len(name):
         return False

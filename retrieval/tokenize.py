@@ -138,7 +138,8 @@ class Tokenizer:
         if not re.search(r"[a-z]{3,}", lowered):
             return lowered
         for phrase, terms in self.lexicon.glossary:
-            lowered = re.sub(rf"\b{re.escape(phrase)}\b", f" {terms} ", lowered)
+            # A plural or possessive still matches its entry (clouds, ministry's).
+            lowered = re.sub(rf"\b{re.escape(phrase)}(?:s|es|'s)?\b", f" {terms} ", lowered)
         return lowered
 
     def query_tokens(self, text: str) -> tuple[list[str], list[str]]:

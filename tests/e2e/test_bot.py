@@ -96,7 +96,7 @@ async def test_not_found_offers_nearest_sections_as_buttons(bot: Harness) -> Non
 
 
 async def test_every_button(bot: Harness) -> None:
-    bot.api.send(PRIVATE, ALICE, "数据安全")
+    bot.api.send(PRIVATE, ALICE, "数据安全托管服务")
     [answer] = await bot.replies(PRIVATE["id"])
     keys = buttons(answer)
     assert {"更多结果", "上一条", "下一条", "本章目录"} <= set(keys)

@@ -55,7 +55,7 @@ def test_out_of_scope_abstains(library: Library, question: str) -> None:
 
 
 def test_results_are_distinct(library: Library) -> None:
-    answer = library.answer("数字政府建设", k=10)
+    answer = library.answer("政务数据共享", k=10)
     keys = [(h.clause.doc_id, h.clause.label) for h in answer.hits]
     assert len(keys) == len(set(keys)) == 10
 
