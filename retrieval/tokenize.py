@@ -30,7 +30,7 @@ class Lexicon:
 
     @classmethod
     def from_dir(cls, directory: Path) -> Lexicon:
-        """Load userdict, stopwords, synonyms + colloquial and glossary_en (.txt) if present."""
+        """Load userdict.txt, stopwords.txt, synonyms.txt and glossary_en.txt if present."""
         userdict = directory / "userdict.txt"
         glossary = []
         for line in _lines(directory / "glossary_en.txt"):
@@ -42,8 +42,7 @@ class Lexicon:
             stopwords=frozenset(normalize(w) for w in _lines(directory / "stopwords.txt")),
             synonyms=tuple(
                 tuple(normalize(w) for w in line.split())
-                for name in ("synonyms.txt", "colloquial.txt")
-                for line in _lines(directory / name)
+                for line in _lines(directory / "synonyms.txt")
             ),
             glossary=tuple(glossary),
         )
