@@ -71,6 +71,7 @@ class Index:
         tokenizer: Tokenizer,
         bm25: SparseBM25 | None = None,
         progress: Callable[[int], None] | None = None,
+        kinds: Mapping[str, str] | None = None,
     ) -> None:
         self.clauses = tuple(clauses)
         self.tokenizer = tokenizer
@@ -78,6 +79,7 @@ class Index:
             (tokenizer.tokens(index_text(c)) for c in self.clauses), progress
         )
         self._max_idf = float(self.bm25.idf.max()) if len(self.bm25.idf) else 1.0
+        self.kinds: dict[str, str] = dict(kinds or {})
 
     def search(self, own: Sequence[str], extra: Sequence[str], k: int) -> list[Scored]:
         """Top-k clauses with a positive BM25 score for the query and its synonyms."""
@@ -125,6 +127,7 @@ class Index:
             float(clause.doc_id in mentioned),
             heading,
             float(lacks_fact),
+            float(self.kinds[clause.doc_id] in ("policy", "regulation")),
         )
 
     def _idf(self, token: str) -> float:

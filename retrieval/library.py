@@ -62,6 +62,7 @@ class Library:
             tokenizer,
             bm25,
             (lambda done: progress(done, total)) if progress else None,
+            kinds={d.doc_id: d.kind for d in documents},
         )
         vocabulary = tokenizer.known(self.index.bm25.vocab)
         self.expander = (

@@ -15,7 +15,7 @@ from retrieval.library import Library
         ("政务云平台怎么建设", "digital_gov", "六、（一）"),
         ("个人信息数据确权授权", "data20", "（六）"),
         ("如何防范数据滥用", "data_circulation", "二、（七）"),
-        ("各级政府要不要成立数字政府建设领导小组", "digital_gov", "八、（二）"),
+        ("要不要成立专家委员会研究数字政府", "digital_gov", "八、（三）"),
     ],
 )
 def test_question_finds_its_clause_first(
