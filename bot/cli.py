@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import render, texts
+from bot.channels import attach_channels
 from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
 from retrieval.evaluate import evaluate, report
 from retrieval.library import Library, LibraryPaths
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # Telegram, httpx and SQLite are imported only by the command
     from bot.summarize import LLMClient
 
 BIG_BUILD = 2000  # clauses: show a progress bar when (re)indexing more than this
+SEARCHING = {"ask", "chat", "eval", "digest"}  # the commands that rank with optional channels
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,9 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_library(settings: Settings) -> Library:
-    """Build (or load from the cache) the library of the configured corpus directory."""
-    return Library.load(library_paths(settings), progress=_progress_bar())
+def load_library(settings: Settings, channels: bool = True) -> Library:
+    """Build (or load from the cache) the library, with the configured ranking channels."""
+    library = Library.load(library_paths(settings), progress=_progress_bar())
+    if channels:
+        attach_channels(library, settings)
+    return library
 
 
 def library_paths(settings: Settings) -> LibraryPaths:
@@ -234,6 +239,8 @@ def run_serve(settings: Settings) -> int:
         asyncio.run(probe(settings))
         paths = library_paths(settings)
         stale = None if Library.is_cached(paths) else Library.load_stale(paths)
+        if stale is not None:
+            attach_channels(stale, settings)
         library = stale or load_library(settings)
         store, llm = open_store(settings), llm_from_settings(settings)
         services = Services(library, settings, store, llm=llm)
@@ -258,6 +265,7 @@ def reindex(services: Any, paths: LibraryPaths) -> None:
     log = logging.getLogger("policybot.reindex")
     log.info("corpus changed: answering from the previous index while re-indexing")
     library = Library.load(paths, progress=_progress_bar())
+    attach_channels(library, services.settings)
     services.library = library
     services.store.sync_documents(fingerprints(library), datetime.now(services.settings.zone))
     log.info("re-indexed: %d documents, %d clauses", len(library.documents), len(library.clauses))
@@ -316,7 +324,7 @@ def main(
         return 2
     if args.command == "serve":  # serve loads its library itself (maybe a stale one first)
         return run_serve(settings)
-    library = load_library(settings)
+    library = load_library(settings, channels=args.command in SEARCHING)
     commands: dict[str, Callable[[], int]] = {
         "ask": lambda: run_ask(library, settings, args, out, stdin),
         "clause": lambda: run_clause(library, args, out, stdin),

@@ -27,6 +27,7 @@ CHAT_BANNER = (
     "输入问题或条款编号，空行或 Ctrl-D 退出。"
 )
 CHAT_PROMPT = "问> "
+EMBED_PROGRESS = "计算条款向量"
 DOCS_HEADER = "收录的文件："
 TOC_UNKNOWN = "没有找到文件「{name}」。用 docs 查看收录的文件。"
 KIND_NAMES = {"policy": "政策文件", "regulation": "法规", "news": "新闻", "commentary": "评论"}

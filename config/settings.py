@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout: float = Field(default=20.0, gt=0, le=600)
     llm_stream: bool = False
+    llm_rewrite: bool = True
+    embed_base_url: str | None = None
+    embed_api_key: SecretStr | None = None
+    embed_model: str = "bge-m3"
 
     @field_validator("timezone")
     @classmethod
@@ -67,7 +71,7 @@ class Settings(BaseSettings):
             return tuple(int(p) for p in parts)
         return value
 
-    @field_validator("telegram_base_url", "llm_base_url")
+    @field_validator("telegram_base_url", "llm_base_url", "embed_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None or value == "":
@@ -75,6 +79,13 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError(f"应为 http(s):// 开头的地址，收到 {value!r}")
         return value.rstrip("/")
+
+    @field_validator("embed_model")
+    @classmethod
+    def _model_name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("模型名不能为空")
+        return value.strip()
 
     @property
     def zone(self) -> ZoneInfo:

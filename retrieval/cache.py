@@ -73,8 +73,10 @@ def save(
     )
     shutil.rmtree(target, ignore_errors=True)
     partial.replace(target)
+    # Only older library caches (named by their 64-digit key) go: embeddings/ lives here too.
     for old in directory.iterdir():
-        if old.is_dir() and old.name != key and not old.name.startswith("."):
+        stale = old.name != key and len(old.name) == 64 and not old.name.startswith(".")
+        if stale and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
 
 

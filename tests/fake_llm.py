@@ -1,7 +1,8 @@
 """A local OpenAI-compatible chat-completions server for tests, one behaviour per model name.
 
 ok, quote (quotes clause [1] verbatim), fake-quote, uncited, bad-cite, slow, e500, e429,
-e429-once, e400, garbage, empty, stream, stream-cut. Every request body is recorded.
+e429-once, e400, garbage, empty, stream, stream-cut, and rewrite (a labelled restatement of the
+<question> plus a second line). Every request body is recorded.
 """
 
 from __future__ import annotations
@@ -104,6 +105,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _content(model: str, body: dict[str, Any]) -> str:
     user = body["messages"][-1]["content"]
+    if model == "rewrite":
+        asked = re.search(r"<question>(.*)</question>", user)
+        question = json.loads(asked.group(1)) if asked else ""
+        return f"改写：“{question.replace('咋', '如何')}的有关规定”\n这样检索更容易命中条款。"
     if model == "quote":
         first = re.search(r"\[1\][^\n]*\n([^\n]{12})", user)
         return f"条款明确提出“{first.group(1) if first else ''}”[1]。"

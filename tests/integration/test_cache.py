@@ -112,3 +112,14 @@ def test_a_stale_cache_answers_while_the_changed_corpus_is_indexed(
     fresh = Library.load(paths)
     assert len(fresh.documents) == len(before.documents) + 1
     assert Library.is_cached(paths)
+
+
+def test_rebuilding_keeps_other_caches_in_the_directory(corpus: Path, tmp_path: Path) -> None:
+    load(corpus, tmp_path)
+    vectors = tmp_path / "cache" / "embeddings" / "bge-m3.npz"
+    vectors.parent.mkdir()
+    vectors.write_bytes(b"vectors")
+    (corpus / "new.txt").write_text(POLICY, encoding="utf-8")
+    load(corpus, tmp_path)
+    assert len(cache_dirs(tmp_path)) == 1
+    assert vectors.read_bytes() == b"vectors"

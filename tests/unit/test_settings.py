@@ -16,6 +16,9 @@ def test_defaults() -> None:
     assert settings.timezone == "Asia/Shanghai"
     assert settings.digest_time == time(8, 30)
     assert settings.llm_base_url is None
+    assert settings.embed_base_url is None
+    assert settings.embed_model == "bge-m3"
+    assert settings.llm_rewrite is True
 
 
 def test_env_file_is_read(tmp_path: Path) -> None:
@@ -34,6 +37,9 @@ def test_env_file_is_read(tmp_path: Path) -> None:
         ("POLICYBOT_LLM_TIMEOUT", "-3"),
         ("POLICYBOT_LLM_BASE_URL", "ftp://example"),
         ("POLICYBOT_LLM_STREAM", "maybe"),
+        ("POLICYBOT_LLM_REWRITE", "sometimes"),
+        ("POLICYBOT_EMBED_BASE_URL", "localhost:11434/v1"),
+        ("POLICYBOT_EMBED_MODEL", "  "),
     ],
 )
 def test_bad_value_names_the_variable(
@@ -51,3 +57,11 @@ def test_token_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLICYBOT_TELEGRAM_TOKEN", "123:SECRET")
     settings = load_settings()
     assert "SECRET" not in repr(settings)
+
+
+def test_embedding_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYBOT_EMBED_BASE_URL", "http://127.0.0.1:11434/v1/")
+    monkeypatch.setenv("POLICYBOT_EMBED_API_KEY", "sk-HIDDEN")
+    settings = load_settings()
+    assert settings.embed_base_url == "http://127.0.0.1:11434/v1"
+    assert "HIDDEN" not in repr(settings)
