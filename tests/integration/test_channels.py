@@ -120,8 +120,8 @@ def test_ask_embeds_the_corpus_once(
 def test_a_slow_endpoint_does_not_hold_the_answer(
     monkeypatch: pytest.MonkeyPatch, data_dir: Path, embeddings: FakeEmbeddings
 ) -> None:
+    plain, _ = ask(monkeypatch, data_dir)  # before any POLICYBOT_EMBED_* is set
     ask(monkeypatch, data_dir, embed_base_url=embeddings.url(), embed_model="slow-later")
-    plain, _ = ask(monkeypatch, data_dir)
     slow, seconds = ask(
         monkeypatch, data_dir, embed_base_url=embeddings.url("slow"), embed_model="slow-later"
     )

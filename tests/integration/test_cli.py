@@ -168,6 +168,8 @@ def test_ask_summarize_fills_the_summary_field(
         monkeypatch.setenv("POLICYBOT_LLM_BASE_URL", llm.base_url)
         monkeypatch.setenv("POLICYBOT_LLM_MODEL", model)
         monkeypatch.setenv("POLICYBOT_LLM_TIMEOUT", "2")
+        # The fake model answers every prompt with a summary; as a rewrite it would be searched.
+        monkeypatch.setenv("POLICYBOT_LLM_REWRITE", "false")
         code, out = run("ask", "公共数据授权运营情况要公开吗", "--json", "--summarize")
     [answer] = json_lines(out)
     assert code == 0
