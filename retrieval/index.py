@@ -45,6 +45,16 @@ def index_text(clause: Clause) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class WordPlan:
+    """A coverage word and the tokens that count as finding it in a clause."""
+
+    weight: float  # general-language informativeness
+    exact: tuple[str, ...]  # the word and its lexicon synonyms: found means fully covered
+    alternates: tuple[tuple[str, float], ...]  # thesaurus synonyms, typo repairs: at weight
+    parts: tuple[str, ...]  # shorter words inside it: partial cover
+
+
+@dataclass(frozen=True, slots=True)
 class Scored:
     """A clause position and its BM25 score."""
 
@@ -95,10 +105,11 @@ class Index:
         best_bm25 = found[0][1]
         own = [t for t, w in query.terms if w == 1.0]
         ceiling = sum(self._idf(t) for t in own) or 1.0
-        unknown = self._unknown_share(query.words)
+        plan = self.plan(query.words, query.alternates)
+        unknown = self._unknown_share(plan)
         scored = []
         for position, bm25 in found:
-            features = self._features(query, position, mentioned)
+            features = self._features(query, plan, position, mentioned)
             row = (bm25 / best_bm25, min(1.0, bm25 / ceiling), *features, unknown, 0.0)
             scored.append(Candidate(position, bm25, row, models.score(row)))
         scored.sort(key=lambda c: (-c.score, c.position))
@@ -109,10 +120,10 @@ class Index:
         return scored
 
     def _features(
-        self, query: Query, position: int, mentioned: Collection[str]
+        self, query: Query, plan: Sequence[WordPlan], position: int, mentioned: Collection[str]
     ) -> tuple[float, ...]:
         clause = self.clauses[position]
-        match = self.match(query.words, position, query.alternates)
+        match = self.match(plan, position)
         body = f"{clause.heading or ''}{''.join(clause.breadcrumb)}{clause.text}"
         bigrams = (
             sum(b in body for b in query.bigrams) / len(query.bigrams) if query.bigrams else 0
@@ -134,50 +145,52 @@ class Index:
         idf = self.bm25.idf_of(token)
         return self._max_idf if idf is None else max(idf, 0.0)
 
-    def _unknown_share(self, words: Sequence[str]) -> float:
+    def _unknown_share(self, plan: Sequence[WordPlan]) -> float:
         """Share of the question's informativeness that no clause contains at all."""
-        weights = {w: self.tokenizer.informativeness(w) for w in words}
-        total = sum(weights.values())
+        total = sum(w.weight for w in plan)
         if not total:
             return 0.0
+        known = self.bm25.vocab
         missing = sum(
-            weight
-            for word, weight in weights.items()
-            if self.bm25.idf_of(word) is None
-            and not any(self.bm25.idf_of(s) is not None for s in self.tokenizer.expansions(word))
-            and not any(
-                self.bm25.idf_of(p) is not None for p in self.tokenizer.parts(word) if len(p) >= 2
-            )
+            w.weight
+            for w in plan
+            if not any(t in known for t in w.exact) and not any(p in known for p in w.parts)
         )
         return missing / total
 
-    def match(
-        self,
-        words: Sequence[str],
-        position: int,
-        alternates: Mapping[str, Sequence[tuple[str, float]]] | None = None,
-    ) -> Match:
+    def plan(
+        self, words: Sequence[str], alternates: Mapping[str, Sequence[tuple[str, float]]]
+    ) -> tuple[WordPlan, ...]:
+        """What to look for in each clause for each coverage word, worked out once a question."""
+        return tuple(
+            WordPlan(
+                self.tokenizer.informativeness(word),
+                (word, *self.tokenizer.expansions(word)),
+                tuple(alternates.get(word, ())),
+                tuple(p for p in self.tokenizer.parts(word) if p != word and len(p) >= 2),
+            )
+            for word in dict.fromkeys(words)
+        )
+
+    def match(self, plan: Sequence[WordPlan], position: int) -> Match:
         """Share of the question's informativeness found in a clause, synonyms counting.
 
         A word found through an alternate (synonym, typo repair) counts at that alternate's
         weight; a compound counts by the share of its parts present (监测数据 → 监测, 数据).
         """
-        weights = {w: self.tokenizer.informativeness(w) for w in dict.fromkeys(words)}
-        total = sum(weights.values())
+        total = sum(w.weight for w in plan)
         if not total:
             return Match(0.0, 0)
-        alternates = alternates or {}
-        shares = {word: self._share(word, position, alternates.get(word, ())) for word in weights}
-        covered = sum(weights[w] * share for w, share in shares.items())
-        return Match(covered / total, sum(1 for share in shares.values() if share >= 0.8))
+        shares = [self._share(w, position) for w in plan]
+        covered = sum(w.weight * share for w, share in zip(plan, shares, strict=True))
+        return Match(covered / total, sum(1 for share in shares if share >= 0.8))
 
-    def _share(self, word: str, position: int, alternates: Sequence[tuple[str, float]]) -> float:
+    def _share(self, word: WordPlan, position: int) -> float:
         def found(token: str) -> bool:
             return self.bm25.contains(token, position)
 
-        if found(word) or any(found(s) for s in self.tokenizer.expansions(word)):
+        if any(found(t) for t in word.exact):
             return 1.0
-        best = max((weight for alt, weight in alternates if found(alt)), default=0.0)
-        parts = [p for p in self.tokenizer.parts(word) if p != word and len(p) >= 2]
-        partial = sum(found(p) for p in parts) / len(parts) if parts else 0.0
+        best = max((weight for alt, weight in word.alternates if found(alt)), default=0.0)
+        partial = sum(found(p) for p in word.parts) / len(word.parts) if word.parts else 0.0
         return max(best, partial)

@@ -107,6 +107,15 @@ class Tokenizer:
             )
         self._log_total = math.log(self._jieba.total or 1)
         self._memo: dict[str, list[str]] = {}
+        # One alternation, longest phrase first; a plural or possessive still matches its
+        # entry (clouds, ministry's).
+        self._glossary_terms = dict(reversed(lexicon.glossary))
+        phrases = sorted(self._glossary_terms, key=len, reverse=True)
+        self._glossary = (
+            re.compile(rf"\b({'|'.join(map(re.escape, phrases))})(?:s|es|'s)?\b")
+            if phrases
+            else None
+        )
 
     def tokens(self, text: str) -> list[str]:
         """Search-mode jieba tokens of normalised text, without stop words and punctuation.
@@ -134,12 +143,10 @@ class Tokenizer:
     def translate(self, text: str) -> str:
         """Replace English policy phrases with their Chinese terms (glossary_en.txt)."""
         lowered = normalize(text)
-        if not re.search(r"[a-z]{3,}", lowered):
+        if self._glossary is None or not re.search(r"[a-z]{3,}", lowered):
             return lowered
-        for phrase, terms in self.lexicon.glossary:
-            # A plural or possessive still matches its entry (clouds, ministry's).
-            lowered = re.sub(rf"\b{re.escape(phrase)}(?:s|es|'s)?\b", f" {terms} ", lowered)
-        return lowered
+        terms = self._glossary_terms
+        return self._glossary.sub(lambda m: f" {terms[m.group(1)]} ", lowered)
 
     def query_tokens(self, text: str) -> tuple[list[str], list[str]]:
         """The query's own tokens and the synonyms they expand to."""
