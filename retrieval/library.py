@@ -12,6 +12,7 @@ from retrieval import cache
 from retrieval.bm25 import SparseBM25
 from retrieval.catalog import load_catalog, name_similarity, squash
 from retrieval.corpus import corpus_files, read_corpus
+from retrieval.formats import PARSER_VERSION
 from retrieval.index import Index, Match
 from retrieval.lookup import find, nearest
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit
@@ -64,7 +65,7 @@ class Library:
         key = ""
         if paths.cache_dir is not None:
             files = corpus_files(paths.corpus_dir)
-            key = cache.cache_key(files, paths.data_dir, TOKENIZER_VERSION)
+            key = cache.cache_key(files, paths.data_dir, TOKENIZER_VERSION + PARSER_VERSION)
             cached = cache.load(paths.cache_dir, key)
             if cached is not None:
                 return cls(cached[0], cached[1], tokenizer, cached[2])
@@ -93,7 +94,9 @@ class Library:
         """Whether the current corpus is in the cache (so loading it is quick)."""
         if paths.cache_dir is None:
             return False
-        key = cache.cache_key(corpus_files(paths.corpus_dir), paths.data_dir, TOKENIZER_VERSION)
+        key = cache.cache_key(
+            corpus_files(paths.corpus_dir), paths.data_dir, TOKENIZER_VERSION + PARSER_VERSION
+        )
         return (paths.cache_dir / key).is_dir()
 
     def document(self, doc_id: str) -> Document | None:
