@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout: float = Field(default=20.0, gt=0, le=600)
     llm_stream: bool = False
+    max_upload_mb: float = Field(default=20.0, gt=0, le=2000)
 
     @field_validator("timezone")
     @classmethod

@@ -16,6 +16,7 @@ def test_defaults() -> None:
     assert settings.timezone == "Asia/Shanghai"
     assert settings.digest_time == time(8, 30)
     assert settings.llm_base_url is None
+    assert settings.max_upload_mb == 20
 
 
 def test_env_file_is_read(tmp_path: Path) -> None:
@@ -34,6 +35,8 @@ def test_env_file_is_read(tmp_path: Path) -> None:
         ("POLICYBOT_LLM_TIMEOUT", "-3"),
         ("POLICYBOT_LLM_BASE_URL", "ftp://example"),
         ("POLICYBOT_LLM_STREAM", "maybe"),
+        ("POLICYBOT_MAX_UPLOAD_MB", "0"),
+        ("POLICYBOT_MAX_UPLOAD_MB", "lots"),
     ],
 )
 def test_bad_value_names_the_variable(
