@@ -12,11 +12,12 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
-from bot import commands, handlers, reload, subscriptions, summaries, uploads
+from bot import commands, handlers, inline, reload, subscriptions, summaries, uploads
 from bot.context import CONTEXT_TYPES, SERVICES_KEY
 from bot.schedule import start_schedules
 from bot.state import Services
@@ -91,6 +92,7 @@ def build_application(settings: Settings, services: Services) -> Application:  #
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.message_handler))
     app.add_handler(MessageHandler(filters.Document.ALL, uploads.document_handler))
+    app.add_handler(InlineQueryHandler(inline.inline_query_handler))
     # Before the catch-all button handler, which would answer these as expired.
     app.add_handler(CallbackQueryHandler(uploads.confirm_button, pattern=r"^[ur]\|"))
     app.add_handler(CallbackQueryHandler(handlers.button_handler))

@@ -133,4 +133,13 @@ REMOVE_UNKNOWN = "文件库里没有「{name}」。用 /docs 查看文件。"
 REMOVE_CONFIRM = "确定从文件库删除这些文件吗？\n{files}\n涉及：{titles}"
 REMOVED = "已删除：{files}（副本保存在数据目录的 removed/ 下）。"
 REMOVE_CANCELLED = "已取消，没有删除任何文件。"
-HELP_MORE = "\n<b>管理员</b>：私聊发送 .pdf、.docx、.txt、.md 或 .html 文件，确认后收录进文件库。"
+# --- inline mode ------------------------------------------------------------------------
+INLINE_DOC_DESCRIPTION = "{kind} · {count} 条 · 输入编号或问题查条款"
+INLINE_DOC_MESSAGE = "《{title}》\n{kind}，{count} 条。可以按编号查条款，例如：{example}"
+INLINE_EXCERPT = "（节选；全文请私聊机器人查询）"
+INLINE_NEAREST = "相近条款"
+HELP_MORE = (
+    "\n<b>在任何聊天里引用</b>：输入 @机器人用户名 加条款编号或问题"
+    "（如 数据二十条第十条），从列表里选一条即可发出原文引用。\n"
+    "<b>管理员</b>：私聊发送 .pdf、.docx、.txt、.md 或 .html 文件，确认后收录进文件库。"
+)
