@@ -109,7 +109,6 @@ UPLOAD_NOT_WRITABLE = (
     "文件库目录不可写（{corpus}）：请把 POLICYBOT_CORPUS_DIR 设为可写的目录，"
     "不要使用随程序附带的 seeds/。"
 )
-UPLOAD_READING = "正在解析「{name}」……"
 UPLOAD_FOUND = "解析「{name}」的结果："
 UPLOAD_DOC = "《{title}》 {kind}，{count} 条"
 UPLOAD_SAME_TITLE = "（与已收录的同名文件合并为同一文件）"
