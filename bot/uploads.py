@@ -14,10 +14,12 @@ from bot import curator, texts
 from bot.context import Context, reply_html, services
 from bot.reload import Change, Reloader
 from bot.state import Services
+from retrieval.corpus import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
 MB = 1024 * 1024
 MAX_WARNINGS = 8
+MAX_DOCS_LISTED = 20  # keep the preview well under Telegram's 4096 characters
 
 
 def is_admin(svc: Services, user_id: int | None) -> bool:
@@ -80,7 +82,7 @@ async def document_handler(update: Update, context: Context) -> None:
 def _upload_problem(svc: Services, name: str, size: int) -> str | None:
     if PurePath(name).suffix.lower() not in curator.UPLOAD_SUFFIXES:
         return texts.UPLOAD_BAD_TYPE.format(suffixes=" ".join(curator.UPLOAD_SUFFIXES))
-    limit = svc.settings.max_upload_mb
+    limit = min(svc.settings.max_upload_mb, MAX_FILE_BYTES / MB)  # the corpus reads no more
     if size > limit * MB:
         return texts.UPLOAD_TOO_BIG.format(size=size / MB, limit=limit)
     if not curator.writable(svc.settings.corpus_dir):
@@ -91,10 +93,12 @@ def _upload_problem(svc: Services, name: str, size: int) -> str | None:
 def preview_html(found: curator.Preview) -> str:
     """The parse result: documents with kind and clause count, then the warnings."""
     lines = [html.escape(texts.UPLOAD_FOUND.format(name=found.name))]
-    for doc in found.found:
+    for doc in found.found[:MAX_DOCS_LISTED]:
         kind = texts.KIND_NAMES.get(doc.kind, doc.kind)
         line = texts.UPLOAD_DOC.format(title=doc.title, kind=kind, count=doc.clauses)
         lines.append("• " + html.escape(line + (texts.UPLOAD_SAME_TITLE if doc.merges else "")))
+    if len(found.found) > MAX_DOCS_LISTED:
+        lines.append(f"… ({len(found.found)})")
     if found.replaces:
         lines.append(html.escape(texts.UPLOAD_REPLACES.format(name=found.name)))
     if found.warnings:
