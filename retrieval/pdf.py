@@ -21,7 +21,7 @@ from pypdf import PageObject, PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
 from retrieval.cleanup import ends_sentence
-from retrieval.numbering import parse_marker
+from retrieval.numbering import NUM, parse_marker
 from retrieval.structure import title_of
 from retrieval.text import UnreadableFile
 
@@ -46,6 +46,16 @@ _RADICALS = dict(
         strict=True,
     )
 )
+# Quotation marks set in a Latin font are drawn by a text operation of their own, which pypdf
+# reports apart: `“ ”` at the start or end of the line, blanks where they belong.
+_MARKS = "“”‘’"
+_STRAY_MARKS = re.compile(
+    rf"^([{_MARKS}](?: +[{_MARKS}])*) *(.*)$|^(.*?) *([{_MARKS}](?: +[{_MARKS}])*)$"
+)
+_GAP = re.compile(rf"(?<=[^\x00-\x7f{_MARKS}]) (?=[^\x00-\x7f{_MARKS}])")  # between CJK
+# 第一条　为了…: the full-width space after an article number is often a gap in the PDF, not
+# a character. Put back at paragraph starts (not before 规定/的…, which cite an article).
+_BARE_ARTICLE = re.compile(rf"^(第(?:{NUM})条)(?=[^\s，,。、；;：:的规所中和至及])")
 _BAD_PDF = (
     PyPdfError,
     OSError,
@@ -85,7 +95,15 @@ def pdf_paragraphs(data: bytes) -> tuple[list[str], list[str]]:
         raise UnreadableFile("PDF 没有文字层（可能是扫描件；不做文字识别）")
     blank = [str(n + 1) for n, page in enumerate(pages) if not page]
     notes = [f"第 {'、'.join(blank)} 页没有文字层（可能是扫描页），已跳过"] if blank else []
-    return join_lines([line for page in strip_furniture(pages) for line in page]), notes
+    paragraphs = join_lines([line for page in strip_furniture(pages) for line in page])
+    return space_articles(paragraphs), notes
+
+
+def space_articles(paragraphs: list[str]) -> list[str]:
+    """Restore the space after 第N条 when a regulation's PDF lost it (three or more times)."""
+    if sum(1 for p in paragraphs if _BARE_ARTICLE.match(p)) < 3:
+        return paragraphs
+    return [_BARE_ARTICLE.sub("\\1\u3000", p) for p in paragraphs]
 
 
 def _page_texts(data: bytes) -> list[str]:
@@ -134,8 +152,22 @@ def _lines(text: str) -> list[Line]:
     return lines
 
 
+def refill_marks(text: str) -> str:
+    """Put quotation marks reported apart from their line back into its blanks, in order."""
+    match = _STRAY_MARKS.match(text)
+    if match is None:
+        return text
+    marks, rest = (match[1], match[2]) if match[1] else (match[4], match[3])
+    marks = marks.replace(" ", "")
+    if not rest or len(_GAP.findall(rest)) != len(marks):
+        return text
+    filled = iter(marks)
+    return _GAP.sub(lambda _: next(filled), rest)
+
+
 def tidy(text: str) -> str:
     """Undo extraction artefacts: lookalike radicals, letter-spaced CJK, runs of spaces."""
+    text = refill_marks(re.sub(r" {2,}", " ", text.strip()))
     text = _LOOKALIKES.sub(
         lambda m: _RADICALS.get(m.group(0)) or unicodedata.normalize("NFKC", m.group(0)), text
     )
@@ -199,9 +231,21 @@ def join_lines(lines: list[Line]) -> list[str]:
 
 
 def _continues(previous: Line, line: Line, left: int, right: float, so_far: str) -> bool:
-    centred = (previous.indent >= left + 3, line.indent >= left + 3)
+    # Centred: starts well in and stops short, or starts far in without a number (a deep
+    # first-line indent runs to the margin; pypdf may misplace a numbered line's start).
+    centred = tuple(
+        (x.indent >= left + 3 and x.end < right - 2.5)
+        or (x.indent >= left + 6 and not (parse_marker(x.text) or _BARE_ARTICLE.match(x.text)))
+        for x in (previous, line)
+    )
     if any(centred):  # titles and headers: only a long title runs on, centred, in a second line
-        return all(centred) and title_of(so_far) is None and not ends_sentence(so_far)
+        numbered = parse_marker(so_far) or parse_marker(line.text)  # 第一章 总则 / 第一条…
+        return (
+            all(centred)
+            and not numbered
+            and title_of(so_far) is None
+            and not ends_sentence(so_far)
+        )
     if line.indent >= left + 1.5 or previous.end < right - 2.5:
         return False
     return not (ends_sentence(previous.text) and parse_marker(line.text))

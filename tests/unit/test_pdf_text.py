@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.pdf import Line, display_width, is_page_number, join_lines, strip_furniture, tidy
+from retrieval.pdf import (
+    Line,
+    display_width,
+    is_page_number,
+    join_lines,
+    refill_marks,
+    space_articles,
+    strip_furniture,
+    tidy,
+)
 
 
 def line(text: str, indent: float = 0) -> Line:
@@ -67,6 +76,11 @@ def test_wrapped_lines_join_and_indented_lines_start_paragraphs() -> None:
     ]
 
 
+def test_a_deep_first_line_indent_is_not_a_centred_line() -> None:
+    lines = [line(FULL[4:], indent=4), line(FULL), line("是必然要求。"), line(FULL[4:], indent=4)]
+    assert join_lines(lines) == [FULL[4:] + FULL + "是必然要求。", FULL[4:]]
+
+
 def test_a_long_centred_title_is_one_line_again() -> None:
     lines = [
         line("中共中央办公厅 国务院办公厅", indent=6),
@@ -88,3 +102,31 @@ def test_a_long_centred_title_is_one_line_again() -> None:
 )
 def test_tidy(raw: str, clean: str) -> None:
     assert tidy(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("“ ”统一管理，推动实现 一数一源 ，不断提升", "统一管理，推动实现“一数一源”，不断提升"),
+        ("实现 一数一源 ，提升质量和“ ”", "实现“一数一源”，提升质量和"),
+        ("“一网通办”等", "“一网通办”等"),
+        ("到 2025 年，基本建成“ ”", "到 2025 年，基本建成“ ”"),  # blanks and marks disagree
+    ],
+)
+def test_quotation_marks_reported_apart_go_back_into_their_blanks(raw: str, clean: str) -> None:
+    assert refill_marks(raw) == clean
+
+
+def test_a_lost_space_after_an_article_number_is_restored() -> None:
+    paragraphs = [
+        "第一条为了规范管理，制定本条例。",
+        "第二条本条例适用于本市。",
+        "第三条规定的事项。",
+    ]
+    assert space_articles([*paragraphs, "第四条市政府负责。"]) == [
+        "第一条　为了规范管理，制定本条例。",
+        "第二条　本条例适用于本市。",
+        "第三条规定的事项。",  # cites an article
+        "第四条　市政府负责。",
+    ]
+    assert space_articles(paragraphs[:1]) == paragraphs[:1]  # one is not a regulation
