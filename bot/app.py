@@ -12,11 +12,12 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
-from bot import commands, handlers, subscriptions, summaries
+from bot import commands, handlers, inline, reload, subscriptions, summaries, uploads
 from bot.context import CONTEXT_TYPES, SERVICES_KEY
 from bot.schedule import start_schedules
 from bot.state import Services
@@ -32,6 +33,7 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
     start_schedules(app, app.bot_data[SERVICES_KEY])
     services: Services = app.bot_data[SERVICES_KEY]
     services.background.append(asyncio.get_running_loop().create_task(watch_event_loop()))
+    reload.start(services)
 
 
 async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
@@ -84,9 +86,15 @@ def build_application(settings: Settings, services: Services) -> Application:  #
         ("unsubscribe", subscriptions.unsubscribe_command),
         ("digest", subscriptions.digest_command),
         ("summary", summaries.summary_command),
+        ("reload", uploads.reload_command),
+        ("remove", uploads.remove_command),
     ):
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.message_handler))
+    app.add_handler(MessageHandler(filters.Document.ALL, uploads.document_handler))
+    app.add_handler(InlineQueryHandler(inline.inline_query_handler))
+    # Before the catch-all button handler, which would answer these as expired.
+    app.add_handler(CallbackQueryHandler(uploads.confirm_button, pattern=r"^[ur]\|"))
     app.add_handler(CallbackQueryHandler(handlers.button_handler))
     app.add_error_handler(handlers.error_handler)
     return app

@@ -28,6 +28,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("unsubscribe", "", "取消每日推送"),
     Command("digest", "", "立即发送今日推送"),
     Command("summary", "on|off", "开关本会话的模型摘要（默认开启，需配置 LLM）"),
+    Command("reload", "", "管理员：重新载入文件库"),
+    Command("remove", "<文件>", "管理员：从文件库删除文件（需确认）"),
 )
 
 
@@ -37,7 +39,7 @@ def help_html() -> str:
     for command in COMMANDS:
         args = f" {html.escape(command.args)}" if command.args else ""
         lines.append(f"/{command.name}{args} — {html.escape(command.description)}")
-    return "\n".join(lines) + "\n" + texts.HELP_FOOTER
+    return "\n".join(lines) + "\n" + texts.HELP_FOOTER + texts.HELP_MORE
 
 
 def menu() -> list[tuple[str, str]]:

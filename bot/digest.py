@@ -120,8 +120,11 @@ def build_digest(
     changes = store.documents_changed_since(since)
     if changes and since is not None:
         lines = [f"<b>{texts.DIGEST_CHANGES}</b>"]
-        for _, title, is_new in changes:
+        removed = store.removed_documents()
+        for doc_id, title, is_new in changes:
             verb = texts.DIGEST_ADDED if is_new else texts.DIGEST_CHANGED
+            if doc_id in removed:  # taken out of the corpus (bot/reload.py)
+                verb = texts.DIGEST_REMOVED
             lines.append(f"• {verb}《{html.escape(title)}》")
         blocks.append("\n".join(lines))
     cursor = (today.doc_id, today.ordinal) if today is not None else None

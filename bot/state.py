@@ -8,11 +8,16 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.store import Store
 from bot.summarize import LLMClient
 from config.settings import Settings
 from retrieval.library import Library
+
+if TYPE_CHECKING:
+    from bot.curator import Pending
+    from bot.reload import Reloader
 
 MAX_REMEMBERED = 20
 
@@ -75,3 +80,5 @@ class Services:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     blocked_chats: set[int] = field(default_factory=set)
     background: list[asyncio.Task[None]] = field(default_factory=list)
+    reloader: Reloader | None = None
+    pending: dict[str, Pending] = field(default_factory=dict)  # uploads and removals to confirm

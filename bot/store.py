@@ -326,6 +326,19 @@ class Store:
                         (fingerprint, title, now.isoformat(), doc_id),
                     )
 
+    def mark_removed(self, doc_ids: list[str], now: datetime) -> None:
+        """Record documents that left the corpus as changed now (their fingerprint emptied)."""
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE documents SET fingerprint = '', changed_at = ? WHERE doc_id = ?",
+                [(now.isoformat(), doc_id) for doc_id in doc_ids],
+            )
+
+    def removed_documents(self) -> set[str]:
+        """Documents recorded as gone from the corpus (see mark_removed)."""
+        rows = self._db.execute("SELECT doc_id FROM documents WHERE fingerprint = ''")
+        return {str(r[0]) for r in rows}
+
     def documents_changed_since(self, since: datetime | None) -> list[tuple[str, str, bool]]:
         """(doc_id, title, is_new) for documents added or changed after `since`."""
         rows = self._db.execute(

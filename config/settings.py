@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     embed_base_url: str | None = None
     embed_api_key: SecretStr | None = None
     embed_model: str = "bge-m3"
+    max_upload_mb: float = Field(default=20.0, gt=0, le=2000)
 
     @field_validator("timezone")
     @classmethod

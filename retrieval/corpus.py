@@ -7,11 +7,11 @@ from pathlib import Path
 
 from retrieval.catalog import CatalogEntry, identify, short_title
 from retrieval.dedup import Copy, group_copies, merge
+from retrieval.formats import SUFFIXES, read_bytes
 from retrieval.model import CorpusProblem, Document
 from retrieval.structure import build_clauses, split_documents
-from retrieval.text import UnreadableFile, decode, read_source
+from retrieval.text import UnreadableFile
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
@@ -29,22 +29,30 @@ def read_file(path: Path) -> tuple[list[Copy], list[CorpusProblem]]:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise UnreadableFile("文件过大")
-        text = decode(path.read_bytes())
+        data = path.read_bytes()
     except (OSError, UnreadableFile) as exc:
         return [], [CorpusProblem(path.name, f"已跳过：{exc}")]
-    source = read_source(text)
+    return parse_file(path.name, data)
+
+
+def parse_file(name: str, data: bytes) -> tuple[list[Copy], list[CorpusProblem]]:
+    """Parse a file's bytes (its name gives the type) into document copies and problems."""
+    try:
+        source, notes = read_bytes(name, data)
+    except UnreadableFile as exc:
+        return [], [CorpusProblem(name, f"已跳过：{exc}")]
     copies: list[Copy] = []
-    problems: list[CorpusProblem] = []
+    problems = [CorpusProblem(name, note) for note in notes]
     for raw in split_documents(list(source.blocks), source.meta):
         kind, continuous, clauses = build_clauses("", raw)
         for quote in raw.dropped:
-            problems.append(CorpusProblem(path.name, f"已删除插入句中的引文：{quote[:30]}…"))
+            problems.append(CorpusProblem(name, f"已删除插入句中的引文：{quote[:30]}…"))
         if not clauses:
-            problems.append(CorpusProblem(path.name, f"《{raw.title}》没有可引用的正文，已跳过"))
+            problems.append(CorpusProblem(name, f"《{raw.title}》没有可引用的正文，已跳过"))
             continue
-        copies.append(Copy(raw.title, kind, continuous, tuple(clauses), path.name, raw.author))
+        copies.append(Copy(raw.title, kind, continuous, tuple(clauses), name, raw.author))
     if not copies and not problems:
-        problems.append(CorpusProblem(path.name, "已跳过：没有可识别的正文"))
+        problems.append(CorpusProblem(name, "已跳过：没有可识别的正文"))
     return copies, problems
 
 

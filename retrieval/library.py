@@ -15,6 +15,7 @@ from retrieval.catalog import load_catalog, name_similarity, squash
 from retrieval.channels import QueryRewriter, SemanticChannel, reciprocal_rank_fusion
 from retrieval.corpus import corpus_files, read_corpus
 from retrieval.expansion import EXPANDER_VERSION, Expander
+from retrieval.formats import PARSER_VERSION
 from retrieval.index import Index
 from retrieval.lookup import find, nearest
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
@@ -88,7 +89,7 @@ class Library:
         key = ""
         if paths.cache_dir is not None:
             files = corpus_files(paths.corpus_dir)
-            key = cache.cache_key(files, paths.data_dir, TOKENIZER_VERSION)
+            key = cache.cache_key(files, paths.data_dir, TOKENIZER_VERSION + PARSER_VERSION)
             cached = cache.load(paths.cache_dir, key)
             if cached is not None:
                 return cls(
@@ -132,7 +133,9 @@ class Library:
         """Whether the current corpus is in the cache (so loading it is quick)."""
         if paths.cache_dir is None:
             return False
-        key = cache.cache_key(corpus_files(paths.corpus_dir), paths.data_dir, TOKENIZER_VERSION)
+        key = cache.cache_key(
+            corpus_files(paths.corpus_dir), paths.data_dir, TOKENIZER_VERSION + PARSER_VERSION
+        )
         return (paths.cache_dir / key).is_dir()
 
     def document(self, doc_id: str) -> Document | None:

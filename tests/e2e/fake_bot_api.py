@@ -28,7 +28,7 @@ BOT = {
     "username": "policy_test_bot",
     "can_join_groups": True,
     "can_read_all_group_messages": False,
-    "supports_inline_queries": False,
+    "supports_inline_queries": True,
 }
 ALLOWED_TAGS = {
     "b",
@@ -118,6 +118,8 @@ class FakeBotApi:
     members: dict[tuple[int, int], str] = field(default_factory=dict)
     holds: list[tuple[str, str, float]] = field(default_factory=list)
     held: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file_id → (path, bytes)
+    inline_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     next_update: int = 1
     next_message: int = 1
     cond: threading.Condition = field(default_factory=threading.Condition)
@@ -175,6 +177,71 @@ class FakeBotApi:
                 }
             )
             return query_id
+
+    def send_document(
+        self, chat: dict[str, Any], user: dict[str, Any], name: str, data: bytes
+    ) -> dict[str, Any]:
+        """A user sends a file; the fake keeps its bytes for getFile and the download."""
+        with self.cond:
+            file_id = f"BQACAgI{len(self.files) + 1:04d}"
+            suffix = name.rsplit(".", 1)[-1] if "." in name else "bin"
+            self.files[file_id] = (f"documents/file_{len(self.files)}.{suffix}", data)
+            message = {
+                "message_id": self._message_id(),
+                "date": int(time.time()),
+                "chat": chat,
+                "from": user,
+                "document": {
+                    "file_id": file_id,
+                    "file_unique_id": f"u{file_id}",
+                    "file_name": name,
+                    "file_size": len(data),
+                },
+            }
+            self.messages[(chat["id"], message["message_id"])] = message
+            self._push({"message": message})
+            return message
+
+    def inline(self, user: dict[str, Any], query: str, offset: str = "") -> str:
+        """A user types `@bot query` in some chat; returns the inline query id."""
+        with self.cond:
+            query_id = f"iq{self.next_update}"
+            self._push(
+                {
+                    "inline_query": {
+                        "id": query_id,
+                        "from": user,
+                        "query": query,
+                        "offset": offset,
+                        "chat_type": "supergroup",
+                    }
+                }
+            )
+            return query_id
+
+    def choose(
+        self, chat: dict[str, Any], user: dict[str, Any], query_id: str, result_id: str
+    ) -> dict[str, Any]:
+        """The user picks an inline result: Telegram posts its message as the user, via the bot."""
+        with self.cond:
+            result = next(
+                r for r in self.inline_answers[query_id]["results"] if r["id"] == result_id
+            )
+            content = result["input_message_content"]
+            text, raw = self._render(
+                {"text": content["message_text"], "parse_mode": content.get("parse_mode")}
+            )
+            message = {
+                "message_id": self._message_id(),
+                "date": int(time.time()),
+                "chat": chat,
+                "from": user,
+                "via_bot": BOT,
+                "text": text,
+                "html": raw,
+            }
+            self.messages[(chat["id"], message["message_id"])] = message
+            return message
 
     def fail_next(
         self,
@@ -242,6 +309,10 @@ class FakeBotApi:
                 return self._edit(params, text=False)
             if method == "answerCallbackQuery":
                 return True
+            if method == "getFile":
+                return self._get_file(params)
+            if method == "answerInlineQuery":
+                return self._answer_inline(params)
             if method == "getChatMember":
                 status = self.members.get(
                     (int(params["chat_id"]), int(params["user_id"])), "member"
@@ -304,6 +375,46 @@ class FakeBotApi:
             message["reply_markup"] = params["reply_markup"]
         self.messages[(chat_id, message["message_id"])] = message
         return message
+
+    def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id"))
+        if file_id not in self.files:
+            raise Failure(400, "Bad Request: invalid file_id")
+        path, data = self.files[file_id]
+        if len(data) > 20 * 1024 * 1024:  # the cloud Bot API's download limit
+            raise Failure(400, "Bad Request: file is too big")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(data),
+            "file_path": path,
+        }
+
+    def download(self, path: str) -> bytes | None:
+        """The bytes served at {root}/file/bot<TOKEN>/<path>, as Telegram serves files."""
+        with self.cond:
+            self.calls.append(("download", {"path": path}))
+            return next((data for p, data in self.files.values() if p == path), None)
+
+    def _answer_inline(self, params: dict[str, Any]) -> bool:
+        """Validated like Telegram: at most 50 results, unique ids of 1–64 bytes, valid text."""
+        results = params.get("results") or []
+        if len(results) > 50:
+            raise Failure(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if any(not 1 <= len(i.encode("utf-8")) <= 64 for i in ids):
+            raise Failure(400, "Bad Request: RESULT_ID_INVALID")
+        if len(set(ids)) != len(ids):
+            raise Failure(400, "Bad Request: RESULT_ID_DUPLICATE")
+        for result in results:
+            content = result.get("input_message_content") or {}
+            if not result.get("title") or "message_text" not in content:
+                raise Failure(400, "Bad Request: RESULT_INVALID")
+            self._render(
+                {"text": content["message_text"], "parse_mode": content.get("parse_mode")}
+            )
+        self.inline_answers[str(params["inline_query_id"])] = params
+        return True
 
     def _edit(self, params: dict[str, Any], text: bool) -> dict[str, Any]:
         key = (int(params["chat_id"]), int(params["message_id"]))
@@ -378,6 +489,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 (http.server naming)
         path = urlparse(self.path).path
+        download = re.match(r"^/file/bot[^/]+/(.+)$", path)
+        if download:
+            self._file(download.group(1))
+            return
         match = re.match(r"^/bot[^/]+/(\w+)$", path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8") if length else ""
@@ -406,6 +521,18 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(200, {"ok": True, "result": result})
 
     do_GET = do_POST  # noqa: N815
+
+    def _file(self, file_path: str) -> None:
+        data = self.api.download(file_path)
+        if data is None:
+            self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(data)
 
     def _reply(self, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")

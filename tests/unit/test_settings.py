@@ -19,6 +19,7 @@ def test_defaults() -> None:
     assert settings.embed_base_url is None
     assert settings.embed_model == "bge-m3"
     assert settings.llm_rewrite is True
+    assert settings.max_upload_mb == 20
 
 
 def test_env_file_is_read(tmp_path: Path) -> None:
@@ -40,6 +41,8 @@ def test_env_file_is_read(tmp_path: Path) -> None:
         ("POLICYBOT_LLM_REWRITE", "sometimes"),
         ("POLICYBOT_EMBED_BASE_URL", "localhost:11434/v1"),
         ("POLICYBOT_EMBED_MODEL", "  "),
+        ("POLICYBOT_MAX_UPLOAD_MB", "0"),
+        ("POLICYBOT_MAX_UPLOAD_MB", "lots"),
     ],
 )
 def test_bad_value_names_the_variable(

@@ -1,0 +1,117 @@
+"""Admins' changes to the corpus directory, without Telegram: preview, add, remove."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePath
+from typing import Literal
+
+from config.settings import BUNDLED_CORPUS
+from retrieval.corpus import corpus_files, parse_file
+from retrieval.library import Library
+
+UPLOAD_SUFFIXES = (".pdf", ".docx", ".txt", ".md", ".html")
+MAX_PENDING = 8  # uploads waiting for 收录/取消 are held in memory: keep only the newest few
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A document found in an uploaded file."""
+
+    title: str
+    kind: str
+    clauses: int
+    merges: bool  # a document with this title is already in the library
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What parsing an uploaded file found, before anything is written."""
+
+    name: str
+    found: tuple[Found, ...]
+    warnings: tuple[str, ...]
+    replaces: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An admin's change waiting for confirmation: a file to add or files to remove."""
+
+    action: Literal["add", "remove"]
+    user_id: int
+    name: str
+    data: bytes = b""
+    files: tuple[str, ...] = ()
+
+
+def safe_name(raw: str | None) -> str:
+    """A plain file name for the corpus directory: no directories, not hidden."""
+    name = PurePath((raw or "").replace("\\", "/")).name
+    name = re.sub(r"[\x00-\x1f/]", "", name).lstrip(". ")
+    stem, suffix = os.path.splitext(name)
+    return (stem[:80] or "upload") + suffix.lower()
+
+
+def writable(corpus_dir: Path) -> bool:
+    """Whether admins may write here: never the bundled seeds, and only a writable directory."""
+    bundled = corpus_dir.resolve() == BUNDLED_CORPUS.resolve()
+    return not bundled and corpus_dir.is_dir() and os.access(corpus_dir, os.W_OK)
+
+
+def preview(name: str, data: bytes, library: Library, corpus_dir: Path) -> Preview:
+    """Parse an uploaded file exactly as the corpus would, and say what it holds."""
+    copies, problems = parse_file(name, data)
+    titles = {d.title for d in library.documents}
+    found = tuple(Found(c.title, c.kind, len(c.clauses), c.title in titles) for c in copies)
+    return Preview(name, found, tuple(p.message for p in problems), (corpus_dir / name).exists())
+
+
+def remember(pending: dict[str, Pending], item: Pending) -> str:
+    """Hold a change for confirmation; returns its short key for callback data."""
+    key = secrets.token_hex(4)
+    pending[key] = item
+    for old in list(pending)[:-MAX_PENDING]:
+        del pending[old]
+    return key
+
+
+def add_file(corpus_dir: Path, name: str, data: bytes) -> Path:
+    """Write a file into the corpus atomically (a hidden temporary file, then a rename)."""
+    target = corpus_dir / name
+    partial = corpus_dir / f".{name}.{secrets.token_hex(4)}.part"
+    try:
+        partial.write_bytes(data)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def files_for(name: str, library: Library, corpus_dir: Path) -> tuple[list[str], list[str]]:
+    """The corpus files a name means (a file name, or a document's files) and their titles."""
+    names = [p.name for p in corpus_files(corpus_dir)]
+    if name in names:
+        files = [name]
+    else:
+        docs = library.resolve(name)
+        files = (
+            sorted({s for d in docs for s in d.sources if s in names}) if len(docs) == 1 else []
+        )
+    titles = [d.title for d in library.documents if set(d.sources) & set(files)]
+    return files, titles
+
+
+def remove_files(corpus_dir: Path, files: tuple[str, ...], trash: Path, now: datetime) -> None:
+    """Move files out of the corpus into the trash directory, stamped, never deleting them."""
+    trash.mkdir(parents=True, exist_ok=True)
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    for name in files:
+        source = corpus_dir / name
+        if source.exists():
+            shutil.move(source, trash / f"{stamp}-{name}")

@@ -1,0 +1,133 @@
+"""Keep the library in step with the corpus directory, without a restart.
+
+The directory is polled (names, sizes and modification times: cheap, and it works on network
+and container mounts where file-system events do not arrive). A change is re-indexed once it
+has held still for one poll, in a worker thread, while the current library keeps answering;
+then the new library replaces it in one assignment and the store records what changed, which
+digests show under 文件更新.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.digest import fingerprints
+from retrieval.corpus import corpus_files
+from retrieval.library import Library, LibraryPaths
+
+if TYPE_CHECKING:
+    from bot.state import Services
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 1.0
+Snapshot = tuple[tuple[str, int, int], ...]
+
+
+def snapshot(directory: Path) -> Snapshot:
+    """Name, size and modification time of every corpus file."""
+    try:
+        return tuple(
+            (p.name, s.st_size, s.st_mtime_ns)
+            for p in corpus_files(directory)
+            for s in (p.stat(),)
+        )
+    except OSError:  # a file removed between listing and stat: the next poll sees it settled
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Documents added, changed and removed by a reload (titles), and the new totals."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    documents: int
+    clauses: int
+    problems: int
+
+
+def compare(old: Library, new: Library) -> Change:
+    """What a reload changed, document by document."""
+    before, after = fingerprints(old), fingerprints(new)
+    return Change(
+        added=tuple(title for doc_id, (title, _) in after.items() if doc_id not in before),
+        changed=tuple(
+            title
+            for doc_id, (title, fingerprint) in after.items()
+            if doc_id in before and before[doc_id][1] != fingerprint
+        ),
+        removed=tuple(title for doc_id, (title, _) in before.items() if doc_id not in after),
+        documents=len(new.documents),
+        clauses=len(new.clauses),
+        problems=len(new.problems),
+    )
+
+
+def start(services: Services, interval: float = POLL_SECONDS) -> Reloader:
+    """Create the services' reloader and its polling task (from the bot's post_init)."""
+    from bot.cli import library_paths
+
+    reloader = Reloader(services, library_paths(services.settings), interval)
+    services.reloader = reloader
+    services.background.append(asyncio.get_running_loop().create_task(reloader.watch()))
+    return reloader
+
+
+class Reloader:
+    """Polls the corpus directory and swaps in a re-indexed library when it changed."""
+
+    def __init__(
+        self, services: Services, paths: LibraryPaths, interval: float = POLL_SECONDS
+    ) -> None:
+        self.services = services
+        self.paths = paths
+        self.interval = interval
+        self.seen = snapshot(paths.corpus_dir)
+        self._lock = asyncio.Lock()
+
+    async def watch(self) -> None:
+        """Poll forever; reload when a change has held still for one poll."""
+        previous = self.seen
+        while True:
+            await asyncio.sleep(self.interval)
+            current = await asyncio.to_thread(snapshot, self.paths.corpus_dir)
+            if current != self.seen and current == previous:
+                try:
+                    await self.reload()
+                except Exception:  # a failed rebuild keeps the current library answering
+                    log.exception("re-indexing the corpus failed; keeping the current index")
+                    self.seen = current
+            previous = current
+
+    async def reload(self) -> Change:
+        """Re-index the corpus now (one rebuild at a time) and answer from the result."""
+        async with self._lock:
+            # Taken before the build: a file changed during it triggers another reload.
+            self.seen = await asyncio.to_thread(snapshot, self.paths.corpus_dir)
+            old = self.services.library
+            new = await asyncio.to_thread(Library.load, self.paths)
+            self.services.library = new
+            change = compare(old, new)
+            await asyncio.to_thread(self._record, old, new)
+            log.info(
+                "corpus reloaded: %d documents, %d clauses (+%d ~%d -%d)",
+                change.documents,
+                change.clauses,
+                len(change.added),
+                len(change.changed),
+                len(change.removed),
+            )
+            return change
+
+    def _record(self, old: Library, new: Library) -> None:
+        store = self.services.store
+        now = self.services.clock().astimezone(self.services.settings.zone)  # as digests do
+        store.sync_documents(fingerprints(new), now)
+        gone = [d.doc_id for d in old.documents if new.document(d.doc_id) is None]
+        if gone:
+            store.mark_removed(gone, now)

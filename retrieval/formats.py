@@ -1,0 +1,28 @@
+"""Which reader a file's type needs: plain text, HTML and Markdown, PDF or Word."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from retrieval.pdf import pdf_paragraphs
+from retrieval.text import Source, decode, read_source
+from retrieval.word import docx_paragraphs
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx")
+# Part of the cache key: a file's parse changes when these readers change.
+PARSER_VERSION = "formats-1"
+
+
+def read_bytes(name: str, data: bytes) -> tuple[Source, list[str]]:
+    """A file's text blocks by its type, and notes about what was skipped inside it.
+
+    Raises UnreadableFile for a file that cannot be read at all.
+    """
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".pdf":
+        blocks, notes = pdf_paragraphs(data)
+        return Source(tuple(blocks), {}, {}), notes
+    if suffix == ".docx":
+        return Source(tuple(docx_paragraphs(data)), {}, {}), []
+    return read_source(decode(data)), []

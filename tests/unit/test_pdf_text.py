@@ -1,0 +1,132 @@
+"""Rejoining a PDF's lines: page numbers, running headers, indents, wraps and artefacts."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.pdf import (
+    Line,
+    display_width,
+    is_page_number,
+    join_lines,
+    refill_marks,
+    space_articles,
+    strip_furniture,
+    tidy,
+)
+
+
+def line(text: str, indent: float = 0) -> Line:
+    return Line(text, indent, indent + display_width(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "— 3 —",
+        "－ 12 －",
+        "- 7 -",
+        "3",
+        "第3页",
+        "第 3 页 共 9 页",
+        "3/9",
+        "Page 2 of 9",
+        "— 三 —",
+    ],
+)
+def test_page_numbers(text: str) -> None:
+    assert is_page_number(text)
+
+
+@pytest.mark.parametrize("text", ["一、总体要求", "2025年", "第三条", "（三）", "1.指导思想。"])
+def test_text_is_not_a_page_number(text: str) -> None:
+    assert not is_page_number(text)
+
+
+def test_running_header_and_footer_are_dropped_but_not_body_text() -> None:
+    body = [["加强数字政府建设。", "坚持以人民为中心。"], ["坚持数据赋能。", "坚持安全可控。"]]
+    pages = [
+        [line("国务院公报 2022年第19号"), *map(line, texts), line(f"— {n} —")]
+        for n, texts in enumerate(body, 1)
+    ]
+    kept = strip_furniture(pages)
+    assert [[x.text for x in page] for page in kept] == body
+
+
+FULL = "加强数字政府建设是适应新一轮科技革命和产业变革趋势"  # 25 cells: a full line
+
+
+def test_wrapped_lines_join_and_indented_lines_start_paragraphs() -> None:
+    lines = [
+        line("国务院关于加强数字政府建设的指导意见", indent=6),
+        line("一、总体要求", indent=2),
+        line(FULL[2:], indent=2),
+        line(FULL),
+        line("是必然要求。"),
+        line("（一）发展现状。", indent=2),
+        line(FULL[2:], indent=2),
+        line("“一网通办”等创新实践不断涌现。"),
+    ]
+    assert join_lines(lines) == [
+        "国务院关于加强数字政府建设的指导意见",
+        "一、总体要求",
+        FULL[2:] + FULL + "是必然要求。",
+        "（一）发展现状。",
+        FULL[2:] + "“一网通办”等创新实践不断涌现。",
+    ]
+
+
+def test_a_deep_first_line_indent_is_not_a_centred_line() -> None:
+    lines = [line(FULL[4:], indent=4), line(FULL), line("是必然要求。"), line(FULL[4:], indent=4)]
+    assert join_lines(lines) == [FULL[4:] + FULL + "是必然要求。", FULL[4:]]
+
+
+def test_a_long_centred_title_is_one_line_again() -> None:
+    lines = [
+        line("中共中央办公厅 国务院办公厅", indent=6),
+        line("关于加快公共数据资源开发利用的意见", indent=4),
+        line(FULL[2:], indent=2),
+        line(FULL),
+    ]
+    assert join_lines(lines)[0] == "中共中央办公厅 国务院办公厅关于加快公共数据资源开发利用的意见"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("国 务 院 关 于 印 发", "国务院关于印发"),
+        ("⼈⺠政府", "人民政府"),  # Kangxi radicals some converters write
+        ("到  2025  年", "到 2025 年"),
+        ("中共中央办公厅 国务院办公厅", "中共中央办公厅 国务院办公厅"),
+    ],
+)
+def test_tidy(raw: str, clean: str) -> None:
+    assert tidy(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("“ ”统一管理，推动实现 一数一源 ，不断提升", "统一管理，推动实现“一数一源”，不断提升"),
+        ("实现 一数一源 ，提升质量和“ ”", "实现“一数一源”，提升质量和"),
+        ("“一网通办”等", "“一网通办”等"),
+        ("到 2025 年，基本建成“ ”", "到 2025 年，基本建成“ ”"),  # blanks and marks disagree
+    ],
+)
+def test_quotation_marks_reported_apart_go_back_into_their_blanks(raw: str, clean: str) -> None:
+    assert refill_marks(raw) == clean
+
+
+def test_a_lost_space_after_an_article_number_is_restored() -> None:
+    paragraphs = [
+        "第一条为了规范管理，制定本条例。",
+        "第二条本条例适用于本市。",
+        "第三条规定的事项。",
+    ]
+    assert space_articles([*paragraphs, "第四条市政府负责。"]) == [
+        "第一条　为了规范管理，制定本条例。",
+        "第二条　本条例适用于本市。",
+        "第三条规定的事项。",  # cites an article
+        "第四条　市政府负责。",
+    ]
+    assert space_articles(paragraphs[:1]) == paragraphs[:1]  # one is not a regulation
