@@ -202,11 +202,13 @@ class Expander:
                                 out.append(word)
         return out
 
-    def translate(self, text: str) -> list[str]:
-        """Corpus words for the English words and phrases of a question, longest first."""
+    def translate(self, text: str) -> tuple[list[str], list[str]]:
+        """Corpus words for the English words and phrases of a question (longest first), and
+        the English content words nothing in the corpus stands for."""
         words = [lemma(w) for w in _EN_WORD.findall(text.lower())]
-        words = [w for w in words if w not in EN_STOPWORDS]
+        words = [w for w in words if w not in EN_STOPWORDS and len(w) > 1]
         out: list[str] = []
+        missing: list[str] = []
         at = 0
         while at < len(words):
             for size in (3, 2, 1):
@@ -216,8 +218,9 @@ class Expander:
                     at += size
                     break
             else:
+                missing.append(words[at])
                 at += 1
-        return out
+        return out, missing
 
     def to_json(self) -> str:
         """Serialise for the on-disk cache."""

@@ -29,11 +29,15 @@ _ASKS_AMOUNT = re.compile(
     r"多少.{0,3}[钱费元]|[收罚交花拨].{0,2}多少|几[块万]"
     r"|\bhow much (?:money|is|does it cost)|\bfees?\b"
 )
+_ASKS_DAY = re.compile(r"哪一?天|几月几[号日]|几号|\bwhat date\b|\bwhich day\b")
 _ASKS_DATE = re.compile(
-    r"哪一?天|几月几[号日]|几号|什么时候|何时|哪一年|哪年|多久|多长时间|\bwhen\b|\bwhat date\b"
+    r"什么时候|何时|哪一年|哪年|多久|多长时间|^\s*when\b"
+    r"|\bwhen (?:did|was|were|will|is|does|do)\b|\bhow long\b"
 )
+# 好几个/十几家/这几个 are quantities in passing, not questions.
 _ASKS_COUNT = re.compile(
-    r"多少[个家项所条位名分只]|几[个家项所条位名省年只]|\bhow many\b|\bhow much\b"
+    r"多少[个家项所条位名分只]|(?<![好十这那])几[个家项所条位名省年只](?!十)"
+    r"|\bhow many\b|\bhow much\b"
 )
 _ASKS_PERSON = re.compile(r"哪位|是谁|谁是|叫什么名字|\bwho is\b")
 
@@ -46,7 +50,7 @@ class Query:
     terms: tuple[tuple[str, float], ...]  # BM25 terms with their weights, own words first
     words: tuple[str, ...]  # precise-mode words the coverage is judged on
     bigrams: tuple[str, ...]  # CJK character bigrams, robust to segmentation
-    asks: str  # "amount", "date", "count", "person" or ""
+    asks: str  # "amount", "day", "date", "count", "person" or ""
     english: bool
     # Per coverage word: corpus words that stand for it (thesaurus, typo repair) and weights.
     alternates: dict[str, tuple[tuple[str, float], ...]]
@@ -80,15 +84,17 @@ def prepare(text: str, tokenizer: Tokenizer, expander: Expander, focus: str = ""
     for word in repairs:
         for part in tokenizer.tokens(word):
             add(part, TYPO_WEIGHT)
-    english_terms = expander.translate(translated) if english else []
+    english_terms, untranslated = expander.translate(translated) if english else ([], [])
     for word in english_terms:
         for part in tokenizer.tokens(word):
             add(part, ENGLISH_WEIGHT)
     basis = focus or text
     words = tokenizer.words(basis) or tokenizer.words(text)
     if english:
-        # Coverage is judged on the Chinese the English stands for.
+        # Coverage is judged on the Chinese the English stands for, and on the English words
+        # nothing in the corpus stands for (reset, iphone): those are never found.
         words = [w for w in words if _CJK.match(w)] + [t for t in english_terms if len(t) >= 2]
+        words += untranslated
     alternates = {
         word: tuple(
             [(syn, THESAURUS_WEIGHT) for syn in expander.synonyms_of(word)]
@@ -110,6 +116,7 @@ def prepare(text: str, tokenizer: Tokenizer, expander: Expander, focus: str = ""
 def _asks(text: str) -> str:
     for kind, pattern in (
         ("amount", _ASKS_AMOUNT),
+        ("day", _ASKS_DAY),
         ("date", _ASKS_DATE),
         ("count", _ASKS_COUNT),
         ("person", _ASKS_PERSON),

@@ -39,10 +39,17 @@ SINGLE_WORD_COVERAGE = 0.75
 # A clause "states" what a question of each kind wants.
 _STATES = {
     "amount": re.compile(r"\d[\d.,]*\s*(?:万|亿)?元|[一二三四五六七八九十百千万亿]+元|费用?标准"),
-    "date": re.compile(
-        r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月|\d+\s*(?:个)?(?:工作日|天|日内|月内|年内)"
+    "day": re.compile(
+        r"\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日"
     ),
-    "count": re.compile(r"\d+|[一二三四五六七八九十百两]+(?:个|项|家|方面|类|条|位|省|名|年)"),
+    "date": re.compile(
+        r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月"
+        r"|[\d一二三四五六七八九十百两]+\s*个?(?:工作日|天|日内|日|月|年|小时)"
+    ),
+    # 28个省, 七方面, 三融五跨: a number before a measure word or a noun.
+    "count": re.compile(
+        r"\d+|[一二三四五六七八九十百两]+(?:个|项|家|方面|类|条|位|省|名|年|次)|[二三四五六七八九十]+[\u4e00-\u9fff]"
+    ),
     "person": re.compile(r"同志|总书记|主席|总理|院长|部长|主任|局长|书记|教授"),
 }
 

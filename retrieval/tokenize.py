@@ -14,6 +14,8 @@ from pathlib import Path
 import jieba
 import zhconv
 
+from retrieval.expansion import lemma
+
 _SENTENCE = re.compile(r"[^。！？；\n]*(?:[。！？；\n]+|$)")
 _MEMO_SIZE = 200_000
 _PUNCT_ONLY = re.compile(r"^[\W_]+$", re.U)
@@ -46,6 +48,14 @@ class Lexicon:
             ),
             glossary=tuple(glossary),
         )
+
+
+_EN_WORD = re.compile(r"[a-z][a-z'-]*")
+
+
+def _singular(text: str) -> str:
+    """English words in their crude singular (ministries → ministry); other text unchanged."""
+    return _EN_WORD.sub(lambda m: lemma(m.group()), text)
 
 
 def _lines(path: Path) -> list[str]:
@@ -107,14 +117,12 @@ class Tokenizer:
             )
         self._log_total = math.log(self._jieba.total or 1)
         self._memo: dict[str, list[str]] = {}
-        # One alternation, longest phrase first; a plural or possessive still matches its
-        # entry (clouds, ministry's).
-        self._glossary_terms = dict(reversed(lexicon.glossary))
+        # One alternation, longest phrase first, over singular forms on both sides, so a plural
+        # or possessive still matches its entry (clouds, ministries, ministry's).
+        self._glossary_terms = {_singular(p): t for p, t in reversed(lexicon.glossary)}
         phrases = sorted(self._glossary_terms, key=len, reverse=True)
         self._glossary = (
-            re.compile(rf"\b({'|'.join(map(re.escape, phrases))})(?:s|es|'s)?\b")
-            if phrases
-            else None
+            re.compile(rf"\b({'|'.join(map(re.escape, phrases))})\b") if phrases else None
         )
 
     def tokens(self, text: str) -> list[str]:
@@ -146,7 +154,7 @@ class Tokenizer:
         if self._glossary is None or not re.search(r"[a-z]{3,}", lowered):
             return lowered
         terms = self._glossary_terms
-        return self._glossary.sub(lambda m: f" {terms[m.group(1)]} ", lowered)
+        return self._glossary.sub(lambda m: f" {terms[m.group(1)]} ", _singular(lowered))
 
     def query_tokens(self, text: str) -> tuple[list[str], list[str]]:
         """The query's own tokens and the synonyms they expand to."""
