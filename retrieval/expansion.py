@@ -205,8 +205,8 @@ class Expander:
     def translate(self, text: str) -> tuple[list[str], list[str]]:
         """Corpus words for the English words and phrases of a question (longest first), and
         the English content words nothing in the corpus stands for."""
-        words = [lemma(w) for w in _EN_WORD.findall(text.lower())]
-        words = [w for w in words if w not in EN_STOPWORDS and len(w) > 1]
+        words = [lemma(w) for w in _EN_WORD.findall(text.lower()) if w not in EN_STOPWORDS]
+        words = [w for w in words if w not in _STOP_LEMMAS and len(w) > 1]
         out: list[str] = []
         missing: list[str] = []
         at = 0
@@ -266,6 +266,9 @@ class Expander:
             partial = path.with_suffix(".tmp")
             partial.write_text(expander.to_json(), encoding="utf-8")
             partial.replace(path)
+            for stale in path.parent.glob("expander-*.json"):
+                if stale != path:  # built for a corpus or lexicon that is gone
+                    stale.unlink(missing_ok=True)
         except OSError:
             pass  # a read-only data dir only costs the next start a rebuild
         return expander
@@ -279,6 +282,10 @@ def lemma(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+# Stop words as the glossary pass leaves them (does → doe).
+_STOP_LEMMAS = EN_STOPWORDS | frozenset(lemma(w) for w in EN_STOPWORDS)
 
 
 def _synonyms(vocab: frozenset[str]) -> dict[str, tuple[str, ...]]:

@@ -21,20 +21,22 @@ _POLITE = re.compile(
 _TRAILER = re.compile(r"[\s?？。!！,，、：:呢吗啊呀嘞]+$")
 
 # Each pattern is matched against the tail of the text; what precedes it is the document hint.
+# 第 may be left out where a space sets the number off: 数据二十条 九条, 数字政府 七部分(二).
+_DI = r"(?:第|(?<=\s))"
 _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("part_numbered", re.compile(rf"第({NUM})(?:部分|章)\s*的?第({NUM})(?:条|节|项|点)$")),
+    ("part_numbered", re.compile(rf"{_DI}({NUM})(?:部分|章)\s*的?第?({NUM})(?:条|节|项|点)$")),
     (
         "chapter_section",
         re.compile(
-            rf"(?:第({NUM})(?:部分|章)|({_CN})[、.]?)\s*的?\s*\(({NUM})\)"
+            rf"(?:{_DI}({NUM})(?:部分|章)|({_CN})[、.]?)\s*的?\s*\(({NUM})\)"
             rf"\s*(?:(\d{{1,2}})[.．、]?|第({NUM})项)?$"
         ),
     ),
     ("dotted", re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?$")),
     ("section", re.compile(rf"\(({NUM})\)\s*(?:(\d{{1,2}})[.．、]?)?$")),
-    ("numbered", re.compile(rf"第({NUM})条$")),
+    ("numbered", re.compile(rf"{_DI}({NUM})条$")),
     ("paragraph", re.compile(rf"第({NUM})段$")),
-    ("chapter", re.compile(rf"第({NUM})(?:部分|章)$")),
+    ("chapter", re.compile(rf"{_DI}({NUM})(?:部分|章)$")),
     ("chapter_only", re.compile(rf"(?<![\u4e00-\u9fff])({_CN})、$")),
     # A bare number after a document name: 数据20条 十九, 数据二十条十二 (needs the name).
     (

@@ -123,3 +123,16 @@ def test_rebuilding_keeps_other_caches_in_the_directory(corpus: Path, tmp_path: 
     load(corpus, tmp_path)
     assert len(cache_dirs(tmp_path)) == 1
     assert vectors.read_bytes() == b"vectors"
+
+
+def test_one_expander_table_is_kept_and_a_corrupt_one_rebuilt(
+    corpus: Path, tmp_path: Path
+) -> None:
+    load(corpus, tmp_path)
+    (corpus / "new.txt").write_text(POLICY, encoding="utf-8")
+    fresh = load(corpus, tmp_path)
+    [table] = list((tmp_path / "cache").glob("expander-*.json"))
+    table.write_text("{not json", encoding="utf-8")
+    rebuilt = load(corpus, tmp_path)
+    assert rebuilt.expander.repairs("数剧") == fresh.expander.repairs("数剧") == ["数据"]
+    assert len(list((tmp_path / "cache").glob("expander-*.json"))) == 1

@@ -183,3 +183,30 @@ def test_ask_summarize_fills_the_summary_field(
 def test_ask_summarize_without_endpoint_leaves_summary_null() -> None:
     _, out = run("ask", "数据安全", "--json", "--summarize")
     assert json_lines(out)[0]["summary"] is None
+
+
+def test_eval_cross_validates_per_style() -> None:
+    source = Path(__file__).parent.parent / "fixtures" / "dev_qa.jsonl"
+    code, out = run("eval", str(source), "--cv", "3")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("3-fold cross-validation")
+    assert lines[1].startswith("questions")
+    assert any(line.startswith("out-of-scope") for line in lines)
+    assert any(line.strip().startswith("colloquial") for line in lines)
+
+
+def test_eval_refuses_a_single_fold() -> None:
+    source = Path(__file__).parent.parent / "fixtures" / "dev_qa.jsonl"
+    code, out = run("eval", str(source), "--cv", "1")
+    assert code == 2
+    assert "--cv" in out
+
+
+def test_a_bare_document_name_prints_its_card() -> None:
+    code, out = run("ask", "数据二十条")
+    assert code == 0
+    assert out.startswith("《中共中央 国务院关于构建数据基础制度更好发挥数据要素作用的意见》")
+    assert "发文：中共中央 国务院" in out
+    assert "一、总体要求" in out
+    assert "未找到" not in out

@@ -44,6 +44,21 @@ def test_chinese_numerals(text: str, number: int) -> None:
         ("数据流通安全治理实施方案 二（一）", "data_circulation", "二、（一）"),
         ("《数据二十条》第十二条讲了什么？", "data20", "（十二）"),
         ("数字政府 第三部分", "digital_gov", "三、"),
+        # Users' variants (issue 9): 部分（…）, a bare number after a name, 啥-endings,
+        # spaces, half-width brackets, traditional characters, words inserted in a name.
+        ("数字政府建设指导意见第七部分（三）", "digital_gov", "七、（三）"),
+        ("数字政府建设意见第七部分（二）讲的啥", "digital_gov", "七、（二）"),
+        ("数字政府 七部分(二)", "digital_gov", "七、（二）"),
+        ("数据要素二十条 十二", "data20", "（十二）"),
+        ("数据20条 十九", "data20", "（十九）"),
+        ("数据二十条十二", "data20", "（十二）"),
+        ("数据二十条 第九条讲的啥", "data20", "（九）"),
+        ("数据二十条 第 九 条", "data20", "（九）"),
+        ("数据二十条 九条说了啥", "data20", "（九）"),
+        ("數據二十條第十條", "data20", "（十）"),
+        ("公共数据资源开发利用意见（十四）讲的啥", "public_data", "（十四）"),
+        ("数据二十条第五部分说了啥", "data20", "五、"),
+        ("数字政府 八(三)是什么", "digital_gov", "八、（三）"),
     ],
 )
 def test_reference_forms(library: Library, ref: str, doc_id: str, label: str) -> None:

@@ -1,0 +1,64 @@
+"""Expansions come from real resources, cut down to the words the corpus has."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.expansion import Expander, lemma
+from retrieval.library import Library
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("有没有数据质量管理机智", "机制"),  # jizhi
+        ("让数剧多跑路", "数据"),  # shuju
+        ("公共数据授全运营的期限", "授权"),  # shouquan
+        ("数据交易实信惩戒有啥机制", "失信"),  # shixin
+        ("责任咋落时", "落实"),  # luoshi
+    ],
+)
+def test_homophone_typos_are_repaired_to_corpus_words(
+    library: Library, typed: str, meant: str
+) -> None:
+    assert meant in library.expander.repairs(typed)
+
+
+def test_correct_words_are_not_repaired(library: Library) -> None:
+    assert library.expander.repairs("公共数据授权运营") == []
+
+
+def test_thesaurus_synonyms_are_corpus_words(library: Library) -> None:
+    synonyms = library.expander.synonyms_of("老人")
+    assert "老年人" in synonyms
+    assert all(s in library.index.bm25.vocab for s in synonyms)
+
+
+def test_english_maps_onto_corpus_words_and_reports_the_rest(library: Library) -> None:
+    terms, missing = library.expander.translate("how do i reset my iphone to factory settings")
+    assert {"iphone", "reset"} <= set(missing)
+    assert all(t in library.index.bm25.vocab for t in terms)
+
+
+@pytest.mark.parametrize(
+    ("word", "singular"),
+    [
+        ("ministries", "ministry"),
+        ("clouds", "cloud"),
+        ("ministry's", "ministry"),
+        ("data", "data"),
+    ],
+)
+def test_crude_singular(word: str, singular: str) -> None:
+    assert lemma(word) == singular
+
+
+def test_round_trip_through_json(library: Library) -> None:
+    again = Expander.from_json(library.expander.to_json())
+    assert again is not None
+    assert again.repairs("让数剧多跑路") == library.expander.repairs("让数剧多跑路")
+
+
+def test_another_version_is_not_trusted() -> None:
+    assert Expander.from_json('{"version": "0"}') is None
+    assert Expander.from_json("not json") is None

@@ -1,0 +1,47 @@
+"""A question is prepared once: weighted terms, coverage words and what it asks for."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.library import Library
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("今年中央财政给数字政府建设拨了多少钱", "amount"),
+        ("在网上补办社保卡要交多少工本费", "amount"),
+        ("健康码是哪一天正式停用的", "day"),
+        ("数据出境安全评估一般多久能批", "date"),
+        ("现在全国有几个省成立了数据管理机构", "count"),
+        ("专家委员会的主任是哪位专家", "person"),
+        ("好几个部门各自花钱买同一份社会数据", ""),
+        ("Who's liable for security when departments share data?", ""),
+        ("When did the plan take effect?", "date"),
+        ("公共数据授权运营要公开哪些情况", ""),
+    ],
+)
+def test_what_a_question_asks_for(library: Library, question: str, asks: str) -> None:
+    assert library.prepare(question)[0].asks == asks
+
+
+def test_own_words_weigh_more_than_expansions(library: Library) -> None:
+    query, _ = library.prepare("企业要不要设首席数据官，数据资产入标怎么办")
+    weights = dict(query.terms)
+    assert weights["企业"] == 1.0
+    assert 0 < min(weights.values()) < 1.0
+
+
+def test_document_names_are_not_coverage_words(library: Library) -> None:
+    query, mentioned = library.prepare("数据二十条里数据跨境怎么管")
+    assert mentioned == {"data20"}
+    assert "二十条" not in "".join(query.words)
+
+
+def test_english_is_judged_on_its_chinese(library: Library) -> None:
+    query, _ = library.prepare(
+        "What does the digital government guideline say about data sharing?"
+    )
+    assert query.english
+    assert set(query.words) == {"指导", "意见", "数据共享"}

@@ -1,0 +1,52 @@
+"""The rerank and abstain models: comparable features, a rule with two fitted parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retrieval.ranking import DEFAULT_MODELS, FEATURES, Models, states
+
+
+def features(**values: float) -> list[float]:
+    return [values.get(name, 0.0) for name in FEATURES]
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "stated"),
+    [
+        ("amount", "处一万元以上十万元以下罚款", True),
+        ("amount", "完善经费保障机制", False),
+        ("day", "新华社北京6月23日电", True),
+        ("day", "到2025年", False),
+        ("date", "到2027年底", True),
+        ("date", "查询期限为五年", True),
+        ("count", "28个省级政府组建数据管理机构", True),
+        ("count", "可以免费获取两次本人的信用报告", True),
+        ("person", "习近平总书记强调", True),
+        ("person", "成立数字政府建设专家委员会", False),
+    ],
+)
+def test_a_clause_states_what_a_question_asks_for(kind: str, text: str, stated: bool) -> None:
+    assert states(kind, text) is stated
+
+
+def test_a_missing_fact_abstains_whatever_the_coverage() -> None:
+    assert DEFAULT_MODELS.answers(features(coverage=0.9, words=0.75))
+    assert not DEFAULT_MODELS.answers(features(coverage=0.9, words=0.75, fact=1.0))
+
+
+def test_one_shared_word_needs_most_of_the_question() -> None:
+    one_word = 1 - 1 / 2  # the squashed count for one whole word
+    assert not DEFAULT_MODELS.answers(features(coverage=0.5, words=one_word))
+    assert DEFAULT_MODELS.answers(features(coverage=0.8, words=one_word))
+
+
+def test_models_round_trip_and_bad_files_fall_back(tmp_path: Path) -> None:
+    path = tmp_path / "ranking.json"
+    path.write_text(DEFAULT_MODELS.to_json(), encoding="utf-8")
+    assert Models.load(path) == DEFAULT_MODELS
+    path.write_text("{}", encoding="utf-8")
+    assert Models.load(path) == DEFAULT_MODELS
+    assert Models.load(tmp_path / "missing.json") == DEFAULT_MODELS
