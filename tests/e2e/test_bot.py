@@ -213,3 +213,25 @@ async def test_handler_error_gets_a_chinese_reply_and_the_bot_lives_on(bot: Harn
     bot.api.send(PRIVATE, ALICE, "数据二十条第十条")
     [after] = await bot.replies(PRIVATE["id"], after=1)
     assert "（十）" in after["text"]
+
+
+async def test_a_document_name_answers_with_its_card(bot: Harness) -> None:
+    bot.api.send(PRIVATE, ALICE, "数据二十条")
+    [card] = await bot.replies(PRIVATE["id"])
+    assert card["text"].startswith(
+        "《中共中央 国务院关于构建数据基础制度更好发挥数据要素作用的意见》"
+    )
+    assert "发文：中共中央 国务院" in card["text"]
+    assert "未找到" not in card["text"]
+    keys = buttons(card)
+    assert set(keys) == {"目录", "来源文件"}
+    bot.api.press(card, keys["目录"], ALICE)
+    await bot.wait_for(lambda: "目录（1/" in bot.api.sent(PRIVATE["id"])[0]["text"])
+    assert not bot.errors
+
+
+async def test_a_title_with_book_marks_is_not_wrapped_twice(bot: Harness) -> None:
+    bot.api.send(PRIVATE, ALICE, "新闻稿")
+    [card] = await bot.replies(PRIVATE["id"])
+    assert card["text"].startswith("国务院印发《关于加强数字政府建设的指导意见》")
+    assert "《国务院印发" not in card["text"]
