@@ -23,6 +23,7 @@ from pathlib import Path
 from retrieval.thesaurus import cedict_glosses, char_readings, cilin_synonym_groups
 
 EXPANDER_VERSION = "1"
+DICTIONARY_WEIGHT = 0.9  # CC-CEDICT read backwards: below our own glossary
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]+$")
 _EN_WORD = re.compile(r"[a-z][a-z'-]*")
@@ -202,25 +203,31 @@ class Expander:
                                 out.append(word)
         return out
 
-    def translate(self, text: str) -> tuple[list[str], list[str]]:
-        """Corpus words for the English words and phrases of a question (longest first), and
-        the English content words nothing in the corpus stands for."""
+    def english_units(
+        self, text: str, glossary: Mapping[str, tuple[str, ...]]
+    ) -> list[tuple[str, tuple[str, ...], float]]:
+        """The English content words and phrases of a question, longest first, each with the
+        corpus words it stands for (our glossary at weight 1, CC-CEDICT below; none when
+        nothing does: reset, iphone)."""
         words = [lemma(w) for w in _EN_WORD.findall(text.lower()) if w not in EN_STOPWORDS]
         words = [w for w in words if w not in _STOP_LEMMAS and len(w) > 1]
-        out: list[str] = []
-        missing: list[str] = []
+        units: list[tuple[str, tuple[str, ...], float]] = []
         at = 0
         while at < len(words):
-            for size in (3, 2, 1):
-                terms = self.english.get(" ".join(words[at : at + size]))
-                if terms:
-                    out.extend(t for t in terms if t not in out)
-                    at += size
-                    break
+            for size in (4, 3, 2, 1):
+                phrase = " ".join(words[at : at + size])
+                if phrase in glossary:
+                    units.append((phrase, glossary[phrase], 1.0))
+                elif size <= 3 and phrase in self.english:
+                    units.append((phrase, tuple(self.english[phrase]), DICTIONARY_WEIGHT))
+                else:
+                    continue
+                at += size
+                break
             else:
-                missing.append(words[at])
+                units.append((words[at], (), 0.0))
                 at += 1
-        return out, missing
+        return units
 
     def to_json(self) -> str:
         """Serialise for the on-disk cache."""

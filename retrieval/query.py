@@ -17,7 +17,6 @@ from retrieval.tokenize import Tokenizer, normalize
 LEXICON_WEIGHT = 0.8
 THESAURUS_WEIGHT = 0.4
 TYPO_WEIGHT = 0.8
-ENGLISH_WEIGHT = 0.9
 
 _CJK_BIGRAM = re.compile(r"(?=([\u4e00-\u9fff]{2}))")
 _ENGLISH = re.compile(r"[a-z]{3,}")
@@ -84,17 +83,13 @@ def prepare(text: str, tokenizer: Tokenizer, expander: Expander, focus: str = ""
     for word in repairs:
         for part in tokenizer.tokens(word):
             add(part, TYPO_WEIGHT)
-    english_terms, untranslated = expander.translate(translated) if english else ([], [])
-    for word in english_terms:
-        for part in tokenizer.tokens(word):
-            add(part, ENGLISH_WEIGHT)
+    units = expander.english_units(normalize(text), tokenizer.glossary) if english else []
+    for _, terms, weight in units:
+        for term in terms:
+            for part in tokenizer.tokens(term):
+                add(part, weight)
     basis = focus or text
     words = tokenizer.words(basis) or tokenizer.words(text)
-    if english:
-        # Coverage is judged on the Chinese the English stands for, and on the English words
-        # nothing in the corpus stands for (reset, iphone): those are never found.
-        words = [w for w in words if _CJK.match(w)] + [t for t in english_terms if len(t) >= 2]
-        words += untranslated
     alternates = {
         word: tuple(
             [(syn, THESAURUS_WEIGHT) for syn in expander.synonyms_of(word)]
@@ -102,6 +97,15 @@ def prepare(text: str, tokenizer: Tokenizer, expander: Expander, focus: str = ""
         )
         for word in words
     }
+    if english:
+        # Each English word or phrase is one coverage unit, found through the Chinese it
+        # stands for; one with no Chinese counterpart (reset, iphone) is never found.
+        words = [w for w in tokenizer.words(text, translate=False) if _CJK.match(w)]
+        for key, terms, weight in units:
+            words.append(key)
+            alternates[key] = tuple(
+                (part, weight) for term in terms for part in _findable(term, tokenizer)
+            )
     return Query(
         text=translated,
         terms=tuple(weighted.items()),
@@ -111,6 +115,15 @@ def prepare(text: str, tokenizer: Tokenizer, expander: Expander, focus: str = ""
         english=english,
         alternates={w: a for w, a in alternates.items() if a},
     )
+
+
+def _findable(term: str, tokenizer: Tokenizer) -> list[str]:
+    """The index tokens a term is found by: itself, or its longest tokens when it is a phrase."""
+    tokens = tokenizer.tokens(term)
+    if term in tokens:
+        return [term]
+    longest = max((len(t) for t in tokens), default=0)
+    return [t for t in tokens if len(t) == longest and len(t) >= 2]
 
 
 def _asks(text: str) -> str:

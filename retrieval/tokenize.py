@@ -14,7 +14,7 @@ from pathlib import Path
 import jieba
 import zhconv
 
-from retrieval.expansion import lemma
+from retrieval.expansion import EN_STOPWORDS, lemma
 
 _SENTENCE = re.compile(r"[^。！？；\n]*(?:[。！？；\n]+|$)")
 _MEMO_SIZE = 200_000
@@ -56,6 +56,13 @@ _EN_WORD = re.compile(r"[a-z][a-z'-]*")
 def _singular(text: str) -> str:
     """English words in their crude singular (ministries → ministry); other text unchanged."""
     return _EN_WORD.sub(lambda m: lemma(m.group()), text)
+
+
+def _content_key(phrase: str) -> str:
+    """A glossary phrase as its singular content words (factors of production → factor
+    production)."""
+    words = (lemma(w) for w in phrase.split() if w not in EN_STOPWORDS)
+    return " ".join(w for w in words if w not in EN_STOPWORDS)
 
 
 def _lines(path: Path) -> list[str]:
@@ -120,6 +127,10 @@ class Tokenizer:
         # One alternation, longest phrase first, over singular forms on both sides, so a plural
         # or possessive still matches its entry (clouds, ministries, ministry's).
         self._glossary_terms = {_singular(p): t for p, t in reversed(lexicon.glossary)}
+        # The same entries keyed by their content words, for English coverage units.
+        self.glossary: dict[str, tuple[str, ...]] = {
+            _content_key(p): tuple(t.split()) for p, t in reversed(lexicon.glossary)
+        }
         phrases = sorted(self._glossary_terms, key=len, reverse=True)
         self._glossary = (
             re.compile(rf"\b({'|'.join(map(re.escape, phrases))})\b") if phrases else None
@@ -169,9 +180,10 @@ class Tokenizer:
                         extra.append(part)
         return own, extra
 
-    def words(self, text: str) -> list[str]:
+    def words(self, text: str, translate: bool = True) -> list[str]:
         """Precise-mode words of at least two characters (the units coverage is judged on)."""
-        return [w for w in self._jieba.cut(self.translate(text)) if len(w) >= 2 and self._keep(w)]
+        text = self.translate(text) if translate else normalize(text)
+        return [w for w in self._jieba.cut(text) if len(w) >= 2 and self._keep(w)]
 
     def parts(self, word: str) -> list[str]:
         """A word and the shorter dictionary words inside it (search-mode segmentation)."""

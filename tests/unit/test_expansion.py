@@ -34,10 +34,21 @@ def test_thesaurus_synonyms_are_corpus_words(library: Library) -> None:
     assert all(s in library.index.bm25.vocab for s in synonyms)
 
 
-def test_english_maps_onto_corpus_words_and_reports_the_rest(library: Library) -> None:
-    terms, missing = library.expander.translate("how do i reset my iphone to factory settings")
-    assert {"iphone", "reset"} <= set(missing)
-    assert all(t in library.index.bm25.vocab for t in terms)
+def test_english_units_map_onto_corpus_words_and_report_the_rest(library: Library) -> None:
+    units = library.expander.english_units(
+        "how do i reset my iphone to factory settings", library.tokenizer.glossary
+    )
+    missing = {key for key, terms, _ in units if not terms}
+    assert {"iphone", "reset"} <= missing
+    found = [t for _, terms, _ in units for t in terms]
+    assert all(t in library.index.bm25.vocab for t in found)
+
+
+def test_the_glossary_comes_before_the_dictionary(library: Library) -> None:
+    units = library.expander.english_units(
+        "why is data called a new factor of production", library.tokenizer.glossary
+    )
+    assert ("factor production", ("生产要素",), 1.0) in units
 
 
 @pytest.mark.parametrize(
