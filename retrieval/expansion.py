@@ -190,7 +190,11 @@ class Expander:
 
     def repairs(self, text: str) -> list[str]:
         """Corpus words that a mistyped stretch of the question most likely stands for."""
-        out: list[str] = []
+        return list(dict.fromkeys(word for _, word in self.repaired(text)))
+
+    def repaired(self, text: str) -> list[tuple[str, str]]:
+        """Each mistyped stretch of the question with a corpus word it may stand for."""
+        out: list[tuple[str, str]] = []
         for run in _CJK_RUN.findall(text):
             for size in (4, 3, 2):
                 for start in range(len(run) - size + 1):
@@ -199,8 +203,8 @@ class Expander:
                         continue
                     for key in _sound_keys(window, self.readings):
                         for word in self.homophones.get(key, ()):
-                            if _one_char_apart(window, word) and word not in out:
-                                out.append(word)
+                            if _one_char_apart(window, word) and (window, word) not in out:
+                                out.append((window, word))
         return out
 
     def english_units(

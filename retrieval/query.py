@@ -79,9 +79,17 @@ def prepare(text: str, tokenizer: Tokenizer, expander: Expander, focus: str = ""
         for synonym in expander.synonyms_of(token):
             for part in tokenizer.tokens(synonym):
                 add(part, THESAURUS_WEIGHT)
-    repairs = expander.repairs(translated)
-    for word in repairs:
-        for part in tokenizer.tokens(word):
+    # A repair stands for one of the asker's words that the corpus does not know: a stretch
+    # that straddles two words (的高 in 的高铁) or lies inside a known one (字政 in 数字政府)
+    # is a coincidence of sounds, not a typo.
+    spoken = [w for w in tokenizer.words(translated) if w not in expander.vocabulary]
+    repairs = [
+        (window, fix)
+        for window, fix in expander.repaired(translated)
+        if any(window in word or word in window for word in spoken)
+    ]
+    for _, fix in repairs:
+        for part in tokenizer.tokens(fix):
             add(part, TYPO_WEIGHT)
     units = expander.english_units(normalize(text), tokenizer.glossary) if english else []
     for _, terms, weight in units:
@@ -93,7 +101,7 @@ def prepare(text: str, tokenizer: Tokenizer, expander: Expander, focus: str = ""
     alternates = {
         word: tuple(
             [(syn, THESAURUS_WEIGHT) for syn in expander.synonyms_of(word)]
-            + [(fix, TYPO_WEIGHT) for fix in repairs if set(fix) & set(word)]
+            + [(fix, TYPO_WEIGHT) for window, fix in repairs if window in word or word in window]
         )
         for word in words
     }

@@ -50,3 +50,22 @@ def test_english_words_are_coverage_units_found_through_their_chinese(
 
 def test_english_with_no_corpus_counterpart_abstains(library: Library) -> None:
     assert library.answer("What's the USD to CNY exchange rate today?").status == "abstain"
+
+
+def test_a_mistyped_word_is_repaired_at_a_lower_weight(library: Library) -> None:
+    query, _ = library.prepare("让数剧多跑路")
+    assert dict(query.terms)["数据"] == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize(
+    ("question", "coincidence"),
+    [
+        ("帮我订一张明天去广州的高铁票", "提高"),  # 的高 straddles 的 and 高铁
+        ("数字政府怎么带动大数据服务产业", "子政"),  # 字政 lies inside a known word
+    ],
+)
+def test_sounds_across_or_inside_known_words_are_no_typo(
+    library: Library, question: str, coincidence: str
+) -> None:
+    query, _ = library.prepare(question)
+    assert coincidence not in dict(query.terms)
