@@ -34,6 +34,9 @@ def cn_to_int(text: str) -> int | None:
         return None
     if text.isdigit():
         return int(text)
+    if len(text) > 1 and all(char in CN_DIGITS for char in text):
+        # Digit by digit, as years and long numbers are written: 一〇八, 二〇二二.
+        return int("".join(str(CN_DIGITS[char]) for char in text))
     total, current = 0, 0
     for char in text:
         if char in CN_DIGITS:

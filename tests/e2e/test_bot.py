@@ -153,7 +153,7 @@ async def test_long_question_and_html_specials(bot: Harness) -> None:
     assert "「<b>&</b> 是什么」" in special["text"]  # shown literally, not as markup
     bot.api.send(PRIVATE, ALICE, "/ask <b>&amp; 数据安全")
     [echoed] = await bot.replies(PRIVATE["id"], after=2)
-    assert echoed["text"]
+    assert "「<b>&amp; 数据安全」" in echoed["text"]  # the command argument, escaped once
     assert not bot.errors
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,10 +122,7 @@ def test_chat_answers_until_an_empty_line() -> None:
         "\x00\x01",
     ],
 )
-def test_bad_input_gets_a_status_and_exit_zero(
-    query: str,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_bad_input_gets_a_status_and_exit_zero(query: str) -> None:
     code, out = run("ask", query, "--json")
     assert code == 0
     [answer] = json_lines(out)
@@ -131,7 +130,21 @@ def test_bad_input_gets_a_status_and_exit_zero(
     code, text = run("ask", query)
     assert code == 0
     assert text.strip()
-    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_bad_input_batch_in_a_real_process_prints_no_traceback() -> None:
+    lines = ["？？！！……", "😀🎉🚀", "<b>&amp;</b><script>", "第九百九十九条", "\x00\x01"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", "-"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert "Traceback" not in done.stderr
+    assert len(json_lines(done.stdout)) == len(lines)
 
 
 def test_missing_corpus_dir_is_one_clear_line(
