@@ -6,7 +6,6 @@ import pytest
 
 from retrieval.library import Library
 from retrieval.numbering import cn_to_int, int_to_cn
-from retrieval.refs import parse_ref
 
 
 @pytest.mark.parametrize(
