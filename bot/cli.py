@@ -29,7 +29,7 @@ SEARCHING = {"ask", "chat", "eval", "digest"}  # the commands that rank with opt
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser; subcommands and flags are a contract (DESIGN.md)."""
+    """The argument parser; subcommands and flags are a contract (README, "Command line")."""
     parser = argparse.ArgumentParser(prog="policybot", description="政策文件问答机器人")
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="提问或按编号查条款（与机器人相同的路由）")

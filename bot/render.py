@@ -25,7 +25,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
 
 
 def to_json(answer: Answer) -> str:
-    """One JSON line exactly as DESIGN.md's CLI contract.
+    """One JSON line exactly as the README's `--json` contract.
 
     For not_found the hits are the nearest existing sections, scored 0.
     """

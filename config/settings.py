@@ -22,7 +22,7 @@ class SettingsError(SystemExit):
 
 
 class Settings(BaseSettings):
-    """Policybot settings; names and defaults are a contract (DESIGN.md)."""
+    """Policybot settings; names and defaults are a contract (README, "Settings")."""
 
     model_config = SettingsConfigDict(
         env_prefix="POLICYBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"

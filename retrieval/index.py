@@ -1,8 +1,8 @@
-"""Clause search: BM25 candidates, the coverage match and the abstain rule.
+"""Clause search: BM25 candidates, their rerank features and the coverage match.
 
 Scores are rank-bm25's BM25Okapi, computed from an inverted index (retrieval/bm25.py). Raw
 BM25 scores are not comparable across queries (rank_bm25 #39), so abstaining looks at how much
-of the question a clause covers instead.
+of the question a clause covers instead (the rule itself is in retrieval/ranking.py).
 """
 
 from __future__ import annotations
@@ -16,13 +16,6 @@ from retrieval.query import Query
 from retrieval.ranking import Models, states
 from retrieval.tokenize import Tokenizer
 
-# Calibrated on ../shared/eval/dev_qa.jsonl: answerable questions cover ≥ 0.33 there, out-of-scope
-# ones ≤ 0.28. A clause that shares only one word with a longer question (医保 in 医保怎么报销)
-# must cover most of it to count.
-MIN_COVERAGE = 0.30
-MIN_WORDS_MATCHED = 2
-SINGLE_WORD_COVERAGE = 0.75
-
 
 @dataclass(frozen=True, slots=True)
 class Match:
@@ -30,13 +23,6 @@ class Match:
 
     coverage: float
     words: int
-
-    @property
-    def answers(self) -> bool:
-        """The abstain rule: enough of the question is in the clause."""
-        if self.coverage < MIN_COVERAGE:
-            return False
-        return self.words >= MIN_WORDS_MATCHED or self.coverage >= SINGLE_WORD_COVERAGE
 
 
 def index_text(clause: Clause) -> str:

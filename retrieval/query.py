@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from retrieval.expansion import Expander
 from retrieval.tokenize import Tokenizer, normalize
 
-# Expansions count below the asker's own words (weights fitted with cross-validation,
-# benchmarks/cv_eval.py); a word's own tokens always weigh 1.
+# Expansions count below the asker's own words (weights chosen by cross-validated eval,
+# `policybot eval --cv 5`); a word's own tokens always weigh 1.
 LEXICON_WEIGHT = 0.8
 THESAURUS_WEIGHT = 0.4
 TYPO_WEIGHT = 0.8
