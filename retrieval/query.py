@@ -39,6 +39,11 @@ _ASKS_COUNT = re.compile(
     r"|\bhow many\b|\bhow much\b"
 )
 _ASKS_PERSON = re.compile(r"哪位|是谁|谁是|叫什么名字|\bwho is\b")
+# 哪个省排第一, 排名前十的城市, which province ranks first: only a stated ranking answers.
+_ASKS_RANK = re.compile(
+    r"排名|排第几|排在?第|排前|哪[个些一]?.{0,4}(?:省|市|城市|地区|国家|部门).{0,8}(?:最[好强高]|第一)"
+    r"|\branks?(?:ed)? (?:first|top|highest|best)\b|\branking\b|\btop[- ]ranked\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +54,7 @@ class Query:
     terms: tuple[tuple[str, float], ...]  # BM25 terms with their weights, own words first
     words: tuple[str, ...]  # precise-mode words the coverage is judged on
     bigrams: tuple[str, ...]  # CJK character bigrams, robust to segmentation
-    asks: str  # "amount", "day", "date", "count", "person" or ""
+    asks: str  # "amount", "day", "date", "count", "person", "rank" or ""
     english: bool
     # Per coverage word: corpus words that stand for it (thesaurus, typo repair) and weights.
     alternates: dict[str, tuple[tuple[str, float], ...]]
@@ -141,6 +146,7 @@ def _asks(text: str) -> str:
         ("date", _ASKS_DATE),
         ("count", _ASKS_COUNT),
         ("person", _ASKS_PERSON),
+        ("rank", _ASKS_RANK),
     ):
         if pattern.search(text):
             return kind

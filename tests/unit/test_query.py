@@ -20,6 +20,9 @@ from retrieval.library import Library
         ("Who's liable for security when departments share data?", ""),
         ("When did the plan take effect?", "date"),
         ("公共数据授权运营要公开哪些情况", ""),
+        ("哪个城市的政务服务做得最好", "rank"),
+        ("全国一体化平台建设排名前十的省", "rank"),
+        ("Which city is ranked top in open data?", "rank"),
     ],
 )
 def test_what_a_question_asks_for(library: Library, question: str, asks: str) -> None:

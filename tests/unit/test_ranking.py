@@ -26,6 +26,9 @@ def features(**values: float) -> list[float]:
         ("count", "可以免费获取两次本人的信用报告", True),
         ("person", "习近平总书记强调", True),
         ("person", "成立数字政府建设专家委员会", False),
+        ("rank", "在线服务指数排名提升至全球第9位", True),
+        ("rank", "推动数字政府建设走在前列", True),
+        ("rank", "提升政务服务水平", False),
     ],
 )
 def test_a_clause_states_what_a_question_asks_for(kind: str, text: str, stated: bool) -> None:
