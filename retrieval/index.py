@@ -99,6 +99,8 @@ class Index:
             row = (bm25 / best_bm25, min(1.0, bm25 / ceiling), *features, unknown, 0.0)
             scored.append(Candidate(position, bm25, row, models.score(row)))
         scored.sort(key=lambda c: (-c.score, c.position))
+        if query.wants_definition:
+            scored.sort(key=lambda c: not self._defines(position=c.position, words=query.words))
         if len(scored) > 1:
             top, runner = scored[0], scored[1]
             lead = (*top.features[:-1], top.score - runner.score)
@@ -125,6 +127,15 @@ class Index:
             heading,
             float(lacks_fact),
             float(self.kinds[clause.doc_id] in ("policy", "regulation")),
+        )
+
+    def _defines(self, position: int, words: Sequence[str]) -> bool:
+        """Whether a clause defines one of the words (本条例所称X，是指…; X是指…)."""
+        text = self.clauses[position].text
+        return any(
+            f"所称{w}" in text or f"{w}，是指" in text or f"{w},是指" in text or f"{w}是指" in text
+            for w in words
+            if len(w) >= 2
         )
 
     def _idf(self, token: str) -> float:

@@ -38,6 +38,12 @@ _ASKS_COUNT = re.compile(
     r"多少[个家项所条位名分只]|(?<![好十这那])几[个家项所条位名省年只](?!十)"
     r"|\bhow many\b|\bhow much\b"
 )
+# 什么是X, X是指什么, X的定义: laws answer these in one sentence (本条例所称X，是指…).
+_ASKS_DEFINITION = re.compile(
+    r"什么是|是指什么|指的是什么|指什么|是什么意思|什么意思|的定义|的含义|怎么定义|如何定义"
+    r"|\bwhat (?:is|are|does) (?:an? |the )?\w+(?: \w+)? mean\b"
+    r"|\bdefin(?:e|ition)\b|\bmeaning of\b"
+)
 _ASKS_PERSON = re.compile(r"哪位|是谁|谁是|叫什么名字|\bwho is\b")
 # 哪个省排第一, 排名前十的城市, which province ranks first: only a stated ranking answers.
 _ASKS_RANK = re.compile(
@@ -56,6 +62,7 @@ class Query:
     bigrams: tuple[str, ...]  # CJK character bigrams, robust to segmentation
     asks: str  # "amount", "day", "date", "count", "person", "rank" or ""
     english: bool
+    wants_definition: bool
     # Per coverage word: corpus words that stand for it (thesaurus, typo repair) and weights.
     alternates: dict[str, tuple[tuple[str, float], ...]]
 
@@ -126,6 +133,7 @@ def prepare(text: str, tokenizer: Tokenizer, expander: Expander, focus: str = ""
         bigrams=tuple(dict.fromkeys(_CJK_BIGRAM.findall(tokenizer.translate(basis)))),
         asks=_asks(normalize(text)),
         english=english,
+        wants_definition=bool(_ASKS_DEFINITION.search(normalize(text))),
         alternates={w: a for w, a in alternates.items() if a},
     )
 

@@ -72,3 +72,22 @@ def test_sounds_across_or_inside_known_words_are_no_typo(
 ) -> None:
     query, _ = library.prepare(question)
     assert coincidence not in dict(query.terms)
+
+
+@pytest.mark.parametrize(
+    ("question", "defined"),
+    [
+        ("信用服务机构是指什么", "本条例所称信用服务机构，是指"),
+        ("什么是市场信用信息", "市场信用信息是指"),
+    ],
+)
+def test_a_definition_question_gets_the_defining_article_first(
+    library_with_regulation: Library, question: str, defined: str
+) -> None:
+    answer = library_with_regulation.answer(question)
+    assert defined in answer.hits[0].clause.text
+
+
+def test_wanting_a_definition_is_noticed(library: Library) -> None:
+    assert library.prepare("公共数据是指什么")[0].wants_definition
+    assert not library.prepare("公共数据怎么开放")[0].wants_definition
