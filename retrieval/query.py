@@ -25,7 +25,7 @@ _CJK = re.compile(r"^[\u4e00-\u9fff]+$")
 # Questions that want a figure, a date or a name are only answered by a clause stating one:
 # 拨了多少钱, 哪一天施行, 判几年, 主任是哪位, how much / when / which province.
 _ASKS_AMOUNT = re.compile(
-    r"多少.{0,3}[钱费元]|[收罚交花拨].{0,2}多少|几[块万]"
+    r"多少.{0,3}[钱费元]|[收罚交花拨扣补].{0,2}多少|几[块万]"
     r"|\bhow much (?:money|is|does it cost)|\bfees?\b"
 )
 _ASKS_DAY = re.compile(r"哪一?天|几月几[号日]|几号|\bwhat date\b|\bwhich day\b")
@@ -44,6 +44,10 @@ _ASKS_DEFINITION = re.compile(
     r"|\bwhat (?:is|are|does) (?:an? |the )?\w+(?: \w+)? mean\b"
     r"|\bdefin(?:e|ition)\b|\bmeaning of\b"
 )
+# A phone number, a website or an address is only answered by a clause that gives one.
+_ASKS_CONTACT = re.compile(
+    r"电话|热线号码|联系方式|网址|官网|邮箱|地址在哪|办公地点|\bphone\b|\bwebsite\b|\be-?mail\b"
+)
 _ASKS_PERSON = re.compile(r"哪位|是谁|谁是|叫什么名字|\bwho is\b")
 # 哪个省排第一, 排名前十的城市, which province ranks first: only a stated ranking answers.
 _ASKS_RANK = re.compile(
@@ -60,7 +64,7 @@ class Query:
     terms: tuple[tuple[str, float], ...]  # BM25 terms with their weights, own words first
     words: tuple[str, ...]  # precise-mode words the coverage is judged on
     bigrams: tuple[str, ...]  # CJK character bigrams, robust to segmentation
-    asks: str  # "amount", "day", "date", "count", "person", "rank" or ""
+    asks: str  # "amount", "day", "date", "count", "person", "rank", "contact" or ""
     english: bool
     wants_definition: bool
     # Per coverage word: corpus words that stand for it (thesaurus, typo repair) and weights.
@@ -155,6 +159,7 @@ def _asks(text: str) -> str:
         ("count", _ASKS_COUNT),
         ("person", _ASKS_PERSON),
         ("rank", _ASKS_RANK),
+        ("contact", _ASKS_CONTACT),
     ):
         if pattern.search(text):
             return kind

@@ -23,6 +23,9 @@ from retrieval.library import Library
         ("哪个城市的政务服务做得最好", "rank"),
         ("全国一体化平台建设排名前十的省", "rank"),
         ("Which city is ranked top in open data?", "rank"),
+        ("数据局的咨询电话是多少", "contact"),
+        ("信用报告在哪个网址下载", "contact"),
+        ("每个月能扣多少", "amount"),
     ],
 )
 def test_what_a_question_asks_for(library: Library, question: str, asks: str) -> None:

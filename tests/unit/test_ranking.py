@@ -29,6 +29,9 @@ def features(**values: float) -> list[float]:
         ("rank", "在线服务指数排名提升至全球第9位", True),
         ("rank", "推动数字政府建设走在前列", True),
         ("rank", "提升政务服务水平", False),
+        ("contact", "拨打12345政务服务便民热线", True),
+        ("contact", "通过www.gov.cn查询", True),
+        ("contact", "建立咨询投诉渠道", False),
     ],
 )
 def test_a_clause_states_what_a_question_asks_for(kind: str, text: str, stated: bool) -> None:
