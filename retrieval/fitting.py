@@ -5,11 +5,11 @@
 
 Every item is searched once (candidates and their features do not depend on the models);
 each fold then fits on four fifths and is scored on the fifth it never saw. Rerank: pairwise
-logistic regression (gold clause vs. the others in a question's candidates). Abstain: logistic
-regression on the best candidate's features (answerable questions vs. out-of-scope), with the
-threshold set on the training folds for a false-abstain rate of at most 3 %. `--fit` refits
-on everything and writes ranking.json in the lexicon directory; the CV figures are the ones
-that count.
+logistic regression (gold clause vs. the others in a question's candidates). Abstain: the two
+parameters of the rule in ranking.py (coverage and whole words of the best candidate), set on
+the training folds; a logistic model over more features did worse under the same folds.
+`--fit` refits on everything and writes ranking.json in the lexicon directory; the CV figures
+are the ones that count.
 """
 
 from __future__ import annotations
@@ -252,9 +252,21 @@ def table(outcomes: list[Outcome]) -> list[str]:
 
     lines = [row("questions", [o for o in outcomes if o.item.answerable])]
     lines.append(row("out-of-scope", [o for o in outcomes if not o.item.answerable]))
+    lines.append(operating_point(outcomes))
     styles = sorted({s for o in outcomes for s in o.item.styles})
     lines.extend(row(f"  {s}", [o for o in outcomes if s in o.item.styles]) for s in styles)
     return lines
+
+
+def operating_point(outcomes: list[Outcome]) -> str:
+    """The abstain decision as a classifier of 'answerable': precision and recall of answering."""
+    answered = [o for o in outcomes if not o.abstained]
+    in_scope = [o for o in outcomes if o.item.answerable]
+    right = sum(o.item.answerable for o in answered)
+    precision = right / len(answered) if answered else 0.0
+    recall = right / len(in_scope) if in_scope else 0.0
+    figures = f"precision={precision:.3f}  recall={recall:.3f}"
+    return f"answering        {figures}  (answered {len(answered)})"
 
 
 def misses(outcomes: list[Outcome]) -> list[str]:
