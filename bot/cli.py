@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import logging
 import sys
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -59,9 +58,18 @@ def build_parser() -> argparse.ArgumentParser:
 def load_library(settings: Settings, channels: bool = True) -> Library:
     """Build (or load from the cache) the library, with the configured ranking channels."""
     library = Library.load(library_paths(settings), progress=_progress_bar())
+    log_skipped(library)
     if channels:
         attach_channels(library, settings)
     return library
+
+
+def log_skipped(library: Library) -> None:
+    """One warning per corpus file left out of the index, naming it."""
+    log = logging.getLogger("policybot.corpus")
+    for problem in library.problems:
+        if problem.message.startswith("已跳过"):
+            log.warning("corpus file skipped: %s — %s", problem.source, problem.message)
 
 
 def library_paths(settings: Settings) -> LibraryPaths:
@@ -244,8 +252,13 @@ def run_serve(settings: Settings) -> int:
         library = stale or load_library(settings)
         store, llm = open_store(settings), llm_from_settings(settings)
         services = Services(library, settings, store, llm=llm)
-        if stale is not None:
-            threading.Thread(target=reindex, args=(services, paths), daemon=True).start()
+        if stale is not None:  # answer from the old index; the reloader re-indexes at once
+            from bot.reload import Reloader
+
+            logging.getLogger("policybot.reindex").info(
+                "corpus changed: answering from the previous index while re-indexing"
+            )
+            services.reloader = Reloader(services, paths, seen=())
         run(settings, services)
     except InvalidToken:
         print(texts.TOKEN_INVALID, file=sys.stderr)
@@ -256,19 +269,6 @@ def run_serve(settings: Settings) -> int:
         )
         return 2
     return 0
-
-
-def reindex(services: Any, paths: LibraryPaths) -> None:
-    """Index the changed corpus in the background, then answer from it."""
-    from bot.digest import fingerprints
-
-    log = logging.getLogger("policybot.reindex")
-    log.info("corpus changed: answering from the previous index while re-indexing")
-    library = Library.load(paths, progress=_progress_bar())
-    attach_channels(library, services.settings)
-    services.library = library
-    services.store.sync_documents(fingerprints(library), datetime.now(services.settings.zone))
-    log.info("re-indexed: %d documents, %d clauses", len(library.documents), len(library.clauses))
 
 
 def open_store(settings: Settings) -> Store:
