@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import render, texts
 from bot.channels import attach_channels
+from bot.startup import check_directories, open_sound_store
 from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
 from retrieval.evaluate import evaluate, report
 from retrieval.library import Library, LibraryPaths
@@ -272,10 +273,8 @@ def run_serve(settings: Settings) -> int:
 
 
 def open_store(settings: Settings) -> Store:
-    """The SQLite store under POLICYBOT_DATA_DIR."""
-    from bot.store import Store
-
-    return Store(settings.data_dir / "policybot.sqlite3")
+    """The SQLite store under POLICYBOT_DATA_DIR (a corrupt one is moved aside)."""
+    return open_sound_store(settings.data_dir / "policybot.sqlite3")
 
 
 def run_digest(settings: Settings, library: Library, args: argparse.Namespace, out: TextIO) -> int:
@@ -319,6 +318,7 @@ def main(
             raise SettingsError(
                 f"配置错误：POLICYBOT_CORPUS_DIR — 目录不存在：{settings.corpus_dir}"
             )
+        check_directories(settings)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
