@@ -11,8 +11,9 @@ from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 
 from bot import texts
 from bot.context import Context, reply_html, services
+from bot.delivery import deliver
 from bot.digest import build_digest
-from bot.schedule import deliver, local_now, next_run, schedule, unschedule
+from bot.schedule import local_now, next_run, schedule, unschedule
 from bot.store import Subscription
 
 MAX_KEYWORDS = 10
