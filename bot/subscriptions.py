@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from datetime import time
@@ -135,7 +136,9 @@ async def digest_command(update: Update, context: Context) -> None:
     subscription = svc.store.subscription(message.chat_id)
     if subscription is None or not subscription.active:
         preview = Subscription(message.chat_id, svc.settings.digest_time, (), True)
-        digest = build_digest(svc.library, svc.store, preview, today, local_now(svc))
+        digest = await asyncio.to_thread(
+            build_digest, svc.library, svc.store, preview, today, local_now(svc)
+        )
         for part in digest.messages:
             await message.reply_text(part, parse_mode=ParseMode.HTML, do_quote=True)
         await reply_html(message, context, html.escape(texts.NOT_SUBSCRIBED))
