@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import logging
 import sys
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import render, texts
 from bot.channels import attach_channels
+from bot.startup import check_directories, open_sound_store
 from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
 from retrieval.evaluate import evaluate, report
 from retrieval.library import Library, LibraryPaths
@@ -59,9 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
 def load_library(settings: Settings, channels: bool = True) -> Library:
     """Build (or load from the cache) the library, with the configured ranking channels."""
     library = Library.load(library_paths(settings), progress=_progress_bar())
+    log_skipped(library)
     if channels:
         attach_channels(library, settings)
     return library
+
+
+def log_skipped(library: Library) -> None:
+    """One warning per corpus file left out of the index, naming it."""
+    log = logging.getLogger("policybot.corpus")
+    for problem in library.problems:
+        if problem.message.startswith("已跳过"):
+            log.warning("corpus file skipped: %s — %s", problem.source, problem.message)
 
 
 def library_paths(settings: Settings) -> LibraryPaths:
@@ -244,8 +253,13 @@ def run_serve(settings: Settings) -> int:
         library = stale or load_library(settings)
         store, llm = open_store(settings), llm_from_settings(settings)
         services = Services(library, settings, store, llm=llm)
-        if stale is not None:
-            threading.Thread(target=reindex, args=(services, paths), daemon=True).start()
+        if stale is not None:  # answer from the old index; the reloader re-indexes at once
+            from bot.reload import Reloader
+
+            logging.getLogger("policybot.reindex").info(
+                "corpus changed: answering from the previous index while re-indexing"
+            )
+            services.reloader = Reloader(services, paths, seen=())
         run(settings, services)
     except InvalidToken:
         print(texts.TOKEN_INVALID, file=sys.stderr)
@@ -258,24 +272,9 @@ def run_serve(settings: Settings) -> int:
     return 0
 
 
-def reindex(services: Any, paths: LibraryPaths) -> None:
-    """Index the changed corpus in the background, then answer from it."""
-    from bot.digest import fingerprints
-
-    log = logging.getLogger("policybot.reindex")
-    log.info("corpus changed: answering from the previous index while re-indexing")
-    library = Library.load(paths, progress=_progress_bar())
-    attach_channels(library, services.settings)
-    services.library = library
-    services.store.sync_documents(fingerprints(library), datetime.now(services.settings.zone))
-    log.info("re-indexed: %d documents, %d clauses", len(library.documents), len(library.clauses))
-
-
 def open_store(settings: Settings) -> Store:
-    """The SQLite store under POLICYBOT_DATA_DIR."""
-    from bot.store import Store
-
-    return Store(settings.data_dir / "policybot.sqlite3")
+    """The SQLite store under POLICYBOT_DATA_DIR (a corrupt one is moved aside)."""
+    return open_sound_store(settings.data_dir / "policybot.sqlite3")
 
 
 def run_digest(settings: Settings, library: Library, args: argparse.Namespace, out: TextIO) -> int:
@@ -319,6 +318,7 @@ def main(
             raise SettingsError(
                 f"配置错误：POLICYBOT_CORPUS_DIR — 目录不存在：{settings.corpus_dir}"
             )
+        check_directories(settings)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2

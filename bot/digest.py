@@ -1,16 +1,14 @@
-"""Build a chat's daily digest: today's clause, keyword matches, recent questions, changes."""
+"""Gather a chat's daily digest as plain data: today's clause, keywords, questions, changes."""
 
 from __future__ import annotations
 
 import hashlib
-import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from bot import texts
 from bot.context import html_to_plain
-from bot.html import LIMIT, hit_blocks, pack
-from bot.store import Store, Subscription
+from bot.html import LIMIT
+from bot.store import LoggedQuestion, Store, Subscription
 from retrieval.library import Library
 from retrieval.model import Clause, Hit
 
@@ -78,6 +76,54 @@ def keyword_hits(library: Library, keywords: tuple[str, ...], sent: set[str]) ->
     return sorted(found, key=lambda h: -h.score)[:KEYWORD_HITS]
 
 
+@dataclass(frozen=True, slots=True)
+class DigestContent:
+    """What a digest says, as plain data: gathered once, rendered to HTML or text after."""
+
+    chat_id: int
+    day: date
+    today: Hit | None
+    keywords: tuple[str, ...]
+    keyword_hits: tuple[Hit, ...]
+    questions: tuple[LoggedQuestion, ...]
+    changes: tuple[tuple[str, str], ...]  # (added | changed | removed, title)
+    lead: str | None = None
+
+    @property
+    def hits(self) -> tuple[Hit, ...]:
+        """Every clause the digest quotes (what a lead may summarise)."""
+        return ((self.today,) if self.today else ()) + self.keyword_hits
+
+
+def gather(
+    library: Library, store: Store, subscription: Subscription, day: date, now: datetime
+) -> DigestContent:
+    """Collect one chat's digest for a day from the library and the store; writes nothing."""
+    chat_id = subscription.chat_id
+    today = next_clause(reading_plan(library), store.cursor(chat_id))
+    hits: list[Hit] = []
+    if subscription.keywords:
+        hits = keyword_hits(library, subscription.keywords, store.sent_keys(chat_id))
+    since = store.last_digest_at(chat_id)
+    questions = store.questions_since(chat_id, since)[-MAX_QUESTIONS:]
+    changes: list[tuple[str, str]] = []
+    if since is not None:
+        removed = store.removed_documents()
+        for doc_id, title, is_new in store.documents_changed_since(since):
+            # A removed document was taken out of the corpus (bot/reload.py).
+            kind = "removed" if doc_id in removed else "added" if is_new else "changed"
+            changes.append((kind, title))
+    return DigestContent(
+        chat_id,
+        day,
+        library.hit(today) if today is not None else None,
+        subscription.keywords,
+        tuple(hits),
+        tuple(questions),
+        tuple(changes),
+    )
+
+
 def build_digest(
     library: Library,
     store: Store,
@@ -87,48 +133,20 @@ def build_digest(
     lead: str | None = None,
     limit: int = LIMIT,
 ) -> Digest:
-    """Assemble the digest for one chat and day; nothing is recorded until it is sent."""
-    chat_id = subscription.chat_id
-    blocks = [f"<b>{texts.DIGEST_TITLE.format(day=day.isoformat())}</b>"]
-    if lead:
-        blocks.append(html.escape(lead))
-    today = next_clause(reading_plan(library), store.cursor(chat_id))
-    if today is not None:
-        blocks.append(f"<b>{texts.DIGEST_TODAY}</b>")
-        blocks.extend(hit_blocks(library.hit(today), [], limit))
-    keys: list[str] = []
-    quoted: list[Hit] = [library.hit(today)] if today is not None else []
-    if subscription.keywords:
-        blocks.append(
-            f"<b>{texts.DIGEST_KEYWORDS.format(words='、'.join(subscription.keywords))}</b>"
-        )
-        hits = keyword_hits(library, subscription.keywords, store.sent_keys(chat_id))
-        quoted.extend(hits)
-        for hit in hits:
-            keys.append(clause_key(hit.clause))
-            blocks.extend(hit_blocks(hit, subscription.keywords, limit))
-        if not hits:
-            blocks.append(texts.DIGEST_NO_KEYWORD_HITS)
-    since = store.last_digest_at(chat_id)
-    questions = store.questions_since(chat_id, since)
-    if questions:
-        lines = [f"<b>{texts.DIGEST_QUESTIONS}</b>"]
-        for q in questions[-MAX_QUESTIONS:]:
-            answered = "、".join(q.sections) if q.sections else texts.DIGEST_UNANSWERED
-            lines.append(f"• {html.escape(q.question[:60])} → {html.escape(answered)}")
-        blocks.append("\n".join(lines))
-    changes = store.documents_changed_since(since)
-    if changes and since is not None:
-        lines = [f"<b>{texts.DIGEST_CHANGES}</b>"]
-        removed = store.removed_documents()
-        for doc_id, title, is_new in changes:
-            verb = texts.DIGEST_ADDED if is_new else texts.DIGEST_CHANGED
-            if doc_id in removed:  # taken out of the corpus (bot/reload.py)
-                verb = texts.DIGEST_REMOVED
-            lines.append(f"• {verb}《{html.escape(title)}》")
-        blocks.append("\n".join(lines))
-    cursor = (today.doc_id, today.ordinal) if today is not None else None
-    return Digest(chat_id, day, tuple(pack(blocks, limit)), cursor, tuple(keys), tuple(quoted))
+    """Gather and render the digest for one chat and day; nothing is recorded."""
+    from bot.digest_render import render_parts
+
+    content = replace(gather(library, store, subscription, day, now), lead=lead)
+    parts = render_parts(content, limit)
+    today = content.today
+    return Digest(
+        subscription.chat_id,
+        day,
+        tuple(p.text for p in parts),
+        (today.clause.doc_id, today.clause.ordinal) if today is not None else None,
+        tuple(k for p in parts for k in p.clause_keys),
+        content.hits,
+    )
 
 
 def as_text(digest: Digest) -> str:

@@ -4,17 +4,20 @@ The directory is polled (names, sizes and modification times: cheap, and it work
 and container mounts where file-system events do not arrive). A change is re-indexed once it
 has held still for one poll, in a worker thread, while the current library keeps answering;
 then the new library replaces it in one assignment and the store records what changed, which
-digests show under 文件更新.
+digests show under 文件更新. A re-index that fails is logged and tried again later (every
+minute at first, then less often), whether or not the corpus changes again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli import log_skipped
 from bot.digest import fingerprints
 from retrieval.corpus import corpus_files
 from retrieval.library import Library, LibraryPaths
@@ -24,6 +27,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
+RETRY_SECONDS = 60.0  # first retry after a failed re-index; doubled each time, up to 10 min
+MAX_RETRY_SECONDS = 600.0
+Loader = Callable[[LibraryPaths], Library]
 Snapshot = tuple[tuple[str, int, int], ...]
 
 
@@ -68,11 +74,19 @@ def compare(old: Library, new: Library) -> Change:
     )
 
 
-def start(services: Services, interval: float = POLL_SECONDS) -> Reloader:
-    """Create the services' reloader and its polling task (from the bot's post_init)."""
+def start(
+    services: Services, interval: float = POLL_SECONDS, retry: float = RETRY_SECONDS
+) -> Reloader:
+    """Start the services' reloader polling (from the bot's post_init); create it if needed.
+
+    `serve` creates a reloader that has seen nothing when it starts on an older cached
+    library (the corpus changed while it was down): its first polls re-index the corpus.
+    """
     from bot.cli import library_paths
 
-    reloader = Reloader(services, library_paths(services.settings), interval)
+    reloader = services.reloader or Reloader(
+        services, library_paths(services.settings), interval, retry=retry
+    )
     services.reloader = reloader
     services.background.append(asyncio.get_running_loop().create_task(reloader.watch()))
     return reloader
@@ -82,27 +96,53 @@ class Reloader:
     """Polls the corpus directory and swaps in a re-indexed library when it changed."""
 
     def __init__(
-        self, services: Services, paths: LibraryPaths, interval: float = POLL_SECONDS
+        self,
+        services: Services,
+        paths: LibraryPaths,
+        interval: float = POLL_SECONDS,
+        load: Loader = Library.load,
+        retry: float = RETRY_SECONDS,
+        seen: Snapshot | None = None,
     ) -> None:
         self.services = services
         self.paths = paths
         self.interval = interval
-        self.seen = snapshot(paths.corpus_dir)
+        self.seen = snapshot(paths.corpus_dir) if seen is None else seen
+        self._load = load
+        self._retry = retry
+        self._failures = 0
+        self._retry_at: float | None = None
         self._lock = asyncio.Lock()
 
     async def watch(self) -> None:
-        """Poll forever; reload when a change has held still for one poll."""
+        """Poll forever; reload when a change has held still for one poll or a retry is due."""
+        loop = asyncio.get_running_loop()
         previous = self.seen
         while True:
             await asyncio.sleep(self.interval)
             current = await asyncio.to_thread(snapshot, self.paths.corpus_dir)
-            if current != self.seen and current == previous:
-                try:
-                    await self.reload()
-                except Exception:  # a failed rebuild keeps the current library answering
-                    log.exception("re-indexing the corpus failed; keeping the current index")
-                    self.seen = current
+            settled = current != self.seen and current == previous
+            due = self._retry_at is not None and loop.time() >= self._retry_at
+            if settled or due:
+                await self._attempt(loop)
             previous = current
+
+    async def _attempt(self, loop: asyncio.AbstractEventLoop) -> None:
+        """One reload; a failure keeps the current library answering and schedules a retry."""
+        try:
+            await self.reload()
+        except Exception:  # whatever broke the rebuild, the bot answers on and tries again
+            self._failures += 1
+            delay = min(MAX_RETRY_SECONDS, self._retry * 2 ** (self._failures - 1))
+            self._retry_at = loop.time() + delay
+            log.exception(
+                "re-indexing the corpus failed (attempt %d); keeping the current index, "
+                "retrying in %.0f s",
+                self._failures,
+                delay,
+            )
+        else:
+            self._failures, self._retry_at = 0, None
 
     async def reload(self) -> Change:
         """Re-index the corpus now (one rebuild at a time) and answer from the result."""
@@ -110,12 +150,13 @@ class Reloader:
             # Taken before the build: a file changed during it triggers another reload.
             self.seen = await asyncio.to_thread(snapshot, self.paths.corpus_dir)
             old = self.services.library
-            new = await asyncio.to_thread(Library.load, self.paths)
+            new = await asyncio.to_thread(self._load, self.paths)
+            log_skipped(new)
             self.services.library = new
             change = compare(old, new)
             await asyncio.to_thread(self._record, old, new)
             log.info(
-                "corpus reloaded: %d documents, %d clauses (+%d ~%d -%d)",
+                "corpus re-indexed: %d documents, %d clauses (+%d ~%d -%d)",
                 change.documents,
                 change.clauses,
                 len(change.added),

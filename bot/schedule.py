@@ -1,20 +1,17 @@
-"""Deliver digests: one JobQueue job per subscription, claimed before sending."""
+"""Schedule digests: one JobQueue job per subscription; catch up on missed or cut-short ones."""
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time
+from datetime import datetime, time
 
-from telegram import Bot
-from telegram.constants import ParseMode
-from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.context import SERVICES_KEY
-from bot.digest import build_digest, fingerprints
+from bot.delivery import deliver
+from bot.digest import fingerprints
 from bot.state import Services
 from bot.store import Subscription
-from bot.summaries import enabled, lead_paragraph
 
 log = logging.getLogger(__name__)
 
@@ -27,37 +24,6 @@ def job_name(chat_id: int) -> str:
 def local_now(services: Services) -> datetime:
     """The injectable clock, in the configured time zone."""
     return services.clock().astimezone(services.settings.zone)
-
-
-async def deliver(bot: Bot, services: Services, subscription: Subscription, day: date) -> str:
-    """Send one chat's digest for a day at most once; returns what happened."""
-    store, chat_id = services.store, subscription.chat_id
-    if not store.claim_digest(chat_id, day, local_now(services)):
-        return "already"
-    digest = build_digest(services.library, store, subscription, day, local_now(services))
-    if enabled(services, chat_id):
-        lead = await lead_paragraph(services, digest.hits)
-        if lead:
-            digest = build_digest(
-                services.library, store, subscription, day, local_now(services), lead=lead
-            )
-    try:
-        for message in digest.messages:
-            await bot.send_message(
-                chat_id, message, parse_mode=ParseMode.HTML, disable_web_page_preview=True
-            )
-    except Forbidden:
-        log.info("digest to chat %s forbidden: subscription disabled", chat_id)
-        store.deactivate(chat_id, "forbidden", local_now(services))
-        store.finish_digest(chat_id, day, local_now(services), "forbidden")
-        return "forbidden"
-    except TelegramError:
-        log.exception("digest to chat %s failed", chat_id)
-        store.finish_digest(chat_id, day, local_now(services), "failed")
-        return "failed"
-    store.record_sent(chat_id, day, digest.cursor, list(digest.clause_keys))
-    store.finish_digest(chat_id, day, local_now(services), "sent")
-    return "sent"
 
 
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -117,7 +83,8 @@ def start_schedules(app: Application, services: Services) -> int:  # type: ignor
         schedule(app, services, subscription)
         count += 1
         missed = now.time() >= subscription.at
-        if missed and services.store.digest_status(subscription.chat_id, now.date()) is None:
+        status = services.store.digest_status(subscription.chat_id, now.date())
+        if missed and status in (None, "sending"):  # sending: cut short by a restart
             assert app.job_queue is not None
             app.job_queue.run_once(
                 digest_job, 0, data=subscription.chat_id, name=f"catchup:{subscription.chat_id}"

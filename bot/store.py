@@ -90,6 +90,21 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             summaries INTEGER
         );""",
     ),
+    (
+        "0008_digest_parts",
+        """
+        CREATE TABLE digest_parts (
+            chat_id INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            part INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            cursor TEXT,
+            clause_keys TEXT NOT NULL DEFAULT '[]',
+            state TEXT NOT NULL DEFAULT 'pending',
+            sent_at TEXT,
+            PRIMARY KEY (chat_id, day, part)
+        );""",
+    ),
 )
 
 
@@ -102,6 +117,17 @@ class Subscription:
     keywords: tuple[str, ...]
     active: bool
     inactive_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPart:
+    """One rendered message of a day's digest: pending, sending (in flight) or sent."""
+
+    number: int
+    text: str
+    cursor: tuple[str, int] | None
+    clause_keys: tuple[str, ...]
+    state: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +274,68 @@ class Store:
         ).fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
+    # --- digest parts: rendered once, then sent and recorded one by one ----------------
+
+    def save_digest_parts(
+        self,
+        chat_id: int,
+        day: date,
+        parts: list[tuple[str, tuple[str, int] | None, tuple[str, ...]]],
+    ) -> None:
+        """Keep a day's rendered digest (text, cursor, keyword clauses per part); first wins."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO digest_parts (chat_id, day, part, text, cursor, "
+                "clause_keys) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        chat_id,
+                        day.isoformat(),
+                        n,
+                        text,
+                        json.dumps(cursor) if cursor else None,
+                        json.dumps(list(keys), ensure_ascii=False),
+                    )
+                    for n, (text, cursor, keys) in enumerate(parts)
+                ],
+            )
+
+    def digest_parts(self, chat_id: int, day: date) -> list[StoredPart]:
+        """The day's rendered digest parts in order (empty when not rendered yet)."""
+        rows = self._db.execute(
+            "SELECT part, text, cursor, clause_keys, state FROM digest_parts "
+            "WHERE chat_id = ? AND day = ? ORDER BY part",
+            (chat_id, day.isoformat()),
+        )
+        return [
+            StoredPart(
+                int(n),
+                str(text),
+                (str(json.loads(c)[0]), int(json.loads(c)[1])) if c else None,
+                tuple(json.loads(keys)),
+                str(state),
+            )
+            for n, text, c, keys, state in rows
+        ]
+
+    def mark_part(self, chat_id: int, day: date, number: int, state: str) -> None:
+        """Set a part's state before sending (sending) or after a refused send (pending)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE digest_parts SET state = ? WHERE chat_id = ? AND day = ? AND part = ?",
+                (state, chat_id, day.isoformat(), number),
+            )
+
+    def part_sent(self, chat_id: int, day: date, part: StoredPart, now: datetime) -> None:
+        """Record one part as sent and, with it, what it carried (plan cursor, keyword clauses)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE digest_parts SET state = 'sent', sent_at = ? "
+                "WHERE chat_id = ? AND day = ? AND part = ?",
+                (now.isoformat(), chat_id, day.isoformat(), part.number),
+            )
+            _advance(db, chat_id, day, part.cursor, list(part.clause_keys))
+
     # --- reading plan, sent clauses, questions ------------------------------------------
 
     def cursor(self, chat_id: int) -> tuple[str, int] | None:
@@ -262,16 +350,7 @@ class Store:
     ) -> None:
         """After a digest went out: advance the reading plan and log the clauses sent."""
         with self._tx() as db:
-            if cursor is not None:
-                db.execute(
-                    "INSERT INTO reading_cursor VALUES (?, ?, ?) ON CONFLICT (chat_id) "
-                    "DO UPDATE SET doc_id = excluded.doc_id, ordinal = excluded.ordinal",
-                    (chat_id, *cursor),
-                )
-            db.executemany(
-                "INSERT OR IGNORE INTO sent_log VALUES (?, ?, ?)",
-                [(chat_id, key, day.isoformat()) for key in clause_keys],
-            )
+            _advance(db, chat_id, day, cursor, clause_keys)
 
     def sent_keys(self, chat_id: int) -> set[str]:
         """Clauses already sent to this chat by keyword."""
@@ -365,6 +444,26 @@ class Store:
                 "DO UPDATE SET summaries = excluded.summaries",
                 (chat_id, int(enabled)),
             )
+
+
+def _advance(
+    db: sqlite3.Connection,
+    chat_id: int,
+    day: date,
+    cursor: tuple[str, int] | None,
+    clause_keys: list[str],
+) -> None:
+    """Inside a transaction: move the reading plan on and log the keyword clauses sent."""
+    if cursor is not None:
+        db.execute(
+            "INSERT INTO reading_cursor VALUES (?, ?, ?) ON CONFLICT (chat_id) "
+            "DO UPDATE SET doc_id = excluded.doc_id, ordinal = excluded.ordinal",
+            (chat_id, *cursor),
+        )
+    db.executemany(
+        "INSERT OR IGNORE INTO sent_log VALUES (?, ?, ?)",
+        [(chat_id, key, day.isoformat()) for key in clause_keys],
+    )
 
 
 def _subscription(row: tuple[int, str, str, int, str | None]) -> Subscription:

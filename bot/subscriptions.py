@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from datetime import time
@@ -11,8 +12,9 @@ from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 
 from bot import texts
 from bot.context import Context, reply_html, services
+from bot.delivery import deliver
 from bot.digest import build_digest
-from bot.schedule import deliver, local_now, next_run, schedule, unschedule
+from bot.schedule import local_now, next_run, schedule, unschedule
 from bot.store import Subscription
 
 MAX_KEYWORDS = 10
@@ -134,7 +136,9 @@ async def digest_command(update: Update, context: Context) -> None:
     subscription = svc.store.subscription(message.chat_id)
     if subscription is None or not subscription.active:
         preview = Subscription(message.chat_id, svc.settings.digest_time, (), True)
-        digest = build_digest(svc.library, svc.store, preview, today, local_now(svc))
+        digest = await asyncio.to_thread(
+            build_digest, svc.library, svc.store, preview, today, local_now(svc)
+        )
         for part in digest.messages:
             await message.reply_text(part, parse_mode=ParseMode.HTML, do_quote=True)
         await reply_html(message, context, html.escape(texts.NOT_SUBSCRIBED))

@@ -13,10 +13,12 @@ from telegram.error import BadRequest, TelegramError
 
 from bot import texts
 from bot.context import Context, reply_html, services
+from bot.grounding import cap
 from bot.state import Services
 from bot.summarize import (
     LEAD_QUESTION,
     LLMClient,
+    SummaryDropped,
     SummaryUnavailable,
     build_messages,
     summarize,
@@ -49,7 +51,9 @@ async def send_summary(message: Message, context: Context, answer: Answer) -> No
         text = await summarize(svc.llm, answer.query, answer.hits)
     except SummaryUnavailable as exc:
         log.info("summary unavailable: %s", exc)
-        note = texts.SUMMARY_DROPPED if "clause" in str(exc) else texts.SUMMARY_UNAVAILABLE
+        note = (
+            texts.SUMMARY_DROPPED if isinstance(exc, SummaryDropped) else texts.SUMMARY_UNAVAILABLE
+        )
         await reply_html(message, context, html.escape(note))
         return
     await reply_html(message, context, _summary_html(text))
@@ -65,13 +69,14 @@ async def _streamed(message: Message, context: Context, llm: LLMClient, answer: 
         async for piece in llm.stream(build_messages(answer.query, answer.hits)):
             text += piece
             if time.monotonic() - last_edit >= EDIT_INTERVAL and text != shown:
-                await _edit(sent, f"{html.escape(text)}\n<i>{texts.SUMMARY_STREAMING}</i>")
+                shown_text = html.escape(cap(text))  # unverified yet: never more than the cap
+                await _edit(sent, f"{shown_text}\n<i>{texts.SUMMARY_STREAMING}</i>")
                 shown, last_edit = text, time.monotonic()
         final = _summary_html(verify(text, answer.hits))
     except SummaryUnavailable as exc:
         log.info("streamed summary unavailable: %s", exc)
         final = html.escape(
-            texts.SUMMARY_DROPPED if "clause" in str(exc) else texts.SUMMARY_UNAVAILABLE
+            texts.SUMMARY_DROPPED if isinstance(exc, SummaryDropped) else texts.SUMMARY_UNAVAILABLE
         )
     await _edit(sent, final)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from bot.grounding import cap, ungrounded
 from config.settings import Settings
 from retrieval.model import Hit
 
@@ -30,11 +31,14 @@ SYSTEM_PROMPT = (
 LEAD_QUESTION = "请用两三句话概括今天推送的这些条款的要点。"
 MAX_TOKENS = 400  # 2–4 sentences of summary
 _CITATION = re.compile(r"\[(\d+)\]")
-_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{4,})[”\"」』]")
 
 
 class SummaryUnavailable(Exception):
     """No usable summary this time (the reason is for logs, not users)."""
+
+
+class SummaryDropped(SummaryUnavailable):
+    """A summary was written but says what its clauses do not: users get the short note."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,23 +71,17 @@ def quote_question(question: str) -> str:
     return f"<question>{quoted}</question>"
 
 
-def _squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 def verify(text: str, hits: Sequence[Hit]) -> str:
-    """Check citations and quotes against the given clauses; return it with labels cited."""
+    """Check citations, numbers, figures and quotes against the clauses; cite labels, cap."""
     text = text.strip()
     cited = [int(n) for n in _CITATION.findall(text)]
     if not text or not cited:
-        raise SummaryUnavailable("summary cites no clause")
+        raise SummaryDropped("summary cites no clause")
     if any(n < 1 or n > len(hits) for n in cited):
-        raise SummaryUnavailable("summary cites a clause it was not given")
-    sources = [_squeeze(h.clause.text) for h in hits]
-    for quote in _QUOTED.findall(text):
-        if not any(_squeeze(quote) in source for source in sources):
-            raise SummaryUnavailable("summary quotes words that are not in the clauses")
-    return _CITATION.sub(lambda m: f"〔{hits[int(m.group(1)) - 1].clause.label}〕", text)
+        raise SummaryDropped("summary cites a clause it was not given")
+    if (reason := ungrounded(text, hits)) is not None:
+        raise SummaryDropped(reason)
+    return cap(_CITATION.sub(lambda m: f"〔{hits[int(m.group(1)) - 1].clause.label}〕", text))
 
 
 class LLMClient:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+log = logging.getLogger(__name__)
 FORMAT = "policybot-vectors-1"
 KEY_CHARS = 32  # hex digits of a text's SHA-256 kept as its key (128 bits)
 
@@ -70,15 +72,21 @@ class VectorCache:
         self.path = directory / f"{slug}-{hashlib.sha256(model.encode()).hexdigest()[:8]}.npz"
 
     def load(self) -> Vectors:
-        """The cached vectors; empty when missing, corrupt or written for another model."""
+        """The cached vectors; empty when missing or written for another model.
+
+        A damaged file (truncated, bit-flipped: the zip's CRC fails) is removed with one
+        warning, and the vectors are computed again.
+        """
+        if not self.path.exists():
+            return Vectors.empty()
         try:
             # Opened here: np.load leaks its own handle when a truncated zip fails to open.
             with self.path.open("rb") as stream, np.load(stream, allow_pickle=False) as arrays:
                 if str(arrays["format"]) != FORMAT or str(arrays["model"]) != self.model:
                     return Vectors.empty()
                 keys, matrix = arrays["keys"], arrays["vectors"]
-        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
-            return Vectors.empty()
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+            return self._damaged(type(exc).__name__)
         consistent = (
             keys.ndim == 1
             and matrix.ndim == 2
@@ -86,9 +94,17 @@ class VectorCache:
             and matrix.dtype == np.float32
             and bool(np.isfinite(matrix).all())
         )
-        if not consistent or not len(keys):
+        if not consistent:
+            return self._damaged("inconsistent arrays")
+        if not len(keys):
             return Vectors.empty()
         return Vectors(tuple(str(k) for k in keys), matrix)
+
+    def _damaged(self, reason: str) -> Vectors:
+        log.warning("cache damaged, rebuilding: %s (%s)", self.path, reason)
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        return Vectors.empty()
 
     def save(self, vectors: Vectors) -> None:
         """Replace the file atomically; a read-only data dir only costs a recomputation."""

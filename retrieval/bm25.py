@@ -27,6 +27,7 @@ K1, B, EPSILON = 1.5, 0.75, 0.25
 _TF_BITS, _DOC_BITS, _TERM_BITS = 16, 24, 23
 _TERM_SHIFT = _TF_BITS + _DOC_BITS
 _TF_MAX = (1 << _TF_BITS) - 1
+MAX_TERM_FREQUENCY = _TF_MAX  # a token repeated more often in one clause cannot be indexed
 _CHUNK = 1 << 22
 
 

@@ -1,8 +1,9 @@
 """On-disk cache of the parsed library and its index: JSON and .npz, never pickle.
 
 The key hashes every corpus file's bytes, the lexicon files and the tokenizer version, so
-any change to a file — added, edited or removed — rebuilds the whole cache, correctly. A cache
-that fails to load or is inconsistent is ignored and rebuilt.
+any change to a file — added, edited or removed — rebuilds the whole cache, correctly. Each
+file carries a checksum (retrieval/integrity.py); a cache that fails it, fails to load or is
+inconsistent is removed with one warning and rebuilt.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import zipfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -18,9 +20,11 @@ from typing import Any
 import numpy as np
 
 from retrieval.bm25 import SparseBM25
+from retrieval.integrity import cache_directory, discard, intact, seal
 from retrieval.model import Clause, CorpusProblem, Document
 
-FORMAT = "policybot-cache-3"
+FORMAT = "policybot-cache-4"
+FILES = ("library.jsonl", "index.npz")
 
 
 def cache_key(corpus_files: list[Path], lexicon_dir: Path, tokenizer_version: str) -> str:
@@ -46,7 +50,7 @@ def save(
     index: SparseBM25,
 ) -> None:
     """Write the cache for `key` atomically and drop older caches."""
-    directory.mkdir(parents=True, exist_ok=True)
+    cache_directory(directory)
     target = directory / key
     partial = directory / f".{key}.{os.getpid()}.tmp"
     shutil.rmtree(partial, ignore_errors=True)
@@ -71,6 +75,8 @@ def save(
         weights=index.weights,
         doc_count=np.asarray([index.doc_count]),
     )
+    for name in FILES:
+        seal(partial / name)
     shutil.rmtree(target, ignore_errors=True)
     partial.replace(target)
     # Only older library caches (named by their 64-digit key) go: embeddings/ lives here too.
@@ -83,28 +89,52 @@ def save(
 def load(
     directory: Path, key: str
 ) -> tuple[tuple[Document, ...], tuple[CorpusProblem, ...], SparseBM25] | None:
-    """The cached library for `key`, or None when missing, corrupt or inconsistent."""
+    """The cached library for `key`; None when missing, and removed when damaged."""
     target = directory / key
-    try:
-        with (target / "library.jsonl").open(encoding="utf-8") as lines:
-            payload = json.loads(next(lines))
-            if payload.get("format") != FORMAT or payload.get("key") != key:
-                return None
-            documents = tuple(_document(json.loads(line)) for line in lines)
-        if len(documents) != payload["documents"]:
-            return None
-        with np.load(target / "index.npz", allow_pickle=False) as arrays:
-            index = SparseBM25(
-                vocab={term: n for n, term in enumerate(payload["vocab"])},
-                idf=arrays["idf"].astype(np.float64),
-                indptr=arrays["indptr"].astype(np.int64),
-                docs=arrays["docs"].astype(np.int32),
-                weights=arrays["weights"].astype(np.float64),
-                doc_count=int(arrays["doc_count"][0]),
-            )
-        problems = tuple(CorpusProblem(s, m) for s, m in payload["problems"])
-    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, StopIteration):
+    if not target.exists():
         return None
+    damaged = next((name for name in FILES if not intact(target / name)), None)
+    if damaged is not None:
+        discard(target, f"{damaged}: checksum mismatch or missing")
+        return None
+    try:
+        loaded = _read(target, key)
+    except (
+        OSError,
+        ValueError,
+        LookupError,
+        TypeError,
+        AttributeError,
+        EOFError,
+        StopIteration,
+        zipfile.BadZipFile,
+    ):  # what a file of the wrong shape raises while parsed
+        loaded = None
+    if loaded is None:
+        discard(target, "unreadable or inconsistent")
+    return loaded
+
+
+def _read(
+    target: Path, key: str
+) -> tuple[tuple[Document, ...], tuple[CorpusProblem, ...], SparseBM25] | None:
+    with (target / "library.jsonl").open(encoding="utf-8") as lines:
+        payload = json.loads(next(lines))
+        if payload.get("format") != FORMAT or payload.get("key") != key:
+            return None
+        documents = tuple(_document(json.loads(line)) for line in lines)
+    if len(documents) != payload["documents"]:
+        return None
+    with np.load(target / "index.npz", allow_pickle=False) as arrays:
+        index = SparseBM25(
+            vocab={term: n for n, term in enumerate(payload["vocab"])},
+            idf=arrays["idf"].astype(np.float64),
+            indptr=arrays["indptr"].astype(np.int64),
+            docs=arrays["docs"].astype(np.int32),
+            weights=arrays["weights"].astype(np.float64),
+            doc_count=int(arrays["doc_count"][0]),
+        )
+    problems = tuple(CorpusProblem(str(s), str(m)) for s, m in payload["problems"])
     clauses = sum(len(d.clauses) for d in documents)
     consistent = (
         len(index.indptr) == len(index.vocab) + 1 == len(index.idf) + 1

@@ -32,7 +32,10 @@ def read_file(path: Path) -> tuple[list[Copy], list[CorpusProblem]]:
         data = path.read_bytes()
     except (OSError, UnreadableFile) as exc:
         return [], [CorpusProblem(path.name, f"已跳过：{exc}")]
-    return parse_file(path.name, data)
+    try:
+        return parse_file(path.name, data)
+    except Exception as exc:  # one odd file must never take the corpus down
+        return [], [CorpusProblem(path.name, f"已跳过：无法解析（{type(exc).__name__}）")]
 
 
 def parse_file(name: str, data: bytes) -> tuple[list[Copy], list[CorpusProblem]]:

@@ -12,6 +12,7 @@ for particular questions:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -20,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval.integrity import cache_directory, discard, intact, seal, sidecar
 from retrieval.thesaurus import cedict_glosses, char_readings, cilin_synonym_groups
 
 EXPANDER_VERSION = "1"
@@ -267,19 +269,25 @@ class Expander:
     @classmethod
     def cached(cls, path: Path, vocabulary: Iterable[str]) -> Expander:
         """The expander cached at `path`, or built and written there."""
-        if path.is_file():
-            cached = cls.from_json(path.read_text(encoding="utf-8"))
+        if path.exists():
+            cached = None
+            if intact(path):
+                with contextlib.suppress(OSError, UnicodeDecodeError):
+                    cached = cls.from_json(path.read_text(encoding="utf-8"))
             if cached is not None:
                 return cached
+            discard(path, "checksum mismatch or unreadable")
         expander = cls.build(vocabulary)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            cache_directory(path.parent)
             partial = path.with_suffix(".tmp")
             partial.write_text(expander.to_json(), encoding="utf-8")
             partial.replace(path)
+            seal(path)
             for stale in path.parent.glob("expander-*.json"):
                 if stale != path:  # built for a corpus or lexicon that is gone
                     stale.unlink(missing_ok=True)
+                    sidecar(stale).unlink(missing_ok=True)
         except OSError:
             pass  # a read-only data dir only costs the next start a rebuild
         return expander

@@ -22,6 +22,7 @@ from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, 
 from retrieval.query import Query, prepare
 from retrieval.ranking import DEFAULT_MODELS, Models
 from retrieval.refs import clean_query, parse_ref
+from retrieval.screen import screen
 from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer, normalize
 
 MAX_QUERY_CHARS = 500
@@ -102,6 +103,8 @@ class Library:
                 )
         catalog = load_catalog(paths.data_dir / "aliases.toml")
         documents, problems = read_corpus(paths.corpus_dir, catalog)
+        documents, unindexable = screen(documents, tokenizer)
+        problems += unindexable
         library = cls(
             documents,
             problems,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -15,6 +16,7 @@ import jieba
 import zhconv
 
 from retrieval.expansion import EN_STOPWORDS, lemma
+from retrieval.integrity import cache_directory, discard, intact, seal
 
 _SENTENCE = re.compile(r"[^。！？；\n]*(?:[。！？；\n]+|$)")
 _MEMO_SIZE = 200_000
@@ -89,9 +91,11 @@ def compact_dictionary(work_dir: Path) -> Path:
     here take a third of that. Index and queries always use this same dictionary.
     """
     path = work_dir / f"{TOKENIZER_VERSION}.dict.txt"
-    if path.is_file():
+    if intact(path):
         return path
-    work_dir.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        discard(path, "checksum mismatch or missing")
+    cache_directory(work_dir)
     source = Path(jieba.__file__).with_name("dict.txt")
     kept = [
         line
@@ -101,6 +105,7 @@ def compact_dictionary(work_dir: Path) -> Path:
     partial = path.with_suffix(f".{os.getpid()}.tmp")
     partial.write_text("\n".join(kept) + "\n", encoding="utf-8")
     partial.replace(path)  # atomic: concurrent processes never read half a file
+    seal(path)
     return path
 
 
@@ -112,7 +117,16 @@ class Tokenizer:
         work_dir = work_dir or Path(tempfile.gettempdir()) / "policybot"
         self._jieba = jieba.Tokenizer(str(compact_dictionary(work_dir)))
         self._jieba.tmp_dir = str(work_dir)  # jieba's own prefix-dict cache goes beside it
+        # jieba trusts its marshal cache when it loads at all: a bit-flip would silently change
+        # every token, so the cache is checksummed like ours (and re-sealed after a rebuild).
+        self._jieba.cache_file = f"{TOKENIZER_VERSION}.jieba.cache"
+        prefix_cache = work_dir / self._jieba.cache_file
+        if prefix_cache.exists() and not intact(prefix_cache):
+            discard(prefix_cache, "checksum mismatch or missing")
         self._jieba.initialize()
+        if prefix_cache.is_file() and not intact(prefix_cache):
+            with contextlib.suppress(OSError):
+                seal(prefix_cache)
         if lexicon.userdict:
             # Pass an open file: given a path, jieba leaves the file open.
             with lexicon.userdict.open("rb") as fh:

@@ -1,8 +1,10 @@
 """A local OpenAI-compatible chat-completions server for tests, one behaviour per model name.
 
 ok, quote (quotes clause [1] verbatim), fake-quote, uncited, bad-cite, slow, e500, e429,
-e429-once, e400, garbage, empty, stream, stream-cut, and rewrite (a labelled restatement of the
-<question> plus a second line). Every request body is recorded.
+e429-once, e400, garbage, empty, stream, stream-cut, rewrite (a labelled restatement of the
+<question> plus a second line), the inventions (invent-article, invent-figure, invent-corner,
+invent-single, invent-title: cited, but naming what no clause says) and long (well over 600
+characters, every sentence grounded). Every request body is recorded.
 """
 
 from __future__ import annotations
@@ -117,6 +119,12 @@ def _content(model: str, body: dict[str, Any]) -> str:
         "uncited": "这是一个没有依据的总结。",
         "bad-cite": "条款要求加强管理[7]。",
         "empty": "",
+        "invent-article": "该条款对此作了明确要求[1]，具体见第九十九条。",
+        "invent-figure": "违反规定的，处罚款一亿元[1]。",
+        "invent-corner": "条款要求「所有公共数据一律无条件公开」[1]。",
+        "invent-single": "条款要求‘所有公共数据一律无条件公开’[1]。",
+        "invent-title": "依据《公共数据无条件公开办法》[1]，运营情况都要公开。",
+        "long": GROUNDED * 30,
     }.get(model, GROUNDED)
 
 

@@ -124,7 +124,9 @@ async def test_missed_digest_is_sent_once_at_start_up(bot: Harness) -> None:
     now = datetime.now(UTC)
     bot.services.store.subscribe(-3003, time(0, 0), (), now)
     bot.services.store.subscribe(-3004, time(0, 0), (), now)
-    bot.services.store.claim_digest(-3004, now.astimezone(bot.services.settings.zone).date(), now)
+    today = now.astimezone(bot.services.settings.zone).date()
+    bot.services.store.claim_digest(-3004, today, now)
+    bot.services.store.finish_digest(-3004, today, now, "sent")
     assert start_schedules(bot.app, bot.services) == 2
     await bot.wait_for(lambda: digests(bot, -3003))
     assert await bot.quiet(-3004) == []

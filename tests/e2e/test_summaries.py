@@ -82,11 +82,30 @@ async def test_endpoint_down(make) -> None:
     assert "摘要暂不可用" in note["text"]
 
 
-@pytest.mark.parametrize("model", ["uncited", "fake-quote", "bad-cite"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "uncited",
+        "fake-quote",
+        "bad-cite",
+        "invent-article",
+        "invent-figure",
+        "invent-corner",
+        "invent-single",
+        "invent-title",
+    ],
+)
 async def test_ungrounded_summary_is_dropped(make, model: str) -> None:
     bot = await make(model)
     _, note = await ask(bot)
     assert "未通过原文核对" in note["text"]
+
+
+async def test_a_long_summary_is_capped(make) -> None:
+    bot = await make("long")
+    _, summary = await ask(bot)
+    body = summary["text"].removeprefix("摘要：").split("\n")[0]
+    assert 300 < len(body) <= 600
 
 
 async def test_stream_edits_the_summary_about_once_a_second(make) -> None:

@@ -41,7 +41,12 @@ def test_second_load_comes_from_the_cache_and_answers_the_same(
 ) -> None:
     fresh = load(corpus, tmp_path)
     [written] = cache_dirs(tmp_path)
-    assert {p.name for p in written.iterdir()} == {"library.jsonl", "index.npz"}
+    assert {p.name for p in written.iterdir()} == {
+        "library.jsonl",
+        "index.npz",
+        "library.jsonl.sha256",
+        "index.npz.sha256",
+    }
     cached = load(corpus, tmp_path)
     assert cached.documents == fresh.documents
     assert cached.problems == fresh.problems

@@ -170,7 +170,8 @@ def test_digest_prints_what_would_be_sent(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 
 @pytest.mark.parametrize(
-    ("model", "expect_summary"), [("ok", True), ("e500", False), ("uncited", False)]
+    ("model", "expect_summary"),
+    [("ok", True), ("e500", False), ("uncited", False), ("invent-figure", False)],
 )
 def test_ask_summarize_fills_the_summary_field(
     monkeypatch: pytest.MonkeyPatch, model: str, expect_summary: bool
@@ -191,6 +192,18 @@ def test_ask_summarize_fills_the_summary_field(
         assert "〔（五）〕" in str(answer["summary"])
     else:
         assert answer["summary"] is None
+
+
+def test_ask_summarize_caps_the_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.fake_llm import FakeLLM
+
+    with FakeLLM() as llm:
+        monkeypatch.setenv("POLICYBOT_LLM_BASE_URL", llm.base_url)
+        monkeypatch.setenv("POLICYBOT_LLM_MODEL", "long")
+        monkeypatch.setenv("POLICYBOT_LLM_REWRITE", "false")
+        _, out = run("ask", "公共数据授权运营情况要公开吗", "--json", "--summarize")
+    summary = str(json_lines(out)[0]["summary"])
+    assert 300 < len(summary) <= 600
 
 
 def test_ask_summarize_without_endpoint_leaves_summary_null() -> None:

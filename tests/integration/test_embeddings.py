@@ -107,9 +107,13 @@ def test_the_cache_keeps_only_the_current_texts(
     assert len(cached.keys) == len(unique_texts(library.clauses[:10]))
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "other-model"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "bit-flipped", "other-model"])
 def test_a_corrupt_cache_is_ignored_and_rebuilt(
-    server: FakeEmbeddings, library: Library, cache_dir: Path, damage: str
+    server: FakeEmbeddings,
+    library: Library,
+    cache_dir: Path,
+    damage: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     first = prepare(server, library.clauses, cache_dir)
     path = VectorCache(cache_dir, MODEL).path
@@ -120,6 +124,10 @@ def test_a_corrupt_cache_is_ignored_and_rebuilt(
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     elif damage == "empty":
         path.write_bytes(b"")
+    elif damage == "bit-flipped":
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0x01  # inside the vectors: only the zip's CRC can tell
+        path.write_bytes(bytes(data))
     else:
         written = VectorCache(cache_dir, MODEL)
         vectors = written.load()
@@ -128,6 +136,8 @@ def test_a_corrupt_cache_is_ignored_and_rebuilt(
     second = prepare(server, library.clauses, cache_dir)
     assert len(server.requests) == 2 * asked
     assert np.array_equal(first.matrix, second.matrix)
+    warned = [r for r in caplog.records if "cache damaged" in r.getMessage()]
+    assert len(warned) == (0 if damage == "other-model" else 1)
 
 
 def test_the_cache_holds_no_pickle(

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.grounding import MAX_SUMMARY_CHARS, cn_value
 from bot.summarize import (
     SYSTEM_PROMPT,
     LLMClient,
     LLMConfig,
+    SummaryDropped,
     SummaryUnavailable,
     build_messages,
     summarize,
@@ -129,3 +131,46 @@ async def test_cut_stream_is_unavailable(llm: FakeLLM) -> None:
 def test_verify_rejects_quotes_not_in_the_clauses(hits: tuple[Hit, ...]) -> None:
     with pytest.raises(SummaryUnavailable):
         verify("条款说“必须每天上报”[1]。", hits)
+
+
+INVENTIONS = ["invent-article", "invent-figure", "invent-corner", "invent-single", "invent-title"]
+
+
+@pytest.mark.parametrize("model", INVENTIONS)
+async def test_a_summary_that_invents_is_dropped(
+    llm: FakeLLM, hits: tuple[Hit, ...], model: str
+) -> None:
+    with pytest.raises(SummaryDropped):
+        await summarize(client(llm, model), "公共数据授权运营情况要公开吗", hits)
+
+
+async def test_a_long_summary_is_cut_at_a_sentence_within_600_characters(
+    llm: FakeLLM, hits: tuple[Hit, ...]
+) -> None:
+    text = await summarize(client(llm, "long"), "公共数据授权运营情况要公开吗", hits)
+    assert 300 < len(text) <= MAX_SUMMARY_CHARS
+    assert text.endswith("。")
+
+
+def test_figures_numbers_and_titles_from_the_clauses_pass(library: Library) -> None:
+    [hit, *_] = library.answer("数字政府建设的主要目标是什么").hits
+    assert "2025年" in hit.clause.text
+    text = verify(f"到2025年数字政府体系框架基本形成[1]，见《{hit.doc_title}》。", [hit])
+    assert "2025年" in text
+
+
+def test_a_figure_written_differently_from_the_clause_still_matches(library: Library) -> None:
+    [hit, *_] = library.answer("数字政府建设的主要目标是什么").hits
+    assert "二〇二五" not in hit.clause.text
+    assert "2045" not in hit.clause.text
+    verify("到二〇二五年体系框架基本形成[1]。", [hit])
+    with pytest.raises(SummaryDropped):
+        verify("到二〇四五年体系框架基本形成[1]。", [hit])
+
+
+@pytest.mark.parametrize(
+    ("numeral", "value"),
+    [("一亿", 1e8), ("三亿五千万", 3.5e8), ("一万五千", 15000), ("二十三", 23)],
+)
+def test_chinese_numerals_read_with_wan_and_yi(numeral: str, value: float) -> None:
+    assert cn_value(numeral) == value

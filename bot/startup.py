@@ -1,0 +1,83 @@
+"""What start-up checks before any work: readable corpus, writable data dir, a sound store."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import tempfile
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from config.settings import Settings, SettingsError
+from retrieval.corpus import corpus_files
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+log = logging.getLogger("policybot.store")
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def check_directories(settings: Settings) -> None:
+    """Raise SettingsError (one line naming the setting) for an unusable corpus or data dir."""
+    try:
+        corpus_files(settings.corpus_dir)
+    except OSError as exc:
+        raise SettingsError(
+            f"配置错误：POLICYBOT_CORPUS_DIR — 无法读取目录 {settings.corpus_dir}："
+            f"{exc.strerror or exc}"
+        ) from None
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=settings.data_dir):
+            pass
+    except OSError as exc:
+        raise SettingsError(
+            f"配置错误：POLICYBOT_DATA_DIR — 无法写入目录 {settings.data_dir}："
+            f"{exc.strerror or exc}"
+        ) from None
+
+
+def sound(path: Path) -> bool:
+    """Whether an SQLite file is missing (to be created) or passes quick_check."""
+    if not path.exists():
+        return True
+    try:
+        with closing(sqlite3.connect(path)) as db:
+            return bool(db.execute("PRAGMA quick_check").fetchone()[0] == "ok")
+    except sqlite3.DatabaseError:
+        return False
+
+
+def move_aside(path: Path) -> Path:
+    """Rename a damaged database (and its WAL files) with a timestamp; the name it got."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    path.replace(aside)
+    for suffix in SQLITE_COMPANIONS:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.replace(aside.with_name(aside.name + suffix))
+    return aside
+
+
+def open_sound_store(path: Path) -> Store:
+    """The store at `path`; a corrupt file is kept aside, logged once, and a new one started."""
+    from bot.store import Store
+
+    if not sound(path):
+        aside = move_aside(path)
+        log.warning(
+            "database damaged: moved %s to %s and started an empty one "
+            "(subscriptions and history are in the old file)",
+            path,
+            aside,
+        )
+    try:
+        return Store(path)
+    except sqlite3.DatabaseError as exc:  # damage quick_check did not see: same remedy, once
+        aside = move_aside(path)
+        log.warning("database damaged (%s): moved %s to %s", exc, path, aside)
+        return Store(path)
