@@ -253,7 +253,11 @@ def run_serve(settings: Settings) -> int:
         services = Services(library, settings, store, llm=llm)
         if stale is not None:
             threading.Thread(target=reindex, args=(services, paths), daemon=True).start()
-        run(settings, services)
+        if not library.documents:
+            logging.getLogger(__name__).warning(
+                texts.EMPTY_CORPUS.format(path=settings.corpus_dir)
+            )
+        fatal = run(settings, services)
     except InvalidToken:
         print(texts.TOKEN_INVALID, file=sys.stderr)
         return 2
@@ -261,6 +265,9 @@ def run_serve(settings: Settings) -> int:
         print(
             texts.NETWORK_DOWN.format(url=settings.telegram_base_url, error=exc), file=sys.stderr
         )
+        return 2
+    if fatal is not None:  # e.g. the token was revoked while running: let a supervisor see it
+        print(fatal, file=sys.stderr)
         return 2
     return 0
 

@@ -26,7 +26,9 @@ class PolicyApplication(Application):  # type: ignore[type-arg]
     def fail(self, reason: str) -> None:
         """Stop polling and end the process with `reason` and a non-zero exit (a supervisor
         restarts it)."""
-        self.fatal = self.fatal or reason  # the caller prints it: one line, no traceback
+        if self.fatal is not None:
+            return
+        self.fatal = reason  # the caller prints it: one line, no traceback
         if self.running:
             self.stop_running()
 
@@ -49,14 +51,18 @@ class PollingRequest(HTTPXRequest):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(connection_pool_size=1, **kwargs)
         self.on_invalid_token: Callable[[], None] | None = None
+        self.revoked = False
 
     async def post(self, *args: Any, **kwargs: Any) -> Any:
-        """As HTTPXRequest.post; on InvalidToken, report it and wait to be cancelled."""
+        """As HTTPXRequest.post; on InvalidToken, report it once and wait to be cancelled."""
+        if self.revoked:  # PTB's last getUpdates at stop: nothing to fetch, nothing to log
+            return []
         try:
             return await super().post(*args, **kwargs)
         except InvalidToken:
             if self.on_invalid_token is None:
                 raise
+            self.revoked = True
             self.on_invalid_token()
             # PTB would log the error with a traceback and stop polling yet keep the process.
             await asyncio.Event().wait()
