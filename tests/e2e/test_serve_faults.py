@@ -70,6 +70,23 @@ def test_a_token_revoked_while_running_ends_the_process(
     assert "Traceback" not in log
 
 
+def test_a_token_revoked_before_a_reply_ends_the_process(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    process = serve(server.root, TOKEN, tmp_path)
+    try:
+        wait_until(lambda: "Application started" in serve_log(tmp_path))
+        server.api.fail_next("sendMessage", 401, "Unauthorized")
+        server.api.send(server.api.private(64), server.api.user(64), "数据二十条第十条")
+        process.wait(timeout=30)
+    finally:
+        terminate(process, 0)
+    log = serve_log(tmp_path)
+    assert process.returncode == 2
+    assert log.strip().splitlines()[-1] == texts.TOKEN_REVOKED
+    assert "Traceback" not in log
+
+
 def test_an_empty_corpus_warns_at_start_up(server: FakeServer, tmp_path: Path) -> None:
     corpus = tmp_path / "empty"
     corpus.mkdir()
