@@ -7,18 +7,30 @@ import logging
 
 from telegram import Bot, BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from bot import commands, handlers, inline, reload, subscriptions, summaries, uploads
+from bot import (
+    blocked,
+    commands,
+    handlers,
+    inline,
+    reload,
+    subscriptions,
+    summaries,
+    texts,
+    uploads,
+)
 from bot.context import CONTEXT_TYPES, SERVICES_KEY
+from bot.lifecycle import PolicyApplication, PollingRequest
+from bot.limits import ChatRateLimiter, FairUpdateProcessor
 from bot.schedule import start_schedules
 from bot.state import Services
 from config.settings import Settings
@@ -37,9 +49,11 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
-    """Stop the bot's own background tasks."""
-    for task in app.bot_data[SERVICES_KEY].background:
+    """Stop the bot's own background tasks and finish the queued store writes."""
+    services: Services = app.bot_data[SERVICES_KEY]
+    for task in services.background:
         task.cancel()
+    await asyncio.to_thread(services.writes.close)
 
 
 async def watch_event_loop(interval: float = 0.05, report_every: float = 10.0) -> None:
@@ -60,21 +74,28 @@ def build_application(settings: Settings, services: Services) -> Application:  #
     if settings.telegram_token is None:
         raise ValueError("token missing")
     root = settings.telegram_base_url
+    polling = PollingRequest()
     app = (
         ApplicationBuilder()
+        .application_class(PolicyApplication)
         .token(settings.telegram_token.get_secret_value())
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
+        .get_updates_request(polling)
         .context_types(CONTEXT_TYPES)
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        # Updates are handled concurrently: a reply held back by one group's flood limit
-        # (20 messages a minute) must not hold up every other chat.
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .rate_limiter(ChatRateLimiter(max_retries=3))
+        # Updates are handled concurrently, a few per chat: a reply held back by one group's
+        # flood limit (20 messages a minute) must not hold up every other chat.
+        .concurrent_updates(FairUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(post_init)
         .post_stop(post_stop)
         .build()
     )
+    if isinstance(app, PolicyApplication):
+        polling.on_invalid_token = lambda: app.fail(texts.TOKEN_REVOKED)
     app.bot_data[SERVICES_KEY] = services
+    # Before every other handler: a user writing again un-blocks the chat.
+    app.add_handler(TypeHandler(Update, blocked.welcome_back), group=-1)
     for name, callback in (
         ("start", handlers.start_command),
         ("help", handlers.help_command),
@@ -113,7 +134,8 @@ async def probe(settings: Settings) -> None:
         await bot.get_me()
 
 
-def run(settings: Settings, services: Services) -> None:
-    """Long polling until interrupted."""
+def run(settings: Settings, services: Services) -> str | None:
+    """Long polling until interrupted; returns the fatal fault that ended it, if any."""
     app = build_application(settings, services)
     app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    return app.fatal if isinstance(app, PolicyApplication) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -100,11 +101,17 @@ def _progress_bar() -> Callable[[int, int], None]:
 
 def _inputs(arg: str, stdin: TextIO) -> Iterable[str]:
     if arg != "-":
-        yield arg
+        yield _valid(arg)
         return
     for line in stdin:
         if line.strip():
-            yield line.rstrip("\n")
+            yield _valid(line.rstrip("\n"))
+
+
+def _valid(text: str) -> str:
+    """Bytes that were not UTF-8 become U+FFFD, never raw bytes echoed into --json."""
+    # Python keeps undecodable argv (and stdin under the C locale) as lone surrogates.
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _emit(answers: Iterable[Answer], as_json: bool, out: TextIO) -> None:
@@ -260,7 +267,11 @@ def run_serve(settings: Settings) -> int:
                 "corpus changed: answering from the previous index while re-indexing"
             )
             services.reloader = Reloader(services, paths, seen=())
-        run(settings, services)
+        if not library.documents:
+            logging.getLogger(__name__).warning(
+                texts.EMPTY_CORPUS.format(path=settings.corpus_dir)
+            )
+        fatal = run(settings, services)
     except InvalidToken:
         print(texts.TOKEN_INVALID, file=sys.stderr)
         return 2
@@ -268,6 +279,9 @@ def run_serve(settings: Settings) -> int:
         print(
             texts.NETWORK_DOWN.format(url=settings.telegram_base_url, error=exc), file=sys.stderr
         )
+        return 2
+    if fatal is not None:  # e.g. the token was revoked while running: let a supervisor see it
+        print(fatal, file=sys.stderr)
         return 2
     return 0
 
@@ -306,6 +320,9 @@ def main(
 ) -> int:
     """Entry point of the console script; returns the exit code."""
     out = out or sys.stdout
+    if stdin is None and isinstance(sys.stdin, io.TextIOWrapper):
+        # Strict decoding would end a batch with a traceback on the first bad byte.
+        sys.stdin.reconfigure(errors="surrogateescape")
     stdin = stdin or sys.stdin
     args = build_parser().parse_args(argv)
     level = logging.INFO if args.command == "serve" else logging.WARNING

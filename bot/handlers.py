@@ -9,12 +9,13 @@ import re
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, MessageEntityType, ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, InvalidToken, TimedOut
 
 from bot import commands, render, texts
 from bot.context import Context, chat_state, reply_html, services
 from bot.html import answer_messages
 from bot.keyboards import TOC_PAGE, answer_keyboard, clause_keyboard, toc_keyboard, toc_page
+from bot.lifecycle import PolicyApplication as Stoppable
 from bot.summaries import enabled, send_summary
 from retrieval.card import quoted_title
 from retrieval.library import Library
@@ -47,23 +48,41 @@ async def send_answer(message: Message, context: Context, answer: Answer) -> Non
         context.application.create_task(send_summary(message, context, answer), name="summary")
 
 
-async def answer_text(message: Message, context: Context, text: str) -> None:
-    """Answer a question or reference, after the per-user rate limit."""
+async def admitted(message: Message, context: Context) -> bool:
+    """The per-user rate limit: over it, one notice a minute, then silence."""
     user = message.from_user
-    wait = services(context).limiter.wait_time(user.id) if user else 0.0
-    if wait > 0:
-        await reply_html(message, context, texts.RATE_LIMITED.format(seconds=int(wait) + 1))
+    if user is None:
+        return True
+    verdict = services(context).limiter.check(user.id)
+    if verdict.action == "notice":
+        seconds = int(verdict.wait) + 1
+        await reply_html(message, context, texts.RATE_LIMITED.format(seconds=seconds))
+    elif verdict.action == "drop":
+        # Replying to each would queue behind the group's 20 messages a minute.
+        log.info(
+            "over the rate limit: dropped a message of user %s in %s", user.id, message.chat_id
+        )
+    return verdict.action == "answer"
+
+
+async def answer_text(message: Message, context: Context, text: str) -> None:
+    """Answer a question or reference, after the per-user rate limit; then log it."""
+    if not await admitted(message, context):
         return
     svc = services(context)
     # Retrieval runs in a worker thread: a big corpus must not stall other chats' updates.
     answer = await asyncio.to_thread(svc.library.answer, text, 3, chat_state(context).doc_id)
+    await send_answer(message, context, answer)
     sections = [
         f"《{svc.library.short_name(h.clause)}》{h.clause.label}"
         for h in answer.hits
         if answer.status == "ok"
     ]
-    await asyncio.to_thread(svc.store.log_question, message.chat_id, text, sections, svc.clock())
-    await send_answer(message, context, answer)
+    chat_id, now = message.chat_id, svc.clock()
+    # After the answer and off the loop: a locked or full database costs this entry only.
+    svc.writes.submit(
+        f"question in chat {chat_id}", lambda s: s.log_question(chat_id, text, sections, now)
+    )
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -101,6 +120,8 @@ async def clause_command(update: Update, context: Context) -> None:
     text = " ".join(context.args or [])
     if not text.strip():
         await reply_html(message, context, html.escape(texts.CLAUSE_USAGE))
+        return
+    if not await admitted(message, context):
         return
     library = services(context).library
     answer = await asyncio.to_thread(library.lookup, text, chat_state(context).doc_id)
@@ -181,26 +202,20 @@ async def button_handler(update: Update, context: Context) -> None:
         return
     library = services(context).library
     kind, _, rest = query.data.partition("|")
+    doc_id, _, number = rest.rpartition("|")
     message = query.message
-    if kind == "m":
+    # Callback data comes from the client and can be forged: anything malformed is "expired".
+    if kind == "m" and _number(rest) is not None:
         await query.answer()
-        await _more_results(message, context, int(rest or 0))
-    elif kind == "n":
-        clause = _clause(library, rest)
+        await _more_results(message, context, int(rest))
+    elif kind == "n" and (clause := _clause(library, rest)) is not None:
         await query.answer()
-        if clause is None:
-            await reply_html(message, context, texts.EXPIRED)
-            return
         chat_state(context).doc_id = clause.doc_id
         answer = Answer(clause.label, "lookup", "ok", (library.hit(clause),))
         parts = answer_messages(answer, [])
         await _edit(query.message, parts[0], clause_keyboard(clause, library))
-    elif kind in ("h", "t"):
-        doc_id, _, number = rest.rpartition("|")
-        doc = library.document(doc_id)
+    elif kind in ("h", "t") and (doc := library.document(doc_id)) and _number(number) is not None:
         await query.answer()
-        if doc is None:
-            return
         page = int(number) if kind == "t" else _chapter_page(int(number))
         text, pages = toc_page(doc, page)
         markup = toc_keyboard(doc, page, pages)
@@ -208,31 +223,34 @@ async def button_handler(update: Update, context: Context) -> None:
             await _edit(message, text, markup)
         else:
             await reply_html(message, context, text, markup)
-    elif kind == "s":
-        doc = library.document(rest)
+    elif kind == "s" and (doc := library.document(rest)) is not None:
         await query.answer()
-        if doc is not None:
-            kind_name = texts.KIND_NAMES.get(doc.kind, doc.kind)
-            await reply_html(
-                message,
-                context,
-                html.escape(
-                    texts.SOURCE.format(
-                        title=quoted_title(doc.title),
-                        kind=kind_name,
-                        count=len(doc.clauses),
-                        sources="、".join(doc.sources),
-                    )
-                ),
-            )
+        kind_name = texts.KIND_NAMES.get(doc.kind, doc.kind)
+        await reply_html(
+            message,
+            context,
+            html.escape(
+                texts.SOURCE.format(
+                    title=quoted_title(doc.title),
+                    kind=kind_name,
+                    count=len(doc.clauses),
+                    sources="、".join(doc.sources),
+                )
+            ),
+        )
     else:
         await query.answer(texts.EXPIRED)
+
+
+def _number(text: str) -> int | None:
+    """A non-negative decimal from callback data, or None."""
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def _clause(library: Library, rest: str) -> Clause | None:
     doc_id, _, ordinal = rest.rpartition("|")
     doc = library.document(doc_id)
-    if doc is None or not ordinal.isdigit() or int(ordinal) >= len(doc.clauses):
+    if doc is None or _number(ordinal) is None or int(ordinal) >= len(doc.clauses):
         return None
     clause: Clause = doc.clauses[int(ordinal)]
     return clause
@@ -273,16 +291,25 @@ async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None
 
 async def error_handler(update: object, context: Context) -> None:
     """Log every handler error with context and tell the user, in Chinese, once."""
-    log.error(
-        "handler error for update %s", getattr(update, "update_id", update), exc_info=context.error
-    )
+    update_id = getattr(update, "update_id", update)
+    if isinstance(context.error, InvalidToken) and isinstance(context.application, Stoppable):
+        context.application.fail(texts.TOKEN_REVOKED)
+        return
+    if isinstance(context.error, TimedOut):
+        # The request may well have arrived (a slow send): an error reply would precede it.
+        log.warning("Telegram did not answer in time for update %s: %s", update_id, context.error)
+        return
     if (
         isinstance(context.error, Forbidden)
         and isinstance(update, Update)
         and update.effective_chat
     ):
+        log.info(
+            "chat %s blocked the bot; skipped until it writes again", update.effective_chat.id
+        )
         services(context).blocked_chats.add(update.effective_chat.id)
         return
+    log.error("handler error for update %s", update_id, exc_info=context.error)
     if isinstance(update, Update) and update.effective_message:
         try:
             await update.effective_message.reply_text(texts.ERROR, do_quote=True)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from bot.limits import FloodGate
 from bot.store import Store
 from bot.summarize import LLMClient
+from bot.writes import StoreWrites
 from config.settings import Settings
 from retrieval.library import Library
 
@@ -48,26 +48,6 @@ class ChatState:
         return qid
 
 
-class RateLimiter:
-    """Sliding-window limit of messages per user."""
-
-    def __init__(self, limit: int = 12, window: float = 60.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._seen: dict[int, deque[float]] = {}
-
-    def wait_time(self, user_id: int, now: float | None = None) -> float:
-        """Seconds the user must wait; 0 records the message and lets it through."""
-        now = time.monotonic() if now is None else now
-        seen = self._seen.setdefault(user_id, deque())
-        while seen and now - seen[0] >= self.window:
-            seen.popleft()
-        if len(seen) >= self.limit:
-            return self.window - (now - seen[0])
-        seen.append(now)
-        return 0.0
-
-
 @dataclass(slots=True)
 class Services:
     """Everything handlers need, held once in bot_data."""
@@ -77,8 +57,12 @@ class Services:
     store: Store
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     llm: LLMClient | None = None
-    limiter: RateLimiter = field(default_factory=RateLimiter)
+    limiter: FloodGate = field(default_factory=FloodGate)
     blocked_chats: set[int] = field(default_factory=set)
     background: list[asyncio.Task[None]] = field(default_factory=list)
     reloader: Reloader | None = None
     pending: dict[str, Pending] = field(default_factory=dict)  # uploads and removals to confirm
+    writes: StoreWrites = field(init=False)  # handlers' writes, off the event loop
+
+    def __post_init__(self) -> None:
+        self.writes = StoreWrites(self.store.path)

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import re
+import sqlite3
+from collections.abc import Callable
 from datetime import time
 
 from telegram import Message, Update
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.constants import ParseMode
 
 from bot import texts
 from bot.context import Context, reply_html, services
 from bot.delivery import deliver
 from bot.digest import build_digest
+from bot.permissions import admins_only, may_change
 from bot.schedule import local_now, next_run, schedule, unschedule
-from bot.store import Subscription
+from bot.store import Store, Subscription
 
+log = logging.getLogger(__name__)
 MAX_KEYWORDS = 10
 MAX_KEYWORD_CHARS = 20
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:：]([0-5]\d)$")
@@ -44,17 +49,15 @@ def parse_subscription(args: list[str], default: time) -> tuple[time, tuple[str,
     return at, keywords
 
 
-async def may_change(message: Message, context: Context) -> bool:
-    """Anyone in a private chat; in groups, chat admins (checked with getChatMember)."""
-    user = message.from_user
-    if message.chat.type == ChatType.PRIVATE:
-        return True
-    if user is None:
+async def saved(message: Message, context: Context, write: Callable[[Store], object]) -> bool:
+    """Write off the event loop; a locked or full database gets a short reply, not an error."""
+    try:
+        await services(context).writes.run(write)
+    except sqlite3.Error as exc:
+        log.warning("settings of chat %s not saved: %s", message.chat_id, exc)
+        await reply_html(message, context, html.escape(texts.STORE_BUSY))
         return False
-    if user.id in services(context).settings.admin_ids:
-        return True
-    member = await context.bot.get_chat_member(message.chat_id, user.id)
-    return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+    return True
 
 
 def describe(context: Context, subscription: Subscription) -> str:
@@ -100,7 +103,9 @@ async def subscribe_command(update: Update, context: Context) -> None:
         return
     if not args and current is not None:
         at, keywords = current.at, current.keywords
-    svc.store.subscribe(message.chat_id, at, keywords, local_now(svc))
+    chat_id, now = message.chat_id, local_now(svc)
+    if not await saved(message, context, lambda s: s.subscribe(chat_id, at, keywords, now)):
+        return
     subscription = svc.store.subscription(message.chat_id)
     assert subscription is not None
     schedule(context.application, svc, subscription)
@@ -121,7 +126,9 @@ async def unsubscribe_command(update: Update, context: Context) -> None:
     if not await may_change(message, context):
         await reply_html(message, context, html.escape(texts.ADMINS_ONLY))
         return
-    svc.store.deactivate(message.chat_id, "unsubscribed", local_now(svc))
+    chat_id, now = message.chat_id, local_now(svc)
+    if not await saved(message, context, lambda s: s.deactivate(chat_id, "unsubscribed", now)):
+        return
     unschedule(context.application, message.chat_id)
     await reply_html(message, context, html.escape(texts.UNSUBSCRIBED))
 
@@ -130,6 +137,8 @@ async def digest_command(update: Update, context: Context) -> None:
     """/digest: today's digest now (it then counts as today's; never twice a day)."""
     message = update.effective_message
     if message is None:
+        return
+    if not await admins_only(message, context, "/digest"):
         return
     svc = services(context)
     today = local_now(svc).date()

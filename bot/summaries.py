@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import sqlite3
 import time
 from collections.abc import Sequence
 
@@ -14,6 +15,7 @@ from telegram.error import BadRequest, TelegramError
 from bot import texts
 from bot.context import Context, reply_html, services
 from bot.grounding import cap
+from bot.permissions import admins_only
 from bot.state import Services
 from bot.summarize import (
     LEAD_QUESTION,
@@ -27,6 +29,7 @@ from bot.summarize import (
 from retrieval.model import Answer, Hit
 
 log = logging.getLogger(__name__)
+SWITCH = {"on": True, "开": True, "开启": True, "off": False, "关": False, "关闭": False}
 EDIT_INTERVAL = 1.0  # seconds between streaming edits: well under Telegram's flood limits
 
 
@@ -108,16 +111,22 @@ async def summary_command(update: Update, context: Context) -> None:
     if message is None:
         return
     svc = services(context)
+    arg = " ".join(context.args or []).strip().lower()
+    if arg and not await admins_only(message, context, "/summary"):
+        return
     if svc.llm is None:
         await reply_html(message, context, html.escape(texts.SUMMARY_NOT_CONFIGURED))
         return
-    arg = " ".join(context.args or []).strip().lower()
-    if arg in ("on", "开", "开启"):
-        svc.store.set_summaries(message.chat_id, True)
-    elif arg in ("off", "关", "关闭"):
-        svc.store.set_summaries(message.chat_id, False)
-    elif arg:
+    if arg and arg not in SWITCH:
         await reply_html(message, context, html.escape(texts.SUMMARY_USAGE))
         return
+    if arg:
+        chat_id, on = message.chat_id, SWITCH[arg]
+        try:
+            await svc.writes.run(lambda s: s.set_summaries(chat_id, on))
+        except sqlite3.Error as exc:
+            log.warning("summary switch of chat %s not saved: %s", chat_id, exc)
+            await reply_html(message, context, html.escape(texts.STORE_BUSY))
+            return
     state = texts.SUMMARY_ON if enabled(svc, message.chat_id) else texts.SUMMARY_OFF
     await reply_html(message, context, html.escape(texts.SUMMARY_STATUS.format(state=state)))

@@ -149,3 +149,11 @@ HELP_MORE = (
     "（如 数据二十条第十条），从列表里选一条即可发出原文引用。\n"
     "<b>管理员</b>：私聊发送 .pdf、.docx、.txt、.md 或 .html 文件，确认后收录进文件库。"
 )
+ADMINS_ONLY_COMMAND = "在群里只有群管理员可以使用 {command}。"
+TOKEN_REVOKED = (
+    "POLICYBOT_TELEGRAM_TOKEN 已失效：Telegram 拒绝了这个令牌（可能已被撤销），机器人停止运行。"
+)
+EMPTY_CORPUS = (
+    "语料目录里没有可用的文件（POLICYBOT_CORPUS_DIR={path}）：机器人会对所有问题回答未找到。"
+)
+STORE_BUSY = "暂时无法保存设置（数据库忙），请稍后再试。"

@@ -1,0 +1,69 @@
+"""How the bot stops: promptly on a signal, and for good when the token is revoked."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram.error import InvalidToken
+from telegram.ext import Application
+from telegram.request import HTTPXRequest
+
+from bot.limits import FairUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+
+class PolicyApplication(Application):  # type: ignore[type-arg]
+    """The PTB Application that drains its updates at stop and remembers a fatal fault."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fatal: str | None = None
+
+    def fail(self, reason: str) -> None:
+        """Stop polling and end the process with `reason` and a non-zero exit (a supervisor
+        restarts it)."""
+        if self.fatal is not None:
+            return
+        self.fatal = reason  # the caller prints it: one line, no traceback
+        if self.running:
+            self.stop_running()
+
+    async def stop(self) -> None:
+        """Stop as PTB does, but cancel updates still in progress after a short grace."""
+        processor = self.update_processor
+        drain = (
+            asyncio.create_task(processor.close())
+            if isinstance(processor, FairUpdateProcessor)
+            else None
+        )
+        await super().stop()
+        if drain is not None:
+            await drain
+
+
+class PollingRequest(HTTPXRequest):
+    """The getUpdates connection: a 401 (token revoked) ends the bot instead of the polling."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(connection_pool_size=1, **kwargs)
+        self.on_invalid_token: Callable[[], None] | None = None
+        self.revoked = False
+
+    async def post(self, *args: Any, **kwargs: Any) -> Any:
+        """As HTTPXRequest.post; on InvalidToken, report it once and wait to be cancelled."""
+        if self.revoked:  # PTB's last getUpdates at stop: nothing to fetch, nothing to log
+            return []
+        try:
+            return await super().post(*args, **kwargs)
+        except InvalidToken:
+            if self.on_invalid_token is None:
+                raise
+            self.revoked = True
+            self.on_invalid_token()
+            # PTB would log the error with a traceback and stop polling yet keep the process.
+            await asyncio.Event().wait()
+            raise

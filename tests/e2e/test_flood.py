@@ -1,0 +1,67 @@
+"""One busy chat never holds up the others: floods, group limits and 429s, through real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from tests.e2e.conftest import Harness
+
+pytestmark = pytest.mark.e2e
+
+FLOODER = {"id": 901, "is_bot": False, "first_name": "Flood"}
+CAROL = {"id": 902, "is_bot": False, "first_name": "Carol"}
+DAVE = {"id": 903, "is_bot": False, "first_name": "Dave"}
+GROUP = {"id": -1009, "type": "supergroup", "title": "大群"}
+CAROL_CHAT = {"id": 902, "type": "private", "first_name": "Carol"}
+DAVE_CHAT = {"id": 903, "type": "private", "first_name": "Dave"}
+
+
+async def answered_within(bot: Harness, chat: dict, user: dict, seconds: float) -> float:
+    """Ask in a private chat; the seconds until the answer arrived (fails after `seconds`)."""
+    before = len(bot.api.sent(chat["id"]))
+    started = time.monotonic()
+    bot.api.send(chat, user, "数据二十条第十条")
+    [reply] = await bot.wait_for(
+        lambda: bot.api.sent(chat["id"])[before:] or None, seconds=seconds
+    )
+    assert "（十）" in reply["text"]
+    return time.monotonic() - started
+
+
+async def test_a_flood_of_asks_gets_one_notice_and_others_are_answered_meanwhile(
+    bot: Harness,
+) -> None:
+    for n in range(200):  # 200 /ask in 5 s from one user in a group
+        bot.api.send(GROUP, FLOODER, "/ask 数据安全")
+        if n == 100:
+            await answered_within(bot, CAROL_CHAT, CAROL, 2.0)
+        await asyncio.sleep(0.025)
+    await answered_within(bot, DAVE_CHAT, DAVE, 2.0)
+    sent = await bot.quiet(GROUP["id"], 1.0)
+    notices = [m for m in sent if "太快" in m["text"]]
+    assert len(notices) == 1
+    assert len(sent) - len(notices) == bot.services.limiter.limit
+    assert not bot.errors
+
+
+async def test_queued_group_replies_do_not_take_the_slots_other_chats_need(bot: Harness) -> None:
+    # 120 colleagues ask at once: the group's replies queue behind 20 messages a minute.
+    for n in range(120):
+        bot.api.send(
+            GROUP, {"id": 10_000 + n, "is_bot": False, "first_name": "同事"}, "/ask 数据安全"
+        )
+    await bot.wait_for(lambda: len(bot.api.sent(GROUP["id"])) >= 20)
+    await asyncio.sleep(0.5)
+    assert await answered_within(bot, CAROL_CHAT, CAROL, 2.0) < 2.0
+    assert not bot.errors
+
+
+async def test_a_429_in_one_chat_does_not_delay_other_chats(bot: Harness) -> None:
+    bot.api.fail_next("sendMessage", 429, "Too Many Requests: retry after 30", retry_after=30)
+    bot.api.send(CAROL_CHAT, CAROL, "数据二十条第十条")
+    await bot.wait_for(lambda: bot.api.calls_of("sendMessage"))
+    assert await answered_within(bot, DAVE_CHAT, DAVE, 2.0) < 2.0
+    assert bot.api.sent(CAROL_CHAT["id"]) == []  # Carol's chat waits out its 30 s

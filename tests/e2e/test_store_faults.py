@@ -1,0 +1,72 @@
+"""A locked database costs a log entry or a setting, never an answer or the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from bot import texts
+from tests.e2e.conftest import Harness
+
+pytestmark = pytest.mark.e2e
+
+ALICE = {"id": 811, "is_bot": False, "first_name": "Alice"}
+BOB = {"id": 812, "is_bot": False, "first_name": "Bob"}
+ALICE_CHAT = {"id": 811, "type": "private", "first_name": "Alice"}
+BOB_CHAT = {"id": 812, "type": "private", "first_name": "Bob"}
+
+
+@pytest.fixture
+def locked(bot: Harness) -> Iterator[sqlite3.Connection]:
+    """Another process holds the write lock (a backup, an operator's sqlite3 shell…)."""
+    other = sqlite3.connect(bot.services.store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    yield other
+    other.rollback()
+    other.close()
+
+
+async def test_the_question_is_logged_after_the_answer(bot: Harness) -> None:
+    bot.api.send(ALICE_CHAT, ALICE, "数据二十条第十条")
+    await bot.replies(ALICE_CHAT["id"])
+    await bot.services.writes.run(lambda store: None)  # the queued writes are done
+    [logged] = bot.services.store.questions_since(ALICE_CHAT["id"], None)
+    assert logged.question == "数据二十条第十条"
+    assert logged.sections == ("《数据二十条》（十）",)
+
+
+async def test_a_locked_database_costs_the_log_entry_not_the_answer(
+    bot: Harness, locked: sqlite3.Connection, caplog: pytest.LogCaptureFixture
+) -> None:
+    started = time.monotonic()
+    bot.api.send(ALICE_CHAT, ALICE, "数据二十条第十条")
+    [reply] = await bot.replies(ALICE_CHAT["id"])
+    assert time.monotonic() - started < 2.0
+    assert "（十）" in reply["text"]
+    with caplog.at_level(logging.WARNING, logger="bot.writes"):
+        await bot.wait_for(lambda: "not recorded" in caplog.text, seconds=10)
+    locked.rollback()
+    await bot.services.writes.run(lambda store: None)
+    assert bot.services.store.questions_since(ALICE_CHAT["id"], None) == []
+    assert all("出错" not in m["text"] for m in bot.api.sent(ALICE_CHAT["id"]))
+    assert not bot.errors
+
+
+async def test_a_setting_that_cannot_be_saved_says_so_and_holds_no_one_up(
+    bot: Harness, locked: sqlite3.Connection
+) -> None:
+    bot.api.send(ALICE_CHAT, ALICE, "/subscribe 08:30")
+    await asyncio.sleep(0.05)  # the bot starts the write before Bob asks
+    started = time.monotonic()
+    bot.api.send(BOB_CHAT, BOB, "数据二十条第十条")
+    await bot.replies(BOB_CHAT["id"])
+    assert time.monotonic() - started < 2.0
+    [busy] = await bot.replies(ALICE_CHAT["id"])
+    assert busy["text"] == texts.STORE_BUSY
+    assert bot.services.store.subscription(ALICE_CHAT["id"]) is None
+    assert not bot.errors
