@@ -4,14 +4,19 @@ The parts are kept in the store before the first is sent. A process killed mid-d
 after restart with the parts not yet sent; the part that was in flight counts as delivered
 (at most once: Telegram may already show it) and is never sent again. Sending a part is what
 moves the reading plan on and logs its keyword clauses, so nothing unsent is marked as read.
+The bookkeeping runs on the store's write thread, never on the event loop; a locked database
+postpones the digest ("busy") and the caller retries later.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
+from typing import TypeVar
 
 from telegram import Bot
 from telegram.constants import ParseMode
@@ -20,10 +25,11 @@ from telegram.error import Forbidden, TelegramError
 from bot.digest import gather
 from bot.digest_render import render_parts
 from bot.state import Services
-from bot.store import StoredPart, Subscription
+from bot.store import Store, StoredPart, Subscription
 from bot.summaries import enabled, lead_paragraph
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 _running: set[tuple[int, int, date]] = set()  # (store, chat, day) being delivered here
 
 
@@ -35,16 +41,24 @@ async def deliver(bot: Bot, services: Services, subscription: Subscription, day:
     _running.add(key)
     try:
         return await _deliver(bot, services, subscription, day)
+    except sqlite3.Error as exc:  # a locked or full database: the caller retries later
+        log.warning("digest for chat %s postponed, database busy: %s", subscription.chat_id, exc)
+        return "busy"
     finally:
         _running.discard(key)
 
 
+async def _db(services: Services, work: Callable[[Store], T]) -> T:
+    """Store bookkeeping on the write thread: a lock waits there, not on the event loop."""
+    return await services.writes.run(work)
+
+
 async def _deliver(bot: Bot, services: Services, subscription: Subscription, day: date) -> str:
-    store, chat_id = services.store, subscription.chat_id
-    claimed = store.claim_digest(chat_id, day, _now(services))
-    if not claimed and store.digest_status(chat_id, day) != "sending":
+    chat_id, now = subscription.chat_id, _now(services)
+    claimed = await _db(services, lambda s: s.claim_digest(chat_id, day, now))
+    if not claimed and await _db(services, lambda s: s.digest_status(chat_id, day)) != "sending":
         return "already"
-    parts = store.digest_parts(chat_id, day)
+    parts = await _db(services, lambda s: s.digest_parts(chat_id, day))
     if not parts:
         # Claimed earlier but never rendered: that process died writing the lead. Go without.
         parts = await _prepare(services, subscription, day, with_lead=claimed)
@@ -52,7 +66,8 @@ async def _deliver(bot: Bot, services: Services, subscription: Subscription, day
         outcome = await _send_part(bot, services, chat_id, day, part)
         if outcome is not None:
             return outcome
-    store.finish_digest(chat_id, day, _now(services), "sent")
+    finished = _now(services)
+    await _db(services, lambda s: s.finish_digest(chat_id, day, finished, "sent"))
     return "sent"
 
 
@@ -67,15 +82,16 @@ async def _prepare(
     if with_lead and enabled(services, subscription.chat_id):
         content = replace(content, lead=await lead_paragraph(services, content.hits))
     rendered = [(p.text, p.cursor, p.clause_keys) for p in render_parts(content)]
-    await asyncio.to_thread(store.save_digest_parts, subscription.chat_id, day, rendered)
-    return store.digest_parts(subscription.chat_id, day)
+    chat_id = subscription.chat_id
+    await _db(services, lambda s: s.save_digest_parts(chat_id, day, rendered))
+    return await _db(services, lambda s: s.digest_parts(chat_id, day))
 
 
 async def _send_part(
     bot: Bot, services: Services, chat_id: int, day: date, part: StoredPart
 ) -> str | None:
     """Send one part unless it went out before; None to go on, else how the digest ended."""
-    store = services.store
+    now = _now(services)
     if part.state == "sent":
         return None
     if part.state == "sending":
@@ -84,26 +100,32 @@ async def _send_part(
             part.number,
             chat_id,
         )
-        store.part_sent(chat_id, day, part, _now(services))
+        await _db(services, lambda s: s.part_sent(chat_id, day, part, now))
         return None
-    store.mark_part(chat_id, day, part.number, "sending")
+    await _db(services, lambda s: s.mark_part(chat_id, day, part.number, "sending"))
     try:
         await bot.send_message(
             chat_id, part.text, parse_mode=ParseMode.HTML, disable_web_page_preview=True
         )
     except Forbidden:
         log.info("digest to chat %s forbidden: subscription disabled", chat_id)
-        store.mark_part(chat_id, day, part.number, "pending")
-        store.deactivate(chat_id, "forbidden", _now(services))
-        store.finish_digest(chat_id, day, _now(services), "forbidden")
+        await _db(services, lambda s: _end(s, chat_id, day, part, now, "forbidden"))
         return "forbidden"
     except TelegramError:
         log.exception("digest part %d to chat %s failed", part.number, chat_id)
-        store.mark_part(chat_id, day, part.number, "pending")
-        store.finish_digest(chat_id, day, _now(services), "failed")
+        await _db(services, lambda s: _end(s, chat_id, day, part, now, "failed"))
         return "failed"
-    store.part_sent(chat_id, day, part, _now(services))
+    sent = _now(services)
+    await _db(services, lambda s: s.part_sent(chat_id, day, part, sent))
     return None
+
+
+def _end(store: Store, chat_id: int, day: date, part: StoredPart, now: datetime, how: str) -> None:
+    """Give the part back and end the day's digest as failed or forbidden."""
+    store.mark_part(chat_id, day, part.number, "pending")
+    if how == "forbidden":
+        store.deactivate(chat_id, "forbidden", now)
+    store.finish_digest(chat_id, day, now, how)
 
 
 def _now(services: Services) -> datetime:

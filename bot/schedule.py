@@ -14,11 +14,17 @@ from bot.state import Services
 from bot.store import Subscription
 
 log = logging.getLogger(__name__)
+RETRY_AFTER = 300  # seconds before a digest postponed by a busy database is tried again
 
 
 def job_name(chat_id: int) -> str:
     """The JobQueue name of a chat's daily digest."""
     return f"digest:{chat_id}"
+
+
+def retry_name(chat_id: int) -> str:
+    """The JobQueue name of a chat's postponed digest."""
+    return f"digest-retry:{chat_id}"
 
 
 def local_now(services: Services) -> datetime:
@@ -42,6 +48,10 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if result == "forbidden":
         unschedule(context.application, job.data)
+    elif result == "busy" and context.job_queue is not None:
+        context.job_queue.run_once(
+            digest_job, RETRY_AFTER, data=job.data, name=retry_name(job.data)
+        )
 
 
 def schedule(app: Application, services: Services, subscription: Subscription) -> Job:  # type: ignore[type-arg]

@@ -155,3 +155,5 @@ async def digest_command(update: Update, context: Context) -> None:
     result = await deliver(context.bot, svc, subscription, today)
     if result == "already":
         await reply_html(message, context, html.escape(texts.DIGEST_ALREADY_SENT))
+    elif result == "busy":
+        await reply_html(message, context, html.escape(texts.DIGEST_BUSY))

@@ -74,6 +74,7 @@ DIGEST_ADDED = "新增"
 DIGEST_CHANGED = "更新"
 DIGEST_REMOVED = "移除"
 DIGEST_ALREADY_SENT = "今天的推送已经发送过了。"
+DIGEST_BUSY = "数据库暂时忙，推送没有发出，请稍后再试（订阅的每日推送会自动重试）。"
 SUBSCRIBE_USAGE = (
     "用法：/subscribe [HH:MM] [关键词…]，例如 /subscribe 08:30 授权运营 数据安全。"
     "只发 /subscribe 查看当前设置。"

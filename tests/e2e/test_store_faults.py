@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot import texts
+from bot.schedule import job_name, retry_name
 from tests.e2e.conftest import Harness
 
 pytestmark = pytest.mark.e2e
@@ -70,3 +71,46 @@ async def test_a_setting_that_cannot_be_saved_says_so_and_holds_no_one_up(
     assert busy["text"] == texts.STORE_BUSY
     assert bot.services.store.subscription(ALICE_CHAT["id"]) is None
     assert not bot.errors
+
+
+async def subscribe(bot: Harness) -> None:
+    bot.api.send(ALICE_CHAT, ALICE, "/subscribe 08:30")
+    await bot.replies(ALICE_CHAT["id"])
+
+
+async def test_a_digest_that_meets_a_lock_holds_no_one_up(bot: Harness) -> None:
+    await subscribe(bot)
+    other = sqlite3.connect(bot.services.store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        bot.api.send(ALICE_CHAT, ALICE, "/digest")
+        await asyncio.sleep(0.05)  # the bot starts claiming the digest before Bob asks
+        started = time.monotonic()
+        bot.api.send(BOB_CHAT, BOB, "数据二十条第十条")
+        await bot.replies(BOB_CHAT["id"])
+        assert time.monotonic() - started < 2.0
+        [busy] = await bot.replies(ALICE_CHAT["id"], after=1)
+        assert busy["text"] == texts.DIGEST_BUSY
+    finally:
+        other.rollback()
+        other.close()
+    assert not bot.errors
+
+
+async def test_a_daily_digest_that_meets_a_lock_is_retried_later(bot: Harness) -> None:
+    await subscribe(bot)
+    chat = ALICE_CHAT["id"]
+    other = sqlite3.connect(bot.services.store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        [job] = bot.app.job_queue.get_jobs_by_name(job_name(chat))
+        await job.run(bot.app)
+    finally:
+        other.rollback()
+        other.close()
+    assert len(bot.api.sent(chat)) == 1  # only the /subscribe reply: nothing sent yet
+    [retry] = bot.app.job_queue.get_jobs_by_name(retry_name(chat))
+    await retry.run(bot.app)
+    today = bot.services.clock().astimezone(bot.services.settings.zone).date()
+    assert bot.services.store.digest_status(chat, today) == "sent"
+    assert any("政策日报" in m["text"] for m in bot.api.sent(chat))
