@@ -231,9 +231,20 @@ class Expander:
                 at += size
                 break
             else:
-                units.append((words[at], (), 0.0))
+                units.append(self._inflected(words[at], glossary))
                 at += 1
         return units
+
+    def _inflected(
+        self, word: str, glossary: Mapping[str, tuple[str, ...]]
+    ) -> tuple[str, tuple[str, ...], float]:
+        """A word found only through its base form (priced → price, sharing → share)."""
+        for base in base_forms(word):
+            if base in glossary:
+                return (word, glossary[base], 1.0)
+            if base in self.english:
+                return (word, tuple(self.english[base]), DICTIONARY_WEIGHT)
+        return (word, (), 0.0)
 
     def to_json(self) -> str:
         """Serialise for the on-disk cache."""
@@ -301,6 +312,25 @@ def lemma(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+def base_forms(word: str) -> list[str]:
+    """Candidate base forms of an English -ed/-ing word, most likely first (a dictionary
+    decides): priced → price, protected → protect, planned → plan, sharing → share."""
+    for suffix in ("ed", "ing"):
+        stem = word.removesuffix(suffix)
+        if stem != word and len(stem) >= 3:
+            doubled = [stem[:-1]] if len(stem) > 3 and stem[-1] == stem[-2] else []
+            return (
+                [stem + "e", stem, *doubled]
+                if suffix == "ing"
+                else [
+                    word[:-1],
+                    stem,
+                    *doubled,
+                ]
+            )
+    return []
 
 
 # Stop words as the glossary pass leaves them (does → doe).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.expansion import Expander, lemma
+from retrieval.expansion import Expander, base_forms, lemma
 from retrieval.library import Library
 
 
@@ -42,6 +42,20 @@ def test_english_units_map_onto_corpus_words_and_report_the_rest(library: Librar
     assert {"iphone", "reset"} <= missing
     found = [t for _, terms, _ in units for t in terms]
     assert all(t in library.index.bm25.vocab for t in found)
+
+
+def test_an_inflected_word_is_found_through_its_base_form(library: Library) -> None:
+    [(word, terms, _)] = library.expander.english_units("priced", library.tokenizer.glossary)
+    assert word == "priced"
+    assert "价格" in terms
+
+
+@pytest.mark.parametrize(
+    ("word", "base"),
+    [("priced", "price"), ("protected", "protect"), ("planned", "plan"), ("sharing", "share")],
+)
+def test_base_forms_of_ed_and_ing_words(word: str, base: str) -> None:
+    assert base in base_forms(word)
 
 
 def test_the_glossary_comes_before_the_dictionary(library: Library) -> None:
