@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Callable, Sequence
 
 from retrieval.model import Clause, ClauseRef, Document
 
 _NEAREST = 3
-Steps = dict[tuple[str, int], tuple[int, ...]]  # (level, number) → clause indices in a doc
+Carrying = Callable[[str, int], Sequence[int]]  # (level, number) → clause indices in a doc
 
 
 def _number(clause: Clause, level: str) -> int | None:
@@ -49,30 +49,21 @@ def _fits(clause: Clause, outer: dict[str, int], continuous: bool) -> bool:
     return True
 
 
-def steps(doc: Document) -> Steps:
-    """Which clauses of a document carry each (level, number), in reading order."""
-    found: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for index, clause in enumerate(doc.clauses):
-        for level in dict.fromkeys(lvl for lvl, _ in clause.path):
-            number = _number(clause, level)
-            if number is not None:
-                found[(level, number)].append(index)
-    return {key: tuple(indices) for key, indices in found.items()}
-
-
-def find(doc: Document, ref: ClauseRef, numbered: Steps | None = None) -> list[Clause]:
+def find(doc: Document, ref: ClauseRef, carrying: Carrying | None = None) -> list[Clause]:
     """Clauses of `doc` the reference names; several when it names a container or chapter.
 
-    `numbered` is the document's `steps`, when the caller keeps them."""
+    `carrying` gives the indices of the clauses numbered (level, number), from an index."""
     wanted = _wanted(doc, ref)
     if wanted is None:
         return []
     level, number, outer = wanted
-    numbered = steps(doc) if numbered is None else numbered
-    carrying = [doc.clauses[i] for i in numbered.get((level, number), ())]
+    if carrying is None:
+        numbered = [c for c in doc.clauses if _number(c, level) == number]
+    else:
+        numbered = [doc.clauses[i] for i in carrying(level, number)]
     if level in ("chapter", "paragraph"):
-        return carrying
-    exact = [c for c in carrying if _fits(c, outer, doc.continuous_sections)]
+        return numbered
+    exact = [c for c in numbered if _fits(c, outer, doc.continuous_sections)]
     if level == "section" and not doc.continuous_sections and "chapter" not in outer:
         # （三） alone is ambiguous when every chapter restarts at （一）.
         chapters = {_number(c, "chapter") for c in exact}
@@ -96,30 +87,35 @@ def nearest(doc: Document, ref: ClauseRef) -> list[Clause]:
 
 
 class Numbers:
-    """Which documents carry each (level, number), built once at load, and each document's
-    steps on demand: a reference without a document name visits only documents it fits."""
+    """Which clauses carry each (level, number), corpus-wide, built once at load: a reference
+    visits only the documents and clauses it fits, with or without a document name."""
 
     def __init__(self, documents: Sequence[Document]) -> None:
         self.documents = tuple(documents)
-        holding: dict[tuple[str, int], array[int]] = defaultdict(lambda: array("i"))
-        for position, doc in enumerate(self.documents):
-            keys = {
-                (level, number)
-                for clause in doc.clauses
-                for level, number in clause.path
-                if number == _number(clause, level)
-            }
-            for key in keys:
-                holding[key].append(position)
-        self._holding = dict(holding)
-        self._steps = lru_cache(maxsize=256)(self._doc_steps)
-
-    def _doc_steps(self, position: int) -> Steps:
-        return steps(self.documents[position])
+        carrying: dict[tuple[str, int], array[int]] = defaultdict(lambda: array("i"))
+        self._starts = array("q")
+        start = 0
+        for doc in self.documents:
+            self._starts.append(start)
+            for index, clause in enumerate(doc.clauses):
+                for level in dict.fromkeys(lvl for lvl, _ in clause.path):
+                    number = _number(clause, level)
+                    if number is not None:
+                        carrying[(level, number)].append(start + index)
+            start += len(doc.clauses)
+        self._starts.append(start)
+        self._carrying = dict(carrying)
 
     def find(self, position: int, ref: ClauseRef) -> list[Clause]:
-        """`find` in the document at this position, with its steps cached."""
-        return find(self.documents[position], ref, self._steps(position))
+        """`find` in the document at this position, through the corpus-wide index."""
+        start, end = self._starts[position], self._starts[position + 1]
+
+        def carrying(level: str, number: int) -> Sequence[int]:
+            clauses = self._carrying.get((level, number), ())
+            first, last = bisect_left(clauses, start), bisect_left(clauses, end)
+            return [p - start for p in clauses[first:last]]
+
+        return find(self.documents[position], ref, carrying)
 
     def holding(self, ref: ClauseRef) -> list[int]:
         """Positions (in document order) of the documents that may hold the reference."""
@@ -129,7 +125,12 @@ class Numbers:
             if (wanted := _wanted(_KIND[doc_kind], ref)) is not None
             for level, number, _ in (wanted,)
         ]
-        return sorted({p for key in dict.fromkeys(keys) for p in self._holding.get(key, ())})
+        found = {
+            bisect_right(self._starts, p) - 1
+            for key in dict.fromkeys(keys)
+            for p in self._carrying.get(key, ())
+        }
+        return sorted(found)
 
     def closest(self, ref: ClauseRef, limit: int) -> list[Clause]:
         """Up to two nearest clauses a document, in document order, until `limit`."""
