@@ -164,7 +164,7 @@ class SparseBM25:
             return False
         # bisect over a memoryview reads plain ints: ~5× cheaper than np.searchsorted here,
         # which the rerank features call a few hundred times a question.
-        docs = memoryview(self.docs)
+        docs = self.docs.data
         end = int(self.indptr[term + 1])
         at = bisect_left(docs, doc, int(self.indptr[term]), end)
         return at < end and docs[at] == doc
