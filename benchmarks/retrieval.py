@@ -30,6 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT)) if str(ROOT) not in sys.path else None  # noqa: B018
 
+from benchmarks.cold_start import cold_start  # noqa: E402
 from benchmarks.regulations import write_corpus  # noqa: E402
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR  # noqa: E402
 from retrieval.index import index_text  # noqa: E402
@@ -231,21 +232,6 @@ def run_worker(kind: str, size: int, work: Path, query_count: int) -> dict[str, 
     done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
-
-
-def cold_start(runs: int = 5) -> float:
-    """Seconds from process start to the first printed answer, bundled corpus, warm cache:
-    the median of `runs`."""
-    times = []
-    with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, "POLICYBOT_DATA_DIR": data}
-        command = [sys.executable, "-m", "bot.cli", "ask", "数据安全", "--json"]
-        subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True)
-        for _ in range(runs):
-            started = time.perf_counter()
-            subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True)
-            times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def bundled_answer_ms() -> tuple[float, float]:

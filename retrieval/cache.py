@@ -90,7 +90,8 @@ def load(
             payload = json.loads(next(lines))
             if payload.get("format") != FORMAT or payload.get("key") != key:
                 return None
-            documents = tuple(_document(json.loads(line)) for line in lines)
+            shared: dict[Any, Any] = {}
+            documents = tuple(_document(json.loads(line), shared) for line in lines)
         if len(documents) != payload["documents"]:
             return None
         with np.load(target / "index.npz", allow_pickle=False) as arrays:
@@ -134,18 +135,21 @@ def _clause_json(clause: Clause) -> list[Any]:
     ]
 
 
-def _document(data: dict[str, Any]) -> Document:
+def _document(data: dict[str, Any], shared: dict[Any, Any]) -> Document:
+    """A document from its JSON; equal labels, headings, paths and breadcrumbs are shared
+    across the corpus (`shared`), as the parser shares them, not a million copies."""
     doc_id = data["doc_id"]
+    one = shared.setdefault
     clauses = tuple(
         Clause(
             doc_id=doc_id,
             ordinal=o,
-            kind=k,
-            path=tuple((lvl, n) for lvl, n in p),
-            label=lab,
-            heading=h,
+            kind=one(k, k),
+            path=one(path := tuple(map(tuple, p)), path),
+            label=one(lab, lab),
+            heading=h if h is None else one(h, h),
             text=t,
-            breadcrumb=tuple(b),
+            breadcrumb=one(crumbs := tuple(b), crumbs),
             incomplete=bool(i),
         )
         for o, k, p, lab, h, t, b, i in data["clauses"]

@@ -43,10 +43,14 @@ class Headings:
             return squashed[text]
 
         path_ids: dict[tuple[str, ...], int] = {}
+        raw_ids: dict[tuple[tuple[str, ...], str | None], int] = {}
         positions: list[array[int]] = []
         for position, clause in enumerate(clauses):
-            path = tuple(name(h) for h in (*clause.breadcrumb, clause.heading or ""))
-            number = path_ids.setdefault(path, len(path_ids))
+            raw = (clause.breadcrumb, clause.heading)
+            number = raw_ids.get(raw, -1)
+            if number < 0:
+                path = tuple(name(h) for h in (*clause.breadcrumb, clause.heading or ""))
+                number = raw_ids[raw] = path_ids.setdefault(path, len(path_ids))
             if number == len(positions):
                 positions.append(array("q"))
             positions[number].append(position)

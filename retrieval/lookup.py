@@ -98,10 +98,9 @@ class Numbers:
         for doc in self.documents:
             self._starts.append(start)
             for index, clause in enumerate(doc.clauses):
-                for level in dict.fromkeys(lvl for lvl, _ in clause.path):
-                    number = _number(clause, level)
-                    if number is not None:
-                        carrying[(level, number)].append(start + index)
+                # Reversed, a level's first step is the one the dict keeps (as `_number`).
+                for step in dict(reversed(clause.path)).items():
+                    carrying[step].append(start + index)
             start += len(doc.clauses)
         self._starts.append(start)
         self._carrying = dict(carrying)
