@@ -88,7 +88,11 @@ def topic_tokens(library: Library, questions: list[str]) -> list[list[str]]:
     """The search tokens of the questions, as rank-bm25 gets them."""
     out = []
     for text in questions:
-        own, extra = library.tokenizer.query_tokens(text[:500])
+        if len(text) > 100:
+            # The 800-character input repeats 数据/安全 hundreds of times: scoring each repeat's
+            # postings (as get_scores and rank-bm25 do) is not what an answer does.
+            continue
+        own, extra = library.tokenizer.query_tokens(text)
         if own or extra:
             out.append([*own, *extra])
     return out
@@ -145,6 +149,7 @@ def worker_ours(size: int, work: Path, query_count: int) -> dict[str, Any]:
         started = time.perf_counter()
         library.answer(text)
         latencies.append((time.perf_counter() - started) * 1000)
+    rss = peak_rss_mb()  # loading and answering: the scorer alone below is not the bot
     scorer = []
     for tokens in topic_tokens(library, questions):
         started = time.perf_counter()
@@ -155,7 +160,7 @@ def worker_ours(size: int, work: Path, query_count: int) -> dict[str, Any]:
         "answer_p50_ms": percentile(latencies, 50),
         "answer_p99_ms": percentile(latencies, 99),
         "scorer_p50_ms": percentile(scorer, 50),
-        "cached_rss_mb": peak_rss_mb(),
+        "cached_rss_mb": rss,
     }
 
 
