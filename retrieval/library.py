@@ -180,7 +180,8 @@ class Library:
     def answer(self, text: str, k: int = 3, context_doc: str | None = None) -> Answer:
         """Route a message like the bot does: a clause reference is looked up, else searched."""
         query = text.strip()
-        if not clean_query(query) or not re.search(r"\w", query):
+        cleaned = clean_query(query)
+        if not cleaned or not re.search(r"\w", query):
             return Answer(text, "search", "abstain", note="empty")
         if len(query) > MAX_QUERY_CHARS:
             return self.search(query[:MAX_QUERY_CHARS], k, original=text, note="too_long")
@@ -189,10 +190,10 @@ class Library:
             docs = self.resolve(ref.doc_hint) if ref.doc_hint else []
             if docs or not ref.doc_hint:
                 return self.lookup_ref(ref, text, docs, context_doc)
-        by_heading = self._heading_answer(query, text)
+        by_heading = self._heading_answer(cleaned, text)
         if by_heading is not None:
             return by_heading
-        card = self._document_answer(query, text)
+        card = self._document_answer(cleaned, text)
         if card is not None:
             return card
         return self.search(query, k, original=text)
@@ -201,7 +202,7 @@ class Library:
         """Look up a reference (the /clause command); anything else is not_found."""
         ref = parse_ref(text)
         if ref is None:
-            by_heading = self._heading_answer(text, text)
+            by_heading = self._heading_answer(clean_query(text), text)
             if by_heading is not None:
                 return by_heading
             return Answer(text, "lookup", "not_found", note="empty" if not text.strip() else "")
@@ -240,9 +241,9 @@ class Library:
             text, "lookup", "not_found", suggestions=tuple(self.hit(c, 0.0) for c in near[:6])
         )
 
-    def _document_answer(self, query: str, text: str) -> Answer | None:
+    def _document_answer(self, cleaned: str, text: str) -> Answer | None:
         """The document's card when the message is just a document's name."""
-        name = squash(normalize(clean_query(query)))
+        name = squash(normalize(cleaned))
         if not name or len(name) > 40:
             return None
         docs = self.resolve(name)
@@ -252,14 +253,14 @@ class Library:
         hits = tuple(self.hit(c) for c in doc.clauses[:1])
         return Answer(text, "lookup", "ok", hits, note="document", card=document_card(doc))
 
-    def _heading_answer(self, query: str, text: str) -> Answer | None:
+    def _heading_answer(self, cleaned: str, text: str) -> Answer | None:
         """A lookup answer when the query names clauses by their headings."""
-        clauses = self._heading_ref(query)
+        clauses = self._heading_ref(cleaned)
         return Answer(text, "lookup", "ok", tuple(map(self.hit, clauses))) if clauses else None
 
-    def _heading_ref(self, text: str) -> list[Clause]:
+    def _heading_ref(self, cleaned: str) -> list[Clause]:
         """Clauses addressed by headings, e.g. 总体要求 主要目标 (optionally after a name)."""
-        parts = [p for p in re.split(r"[\s、，,/>›→-]+", clean_query(text)) if p]
+        parts = [p for p in re.split(r"[\s、，,/>›→-]+", cleaned) if p]
         if len(parts) < 2 or len(parts) > 4:
             return []
         docs = self.resolve(parts[0])
