@@ -1,4 +1,4 @@
-"""On-disk cache of the parsed library and its index: JSON and .npz, never pickle.
+"""On-disk cache of the parsed library and its index: JSON and .npy, never pickle.
 
 The key hashes every corpus file's bytes, the lexicon files and the tokenizer version, so
 any change to a file — added, edited or removed — rebuilds the whole cache, correctly. A cache
@@ -20,7 +20,10 @@ import numpy as np
 from retrieval.bm25 import SparseBM25
 from retrieval.model import Clause, CorpusProblem, Document
 
-FORMAT = "policybot-cache-3"
+FORMAT = "policybot-cache-4"
+# The index's arrays, one .npy each: memory-mapped on load, so a page is read (and counts in
+# the process's memory) only when a question touches the postings on it.
+ARRAYS = {"idf": np.float64, "indptr": np.int64, "docs": np.int32, "weights": np.float64}
 
 
 def cache_key(corpus_files: list[Path], lexicon_dir: Path, tokenizer_version: str) -> str:
@@ -57,20 +60,16 @@ def save(
         "documents": len(documents),
         "problems": [[p.source, p.message] for p in problems],
         "vocab": sorted(index.vocab, key=index.vocab.__getitem__),
+        "doc_count": index.doc_count,
     }
     # JSON Lines, a document a line: a million clauses never become one giant string.
     with (partial / "library.jsonl").open("w", encoding="utf-8") as out:
         out.write(json.dumps(header, ensure_ascii=False) + "\n")
         for document in documents:
             out.write(json.dumps(_document_json(document), ensure_ascii=False) + "\n")
-    np.savez(
-        partial / "index.npz",
-        idf=index.idf,
-        indptr=index.indptr,
-        docs=index.docs,
-        weights=index.weights,
-        doc_count=np.asarray([index.doc_count]),
-    )
+    for name, kind in ARRAYS.items():
+        array = np.ascontiguousarray(getattr(index, name), dtype=kind)
+        np.save(partial / f"{name}.npy", array, allow_pickle=False)
     shutil.rmtree(target, ignore_errors=True)
     partial.replace(target)
     # Only older library caches (named by their 64-digit key) go: embeddings/ lives here too.
@@ -94,16 +93,22 @@ def load(
             documents = tuple(_document(json.loads(line), shared) for line in lines)
         if len(documents) != payload["documents"]:
             return None
-        with np.load(target / "index.npz", allow_pickle=False) as arrays:
-            index = SparseBM25(
-                vocab={term: n for n, term in enumerate(payload["vocab"])},
-                # copy=False: the arrays already have these types; a copy doubled the peak.
-                idf=arrays["idf"].astype(np.float64, copy=False),
-                indptr=arrays["indptr"].astype(np.int64, copy=False),
-                docs=arrays["docs"].astype(np.int32, copy=False),
-                weights=arrays["weights"].astype(np.float64, copy=False),
-                doc_count=int(arrays["doc_count"][0]),
-            )
+        arrays = {
+            name: np.load(target / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+            for name in ARRAYS
+        }
+        if any(
+            arrays[name].dtype != kind or arrays[name].ndim != 1 for name, kind in ARRAYS.items()
+        ):
+            return None
+        index = SparseBM25(
+            vocab={term: n for n, term in enumerate(payload["vocab"])},
+            idf=arrays["idf"],
+            indptr=arrays["indptr"],
+            docs=arrays["docs"],
+            weights=arrays["weights"],
+            doc_count=int(payload["doc_count"]),
+        )
         problems = tuple(CorpusProblem(s, m) for s, m in payload["problems"])
     except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, StopIteration):
         return None
