@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -159,9 +160,15 @@ class SparseBM25:
 
     def contains(self, token: str, doc: int) -> bool:
         """Whether a document contains a token (binary search in its postings)."""
-        docs, _ = self.postings(token)
-        at = int(np.searchsorted(docs, doc))
-        return at < len(docs) and int(docs[at]) == doc
+        term = self.vocab.get(token)
+        if term is None:
+            return False
+        # bisect over a memoryview reads plain ints: ~5× cheaper than np.searchsorted here,
+        # which the rerank features call a few hundred times a question.
+        docs = self.docs.data
+        end = int(self.indptr[term + 1])
+        at = bisect_left(docs, doc, int(self.indptr[term]), end)
+        return at < end and docs[at] == doc
 
 
 def best(scores: npt.NDArray[np.float64], k: int) -> list[tuple[int, float]]:

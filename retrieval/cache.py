@@ -1,4 +1,4 @@
-"""On-disk cache of the parsed library and its index: JSON and .npz, never pickle.
+"""On-disk cache of the parsed library and its index: JSON and .npy, never pickle.
 
 The key hashes every corpus file's bytes, the lexicon files and the tokenizer version, so
 any change to a file — added, edited or removed — rebuilds the whole cache, correctly. Each
@@ -23,8 +23,11 @@ from retrieval.bm25 import SparseBM25
 from retrieval.integrity import cache_directory, discard, intact, seal
 from retrieval.model import Clause, CorpusProblem, Document
 
-FORMAT = "policybot-cache-4"
-FILES = ("library.jsonl", "index.npz")
+FORMAT = "policybot-cache-5"
+# The index's arrays, one .npy each: memory-mapped on load, so a page is read (and counts in
+# the process's memory) only when a question touches the postings on it.
+ARRAYS = {"idf": np.float64, "indptr": np.int64, "docs": np.int32, "weights": np.float64}
+FILES = ("library.jsonl", *(f"{name}.npy" for name in ARRAYS))
 
 
 def cache_key(corpus_files: list[Path], lexicon_dir: Path, tokenizer_version: str) -> str:
@@ -61,20 +64,16 @@ def save(
         "documents": len(documents),
         "problems": [[p.source, p.message] for p in problems],
         "vocab": sorted(index.vocab, key=index.vocab.__getitem__),
+        "doc_count": index.doc_count,
     }
     # JSON Lines, a document a line: a million clauses never become one giant string.
     with (partial / "library.jsonl").open("w", encoding="utf-8") as out:
         out.write(json.dumps(header, ensure_ascii=False) + "\n")
         for document in documents:
             out.write(json.dumps(_document_json(document), ensure_ascii=False) + "\n")
-    np.savez(
-        partial / "index.npz",
-        idf=index.idf,
-        indptr=index.indptr,
-        docs=index.docs,
-        weights=index.weights,
-        doc_count=np.asarray([index.doc_count]),
-    )
+    for name, kind in ARRAYS.items():
+        array = np.ascontiguousarray(getattr(index, name), dtype=kind)
+        np.save(partial / f"{name}.npy", array, allow_pickle=False)
     for name in FILES:
         seal(partial / name)
     shutil.rmtree(target, ignore_errors=True)
@@ -122,18 +121,23 @@ def _read(
         payload = json.loads(next(lines))
         if payload.get("format") != FORMAT or payload.get("key") != key:
             return None
-        documents = tuple(_document(json.loads(line)) for line in lines)
+        shared: dict[Any, Any] = {}
+        documents = tuple(_document(json.loads(line), shared) for line in lines)
     if len(documents) != payload["documents"]:
         return None
-    with np.load(target / "index.npz", allow_pickle=False) as arrays:
-        index = SparseBM25(
-            vocab={term: n for n, term in enumerate(payload["vocab"])},
-            idf=arrays["idf"].astype(np.float64),
-            indptr=arrays["indptr"].astype(np.int64),
-            docs=arrays["docs"].astype(np.int32),
-            weights=arrays["weights"].astype(np.float64),
-            doc_count=int(arrays["doc_count"][0]),
-        )
+    arrays = {
+        name: np.load(target / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in ARRAYS
+    }
+    if any(arrays[name].dtype != kind or arrays[name].ndim != 1 for name, kind in ARRAYS.items()):
+        return None
+    index = SparseBM25(
+        vocab={term: n for n, term in enumerate(payload["vocab"])},
+        idf=arrays["idf"],
+        indptr=arrays["indptr"],
+        docs=arrays["docs"],
+        weights=arrays["weights"],
+        doc_count=int(payload["doc_count"]),
+    )
     problems = tuple(CorpusProblem(str(s), str(m)) for s, m in payload["problems"])
     clauses = sum(len(d.clauses) for d in documents)
     consistent = (
@@ -164,18 +168,21 @@ def _clause_json(clause: Clause) -> list[Any]:
     ]
 
 
-def _document(data: dict[str, Any]) -> Document:
+def _document(data: dict[str, Any], shared: dict[Any, Any]) -> Document:
+    """A document from its JSON; equal labels, headings, paths and breadcrumbs are shared
+    across the corpus (`shared`), as the parser shares them, not a million copies."""
     doc_id = data["doc_id"]
+    one = shared.setdefault
     clauses = tuple(
         Clause(
             doc_id=doc_id,
             ordinal=o,
-            kind=k,
-            path=tuple((lvl, n) for lvl, n in p),
-            label=lab,
-            heading=h,
+            kind=one(k, k),
+            path=one(path := tuple(map(tuple, p)), path),
+            label=one(lab, lab),
+            heading=h if h is None else one(h, h),
             text=t,
-            breadcrumb=tuple(b),
+            breadcrumb=one(crumbs := tuple(b), crumbs),
             incomplete=bool(i),
         )
         for o, k, p, lab, h, t, b, i in data["clauses"]

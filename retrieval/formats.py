@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from retrieval.pdf import pdf_paragraphs
 from retrieval.text import Source, decode, read_source
-from retrieval.word import docx_paragraphs
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx")
@@ -20,9 +18,14 @@ def read_bytes(name: str, data: bytes) -> tuple[Source, list[str]]:
     Raises UnreadableFile for a file that cannot be read at all.
     """
     suffix = PurePath(name).suffix.lower()
+    # pypdf and python-docx cost ~0.15 s to import: only a PDF or Word file pays for them.
     if suffix == ".pdf":
+        from retrieval.pdf import pdf_paragraphs
+
         blocks, notes = pdf_paragraphs(data)
         return Source(tuple(blocks), {}, {}), notes
     if suffix == ".docx":
+        from retrieval.word import docx_paragraphs
+
         return Source(tuple(docx_paragraphs(data)), {}, {}), []
     return read_source(decode(data)), []

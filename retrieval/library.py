@@ -11,14 +11,16 @@ from pathlib import Path
 from retrieval import cache
 from retrieval.bm25 import SparseBM25
 from retrieval.card import document_card
-from retrieval.catalog import load_catalog, name_similarity, squash
+from retrieval.catalog import load_catalog, squash
 from retrieval.channels import QueryRewriter, SemanticChannel, reciprocal_rank_fusion
 from retrieval.corpus import corpus_files, read_corpus
 from retrieval.expansion import EXPANDER_VERSION, Expander
 from retrieval.formats import PARSER_VERSION
+from retrieval.headings import Headings
 from retrieval.index import Index
-from retrieval.lookup import find, nearest
+from retrieval.lookup import Numbers, find, nearest
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
+from retrieval.names import Names
 from retrieval.query import Query, prepare
 from retrieval.ranking import DEFAULT_MODELS, Models
 from retrieval.refs import clean_query, parse_ref
@@ -28,7 +30,6 @@ from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer, normalize
 MAX_QUERY_CHARS = 500
 Progress = Callable[[int, int], None]  # (clauses indexed, total)
 MODELS_FILE = "ranking.json"
-_FUZZY_NAME = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,15 @@ class Library:
         self.tokenizer = tokenizer
         self._by_id = {d.doc_id: d for d in documents}
         self.clauses = tuple(c for d in documents for c in d.clauses)
+        # Names and headings normalised once here: a question never scans the corpus.
+        self.names = Names(documents)
+        self.headings = Headings(self.clauses)
+        self.numbers = Numbers(documents)
+        self._spans: dict[str, tuple[int, int]] = {}
+        start = 0
+        for doc in documents:
+            self._spans[doc.doc_id] = (start, start + len(doc.clauses))
+            start += len(doc.clauses)
         total = len(self.clauses)
         self.index = Index(
             self.clauses,
@@ -162,50 +172,19 @@ class Library:
 
     def resolve(self, name: str) -> list[Document]:
         """Documents a name refers to: exact alias, alias containment, then fuzzy title."""
-        key = squash(normalize(name))
-        if not key:
-            return []
-        exact = [d for d in self.documents if key in {squash(normalize(a)) for a in d.aliases}]
-        if exact:
-            return exact
-        contained = [
-            d
-            for d in self.documents
-            if any(_contains(key, squash(normalize(a))) for a in d.aliases)
-        ]
-        if len(contained) == 1:
-            return contained
-        # Words inserted into a name: 数据要素二十条 still names 数据二十条.
-        spread = [d for d in self.documents if any(_spread_in(key, a) for a in d.aliases)]
-        if len(spread) == 1:
-            return spread
-        scored = [
-            (max(name_similarity(key, normalize(a)) for a in d.aliases), d)
-            for d in (contained or self.documents)
-        ]
-        best = max((s for s, _ in scored), default=0.0)
-        if best < _FUZZY_NAME:
-            return contained
-        return [d for s, d in scored if s == best]
+        return self.names.resolve(name)
 
     def mentioned(self, text: str) -> tuple[set[str], str]:
         """Documents named inside a question, and the question without those names."""
-        key = normalize(text)
-        found: set[str] = set()
-        for doc in self.documents:
-            for alias in sorted(doc.aliases, key=len, reverse=True):
-                name = normalize(alias)
-                if len(name) >= 2 and name in key:
-                    found.add(doc.doc_id)
-                    key = key.replace(name, " ")
-        return found, key
+        return self.names.mentioned(text)
 
     # --- routing -----------------------------------------------------------------------
 
     def answer(self, text: str, k: int = 3, context_doc: str | None = None) -> Answer:
         """Route a message like the bot does: a clause reference is looked up, else searched."""
         query = text.strip()
-        if not clean_query(query) or not re.search(r"\w", query):
+        cleaned = clean_query(query)
+        if not cleaned or not re.search(r"\w", query):
             return Answer(text, "search", "abstain", note="empty")
         if len(query) > MAX_QUERY_CHARS:
             return self.search(query[:MAX_QUERY_CHARS], k, original=text, note="too_long")
@@ -214,10 +193,10 @@ class Library:
             docs = self.resolve(ref.doc_hint) if ref.doc_hint else []
             if docs or not ref.doc_hint:
                 return self.lookup_ref(ref, text, docs, context_doc)
-        by_heading = self._heading_answer(query, text)
+        by_heading = self._heading_answer(cleaned, text)
         if by_heading is not None:
             return by_heading
-        card = self._document_answer(query, text)
+        card = self._document_answer(cleaned, text)
         if card is not None:
             return card
         return self.search(query, k, original=text)
@@ -226,7 +205,7 @@ class Library:
         """Look up a reference (the /clause command); anything else is not_found."""
         ref = parse_ref(text)
         if ref is None:
-            by_heading = self._heading_answer(text, text)
+            by_heading = self._heading_answer(clean_query(text), text)
             if by_heading is not None:
                 return by_heading
             return Answer(text, "lookup", "not_found", note="empty" if not text.strip() else "")
@@ -243,8 +222,13 @@ class Library:
             context = self._by_id[context_doc]
             if find(context, ref):
                 docs = [context]
-        candidates = docs or list(self.documents)
-        found = [(d, find(d, ref)) for d in candidates]
+        if docs:
+            found = [(d, find(d, ref)) for d in docs]
+        else:
+            # Only documents numbered that far are looked in, not the whole corpus.
+            found = [
+                (self.documents[p], self.numbers.find(p, ref)) for p in self.numbers.holding(ref)
+            ]
         found = [(d, clauses) for d, clauses in found if clauses]
         if len(found) == 1:
             return Answer(text, "lookup", "ok", tuple(self.hit(c) for c in found[0][1]))
@@ -252,44 +236,41 @@ class Library:
             return Answer(
                 text, "lookup", "ok", tuple(self.hit(cs[0]) for _, cs in found), note="ambiguous"
             )
-        near = nearest(docs[0], ref) if len(docs) == 1 else _closest_per_doc(candidates, ref)
+        if len(docs) == 1:
+            near = nearest(docs[0], ref)
+        else:
+            near = _closest_per_doc(docs, ref) if docs else self.numbers.closest(ref, 6)
         return Answer(
             text, "lookup", "not_found", suggestions=tuple(self.hit(c, 0.0) for c in near[:6])
         )
 
-    def _document_answer(self, query: str, text: str) -> Answer | None:
+    def _document_answer(self, cleaned: str, text: str) -> Answer | None:
         """The document's card when the message is just a document's name."""
-        name = squash(normalize(clean_query(query)))
+        name = squash(normalize(cleaned))
         if not name or len(name) > 40:
             return None
         docs = self.resolve(name)
-        if len(docs) != 1 or not _names(name, docs[0]):
+        if len(docs) != 1 or not self.names.names(name, docs[0]):
             return None
         doc = docs[0]
         hits = tuple(self.hit(c) for c in doc.clauses[:1])
         return Answer(text, "lookup", "ok", hits, note="document", card=document_card(doc))
 
-    def _heading_answer(self, query: str, text: str) -> Answer | None:
+    def _heading_answer(self, cleaned: str, text: str) -> Answer | None:
         """A lookup answer when the query names clauses by their headings."""
-        clauses = self._heading_ref(query)
+        clauses = self._heading_ref(cleaned)
         return Answer(text, "lookup", "ok", tuple(map(self.hit, clauses))) if clauses else None
 
-    def _heading_ref(self, text: str) -> list[Clause]:
+    def _heading_ref(self, cleaned: str) -> list[Clause]:
         """Clauses addressed by headings, e.g. 总体要求 主要目标 (optionally after a name)."""
-        parts = [p for p in re.split(r"[\s、，,/>›→-]+", clean_query(text)) if p]
+        parts = [p for p in re.split(r"[\s、，,/>›→-]+", cleaned) if p]
         if len(parts) < 2 or len(parts) > 4:
             return []
         docs = self.resolve(parts[0])
-        scope = docs if docs and len(parts) > 2 or (docs and len(parts) == 2) else self.documents
-        wanted = parts[1:] if scope is not self.documents else parts
+        wanted = parts[1:] if docs else parts
         keys = [squash(normalize(p)) for p in wanted]
-        matches = []
-        for doc in scope:
-            for clause in doc.clauses:
-                names = [squash(normalize(h)) for h in (*clause.breadcrumb, clause.heading or "")]
-                if _in_order(keys, names) and keys[-1] in names[-1]:
-                    matches.append(clause)
-        return matches[:3]
+        within = [self._spans[d.doc_id] for d in docs] if docs else None
+        return [self.clauses[p] for p in self.headings.find(keys, within, 3)]
 
     def prepare(self, query: str) -> tuple[Query, set[str]]:
         """The prepared question and the documents it names."""
@@ -333,40 +314,6 @@ class Library:
 
 def _expander_path(cache_dir: Path, key: str) -> Path:
     return cache_dir / f"expander-{EXPANDER_VERSION}-{key}.json"
-
-
-def _names(key: str, doc: Document) -> bool:
-    """Whether the key is the whole name of the document: an alias, its title or short name,
-    or an abbreviation keeping most of one (数据资源开发利用意见 for 公共数据资源开发利用意见)."""
-    names = {squash(normalize(n)) for n in (*doc.aliases, doc.title, doc.short)}
-    return key in names or any(
-        len(key) >= 0.7 * len(name) and _spread_in(name, key) for name in names
-    )
-
-
-def _spread_in(key: str, alias: str) -> bool:
-    """The alias's characters occur in the key in order, the key at most twice as long."""
-    name = squash(normalize(alias))
-    if len(name) < 4 or len(key) > 2 * len(name):
-        return False
-    rest = iter(key)
-    return all(char in rest for char in name)
-
-
-def _contains(key: str, alias: str) -> bool:
-    return len(alias) >= 2 and (alias in key or (len(key) >= 4 and key in alias))
-
-
-def _in_order(keys: list[str], names: list[str]) -> bool:
-    """Every key occurs in one of the names, in order."""
-    position = 0
-    for key in keys:
-        while position < len(names) and key not in names[position]:
-            position += 1
-        if position == len(names):
-            return False
-        position += 1
-    return True
 
 
 def _closest_per_doc(docs: list[Document], ref: ClauseRef) -> list[Clause]:

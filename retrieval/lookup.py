@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
 from retrieval.model import Clause, ClauseRef, Document
 
 _NEAREST = 3
+Carrying = Callable[[str, int], Sequence[int]]  # (level, number) → clause indices in a doc
 
 
 def _number(clause: Clause, level: str) -> int | None:
@@ -43,22 +49,21 @@ def _fits(clause: Clause, outer: dict[str, int], continuous: bool) -> bool:
     return True
 
 
-def find(doc: Document, ref: ClauseRef) -> list[Clause]:
-    """Clauses of `doc` the reference names; several when it names a container or chapter."""
+def find(doc: Document, ref: ClauseRef, carrying: Carrying | None = None) -> list[Clause]:
+    """Clauses of `doc` the reference names; several when it names a container or chapter.
+
+    `carrying` gives the indices of the clauses numbered (level, number), from an index."""
     wanted = _wanted(doc, ref)
     if wanted is None:
         return []
     level, number, outer = wanted
-    if level == "chapter":
-        chapter = [c for c in doc.clauses if _number(c, "chapter") == number]
-        return chapter
-    if level == "paragraph":
-        return [c for c in doc.clauses if _number(c, "paragraph") == number]
-    exact = [
-        c
-        for c in doc.clauses
-        if _number(c, level) == number and _fits(c, outer, doc.continuous_sections)
-    ]
+    if carrying is None:
+        numbered = [c for c in doc.clauses if _number(c, level) == number]
+    else:
+        numbered = [doc.clauses[i] for i in carrying(level, number)]
+    if level in ("chapter", "paragraph"):
+        return numbered
+    exact = [c for c in numbered if _fits(c, outer, doc.continuous_sections)]
     if level == "section" and not doc.continuous_sections and "chapter" not in outer:
         # （三） alone is ambiguous when every chapter restarts at （一）.
         chapters = {_number(c, "chapter") for c in exact}
@@ -79,3 +84,65 @@ def nearest(doc: Document, ref: ClauseRef) -> list[Clause]:
     pool = same_scope or pool or [c for c in doc.clauses if c.kind != "preamble"]
     pool.sort(key=lambda c: (abs((_number(c, level) or 0) - number), -(_number(c, level) or 0)))
     return sorted(pool[:_NEAREST], key=lambda c: c.ordinal)
+
+
+class Numbers:
+    """Which clauses carry each (level, number), corpus-wide, built once at load: a reference
+    visits only the documents and clauses it fits, with or without a document name."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self.documents = tuple(documents)
+        carrying: dict[tuple[str, int], array[int]] = defaultdict(lambda: array("i"))
+        self._starts = array("q")
+        start = 0
+        for doc in self.documents:
+            self._starts.append(start)
+            for index, clause in enumerate(doc.clauses):
+                # Reversed, a level's first step is the one the dict keeps (as `_number`).
+                for step in dict(reversed(clause.path)).items():
+                    carrying[step].append(start + index)
+            start += len(doc.clauses)
+        self._starts.append(start)
+        self._carrying = dict(carrying)
+
+    def find(self, position: int, ref: ClauseRef) -> list[Clause]:
+        """`find` in the document at this position, through the corpus-wide index."""
+        start, end = self._starts[position], self._starts[position + 1]
+
+        def carrying(level: str, number: int) -> Sequence[int]:
+            clauses = self._carrying.get((level, number), ())
+            first, last = bisect_left(clauses, start), bisect_left(clauses, end)
+            return [p - start for p in clauses[first:last]]
+
+        return find(self.documents[position], ref, carrying)
+
+    def holding(self, ref: ClauseRef) -> list[int]:
+        """Positions (in document order) of the documents that may hold the reference."""
+        keys = [
+            (level, number)
+            for doc_kind in ("regulation", "policy")
+            if (wanted := _wanted(_KIND[doc_kind], ref)) is not None
+            for level, number, _ in (wanted,)
+        ]
+        found = {
+            bisect_right(self._starts, p) - 1
+            for key in dict.fromkeys(keys)
+            for p in self._carrying.get(key, ())
+        }
+        return sorted(found)
+
+    def closest(self, ref: ClauseRef, limit: int) -> list[Clause]:
+        """Up to two nearest clauses a document, in document order, until `limit`."""
+        out: list[Clause] = []
+        for doc in self.documents:
+            if len(out) >= limit:
+                break
+            out.extend(nearest(doc, ref)[:2])
+        return out
+
+
+# `_wanted` looks at a document only for its kind: stand-ins of each kind.
+_KIND = {
+    kind: Document(doc_id="", title="", kind=kind, clauses=(), sources=())
+    for kind in ("regulation", "policy")
+}

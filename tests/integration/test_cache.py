@@ -43,15 +43,31 @@ def test_second_load_comes_from_the_cache_and_answers_the_same(
     [written] = cache_dirs(tmp_path)
     assert {p.name for p in written.iterdir()} == {
         "library.jsonl",
-        "index.npz",
         "library.jsonl.sha256",
-        "index.npz.sha256",
+        "idf.npy",
+        "indptr.npy",
+        "docs.npy",
+        "weights.npy",
+        "idf.npy.sha256",
+        "indptr.npy.sha256",
+        "docs.npy.sha256",
+        "weights.npy.sha256",
     }
     cached = load(corpus, tmp_path)
     assert cached.documents == fresh.documents
     assert cached.problems == fresh.problems
     assert answers(cached) == answers(fresh)
     assert cache_dirs(tmp_path) == [written]
+
+
+def test_the_cached_index_is_memory_mapped_not_read(corpus: Path, tmp_path: Path) -> None:
+    """Postings stay on disk until a question reads them: a million clauses load lightly."""
+    import numpy as np
+
+    load(corpus, tmp_path)
+    cached = load(corpus, tmp_path).index.bm25
+    assert isinstance(cached.docs, np.memmap)
+    assert isinstance(cached.weights, np.memmap)
 
 
 def test_added_changed_and_removed_files_rebuild(corpus: Path, tmp_path: Path) -> None:
@@ -68,28 +84,24 @@ def test_added_changed_and_removed_files_rebuild(corpus: Path, tmp_path: Path) -
     assert len(cache_dirs(tmp_path)) == 1
 
 
-@pytest.mark.parametrize("damage", ["truncate-json", "garbage-npz", "wrong-shape", "missing"])
+@pytest.mark.parametrize("damage", ["truncate-json", "garbage-npy", "wrong-shape", "missing"])
 def test_a_corrupt_cache_is_rebuilt_not_trusted(corpus: Path, tmp_path: Path, damage: str) -> None:
     fresh = load(corpus, tmp_path)
     [written] = cache_dirs(tmp_path)
     if damage == "truncate-json":
         text = (written / "library.jsonl").read_text(encoding="utf-8")
         (written / "library.jsonl").write_text(text[: len(text) // 2], encoding="utf-8")
-    elif damage == "garbage-npz":
-        (written / "index.npz").write_bytes(b"\x80\x04not a zip")
+    elif damage == "garbage-npy":
+        (written / "weights.npy").write_bytes(b"\x80\x04not an array")
     elif damage == "wrong-shape":
         import numpy as np
 
-        np.savez(
-            written / "index.npz",
-            idf=np.zeros(3),
-            indptr=np.zeros(2, np.int64),
-            docs=np.zeros(1, np.int32),
-            weights=np.zeros(1),
-            doc_count=np.asarray([1]),
-        )
+        np.save(written / "idf.npy", np.zeros(3))
+        np.save(written / "indptr.npy", np.zeros(2, np.int64))
+        np.save(written / "docs.npy", np.zeros(1, np.int32))
+        np.save(written / "weights.npy", np.zeros(1))
     else:
-        (written / "index.npz").unlink()
+        (written / "docs.npy").unlink()
     rebuilt = load(corpus, tmp_path)
     assert rebuilt.documents == fresh.documents
     assert answers(rebuilt) == answers(fresh)
@@ -100,8 +112,8 @@ def test_cache_holds_no_pickle(corpus: Path, tmp_path: Path) -> None:
 
     load(corpus, tmp_path)
     [written] = cache_dirs(tmp_path)
-    with np.load(written / "index.npz", allow_pickle=False) as arrays:
-        assert all(arrays[name].dtype != object for name in arrays.files)
+    for path in written.glob("*.npy"):
+        assert np.load(path, allow_pickle=False).dtype != object
 
 
 def test_a_stale_cache_answers_while_the_changed_corpus_is_indexed(

@@ -96,8 +96,8 @@ def one(pattern: str) -> Callable[[Path], Path]:
 
 
 DAMAGE: dict[str, tuple[Callable[[Path], Path], Callable[[Path], None]]] = {
-    "npz-truncated": (lambda d: library_dir(d) / "index.npz", truncate),
-    "npz-bit-flipped": (lambda d: library_dir(d) / "index.npz", flip_byte),
+    "npy-truncated": (lambda d: library_dir(d) / "docs.npy", truncate),
+    "npy-bit-flipped": (lambda d: library_dir(d) / "weights.npy", flip_byte),
     "jsonl-character-swapped": (lambda d: library_dir(d) / "library.jsonl", swap_a_character),
     "jsonl-header-wrong-shape": (lambda d: library_dir(d) / "library.jsonl", wrong_header),
     "jieba-dict-garbled": (one("*.dict.txt"), garble),

@@ -1,0 +1,173 @@
+"""Document names, normalised once at load and indexed, so finding one costs no corpus scan.
+
+`resolve` and `mentioned` answer exactly as a scan over every document's aliases would
+(exact alias, containment, characters spread in order, fuzzy bigrams), but each step only
+visits the documents an index entry points to: an Aho–Corasick automaton finds the aliases
+inside a text, character bigram postings find the aliases containing a text or sharing its
+bigrams.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+
+import ahocorasick
+
+from retrieval.catalog import squash
+from retrieval.model import Document
+from retrieval.tokenize import normalize
+
+FUZZY_NAME = 0.6  # share of the name's bigrams a title must cover to be a fuzzy match
+_MIN_NAME = 2  # aliases shorter than this never count as contained or mentioned
+_MIN_SPREAD = 4  # aliases shorter than this are never matched with words inserted
+
+
+def bigrams(text: str) -> set[str]:
+    """Character bigrams; a text shorter than two characters is its own only 'bigram'."""
+    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
+
+
+def spread_in(key: str, name: str) -> bool:
+    """The (squashed) name's characters occur in the key in order, the key at most twice as
+    long: 数据要素二十条 still names 数据二十条."""
+    if len(name) < _MIN_SPREAD or len(key) > 2 * len(name):
+        return False
+    rest = iter(key)
+    return all(char in rest for char in name)
+
+
+def _automaton(words: Iterable[str]) -> ahocorasick.Automaton | None:
+    automaton = ahocorasick.Automaton()
+    for word in set(words):
+        automaton.add_word(word, word)
+    if not len(automaton):
+        return None
+    automaton.make_automaton()
+    return automaton
+
+
+class Names:
+    """Every document's aliases, normalised once, with the indexes that find them."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self.documents = tuple(documents)
+        self._position = {d.doc_id: n for n, d in enumerate(self.documents)}
+        # Per document: aliases normalised (longest first, for `mentioned`), and squashed.
+        self._normal = [
+            tuple(normalize(a) for a in sorted(d.aliases, key=len, reverse=True))
+            for d in self.documents
+        ]
+        self._squashed = [frozenset(squash(a) for a in names) for names in self._normal]
+        self._whole = [
+            frozenset(squash(normalize(n)) for n in (*d.aliases, d.title, d.short))
+            for d in self.documents
+        ]
+        self._exact: dict[str, list[int]] = defaultdict(list)
+        self._normal_docs: dict[str, list[int]] = defaultdict(list)
+        self._grams: dict[str, list[int]] = defaultdict(list)  # bigram → documents
+        self._alias_grams: dict[str, set[str]] = {}
+        by_rarest: dict[str, list[str]] = defaultdict(list)
+        frequency = Counter(char for names in self._squashed for name in names for char in name)
+        for position, names in enumerate(self._squashed):
+            for name in names:
+                self._exact[name].append(position)
+                grams = self._alias_grams.setdefault(name, bigrams(name))
+                for gram in grams:
+                    self._grams[gram].append(position)
+                if len(name) >= _MIN_SPREAD:
+                    by_rarest[min(name, key=frequency.__getitem__)].append(name)
+            for name in self._normal[position]:
+                if len(name) >= _MIN_NAME:
+                    self._normal_docs[name].append(position)
+        # A posting list holds a document once, in document order.
+        for gram, docs in self._grams.items():
+            self._grams[gram] = sorted(set(docs))
+        self._by_rarest = {char: tuple(set(names)) for char, names in by_rarest.items()}
+        self._inside = _automaton(n for names in self._squashed for n in names if len(n) >= 2)
+        self._mentionable = _automaton(self._normal_docs)
+
+    def resolve(self, name: str) -> list[Document]:
+        """Documents a name refers to: exact alias, alias containment, then fuzzy title."""
+        key = squash(normalize(name))
+        if not key:
+            return []
+        if key in self._exact:
+            return self._docs(self._exact[key])
+        contained = sorted(self._contained(key))
+        if len(contained) == 1:
+            return self._docs(contained)
+        spread = {
+            position
+            for char in set(key)
+            for alias in self._by_rarest.get(char, ())
+            if spread_in(key, alias)
+            for position in self._exact[alias]
+        }
+        if len(spread) == 1:
+            return self._docs(spread)
+        scores = self._similarities(key, contained)
+        best = max(scores.values(), default=0.0)
+        if best < FUZZY_NAME:
+            return self._docs(contained)
+        return self._docs(p for p, s in scores.items() if s == best)
+
+    def mentioned(self, text: str) -> tuple[set[str], str]:
+        """Documents named inside a question, and the question without those names."""
+        key = normalize(text)
+        found: set[str] = set()
+        if self._mentionable is None:
+            return found, key
+        # Only documents with an alias inside the original question can match; replaying the
+        # scan over them in document order keeps which names are cut out, and in what order.
+        candidates = {
+            p for _, name in self._mentionable.iter(key) for p in self._normal_docs[name]
+        }
+        for position in sorted(candidates):
+            for name in self._normal[position]:
+                if len(name) >= _MIN_NAME and name in key:
+                    found.add(self.documents[position].doc_id)
+                    key = key.replace(name, " ")
+        return found, key
+
+    def names(self, key: str, doc: Document) -> bool:
+        """Whether a squashed key is the whole name of the document: an alias, its title or
+        short name, or an abbreviation keeping most of one (数据资源开发利用意见)."""
+        whole = self._whole[self._position[doc.doc_id]]
+        short = squash(normalize(key))
+        return key in whole or any(len(key) >= 0.7 * len(n) and spread_in(n, short) for n in whole)
+
+    def _contained(self, key: str) -> set[int]:
+        """Documents with an alias inside the key, or (keys of 4+) containing the key."""
+        found: set[int] = set()
+        if self._inside is not None:
+            found.update(p for _, alias in self._inside.iter(key) for p in self._exact[alias])
+        if len(key) >= 4:
+            rarest = min(bigrams(key), key=lambda g: len(self._grams.get(g, ())))
+            found.update(
+                p
+                for p in self._grams.get(rarest, ())
+                if any(key in alias for alias in self._squashed[p])
+            )
+        return found
+
+    def _similarities(self, key: str, contained: list[int]) -> dict[int, float]:
+        """Each document's best share of the key's bigrams covered by one of its aliases:
+        among `contained`, else among all documents that may reach FUZZY_NAME."""
+        grams = bigrams(key)
+        if contained:
+            pool: Iterable[int] = contained
+        else:
+            # A document covering FUZZY_NAME of the bigrams has one of the rarest n - t + 1.
+            # (Rounded down, the share may only widen the pool: it stays exact.)
+            needed = int(FUZZY_NAME * len(grams))
+            rarest = sorted(grams, key=lambda g: len(self._grams.get(g, ())))
+            pool = {p for g in rarest[: len(grams) - needed + 1] for p in self._grams.get(g, ())}
+        return {
+            p: max(len(grams & self._alias_grams[a]) / len(grams) for a in self._squashed[p])
+            for p in pool
+            if self._squashed[p]
+        }
+
+    def _docs(self, positions: Iterable[int]) -> list[Document]:
+        return [self.documents[p] for p in sorted(positions)]
