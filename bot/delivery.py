@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
@@ -22,6 +21,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
+from bot.database import DATABASE_ERRORS
 from bot.digest import gather
 from bot.digest_render import render_parts
 from bot.state import Services
@@ -41,7 +41,7 @@ async def deliver(bot: Bot, services: Services, subscription: Subscription, day:
     _running.add(key)
     try:
         return await _deliver(bot, services, subscription, day)
-    except sqlite3.Error as exc:  # a locked or full database: the caller retries later
+    except DATABASE_ERRORS as exc:  # a locked or full database: the caller retries later
         log.warning("digest for chat %s postponed, database busy: %s", subscription.chat_id, exc)
         return "busy"
     finally:
