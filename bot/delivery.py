@@ -5,7 +5,9 @@ after restart with the parts not yet sent; the part that was in flight counts as
 (at most once: Telegram may already show it) and is never sent again. Sending a part is what
 moves the reading plan on and logs its keyword clauses, so nothing unsent is marked as read.
 The bookkeeping runs on the store's write thread, never on the event loop; a locked database
-postpones the digest ("busy") and the caller retries later.
+postpones the digest ("busy") and the caller retries later. Replicas on one database hold a
+digest while sending it (Store.hold_digest): the claim says whose day it is, the hold that its
+sender is alive; a claim left `sending` by a dead sender is resumed by whoever holds it next.
 """
 
 from __future__ import annotations
@@ -39,8 +41,15 @@ async def deliver(bot: Bot, services: Services, subscription: Subscription, day:
     if key in _running:  # the daily job and /digest at once: one of them sends
         return "already"
     _running.add(key)
+    chat_id = subscription.chat_id
     try:
-        return await _deliver(bot, services, subscription, day)
+        # Another replica sending this digest right now holds it: it goes out once, from there.
+        if not await _db(services, lambda s: s.hold_digest(chat_id, day)):
+            return "already"
+        try:
+            return await _deliver(bot, services, subscription, day)
+        finally:
+            await _db(services, lambda s: s.release_digest(chat_id, day))
     except DATABASE_ERRORS as exc:  # a locked or full database: the caller retries later
         log.warning("digest for chat %s postponed, database busy: %s", subscription.chat_id, exc)
         return "busy"
