@@ -55,7 +55,11 @@ def open_database(settings: Settings) -> Store:
 
 
 def check_directories(settings: Settings) -> None:
-    """Raise SettingsError (one line naming the setting) for an unusable corpus or data dir."""
+    """Raise SettingsError (one line naming the setting) for an unusable corpus or data dir.
+
+    A POLICYBOT_DATABASE_URL of an unknown kind is refused here too, before any work.
+    """
+    database_target(settings)
     try:
         corpus_files(settings.corpus_dir)
     except OSError as exc:
