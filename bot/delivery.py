@@ -36,16 +36,20 @@ _running: set[tuple[int, int, date]] = set()  # (store, chat, day) being deliver
 
 
 async def deliver(bot: Bot, services: Services, subscription: Subscription, day: date) -> str:
-    """Send (or finish sending) one chat's digest for a day; returns what happened."""
+    """Send (or finish sending) one chat's digest for a day; returns what happened.
+
+    sent, already, elsewhere (being sent by another replica), busy, failed or forbidden.
+    """
     key = (id(services.store), subscription.chat_id, day)
     if key in _running:  # the daily job and /digest at once: one of them sends
         return "already"
     _running.add(key)
     chat_id = subscription.chat_id
     try:
-        # Another replica sending this digest right now holds it: it goes out once, from there.
+        # Another replica is sending it right now: it goes out once, from there. The caller
+        # looks again later, and finishes it should that sender have died meanwhile.
         if not await _db(services, lambda s: s.hold_digest(chat_id, day)):
-            return "already"
+            return "elsewhere"
         try:
             return await _deliver(bot, services, subscription, day)
         finally:

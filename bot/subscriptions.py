@@ -153,7 +153,7 @@ async def digest_command(update: Update, context: Context) -> None:
         await reply_html(message, context, html.escape(texts.NOT_SUBSCRIBED))
         return
     result = await deliver(context.bot, svc, subscription, today)
-    if result == "already":
+    if result in ("already", "elsewhere"):  # elsewhere: another replica is sending it now
         await reply_html(message, context, html.escape(texts.DIGEST_ALREADY_SENT))
     elif result == "busy":
         await reply_html(message, context, html.escape(texts.DIGEST_BUSY))

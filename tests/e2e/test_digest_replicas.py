@@ -13,10 +13,12 @@ import pytest
 from telegram import Bot
 
 from bot.delivery import deliver
+from bot.schedule import job_name, retry_name
 from bot.state import Services
 from bot.store import Store, Subscription
 from config.settings import LEXICON_DIR, Settings
 from retrieval.library import Library, LibraryPaths
+from tests.e2e.conftest import Harness
 from tests.e2e.fake_bot_api import FakeServer
 from tests.e2e.test_digest_parts import PART_2, PART_3, three_part_policy
 from tests.e2e.test_digest_resume import CHAT, say, sends
@@ -63,7 +65,7 @@ async def test_two_replicas_at_digest_time_send_it_once(
             deliver(first[0], first[1], subscription, day),
             deliver(second[0], second[1], subscription, day),
         )
-        assert sorted(results) == ["already", "sent"]
+        assert sorted(results) == ["elsewhere", "sent"]
         # The day is done: neither replica sends it again.
         assert await deliver(second[0], second[1], subscription, day) == "already"
         assert second[1].store.digest_status(CHAT, day) == "sent"
@@ -95,3 +97,28 @@ def test_a_replica_killed_mid_digest_is_finished_by_another(
         second.terminate()
         second.wait(timeout=20)
     assert (sends(server, "政策日报"), sends(server, PART_2), sends(server, PART_3)) == (1, 1, 1)
+
+
+def headers(bot: Harness) -> int:
+    """Digest first parts the bot sent to the chat."""
+    calls = bot.api.calls_of("sendMessage")
+    return sum("政策日报" in str(c.get("text", "")) and int(c["chat_id"]) == CHAT for c in calls)
+
+
+async def test_a_digest_sent_elsewhere_is_looked_at_again_and_finished_if_that_sender_died(
+    bot: Harness,
+) -> None:
+    bot.api.send(bot.api.private(CHAT), bot.api.user(CHAT), "/subscribe 08:30")
+    await bot.replies(CHAT)
+    today = bot.services.clock().astimezone(bot.services.settings.zone).date()
+    other = Store(bot.services.store.path)  # another replica on the same database…
+    assert other.hold_digest(CHAT, today)
+    assert other.claim_digest(CHAT, today, datetime.now(UTC))  # …that claimed the day
+    [daily] = bot.app.job_queue.get_jobs_by_name(job_name(CHAT))
+    await daily.run(bot.app)
+    assert headers(bot) == 0
+    [retry] = bot.app.job_queue.get_jobs_by_name(retry_name(CHAT))
+    other.close()  # and died before rendering it
+    await retry.run(bot.app)
+    assert bot.services.store.digest_status(CHAT, today) == "sent"
+    assert headers(bot) == 1
