@@ -22,7 +22,7 @@ from bot.database import Engine, Sql, StoreError
 log = logging.getLogger(__name__)
 POOL_SIZE = 8
 CONNECT_TIMEOUT = 5  # seconds: a server that does not answer fails start-up quickly
-POOL_TIMEOUT = 10.0  # seconds a caller waits for a free connection before StoreError
+POOL_TIMEOUT = 5.0  # seconds a caller (maybe the event loop, reading) waits for a connection
 
 
 class PostgresEngine:
