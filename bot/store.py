@@ -149,7 +149,7 @@ class Store:
         self.target = target
         self.path = self._engine.path  # the SQLite file, None on PostgreSQL
         self.postgres = self._engine.postgres
-        self.migrated_now = self.migrate()
+        self.migrated_now = self.migrate()  # empty when an earlier start (or a replica) did it
 
     def close(self) -> None:
         """Close the connection (the pool, on PostgreSQL)."""
