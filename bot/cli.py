@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import render, texts
 from bot.channels import attach_channels
-from bot.startup import check_directories, open_sound_store
+from bot.startup import check_directories, open_database
 from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
 from retrieval.evaluate import evaluate, report
 from retrieval.library import Library, LibraryPaths
@@ -287,8 +287,8 @@ def run_serve(settings: Settings) -> int:
 
 
 def open_store(settings: Settings) -> Store:
-    """The SQLite store under POLICYBOT_DATA_DIR (a corrupt one is moved aside)."""
-    return open_sound_store(settings.data_dir / "policybot.sqlite3")
+    """The store POLICYBOT_DATABASE_URL names (a corrupt SQLite file is moved aside)."""
+    return open_database(settings)
 
 
 def run_digest(settings: Settings, library: Library, args: argparse.Namespace, out: TextIO) -> int:

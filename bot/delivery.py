@@ -5,14 +5,15 @@ after restart with the parts not yet sent; the part that was in flight counts as
 (at most once: Telegram may already show it) and is never sent again. Sending a part is what
 moves the reading plan on and logs its keyword clauses, so nothing unsent is marked as read.
 The bookkeeping runs on the store's write thread, never on the event loop; a locked database
-postpones the digest ("busy") and the caller retries later.
+postpones the digest ("busy") and the caller retries later. Replicas on one database hold a
+digest while sending it (Store.hold_digest): the claim says whose day it is, the hold that its
+sender is alive; a claim left `sending` by a dead sender is resumed by whoever holds it next.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
+from bot.database import DATABASE_ERRORS
 from bot.digest import gather
 from bot.digest_render import render_parts
 from bot.state import Services
@@ -34,14 +36,25 @@ _running: set[tuple[int, int, date]] = set()  # (store, chat, day) being deliver
 
 
 async def deliver(bot: Bot, services: Services, subscription: Subscription, day: date) -> str:
-    """Send (or finish sending) one chat's digest for a day; returns what happened."""
+    """Send (or finish sending) one chat's digest for a day; returns what happened.
+
+    sent, already, elsewhere (being sent by another replica), busy, failed or forbidden.
+    """
     key = (id(services.store), subscription.chat_id, day)
     if key in _running:  # the daily job and /digest at once: one of them sends
         return "already"
     _running.add(key)
+    chat_id = subscription.chat_id
     try:
-        return await _deliver(bot, services, subscription, day)
-    except sqlite3.Error as exc:  # a locked or full database: the caller retries later
+        # Another replica is sending it right now: it goes out once, from there. The caller
+        # looks again later, and finishes it should that sender have died meanwhile.
+        if not await _db(services, lambda s: s.hold_digest(chat_id, day)):
+            return "elsewhere"
+        try:
+            return await _deliver(bot, services, subscription, day)
+        finally:
+            await _db(services, lambda s: s.release_digest(chat_id, day))
+    except DATABASE_ERRORS as exc:  # a locked or full database: the caller retries later
         log.warning("digest for chat %s postponed, database busy: %s", subscription.chat_id, exc)
         return "busy"
     finally:

@@ -14,7 +14,7 @@ from bot.state import Services
 from bot.store import Subscription
 
 log = logging.getLogger(__name__)
-RETRY_AFTER = 300  # seconds before a digest postponed by a busy database is tried again
+RETRY_AFTER = 300  # seconds before a digest postponed (busy database, sent elsewhere) is retried
 
 
 def job_name(chat_id: int) -> str:
@@ -48,7 +48,7 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if result == "forbidden":
         unschedule(context.application, job.data)
-    elif result == "busy" and context.job_queue is not None:
+    elif result in ("busy", "elsewhere") and context.job_queue is not None:
         context.job_queue.run_once(
             digest_job, RETRY_AFTER, data=job.data, name=retry_name(job.data)
         )

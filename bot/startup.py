@@ -18,10 +18,48 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("policybot.store")
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+SQLITE_FILE = "policybot.sqlite3"
+
+
+def database_target(settings: Settings) -> Path | str:
+    """POLICYBOT_DATABASE_URL as a file path or a postgresql:// URL (default: the data dir)."""
+    from bot.database import is_postgres_url
+
+    url = settings.database_url.strip()
+    if not url:
+        return settings.data_dir / SQLITE_FILE
+    if is_postgres_url(url):
+        return url
+    if "://" in url:
+        raise SettingsError(
+            "配置错误：POLICYBOT_DATABASE_URL — 应为 SQLite 文件路径或 postgresql:// 地址，"
+            f"收到 {url.split('://')[0]}://…"
+        )
+    return Path(url).expanduser()
+
+
+def open_database(settings: Settings) -> Store:
+    """The configured store: a sound SQLite file, or PostgreSQL (unreachable: one line)."""
+    from bot.database import StoreError
+    from bot.store import Store
+
+    target = database_target(settings)
+    if isinstance(target, Path):
+        return open_sound_store(target)
+    try:
+        return Store(target)
+    except StoreError as exc:  # the message names the host, never the password
+        raise SettingsError(
+            f"配置错误：POLICYBOT_DATABASE_URL — 无法使用 PostgreSQL 数据库：{exc}"
+        ) from None
 
 
 def check_directories(settings: Settings) -> None:
-    """Raise SettingsError (one line naming the setting) for an unusable corpus or data dir."""
+    """Raise SettingsError (one line naming the setting) for an unusable corpus or data dir.
+
+    A POLICYBOT_DATABASE_URL of an unknown kind is refused here too, before any work.
+    """
+    database_target(settings)
     try:
         corpus_files(settings.corpus_dir)
     except OSError as exc:

@@ -65,4 +65,4 @@ class Services:
     writes: StoreWrites = field(init=False)  # handlers' writes, off the event loop
 
     def __post_init__(self) -> None:
-        self.writes = StoreWrites(self.store.path)
+        self.writes = StoreWrites(self.store)

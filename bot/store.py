@@ -1,18 +1,20 @@
-"""SQLite persistence: subscriptions, reading cursors, question and sent logs, digests.
+"""Persistence: subscriptions, reading cursors, question and sent logs, digests.
 
-Schema changes are named migrations recorded in `migrations`, applied once, in order.
+One schema on SQLite (default) or PostgreSQL (bot/database.py): schema changes are named
+migrations recorded in `migrations`, applied once, in order, on either engine.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
+
+from bot.database import DATABASE_ERRORS, Engine, Sql, open_engine
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     (
@@ -140,57 +142,82 @@ class LoggedQuestion:
 
 
 class Store:
-    """One SQLite file under POLICYBOT_DATA_DIR; every write is its own transaction."""
+    """The bot's database: an SQLite file or PostgreSQL; every write is its own transaction."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self.migrate()
+    def __init__(self, target: Path | str, engine: Engine | None = None) -> None:
+        self._engine = engine or open_engine(target)
+        self.target = target
+        self.path = self._engine.path  # the SQLite file, None on PostgreSQL
+        self.postgres = self._engine.postgres
+        self.migrated_now = self.migrate()  # empty when an earlier start (or a replica) did it
 
     def close(self) -> None:
-        """Close the connection."""
-        self._db.close()
+        """Close the connection (the pool, on PostgreSQL)."""
+        self._engine.close()
+
+    def writer(self) -> Store:
+        """A store for a writer thread: its own SQLite connection, or the same pool."""
+        return Store(self.target, self._engine.shared())
+
+    def ping(self) -> bool:
+        """Whether the database answers a trivial query now."""
+        try:
+            with self._engine.read() as db:
+                return bool(db.execute("SELECT 1").fetchone())
+        except DATABASE_ERRORS:
+            return False
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        # One connection shared by the event loop and worker threads: one writer at a time.
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> Iterator[Sql]:
+        with self._engine.transaction() as db:
+            yield db
+
+    def _one(self, sql: str, params: tuple[object, ...] = ()) -> Any:
+        with self._engine.read() as db:
+            return db.execute(sql, params).fetchone()
+
+    def _all(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
+        with self._engine.read() as db:
+            return list(db.execute(sql, params).fetchall())
 
     def migrate(self) -> list[str]:
-        """Apply the migrations not yet recorded; returns their names."""
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS migrations "
-            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-        )
-        done = {row[0] for row in self._db.execute("SELECT name FROM migrations")}
+        """Apply the migrations not yet recorded, under the engine's lock; their names."""
         applied = []
-        for name, sql in MIGRATIONS:
-            if name in done:
-                continue
-            with self._tx() as db:
-                for statement in filter(str.strip, sql.split(";")):
+        with self._engine.migrating() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS migrations "
+                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            done = {row[0] for row in db.execute("SELECT name FROM migrations").fetchall()}
+            for name, sql in MIGRATIONS:
+                if name in done:
+                    continue
+                for statement in filter(str.strip, self._engine.ddl(sql).split(";")):
                     db.execute(statement)
                 db.execute(
                     "INSERT INTO migrations VALUES (?, ?)",
                     (name, datetime.now().astimezone().isoformat()),
                 )
-            applied.append(name)
+                applied.append(name)
         return applied
 
     def applied_migrations(self) -> list[str]:
         """Names of the recorded migrations, in order."""
-        return [r[0] for r in self._db.execute("SELECT name FROM migrations ORDER BY name")]
+        return [r[0] for r in self._all("SELECT name FROM migrations ORDER BY name")]
+
+    # --- digest holds: one sender per (chat, day) at a time, across replicas ------------
+
+    def hold_digest(self, chat_id: int, day: date) -> bool:
+        """Become the one sender of (chat, day) until release; False while another holds it.
+
+        A hold ends with its process (PostgreSQL: a session advisory lock), so a digest whose
+        sender died can be resumed elsewhere, but never while its sender still runs.
+        """
+        return self._engine.hold(f"digest:{chat_id}:{day.isoformat()}")
+
+    def release_digest(self, chat_id: int, day: date) -> None:
+        """Give up the hold taken by hold_digest (never raises)."""
+        self._engine.release(f"digest:{chat_id}:{day.isoformat()}")
 
     # --- subscriptions ------------------------------------------------------------------
 
@@ -213,16 +240,16 @@ class Store:
 
     def subscription(self, chat_id: int) -> Subscription | None:
         """The chat's subscription, active or not."""
-        row = self._db.execute(
+        row = self._one(
             "SELECT chat_id, at, keywords, active, inactive_reason FROM subscriptions "
             "WHERE chat_id = ?",
             (chat_id,),
-        ).fetchone()
+        )
         return _subscription(row) if row else None
 
     def subscriptions(self, active_only: bool = True) -> list[Subscription]:
         """All subscriptions (the active ones by default)."""
-        rows = self._db.execute(
+        rows = self._all(
             "SELECT chat_id, at, keywords, active, inactive_reason FROM subscriptions"
             + (" WHERE active = 1" if active_only else "")
             + " ORDER BY chat_id"
@@ -245,8 +272,8 @@ class Store:
         """Reserve (chat, day); False when it was already claimed (sent or being sent)."""
         with self._tx() as db:
             cursor = db.execute(
-                "INSERT OR IGNORE INTO digests (chat_id, day, status, claimed_at) "
-                "VALUES (?, ?, 'sending', ?)",
+                "INSERT INTO digests (chat_id, day, status, claimed_at) "
+                "VALUES (?, ?, 'sending', ?) ON CONFLICT (chat_id, day) DO NOTHING",
                 (chat_id, day.isoformat(), now.isoformat()),
             )
             return cursor.rowcount == 1
@@ -261,17 +288,17 @@ class Store:
 
     def digest_status(self, chat_id: int, day: date) -> str | None:
         """sending, sent, failed, forbidden — or None when not claimed."""
-        row = self._db.execute(
+        row = self._one(
             "SELECT status FROM digests WHERE chat_id = ? AND day = ?", (chat_id, day.isoformat())
-        ).fetchone()
+        )
         return str(row[0]) if row else None
 
     def last_digest_at(self, chat_id: int) -> datetime | None:
         """When the last digest to this chat was sent."""
-        row = self._db.execute(
+        row = self._one(
             "SELECT MAX(finished_at) FROM digests WHERE chat_id = ? AND status = 'sent'",
             (chat_id,),
-        ).fetchone()
+        )
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     # --- digest parts: rendered once, then sent and recorded one by one ----------------
@@ -285,8 +312,8 @@ class Store:
         """Keep a day's rendered digest (text, cursor, keyword clauses per part); first wins."""
         with self._tx() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO digest_parts (chat_id, day, part, text, cursor, "
-                "clause_keys) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO digest_parts (chat_id, day, part, text, cursor, clause_keys) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, day, part) DO NOTHING",
                 [
                     (
                         chat_id,
@@ -302,7 +329,7 @@ class Store:
 
     def digest_parts(self, chat_id: int, day: date) -> list[StoredPart]:
         """The day's rendered digest parts in order (empty when not rendered yet)."""
-        rows = self._db.execute(
+        rows = self._all(
             "SELECT part, text, cursor, clause_keys, state FROM digest_parts "
             "WHERE chat_id = ? AND day = ? ORDER BY part",
             (chat_id, day.isoformat()),
@@ -340,9 +367,7 @@ class Store:
 
     def cursor(self, chat_id: int) -> tuple[str, int] | None:
         """The last clause of the reading plan sent to this chat."""
-        row = self._db.execute(
-            "SELECT doc_id, ordinal FROM reading_cursor WHERE chat_id = ?", (chat_id,)
-        ).fetchone()
+        row = self._one("SELECT doc_id, ordinal FROM reading_cursor WHERE chat_id = ?", (chat_id,))
         return (str(row[0]), int(row[1])) if row else None
 
     def record_sent(
@@ -354,7 +379,7 @@ class Store:
 
     def sent_keys(self, chat_id: int) -> set[str]:
         """Clauses already sent to this chat by keyword."""
-        rows = self._db.execute("SELECT clause_key FROM sent_log WHERE chat_id = ?", (chat_id,))
+        rows = self._all("SELECT clause_key FROM sent_log WHERE chat_id = ?", (chat_id,))
         return {str(r[0]) for r in rows}
 
     def log_question(
@@ -375,7 +400,7 @@ class Store:
 
     def questions_since(self, chat_id: int, since: datetime | None) -> list[LoggedQuestion]:
         """Questions asked in the chat after `since` (all when None), oldest first."""
-        rows = self._db.execute(
+        rows = self._all(
             "SELECT asked_at, question, sections FROM question_log WHERE chat_id = ? "
             "AND asked_at > ? ORDER BY id",
             (chat_id, since.isoformat() if since else ""),
@@ -395,7 +420,8 @@ class Store:
                 ).fetchone()
                 if row is None:
                     db.execute(
-                        "INSERT INTO documents VALUES (?, ?, ?, ?, ?)",
+                        "INSERT INTO documents (doc_id, title, fingerprint, first_seen, "
+                        "changed_at) VALUES (?, ?, ?, ?, ?)",
                         (doc_id, title, fingerprint, now.isoformat(), now.isoformat()),
                     )
                 elif row[0] != fingerprint:
@@ -415,12 +441,12 @@ class Store:
 
     def removed_documents(self) -> set[str]:
         """Documents recorded as gone from the corpus (see mark_removed)."""
-        rows = self._db.execute("SELECT doc_id FROM documents WHERE fingerprint = ''")
+        rows = self._all("SELECT doc_id FROM documents WHERE fingerprint = ''")
         return {str(r[0]) for r in rows}
 
     def documents_changed_since(self, since: datetime | None) -> list[tuple[str, str, bool]]:
         """(doc_id, title, is_new) for documents added or changed after `since`."""
-        rows = self._db.execute(
+        rows = self._all(
             "SELECT doc_id, title, first_seen = changed_at FROM documents WHERE changed_at > ? "
             "ORDER BY changed_at",
             (since.isoformat() if since else "",),
@@ -431,23 +457,21 @@ class Store:
 
     def summaries_enabled(self, chat_id: int) -> bool | None:
         """The chat's /summary switch, or None when never set."""
-        row = self._db.execute(
-            "SELECT summaries FROM chat_settings WHERE chat_id = ?", (chat_id,)
-        ).fetchone()
+        row = self._one("SELECT summaries FROM chat_settings WHERE chat_id = ?", (chat_id,))
         return None if row is None or row[0] is None else bool(row[0])
 
     def set_summaries(self, chat_id: int, enabled: bool) -> None:
         """Persist the chat's /summary switch."""
         with self._tx() as db:
             db.execute(
-                "INSERT INTO chat_settings VALUES (?, ?) ON CONFLICT (chat_id) "
-                "DO UPDATE SET summaries = excluded.summaries",
+                "INSERT INTO chat_settings (chat_id, summaries) VALUES (?, ?) "
+                "ON CONFLICT (chat_id) DO UPDATE SET summaries = excluded.summaries",
                 (chat_id, int(enabled)),
             )
 
 
 def _advance(
-    db: sqlite3.Connection,
+    db: Sql,
     chat_id: int,
     day: date,
     cursor: tuple[str, int] | None,
@@ -456,12 +480,14 @@ def _advance(
     """Inside a transaction: move the reading plan on and log the keyword clauses sent."""
     if cursor is not None:
         db.execute(
-            "INSERT INTO reading_cursor VALUES (?, ?, ?) ON CONFLICT (chat_id) "
+            "INSERT INTO reading_cursor (chat_id, doc_id, ordinal) VALUES (?, ?, ?) "
+            "ON CONFLICT (chat_id) "
             "DO UPDATE SET doc_id = excluded.doc_id, ordinal = excluded.ordinal",
             (chat_id, *cursor),
         )
     db.executemany(
-        "INSERT OR IGNORE INTO sent_log VALUES (?, ?, ?)",
+        "INSERT INTO sent_log (chat_id, clause_key, day) VALUES (?, ?, ?) "
+        "ON CONFLICT (chat_id, clause_key) DO NOTHING",
         [(chat_id, key, day.isoformat()) for key in clause_keys],
     )
 

@@ -6,7 +6,6 @@ import asyncio
 import html
 import logging
 import re
-import sqlite3
 from collections.abc import Callable
 from datetime import time
 
@@ -15,6 +14,7 @@ from telegram.constants import ParseMode
 
 from bot import texts
 from bot.context import Context, reply_html, services
+from bot.database import DATABASE_ERRORS
 from bot.delivery import deliver
 from bot.digest import build_digest
 from bot.permissions import admins_only, may_change
@@ -53,7 +53,7 @@ async def saved(message: Message, context: Context, write: Callable[[Store], obj
     """Write off the event loop; a locked or full database gets a short reply, not an error."""
     try:
         await services(context).writes.run(write)
-    except sqlite3.Error as exc:
+    except DATABASE_ERRORS as exc:
         log.warning("settings of chat %s not saved: %s", message.chat_id, exc)
         await reply_html(message, context, html.escape(texts.STORE_BUSY))
         return False
@@ -153,7 +153,7 @@ async def digest_command(update: Update, context: Context) -> None:
         await reply_html(message, context, html.escape(texts.NOT_SUBSCRIBED))
         return
     result = await deliver(context.bot, svc, subscription, today)
-    if result == "already":
+    if result in ("already", "elsewhere"):  # elsewhere: another replica is sending it now
         await reply_html(message, context, html.escape(texts.DIGEST_ALREADY_SENT))
     elif result == "busy":
         await reply_html(message, context, html.escape(texts.DIGEST_BUSY))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-import sqlite3
 import time
 from collections.abc import Sequence
 
@@ -14,6 +13,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot import texts
 from bot.context import Context, reply_html, services
+from bot.database import DATABASE_ERRORS
 from bot.grounding import cap
 from bot.permissions import admins_only
 from bot.state import Services
@@ -124,7 +124,7 @@ async def summary_command(update: Update, context: Context) -> None:
         chat_id, on = message.chat_id, SWITCH[arg]
         try:
             await svc.writes.run(lambda s: s.set_summaries(chat_id, on))
-        except sqlite3.Error as exc:
+        except DATABASE_ERRORS as exc:
             log.warning("summary switch of chat %s not saved: %s", chat_id, exc)
             await reply_html(message, context, html.escape(texts.STORE_BUSY))
             return

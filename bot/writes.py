@@ -1,15 +1,14 @@
-"""Store writes that must never hold up an answer: their own thread and SQLite connection."""
+"""Store writes that must never hold up an answer: their own thread and connection."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import TypeVar
 
+from bot.database import DATABASE_ERRORS
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -20,16 +19,17 @@ class StoreWrites:
     """One worker thread with its own connection: a locked or full database waits there.
 
     The main connection stays free for reads on the event loop (SQLite holds a connection's
-    mutex while it waits for a lock, so a shared one would stall every reader too).
+    mutex while it waits for a lock, so a shared one would stall every reader too). On
+    PostgreSQL the thread borrows connections from the main store's pool.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, store: Store) -> None:
+        self._main = store
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="store-writes")
         self._store: Store | None = None
 
     async def run(self, write: Callable[[Store], T]) -> T:
-        """Run a write in the worker and return its result; sqlite3.Error reaches the caller."""
+        """Run a write in the worker and return its result; DATABASE_ERRORS reach the caller."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._call, write)
 
@@ -45,11 +45,11 @@ class StoreWrites:
 
     def _call(self, write: Callable[[Store], T]) -> T:
         if self._store is None:
-            self._store = Store(self.path)
+            self._store = self._main.writer()
         return write(self._store)
 
     def _quietly(self, what: str, write: Callable[[Store], object]) -> None:
         try:
             self._call(write)
-        except sqlite3.Error as exc:
+        except DATABASE_ERRORS as exc:
             log.warning("%s not recorded: %s", what, exc)

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     telegram_base_url: str = TELEGRAM_API
     corpus_dir: Path = BUNDLED_CORPUS
     data_dir: Path = PROJECT_ROOT / "data"
+    database_url: str = ""  # an SQLite path or postgresql://…; empty: data_dir/policybot.sqlite3
     timezone: str = "Asia/Shanghai"
     digest_time: time = time(8, 30)
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()

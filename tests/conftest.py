@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.store import Store
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
 from retrieval.library import Library, LibraryPaths
 
@@ -57,3 +60,42 @@ def corpus_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "corpus"
     directory.mkdir()
     return directory
+
+
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"  # trust auth, as on the dev machines
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path | str]:
+    """Where a store lives: a fresh SQLite file, or a fresh schema on the local PostgreSQL."""
+    if request.param == "sqlite":
+        yield tmp_path / "store.sqlite3"
+        return
+    import psycopg
+
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0]
+        pytest.skip(f"no PostgreSQL server answers at {POSTGRES_URL} ({reason})")
+    schema = f"policybot_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+        try:
+            yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        finally:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def open_store(database: Path | str) -> Iterator[Callable[[], Store]]:
+    """Opens stores (each its own connection, as separate replicas) on `database`; closes them."""
+    opened: list[Store] = []
+
+    def make() -> Store:
+        opened.append(Store(database))
+        return opened[-1]
+
+    yield make
+    for store in opened:
+        store.close()

@@ -1,0 +1,148 @@
+"""The two engines under the store: an SQLite file (default) or PostgreSQL by URL.
+
+The store writes its SQL once (qmark parameters, `ON CONFLICT`, ISO-8601 text for times); an
+engine hands out connections that speak it, one transaction per write, and runs the
+migrations under a lock so that two processes starting together apply each one once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class StoreError(Exception):
+    """A PostgreSQL failure (unreachable, pool exhausted, serialization…), as the store's own."""
+
+
+# What callers catch around store calls: a locked or full SQLite file, or an unusable server.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, StoreError)
+
+
+class Sql:
+    """A connection of either engine that speaks the store's SQL (qmark parameters)."""
+
+    def __init__(self, raw: Any, postgres: bool) -> None:
+        self._raw = raw
+        self._postgres = postgres
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Any:
+        """Run one statement; returns a DB-API cursor (fetchone, fetchall, rowcount)."""
+        return self._raw.execute(self._sql(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """Run one statement for each row of parameters."""
+        if not rows:
+            return
+        if self._postgres:
+            with self._raw.cursor() as cursor:
+                cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+        else:
+            self._raw.executemany(sql, rows)
+
+    def _sql(self, sql: str) -> str:
+        # The store's SQL has no literal "?" or "%": the swap to psycopg's style is safe.
+        return sql.replace("?", "%s") if self._postgres else sql
+
+
+class Engine(Protocol):
+    """Connections, transactions, the migration lock and digest holds of one database."""
+
+    postgres: bool
+    path: Path | None
+
+    def read(self) -> AbstractContextManager[Sql]: ...
+    def transaction(self) -> AbstractContextManager[Sql]: ...
+    def migrating(self) -> AbstractContextManager[Sql]: ...
+    def ddl(self, sql: str) -> str: ...
+    def hold(self, name: str) -> bool: ...
+    def release(self, name: str) -> None: ...
+    def shared(self) -> Engine: ...
+    def close(self) -> None: ...
+
+
+class SqliteEngine:
+    """One SQLite file and one connection, shared by threads: one writer at a time."""
+
+    postgres = False
+    # Digest holds of every store in this process, by file: SQLite serves one process.
+    _held: set[tuple[str, str]] = set()
+    _held_lock = threading.Lock()
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path: Path | None = path
+        self._key = str(path.resolve())
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._mine: set[str] = set()
+
+    @contextmanager
+    def read(self) -> Iterator[Sql]:
+        yield Sql(self._db, postgres=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Sql]:
+        # BEGIN IMMEDIATE takes the write lock up front: no upgrade deadlock between writers.
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield Sql(self._db, postgres=False)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def migrating(self) -> AbstractContextManager[Sql]:
+        # The write lock is the migration lock: a second process waits, then finds them done.
+        return self.transaction()
+
+    def ddl(self, sql: str) -> str:
+        return sql
+
+    def hold(self, name: str) -> bool:
+        with self._held_lock:
+            if (self._key, name) in self._held:
+                return False
+            self._held.add((self._key, name))
+            self._mine.add(name)
+            return True
+
+    def release(self, name: str) -> None:
+        with self._held_lock:
+            if name in self._mine:
+                self._mine.discard(name)
+                self._held.discard((self._key, name))
+
+    def shared(self) -> Engine:
+        # A writer thread gets its own connection: a locked file then waits there alone.
+        return SqliteEngine(self._path())
+
+    def close(self) -> None:
+        for name in list(self._mine):
+            self.release(name)
+        self._db.close()
+
+    def _path(self) -> Path:
+        assert self.path is not None
+        return self.path
+
+
+def open_engine(target: Path | str) -> Engine:
+    """An SQLite file for a path, a PostgreSQL pool for a postgresql:// URL."""
+    if isinstance(target, str) and is_postgres_url(target):
+        from bot.pgstore import PostgresEngine  # psycopg loads only when it is used
+
+        return PostgresEngine(target)
+    return SqliteEngine(Path(target))
+
+
+def is_postgres_url(value: str) -> bool:
+    """Whether a POLICYBOT_DATABASE_URL names a PostgreSQL server."""
+    return value.startswith(("postgresql://", "postgres://"))
