@@ -158,6 +158,16 @@ class SparseBM25:
         term = self.vocab.get(token)
         return None if term is None else float(self.idf[term])
 
+    def present(self, token: str, docs: Sequence[int]) -> set[int]:
+        """Which of the given documents contain a token: one vectorised search for all."""
+        found, _ = self.postings(token)
+        if not len(found) or not len(docs):
+            return set()
+        wanted = np.asarray(docs, dtype=np.int64)
+        at = np.searchsorted(found, wanted)
+        hit = (at < len(found)) & (found[np.minimum(at, len(found) - 1)] == wanted)
+        return set(wanted[hit].tolist())
+
     def contains(self, token: str, doc: int) -> bool:
         """Whether a document contains a token (binary search in its postings)."""
         term = self.vocab.get(token)

@@ -93,9 +93,10 @@ class Index:
         ceiling = sum(self._idf(t) for t in own) or 1.0
         plan = self.plan(query.words, query.alternates)
         unknown = self._unknown_share(plan)
+        seen = self._presence(plan, [position for position, _ in found])
         scored = []
         for position, bm25 in found:
-            features = self._features(query, plan, position, mentioned)
+            features = self._features(query, plan, position, mentioned, seen)
             row = (bm25 / best_bm25, min(1.0, bm25 / ceiling), *features, unknown, 0.0)
             scored.append(Candidate(position, bm25, row, models.score(row)))
         scored.sort(key=lambda c: (-c.score, c.position))
@@ -107,11 +108,21 @@ class Index:
             scored[0] = Candidate(top.position, top.bm25, lead, top.score)
         return scored
 
+    def _presence(self, plan: Sequence[WordPlan], positions: Sequence[int]) -> dict[str, set[int]]:
+        """For every token the plan looks for, which candidates contain it (one search each)."""
+        tokens = {t for w in plan for t in (*w.exact, *(alt for alt, _ in w.alternates), *w.parts)}
+        return {t: self.bm25.present(t, positions) for t in tokens}
+
     def _features(
-        self, query: Query, plan: Sequence[WordPlan], position: int, mentioned: Collection[str]
+        self,
+        query: Query,
+        plan: Sequence[WordPlan],
+        position: int,
+        mentioned: Collection[str],
+        seen: Mapping[str, set[int]] | None = None,
     ) -> tuple[float, ...]:
         clause = self.clauses[position]
-        match = self.match(plan, position)
+        match = self.match(plan, position, seen)
         body = f"{clause.heading or ''}{''.join(clause.breadcrumb)}{clause.text}"
         bigrams = (
             sum(b in body for b in query.bigrams) / len(query.bigrams) if query.bigrams else 0
@@ -169,7 +180,12 @@ class Index:
             for word in dict.fromkeys(words)
         )
 
-    def match(self, plan: Sequence[WordPlan], position: int) -> Match:
+    def match(
+        self,
+        plan: Sequence[WordPlan],
+        position: int,
+        seen: Mapping[str, set[int]] | None = None,
+    ) -> Match:
         """Share of the question's informativeness found in a clause, synonyms counting.
 
         A word found through an alternate (synonym, typo repair) counts at that alternate's
@@ -178,12 +194,16 @@ class Index:
         total = sum(w.weight for w in plan)
         if not total:
             return Match(0.0, 0)
-        shares = [self._share(w, position) for w in plan]
+        shares = [self._share(w, position, seen) for w in plan]
         covered = sum(w.weight * share for w, share in zip(plan, shares, strict=True))
         return Match(covered / total, sum(1 for share in shares if share >= 0.8))
 
-    def _share(self, word: WordPlan, position: int) -> float:
+    def _share(
+        self, word: WordPlan, position: int, seen: Mapping[str, set[int]] | None = None
+    ) -> float:
         def found(token: str) -> bool:
+            if seen is not None and token in seen:
+                return position in seen[token]
             return self.bm25.contains(token, position)
 
         if any(found(t) for t in word.exact):

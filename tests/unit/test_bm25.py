@@ -78,3 +78,11 @@ def test_contains_matches_the_postings(library: Library) -> None:
         for token in set(docs[position]):
             assert index.contains(token, position)
         assert not index.contains("不在语料里的词", position)
+
+
+def test_present_agrees_with_contains_for_every_candidate() -> None:
+    index = SparseBM25.build([["数据", "安全"], ["数据"], ["安全", "治理"], []])
+    candidates = [0, 1, 2, 3]
+    for token in ("数据", "安全", "治理", "没有的词"):
+        expected = {d for d in candidates if index.contains(token, d)}
+        assert index.present(token, candidates) == expected
