@@ -22,6 +22,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
+from bot import metrics
 from bot.digest import gather
 from bot.digest_render import render_parts
 from bot.state import Services
@@ -40,7 +41,10 @@ async def deliver(bot: Bot, services: Services, subscription: Subscription, day:
         return "already"
     _running.add(key)
     try:
-        return await _deliver(bot, services, subscription, day)
+        result = await _deliver(bot, services, subscription, day)
+        if result in ("sent", "failed", "forbidden"):
+            metrics.DIGESTS.labels("sent" if result == "sent" else "failed").inc()
+        return result
     except sqlite3.Error as exc:  # a locked or full database: the caller retries later
         log.warning("digest for chat %s postponed, database busy: %s", subscription.chat_id, exc)
         return "busy"
@@ -63,6 +67,9 @@ async def _deliver(bot: Bot, services: Services, subscription: Subscription, day
         # Claimed earlier but never rendered: that process died writing the lead. Go without.
         parts = await _prepare(services, subscription, day, with_lead=claimed)
     for part in parts:
+        if services.stopping:  # between parts: none is left "sending"; the next start resumes
+            log.info("stopping: digest to chat %s paused before part %d", chat_id, part.number)
+            return "stopped"
         outcome = await _send_part(bot, services, chat_id, day, part)
         if outcome is not None:
             return outcome

@@ -18,8 +18,10 @@ pytestmark = pytest.mark.e2e
 TOKEN = "424242:SERVE-SECRET-TOKEN"
 
 
-def serve(root: str, token: str | None, tmp_path: Path, **extra: str) -> subprocess.Popen[str]:
-    """Start `policybot serve` as its own process, configured only by environment.
+def serve(
+    root: str, token: str | None, tmp_path: Path, *flags: str, **extra: str
+) -> subprocess.Popen[str]:
+    """Start `policybot serve [flags]` as its own process, configured only by environment.
 
     Its stderr goes to tmp_path/serve.log (a pipe nobody reads could fill and stall it).
     """
@@ -35,7 +37,7 @@ def serve(root: str, token: str | None, tmp_path: Path, **extra: str) -> subproc
     env.update(extra)
     with (tmp_path / "serve.log").open("a", encoding="utf-8") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"],
+            [sys.executable, "-m", "bot.cli", "serve", *flags],
             env=env,
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
