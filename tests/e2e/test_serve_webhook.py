@@ -2,58 +2,16 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.e2e.conftest import SECRET, Hooked
 from tests.e2e.fake_bot_api import FakeServer
-from tests.e2e.test_serve import TOKEN, serve, serve_log, wait_until
+from tests.e2e.test_serve import serve_log, wait_until
 
 pytestmark = pytest.mark.e2e
-SECRET = "s3cret-Token_13"
-
-
-def free_port() -> int:
-    """A port nobody listens on right now, for the bot's HTTP server."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Hooked:
-    """A webhook bot process and where it listens."""
-
-    process: subprocess.Popen[str]
-    base: str  # http://127.0.0.1:PORT
-    url: str  # the webhook URL it registered
-
-
-@pytest.fixture
-def hooked(server: FakeServer, tmp_path: Path) -> Iterator[Hooked]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    process = serve(
-        server.root,
-        TOKEN,
-        tmp_path,
-        "--webhook",
-        POLICYBOT_WEBHOOK_URL=f"{base}/telegram/hook",
-        POLICYBOT_WEBHOOK_LISTEN="127.0.0.1",
-        POLICYBOT_WEBHOOK_PORT=str(port),
-        POLICYBOT_WEBHOOK_SECRET=SECRET,
-    )
-    try:
-        wait_until(lambda: server.api.webhook is not None)
-        yield Hooked(process, base, f"{base}/telegram/hook")
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def update_json(server: FakeServer, chat_id: int, text: str) -> dict[str, object]:
