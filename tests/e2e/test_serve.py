@@ -91,6 +91,24 @@ def test_serve_without_token_says_so_in_one_line(tmp_path: Path) -> None:
     assert "POLICYBOT_TELEGRAM_TOKEN" in err
 
 
+@pytest.mark.parametrize("missing", ["POLICYBOT_WEBHOOK_URL", "POLICYBOT_WEBHOOK_SECRET"])
+def test_serve_webhook_without_its_settings_says_so_in_one_line(
+    server: FakeServer, tmp_path: Path, missing: str
+) -> None:
+    webhook = {
+        "POLICYBOT_WEBHOOK_URL": "https://bot.example.org/hook",
+        "POLICYBOT_WEBHOOK_SECRET": "hook-secret",
+    }
+    del webhook[missing]
+    process = serve(server.root, TOKEN, tmp_path, "--webhook", **webhook)
+    process.wait(timeout=60)
+    err = serve_log(tmp_path).strip()
+    assert process.returncode == 2
+    assert err.splitlines() == [err]
+    assert missing in err
+    assert not server.api.calls_of("setWebhook")
+
+
 def test_serve_with_a_rejected_token_says_so_in_one_line(
     server: FakeServer, tmp_path: Path
 ) -> None:

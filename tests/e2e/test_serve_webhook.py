@@ -7,9 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import SECRET, Hooked
+from tests.e2e.conftest import SECRET, Hooked, free_port
 from tests.e2e.fake_bot_api import FakeServer
-from tests.e2e.test_serve import serve_log, wait_until
+from tests.e2e.test_serve import TOKEN, serve, serve_log, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -83,3 +83,24 @@ def test_healthz_is_503_when_the_database_is_unusable(hooked: Hooked, tmp_path: 
     reply = httpx.get(f"{hooked.base}/healthz", trust_env=False)
     assert reply.status_code == 503
     assert "database" in reply.text
+
+
+def test_a_webhook_telegram_refuses_ends_serve_with_one_line(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    server.api.fail_next("setWebhook", 400, "Bad Request: bad webhook: HTTPS url must be provided")
+    process = serve(
+        server.root,
+        TOKEN,
+        tmp_path,
+        "--webhook",
+        POLICYBOT_WEBHOOK_URL="http://127.0.0.1:9/hook",
+        POLICYBOT_WEBHOOK_LISTEN="127.0.0.1",
+        POLICYBOT_WEBHOOK_PORT=str(free_port()),
+        POLICYBOT_WEBHOOK_SECRET=SECRET,
+    )
+    assert process.wait(timeout=60) == 2
+    last = serve_log(tmp_path).strip().splitlines()[-1]
+    assert last.startswith("Telegram 拒绝设置 webhook")
+    assert "url must be provided" in last  # PTB rewords the start of the description
+    assert "Traceback" not in serve_log(tmp_path)
