@@ -54,13 +54,13 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
 
 async def start_metrics(app: Application) -> None:  # type: ignore[type-arg]
     """Polling with POLICYBOT_METRICS_PORT: serve /healthz and /metrics beside the bot."""
-    await post_init(app)
     services: Services = app.bot_data[SERVICES_KEY]
     settings = services.settings
-    if settings.metrics_port is not None:
+    if settings.metrics_port is not None:  # first: a taken port ends serve before any task starts
         web = WebServer(app, services)
         web.start(settings.webhook_listen, settings.metrics_port)
         app.bot_data[WEB_KEY] = web
+    await post_init(app)
 
 
 async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
@@ -179,9 +179,10 @@ async def run_webhook(app: PolicyApplication, settings: Settings, services: Serv
         loop.add_signal_handler(sig, app.stop_requested.set)
     web = WebServer(app, services, hook)
     async with app:
+        # Before any task starts (a taken port ends serve at once); updates queue until start.
+        web.start(settings.webhook_listen, settings.webhook_port)
         await post_init(app)
         await app.start()
-        web.start(settings.webhook_listen, settings.webhook_port)
         try:
             await app.bot.set_webhook(
                 hook.url, secret_token=hook.secret, allowed_updates=Update.ALL_TYPES

@@ -248,6 +248,7 @@ def run_serve(settings: Settings, webhook: bool = False) -> int:
     from bot.app import probe, run
     from bot.state import Services
     from bot.summarize import llm_from_settings
+    from bot.web import ListenFailed
 
     if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
         print(texts.TOKEN_MISSING, file=sys.stderr)
@@ -283,6 +284,9 @@ def run_serve(settings: Settings, webhook: bool = False) -> int:
         fatal = run(settings, services, webhook)
     except InvalidToken:
         print(texts.TOKEN_INVALID, file=sys.stderr)
+        return 2
+    except ListenFailed as exc:
+        print(exc, file=sys.stderr)
         return 2
     except NetworkError as exc:
         print(

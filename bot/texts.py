@@ -65,6 +65,7 @@ TOKEN_INVALID = "POLICYBOT_TELEGRAM_TOKEN 无效：Telegram 拒绝了这个令�
 NETWORK_DOWN = "无法连接 Bot API（{url}）：{error}"
 WEBHOOK_REJECTED = "Telegram 拒绝设置 webhook（{url}）：{error}"
 WEBHOOK_SETTINGS = "配置错误：{name} — webhook 模式必须设置"
+LISTEN_FAILED = "无法在 {address}:{port} 上监听：{error}"
 DIGEST_TITLE = "政策日报 · {day}"
 DIGEST_TODAY = "今日条款"
 DIGEST_KEYWORDS = "关注的关键词：{words}"

@@ -23,11 +23,16 @@ from telegram import Update
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
+from bot import texts
 from bot.state import Services
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 HEALTH_TIMEOUT = 2.0  # seconds the database has to answer /healthz
+
+
+class ListenFailed(Exception):
+    """The HTTP server could not take its port: one line for the operator."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +126,13 @@ class WebServer:
         self._server = HTTPServer(tornado.web.Application(routes, log_function=_quiet))
 
     def start(self, listen: str, port: int) -> None:
-        """Listen now (on the running event loop)."""
-        self._server.listen(port, address=listen)
+        """Listen now (on the running event loop); ListenFailed when the port is taken."""
+        try:
+            self._server.listen(port, address=listen)
+        except OSError as exc:
+            raise ListenFailed(
+                texts.LISTEN_FAILED.format(address=listen, port=port, error=exc.strerror or exc)
+            ) from None
         log.info("HTTP server on %s:%d (/healthz, /metrics)", listen, port)
 
     async def stop(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,3 +60,17 @@ def test_metrics_count_telegram_errors_by_code(server: FakeServer, metrics_base:
     server.api.send(server.api.private(402), server.api.user(402), "数据二十条第十条")
     wait_until(lambda: sample(metrics_base, 'policybot_telegram_errors_total{code="403"}') == 1)
     assert sample(metrics_base, 'policybot_telegram_errors_total{code="400"}') == 0
+
+
+def test_a_metrics_port_already_taken_ends_serve_with_one_line(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = serve(server.root, TOKEN, tmp_path, POLICYBOT_METRICS_PORT=str(port))
+        assert process.wait(timeout=60) == 2
+    log = serve_log(tmp_path)
+    assert log.strip().splitlines()[-1].startswith(f"无法在 0.0.0.0:{port} 上监听")
+    assert "Traceback" not in log

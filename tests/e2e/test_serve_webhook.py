@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import httpx
@@ -104,3 +105,25 @@ def test_a_webhook_telegram_refuses_ends_serve_with_one_line(
     assert last.startswith("Telegram 拒绝设置 webhook")
     assert "url must be provided" in last  # PTB rewords the start of the description
     assert "Traceback" not in serve_log(tmp_path)
+
+
+def test_a_port_already_taken_ends_serve_with_one_line(server: FakeServer, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = serve(
+            server.root,
+            TOKEN,
+            tmp_path,
+            "--webhook",
+            POLICYBOT_WEBHOOK_URL="https://bot.example.org/hook",
+            POLICYBOT_WEBHOOK_LISTEN="127.0.0.1",
+            POLICYBOT_WEBHOOK_PORT=str(port),
+            POLICYBOT_WEBHOOK_SECRET=SECRET,
+        )
+        assert process.wait(timeout=60) == 2
+    log = serve_log(tmp_path)
+    assert log.strip().splitlines()[-1].startswith(f"无法在 127.0.0.1:{port} 上监听")
+    assert "Traceback" not in log
+    assert not server.api.calls_of("setWebhook")
