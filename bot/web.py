@@ -65,9 +65,6 @@ class WebhookHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from exc
         await self.app.update_queue.put(update)
 
-    def log_exception(self, *args: object) -> None:
-        """403 and 400 are logged above or are the sender's fault: no traceback."""
-
 
 class HealthHandler(tornado.web.RequestHandler):
     """200 only when the index is loaded and the database answers; else 503 and why."""
