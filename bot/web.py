@@ -61,7 +61,7 @@ class WebhookHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
         try:
             update = Update.de_json(json.loads(self.request.body), self.app.bot)
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:  # not an Update
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from exc
         await self.app.update_queue.put(update)
 
