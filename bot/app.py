@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 from telegram import Bot, BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -33,10 +35,12 @@ from bot.lifecycle import PolicyApplication, PollingRequest
 from bot.limits import ChatRateLimiter, FairUpdateProcessor
 from bot.schedule import start_schedules
 from bot.state import Services
+from bot.web import Webhook, WebServer
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 64
+WEB_KEY = "web"  # bot_data: the /healthz and /metrics server of a polling bot
 
 
 async def post_init(app: Application) -> None:  # type: ignore[type-arg]
@@ -48,9 +52,23 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
     reload.start(services)
 
 
+async def start_metrics(app: Application) -> None:  # type: ignore[type-arg]
+    """Polling with POLICYBOT_METRICS_PORT: serve /healthz and /metrics beside the bot."""
+    services: Services = app.bot_data[SERVICES_KEY]
+    settings = services.settings
+    if settings.metrics_port is not None:  # first: a taken port ends serve before any task starts
+        web = WebServer(app, services)
+        web.start(settings.webhook_listen, settings.metrics_port)
+        app.bot_data[WEB_KEY] = web
+    await post_init(app)
+
+
 async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
     """Stop the bot's own background tasks and finish the queued store writes."""
     services: Services = app.bot_data[SERVICES_KEY]
+    web = app.bot_data.pop(WEB_KEY, None)
+    if isinstance(web, WebServer):
+        await web.stop()
     for task in services.background:
         task.cancel()
     await asyncio.to_thread(services.writes.close)
@@ -69,25 +87,31 @@ async def watch_event_loop(interval: float = 0.05, report_every: float = 10.0) -
             worst, started = 0.0, loop.time()
 
 
-def build_application(settings: Settings, services: Services) -> Application:  # type: ignore[type-arg]
-    """The Application with every handler, the rate limiter and the error handler."""
+def build_application(
+    settings: Settings, services: Services, webhook: bool = False
+) -> Application:  # type: ignore[type-arg]
+    """The Application with every handler, the rate limiter and the error handler.
+
+    With `webhook` it has no Updater: updates arrive through bot/web.py's webhook route."""
     if settings.telegram_token is None:
         raise ValueError("token missing")
     root = settings.telegram_base_url
     polling = PollingRequest()
-    app = (
+    builder = (
         ApplicationBuilder()
         .application_class(PolicyApplication)
         .token(settings.telegram_token.get_secret_value())
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
-        .get_updates_request(polling)
-        .context_types(CONTEXT_TYPES)
+    )
+    builder = builder.updater(None) if webhook else builder.get_updates_request(polling)
+    app = (
+        builder.context_types(CONTEXT_TYPES)
         .rate_limiter(ChatRateLimiter(max_retries=3))
         # Updates are handled concurrently, a few per chat: a reply held back by one group's
         # flood limit (20 messages a minute) must not hold up every other chat.
         .concurrent_updates(FairUpdateProcessor(CONCURRENT_UPDATES))
-        .post_init(post_init)
+        .post_init(start_metrics)
         .post_stop(post_stop)
         .build()
     )
@@ -134,8 +158,48 @@ async def probe(settings: Settings) -> None:
         await bot.get_me()
 
 
-def run(settings: Settings, services: Services) -> str | None:
-    """Long polling until interrupted; returns the fatal fault that ended it, if any."""
-    app = build_application(settings, services)
-    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+def run(settings: Settings, services: Services, webhook: bool = False) -> str | None:
+    """Long polling (or the webhook) until interrupted; returns the fatal fault, if any."""
+    app = build_application(settings, services, webhook)
+    if webhook and isinstance(app, PolicyApplication):
+        asyncio.run(run_webhook(app, settings, services))
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     return app.fatal if isinstance(app, PolicyApplication) else None
+
+
+async def run_webhook(app: PolicyApplication, settings: Settings, services: Services) -> None:
+    """Serve the webhook until SIGTERM or SIGINT; setWebhook on start, deleteWebhook on stop."""
+    assert settings.webhook_url is not None
+    assert settings.webhook_secret is not None
+    hook = Webhook(settings.webhook_url, settings.webhook_secret.get_secret_value())
+    app.stop_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, app.stop_requested.set)
+    web = WebServer(app, services, hook)
+    async with app:
+        # Before any task starts (a taken port ends serve at once); updates queue until start.
+        web.start(settings.webhook_listen, settings.webhook_port)
+        await post_init(app)
+        await app.start()
+        try:
+            await app.bot.set_webhook(
+                hook.url, secret_token=hook.secret, allowed_updates=Update.ALL_TYPES
+            )
+            log.info("webhook set: Telegram posts updates to %s", hook.url)
+        except TelegramError as exc:
+            app.fail(texts.WEBHOOK_REJECTED.format(url=hook.url, error=exc))
+        await app.stop_requested.wait()
+        if app.fatal is None:
+            await _delete_webhook(app.bot)
+        await web.stop()  # Telegram keeps what arrives now until the next setWebhook
+        await app.stop()  # answers in progress get their grace (bot/lifecycle.py)
+        await post_stop(app)
+
+
+async def _delete_webhook(bot: Bot) -> None:
+    try:
+        await bot.delete_webhook()
+    except TelegramError as exc:  # stopping anyway: Telegram retries the old URL meanwhile
+        log.warning("deleteWebhook failed: %s", exc)

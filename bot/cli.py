@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--cv", type=int, metavar="K", help="K 折交叉验证排序与拒答模型（如 5）")
     ev.add_argument("--fit", action="store_true", help="与 --cv 同用：在全部数据上重训并写入模型")
     sub.add_parser("chat", help="终端里的本地对话")
-    sub.add_parser("serve", help="运行 Telegram 机器人")
+    serve = sub.add_parser("serve", help="运行 Telegram 机器人")
+    serve.add_argument("--webhook", action="store_true", help="以 webhook 接收更新（默认长轮询）")
     digest = sub.add_parser("digest", help="打印某个会话的每日推送")
     digest.add_argument("--chat", type=int, required=False)
     digest.add_argument("--date")
@@ -240,17 +241,26 @@ def run_chat(library: Library, out: TextIO, stdin: TextIO) -> int:
         print(render.to_text(answer) + "\n", file=out, flush=True)
 
 
-def run_serve(settings: Settings) -> int:
+def run_serve(settings: Settings, webhook: bool = False) -> int:
     """Run the bot; a missing or rejected token is one clear line and exit code 2."""
     from telegram.error import InvalidToken, NetworkError
 
     from bot.app import probe, run
     from bot.state import Services
     from bot.summarize import llm_from_settings
+    from bot.web import ListenFailed
 
     if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
         print(texts.TOKEN_MISSING, file=sys.stderr)
         return 2
+    if webhook:
+        for name, value in (
+            ("POLICYBOT_WEBHOOK_URL", settings.webhook_url),
+            ("POLICYBOT_WEBHOOK_SECRET", settings.webhook_secret),
+        ):
+            if value is None:
+                print(texts.WEBHOOK_SETTINGS.format(name=name), file=sys.stderr)
+                return 2
     try:
         asyncio.run(probe(settings))
         paths = library_paths(settings)
@@ -271,9 +281,12 @@ def run_serve(settings: Settings) -> int:
             logging.getLogger(__name__).warning(
                 texts.EMPTY_CORPUS.format(path=settings.corpus_dir)
             )
-        fatal = run(settings, services)
+        fatal = run(settings, services, webhook)
     except InvalidToken:
         print(texts.TOKEN_INVALID, file=sys.stderr)
+        return 2
+    except ListenFailed as exc:
+        print(exc, file=sys.stderr)
         return 2
     except NetworkError as exc:
         print(
@@ -340,7 +353,7 @@ def main(
         print(exc, file=sys.stderr)
         return 2
     if args.command == "serve":  # serve loads its library itself (maybe a stale one first)
-        return run_serve(settings)
+        return run_serve(settings, args.webhook)
     library = load_library(settings, channels=args.command in SEARCHING)
     commands: dict[str, Callable[[], int]] = {
         "ask": lambda: run_ask(library, settings, args, out, stdin),

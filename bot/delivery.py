@@ -23,6 +23,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
+from bot import metrics
 from bot.database import DATABASE_ERRORS
 from bot.digest import gather
 from bot.digest_render import render_parts
@@ -51,9 +52,12 @@ async def deliver(bot: Bot, services: Services, subscription: Subscription, day:
         if not await _db(services, lambda s: s.hold_digest(chat_id, day)):
             return "elsewhere"
         try:
-            return await _deliver(bot, services, subscription, day)
+            result = await _deliver(bot, services, subscription, day)
         finally:
             await _db(services, lambda s: s.release_digest(chat_id, day))
+        if result in ("sent", "failed", "forbidden"):
+            metrics.DIGESTS.labels("sent" if result == "sent" else "failed").inc()
+        return result
     except DATABASE_ERRORS as exc:  # a locked or full database: the caller retries later
         log.warning("digest for chat %s postponed, database busy: %s", subscription.chat_id, exc)
         return "busy"
@@ -76,6 +80,9 @@ async def _deliver(bot: Bot, services: Services, subscription: Subscription, day
         # Claimed earlier but never rendered: that process died writing the lead. Go without.
         parts = await _prepare(services, subscription, day, with_lead=claimed)
     for part in parts:
+        if services.stopping:  # between parts: none is left "sending"; the next start resumes
+            log.info("stopping: digest to chat %s paused before part %d", chat_id, part.number)
+            return "stopped"
         outcome = await _send_part(bot, services, chat_id, day, part)
         if outcome is not None:
             return outcome

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from bot import texts
+from bot import metrics, texts
 from bot.channels import FailureLog, Memo, on_event_loop
 from bot.summarize import auth_headers, is_retryable, retry_delay
 from bot.vectors import VectorCache, Vectors, text_key
@@ -64,6 +64,13 @@ class EmbeddingClient:
 
     def embed(self, inputs: Sequence[str], deadline: float, retry: bool = False) -> np.ndarray:
         """Unit vectors of the inputs, a row each, within `deadline` seconds per attempt."""
+        try:
+            return self._embed(inputs, deadline, retry)
+        except EmbeddingUnavailable:
+            metrics.EMBEDDING_FAILURES.inc()
+            raise
+
+    def _embed(self, inputs: Sequence[str], deadline: float, retry: bool) -> np.ndarray:
         for attempt in (1, 2):
             try:
                 status, body, delay = self._post(inputs, deadline)

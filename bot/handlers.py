@@ -6,12 +6,13 @@ import asyncio
 import html
 import logging
 import re
+import time
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, TimedOut
 
-from bot import commands, render, texts
+from bot import commands, metrics, render, texts
 from bot.context import Context, chat_state, reply_html, services
 from bot.html import answer_messages
 from bot.keyboards import TOC_PAGE, answer_keyboard, clause_keyboard, toc_keyboard, toc_page
@@ -24,8 +25,12 @@ from retrieval.model import Answer, Clause
 log = logging.getLogger(__name__)
 
 
-async def send_answer(message: Message, context: Context, answer: Answer) -> None:
-    """Render an answer as one or more threaded HTML messages with buttons on the last."""
+async def send_answer(
+    message: Message, context: Context, answer: Answer, asked: float | None = None
+) -> None:
+    """Render an answer as one or more threaded HTML messages with buttons on the last.
+
+    With `asked` (the question's monotonic arrival time) it is counted as an answer."""
     state = chat_state(context)
     library = services(context).library
     if answer.status == "ok" and answer.hits:
@@ -43,6 +48,9 @@ async def send_answer(message: Message, context: Context, answer: Answer) -> Non
             markup if last else None,
             plain=render.to_text(answer) if len(parts) == 1 else None,
         )
+    if asked is not None:
+        metrics.ANSWERS.labels(answer.status).inc()
+        metrics.ANSWER_SECONDS.observe(time.monotonic() - asked)
     if answer.status == "ok" and enabled(services(context), message.chat_id):
         # In the background: the quotes are out, and a slow endpoint must not hold other chats.
         context.application.create_task(send_summary(message, context, answer), name="summary")
@@ -67,12 +75,14 @@ async def admitted(message: Message, context: Context) -> bool:
 
 async def answer_text(message: Message, context: Context, text: str) -> None:
     """Answer a question or reference, after the per-user rate limit; then log it."""
+    asked = time.monotonic()
+    metrics.QUESTIONS.inc()
     if not await admitted(message, context):
         return
     svc = services(context)
     # Retrieval runs in a worker thread: a big corpus must not stall other chats' updates.
     answer = await asyncio.to_thread(svc.library.answer, text, 3, chat_state(context).doc_id)
-    await send_answer(message, context, answer)
+    await send_answer(message, context, answer, asked)
     sections = [
         f"《{svc.library.short_name(h.clause)}》{h.clause.label}"
         for h in answer.hits
@@ -121,11 +131,13 @@ async def clause_command(update: Update, context: Context) -> None:
     if not text.strip():
         await reply_html(message, context, html.escape(texts.CLAUSE_USAGE))
         return
+    asked = time.monotonic()
+    metrics.QUESTIONS.inc()
     if not await admitted(message, context):
         return
     library = services(context).library
     answer = await asyncio.to_thread(library.lookup, text, chat_state(context).doc_id)
-    await send_answer(message, context, answer)
+    await send_answer(message, context, answer, asked)
 
 
 async def docs_command(update: Update, context: Context) -> None:

@@ -11,6 +11,7 @@ from telegram.error import InvalidToken
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
+from bot.context import SERVICES_KEY
 from bot.limits import FairUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,15 @@ class PolicyApplication(Application):  # type: ignore[type-arg]
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.fatal: str | None = None
+        # Set in webhook mode, where our own loop (not run_polling's) waits for this.
+        self.stop_requested: asyncio.Event | None = None
+
+    def stop_running(self) -> None:
+        """End run_polling, or the webhook loop waiting on `stop_requested`."""
+        if self.stop_requested is not None:
+            self.stop_requested.set()
+        else:
+            super().stop_running()
 
     def fail(self, reason: str) -> None:
         """Stop polling and end the process with `reason` and a non-zero exit (a supervisor
@@ -33,7 +43,13 @@ class PolicyApplication(Application):  # type: ignore[type-arg]
             self.stop_running()
 
     async def stop(self) -> None:
-        """Stop as PTB does, but cancel updates still in progress after a short grace."""
+        """Stop as PTB does, but cancel updates still in progress after a short grace.
+
+        Digests stop between parts (PTB waits for running jobs), so no part is left half-sent.
+        """
+        services = self.bot_data.get(SERVICES_KEY)
+        if services is not None:
+            services.stopping = True
         processor = self.update_processor
         drain = (
             asyncio.create_task(processor.close())

@@ -19,8 +19,18 @@ from typing import Any, Literal
 from aiolimiter import AsyncLimiter
 from telegram import Update
 from telegram.constants import FloodLimit
-from telegram.error import RetryAfter
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
+
+from bot import metrics
 
 log = logging.getLogger(__name__)
 PER_CHAT_UPDATES = 4  # a group's replies queue behind 20 a minute anyway; more slots buy nothing
@@ -97,7 +107,10 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             await self._wait_out(chat)
             try:
                 return await self._limited(chat, callback, args, kwargs)
-            except RetryAfter as exc:
+            except TelegramError as exc:
+                metrics.TELEGRAM_ERRORS.labels(error_code(exc)).inc()
+                if not isinstance(exc, RetryAfter):
+                    raise
                 if attempt == retries:
                     raise
                 seconds = _seconds(exc) + 0.1
@@ -134,6 +147,21 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                         del self._groups[key]
             self._groups[chat] = AsyncLimiter(FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP, 60)
         return self._groups[chat]
+
+
+def error_code(exc: TelegramError) -> str:
+    """The Bot API error code PTB turned into this exception (its class), for the metric."""
+    for kind, code in (
+        (RetryAfter, "429"),
+        (InvalidToken, "401"),
+        (Forbidden, "403"),
+        (Conflict, "409"),
+        (BadRequest, "400"),
+        (TimedOut, "timeout"),  # before NetworkError, of which it is one
+    ):
+        if isinstance(exc, kind):
+            return code
+    return "network" if type(exc).__name__ == "NetworkError" else "other"
 
 
 def _chat_key(chat_id: object) -> int | str | None:

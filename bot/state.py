@@ -62,6 +62,7 @@ class Services:
     background: list[asyncio.Task[None]] = field(default_factory=list)
     reloader: Reloader | None = None
     pending: dict[str, Pending] = field(default_factory=dict)  # uploads and removals to confirm
+    stopping: bool = False  # set at shutdown: digests pause between parts
     writes: StoreWrites = field(init=False)  # handlers' writes, off the event loop
 
     def __post_init__(self) -> None:

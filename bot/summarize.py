@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from bot import metrics
 from bot.grounding import cap, ungrounded
 from config.settings import Settings
 from retrieval.model import Hit
@@ -117,7 +118,11 @@ class LLMClient:
                 response = await self._post(client, self._body(messages, False, max_tokens))
                 return _content(response)
         except (TimeoutError, httpx.HTTPError) as exc:
+            metrics.LLM_FAILURES.inc()
             raise SummaryUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        except SummaryUnavailable:
+            metrics.LLM_FAILURES.inc()
+            raise
 
     async def _post(self, client: httpx.AsyncClient, body: dict[str, object]) -> httpx.Response:
         for attempt in (1, 2):
@@ -153,7 +158,11 @@ class LLMClient:
                     if not done:
                         raise SummaryUnavailable("stream ended before it finished")
         except (TimeoutError, httpx.HTTPError) as exc:
+            metrics.LLM_FAILURES.inc()
             raise SummaryUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        except SummaryUnavailable:
+            metrics.LLM_FAILURES.inc()
+            raise
 
 
 def auth_headers(api_key: str | None) -> dict[str, str]:

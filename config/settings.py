@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     embed_api_key: SecretStr | None = None
     embed_model: str = "bge-m3"
     max_upload_mb: float = Field(default=20.0, gt=0, le=2000)
+    # Webhook mode (`serve --webhook`) and the /healthz and /metrics port (README, "Webhook").
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("timezone")
     @classmethod
@@ -73,7 +79,17 @@ class Settings(BaseSettings):
             return tuple(int(p) for p in parts)
         return value
 
-    @field_validator("telegram_base_url", "llm_base_url", "embed_base_url")
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_token(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's rule for secret_token: 1–256 characters A–Z, a–z, 0–9, _ and -.
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("应为 1–256 个字母、数字、_ 或 -")
+        return value
+
+    @field_validator("telegram_base_url", "llm_base_url", "embed_base_url", "webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None or value == "":

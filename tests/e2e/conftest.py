@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -20,12 +22,54 @@ from bot.summarize import llm_from_settings
 from config.settings import Settings
 from retrieval.library import Library
 from tests.e2e.fake_bot_api import FakeBotApi, FakeServer
+from tests.e2e.test_serve import TOKEN, serve, wait_until
+
+SECRET = "s3cret-Token_13"  # POLICYBOT_WEBHOOK_SECRET of the webhook bot processes
 
 
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
     with FakeServer() as running:
         yield running
+
+
+def free_port() -> int:
+    """A port nobody listens on right now, for the bot's HTTP server."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Hooked:
+    """A webhook bot process and where it listens."""
+
+    process: subprocess.Popen[str]
+    base: str  # http://127.0.0.1:PORT
+    url: str  # the webhook URL it registered
+
+
+@pytest.fixture
+def hooked(server: FakeServer, tmp_path: Path) -> Iterator[Hooked]:
+    """`policybot serve --webhook` on a free port; its webhook is set when the test starts."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = serve(
+        server.root,
+        TOKEN,
+        tmp_path,
+        "--webhook",
+        POLICYBOT_WEBHOOK_URL=f"{base}/telegram/hook",
+        POLICYBOT_WEBHOOK_LISTEN="127.0.0.1",
+        POLICYBOT_WEBHOOK_PORT=str(port),
+        POLICYBOT_WEBHOOK_SECRET=SECRET,
+    )
+    try:
+        wait_until(lambda: server.api.webhook is not None)
+        yield Hooked(process, base, f"{base}/telegram/hook")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @dataclass

@@ -4,7 +4,8 @@ The bot reaches it exactly as it reaches Telegram (`{root}/bot<TOKEN>/<method>`)
 users (messages, mentions, replies, button presses), read what the bot sent, and inject
 Telegram errors (429 with retry_after, 403, 400). HTML is checked like Telegram checks it:
 unknown or unbalanced tags are a 400 "can't parse entities", and the limit of 4096 characters
-applies to the text after parsing.
+applies to the text after parsing. Once the bot calls setWebhook, the fake POSTs updates to
+that URL with the secret header, as Telegram does, and getUpdates is a 409 Conflict.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
+
+import httpx
 
 BOT = {
     "id": 999000,
@@ -49,10 +52,8 @@ ALLOWED_TAGS = {
     "tg-emoji",
 }
 HARMLESS = {
-    "deleteWebhook",
     "setMyCommands",
     "sendChatAction",
-    "setWebhook",
     "close",
     "logOut",
     "deleteMyCommands",
@@ -123,6 +124,8 @@ class FakeBotApi:
     next_update: int = 1
     next_message: int = 1
     cond: threading.Condition = field(default_factory=threading.Condition)
+    webhook: dict[str, Any] | None = None  # setWebhook's parameters while one is set
+    webhook_replies: list[int] = field(default_factory=list)  # HTTP status of each delivery
 
     # --- what tests do ---------------------------------------------------------------
 
@@ -299,6 +302,13 @@ class FakeBotApi:
         with self.cond:
             if method == "getMe":
                 return BOT
+            if method == "setWebhook":
+                self.webhook = params
+                self.cond.notify_all()
+                return True
+            if method == "deleteWebhook":
+                self.webhook = None
+                return True
             if method in HARMLESS:
                 return True
             if method == "sendMessage":
@@ -331,6 +341,12 @@ class FakeBotApi:
         return self.next_message
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise Failure(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 2.0)
         with self.cond:
@@ -338,6 +354,32 @@ class FakeBotApi:
             while not self.updates and time.monotonic() < deadline:
                 self.cond.wait(deadline - time.monotonic())
             return list(self.updates[: int(params.get("limit") or 100)])
+
+    def deliver_webhook(self, stop: threading.Event) -> None:
+        """Like Telegram while a webhook is set: POST each update, oldest first, with the
+        secret header; an update stays queued (and is retried) until the bot answers 200."""
+        with httpx.Client(trust_env=False, timeout=10) as client:
+            while not stop.is_set():
+                with self.cond:
+                    if self.webhook is None or not self.updates:
+                        self.cond.wait(0.2)
+                        continue
+                    hook, update = dict(self.webhook), self.updates[0]
+                headers = {"Content-Type": "application/json"}
+                if hook.get("secret_token"):
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = str(hook["secret_token"])
+                try:
+                    status = client.post(
+                        str(hook["url"]), json=update, headers=headers
+                    ).status_code
+                except httpx.HTTPError:
+                    status = 0
+                with self.cond:
+                    self.webhook_replies.append(status)
+                    if status == 200 and self.updates and self.updates[0] is update:
+                        self.updates.pop(0)
+                if status != 200:
+                    stop.wait(0.2)
 
     def _render(self, params: dict[str, Any]) -> tuple[str, str]:
         raw = str(params.get("text", ""))
@@ -560,12 +602,19 @@ class FakeServer:
         self.httpd.daemon_threads = True
         self.root = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._stop = threading.Event()
+        self.pusher = threading.Thread(
+            target=self.api.deliver_webhook, args=(self._stop,), daemon=True
+        )
 
     def __enter__(self) -> FakeServer:
         self.thread.start()
+        self.pusher.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self.pusher.join(timeout=15)
         with self.api.cond:
             self.api.cond.notify_all()
         self.httpd.shutdown()

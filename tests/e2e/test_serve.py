@@ -18,8 +18,10 @@ pytestmark = pytest.mark.e2e
 TOKEN = "424242:SERVE-SECRET-TOKEN"
 
 
-def serve(root: str, token: str | None, tmp_path: Path, **extra: str) -> subprocess.Popen[str]:
-    """Start `policybot serve` as its own process, configured only by environment.
+def serve(
+    root: str, token: str | None, tmp_path: Path, *flags: str, **extra: str
+) -> subprocess.Popen[str]:
+    """Start `policybot serve [flags]` as its own process, configured only by environment.
 
     Its stderr goes to tmp_path/serve.log (a pipe nobody reads could fill and stall it).
     """
@@ -35,7 +37,7 @@ def serve(root: str, token: str | None, tmp_path: Path, **extra: str) -> subproc
     env.update(extra)
     with (tmp_path / "serve.log").open("a", encoding="utf-8") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"],
+            [sys.executable, "-m", "bot.cli", "serve", *flags],
             env=env,
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
@@ -87,6 +89,24 @@ def test_serve_without_token_says_so_in_one_line(tmp_path: Path) -> None:
     assert process.returncode == 2
     assert err.strip().splitlines() == [err.strip()]
     assert "POLICYBOT_TELEGRAM_TOKEN" in err
+
+
+@pytest.mark.parametrize("missing", ["POLICYBOT_WEBHOOK_URL", "POLICYBOT_WEBHOOK_SECRET"])
+def test_serve_webhook_without_its_settings_says_so_in_one_line(
+    server: FakeServer, tmp_path: Path, missing: str
+) -> None:
+    webhook = {
+        "POLICYBOT_WEBHOOK_URL": "https://bot.example.org/hook",
+        "POLICYBOT_WEBHOOK_SECRET": "hook-secret",
+    }
+    del webhook[missing]
+    process = serve(server.root, TOKEN, tmp_path, "--webhook", **webhook)
+    process.wait(timeout=60)
+    err = serve_log(tmp_path).strip()
+    assert process.returncode == 2
+    assert err.splitlines() == [err]
+    assert missing in err
+    assert not server.api.calls_of("setWebhook")
 
 
 def test_serve_with_a_rejected_token_says_so_in_one_line(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.embeddings import (
     EmbedConfig,
@@ -173,6 +174,18 @@ def test_clause_vectors_that_cannot_be_computed_raise(
     )
     with pytest.raises(EmbeddingUnavailable):
         EmbeddingChannel.prepare(library.clauses, client, cache_dir, progress=False)
+
+
+def test_a_failed_embedding_request_is_counted(server: FakeEmbeddings) -> None:
+    def failures() -> float:
+        return REGISTRY.get_sample_value("policybot_embedding_failures_total") or 0.0
+
+    before = failures()
+    EmbeddingClient(EmbedConfig(server.url("ok"), None, MODEL)).embed([DISCLOSURE], 5.0)
+    assert failures() == before
+    with pytest.raises(EmbeddingUnavailable):
+        EmbeddingClient(EmbedConfig(server.url("e500"), None, MODEL)).embed([DISCLOSURE], 5.0)
+    assert failures() == before + 1
 
 
 def test_a_model_whose_dimension_changed_is_embedded_again(

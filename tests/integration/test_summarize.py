@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.grounding import MAX_SUMMARY_CHARS, cn_value
 from bot.summarize import (
@@ -89,6 +90,23 @@ async def test_bad_answers_and_errors_are_unavailable(
 ) -> None:
     with pytest.raises(SummaryUnavailable):
         await summarize(client(llm, model), "问", hits)
+
+
+def llm_failures() -> float:
+    return REGISTRY.get_sample_value("policybot_llm_failures_total") or 0.0
+
+
+async def test_a_failed_call_counts_as_an_llm_failure(llm: FakeLLM, hits: tuple[Hit, ...]) -> None:
+    before = llm_failures()
+    with pytest.raises(SummaryUnavailable):
+        await summarize(client(llm, "e500"), "问", hits)
+    assert llm_failures() == before + 1
+
+
+async def test_a_good_call_counts_no_llm_failure(llm: FakeLLM, hits: tuple[Hit, ...]) -> None:
+    before = llm_failures()
+    await summarize(client(llm, "quote"), "问", hits)
+    assert llm_failures() == before
 
 
 async def test_one_retry_after_429(llm: FakeLLM, hits: tuple[Hit, ...]) -> None:

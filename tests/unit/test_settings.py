@@ -43,6 +43,10 @@ def test_env_file_is_read(tmp_path: Path) -> None:
         ("POLICYBOT_EMBED_MODEL", "  "),
         ("POLICYBOT_MAX_UPLOAD_MB", "0"),
         ("POLICYBOT_MAX_UPLOAD_MB", "lots"),
+        ("POLICYBOT_WEBHOOK_URL", "bot.example.org/hook"),
+        ("POLICYBOT_WEBHOOK_PORT", "70000"),
+        ("POLICYBOT_WEBHOOK_SECRET", "has spaces"),  # Telegram refuses such a secret_token
+        ("POLICYBOT_METRICS_PORT", "http"),
     ],
 )
 def test_bad_value_names_the_variable(
@@ -60,6 +64,18 @@ def test_token_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLICYBOT_TELEGRAM_TOKEN", "123:SECRET")
     settings = load_settings()
     assert "SECRET" not in repr(settings)
+
+
+def test_webhook_settings_default_to_long_polling_without_a_metrics_port() -> None:
+    settings = load_settings()
+    assert settings.webhook_url is None
+    assert settings.webhook_secret is None
+    assert settings.metrics_port is None
+
+
+def test_webhook_secret_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYBOT_WEBHOOK_SECRET", "hook-HIDDEN_1")
+    assert "HIDDEN" not in repr(load_settings())
 
 
 def test_embedding_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,50 @@
+"""The counters behind /metrics move where the things happen: answers, digests, Bot API errors."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client import REGISTRY
+
+from tests.e2e.conftest import Harness
+from tests.e2e.test_digest import run_job
+
+pytestmark = pytest.mark.e2e
+
+USER = {"id": 701, "is_bot": False, "first_name": "用户"}
+CHAT = {"id": 701, "type": "private", "first_name": "用户"}
+
+
+def value(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "status"),
+    [("数据二十条第十条", "ok"), ("数据二十条第九十九条", "not_found")],
+)
+async def test_an_answer_is_counted_by_its_status(
+    bot: Harness, question: str, status: str
+) -> None:
+    before = value("policybot_answers_total", status=status)
+    bot.api.send(CHAT, USER, question)
+    await bot.replies(CHAT["id"])
+    await bot.wait_for(lambda: value("policybot_answers_total", status=status) == before + 1)
+
+
+async def test_a_digest_sent_is_counted(bot: Harness) -> None:
+    bot.api.send(CHAT, USER, "/subscribe 08:00")
+    await bot.replies(CHAT["id"])
+    before = value("policybot_digests_total", outcome="sent")
+    await run_job(bot, CHAT["id"])
+    assert value("policybot_digests_total", outcome="sent") == before + 1
+
+
+async def test_a_digest_telegram_refuses_is_counted_as_failed(bot: Harness) -> None:
+    bot.api.send(CHAT, USER, "/subscribe 08:00")
+    await bot.replies(CHAT["id"])
+    failed = value("policybot_digests_total", outcome="failed")
+    errors = value("policybot_telegram_errors_total", code="400")
+    bot.api.fail_next("sendMessage", 400, "Bad Request: chat not found")
+    await run_job(bot, CHAT["id"])
+    assert value("policybot_digests_total", outcome="failed") == failed + 1
+    assert value("policybot_telegram_errors_total", code="400") == errors + 1
