@@ -1,29 +1,27 @@
 """A burst of 1,000 questions from 50 chats to the real `policybot serve` process.
 
-    .venv/bin/python benchmarks/burst.py
+    .venv/bin/python -m benchmarks.burst
 
 The bot polls the local Bot API server of the end-to-end tests over real HTTP. 10 private
 chats ask 12 questions each (the per-user limit is 12 a minute) and 40 groups 22 each, all
 queued at once. Prints how many were answered, duplicates, reply latency p50/p99,
 throughput and the bot's worst event-loop stall. Telegram allows a bot 20 messages a minute
-in one group, and PTB's AIORateLimiter keeps to that, so each group's last answers wait for
-the next minute: the p99 shows that pacing, not slowness.
+in one group, and the bot's per-chat rate limiter keeps to that, so each group's last
+answers wait for the next minute: the p99 shows that pacing, not slowness.
 """
 
 from __future__ import annotations
 
 import re
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT)) if str(ROOT) not in sys.path else None  # noqa: B018
+from tests.e2e.fake_bot_api import FakeServer
+from tests.e2e.test_serve import TOKEN, serve, serve_log, wait_until
 
-from tests.e2e.fake_bot_api import FakeServer  # noqa: E402
-from tests.e2e.test_serve import TOKEN, serve, serve_log, wait_until  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 QUESTIONS = [
     "公共数据授权运营情况要公开吗",

@@ -1,6 +1,6 @@
 """Cold start: process start → first printed answer of `policybot ask`, bundled corpus, warm cache.
 
-.venv/bin/python benchmarks/cold_start.py          # median of 5 (target ≤ 0.7 s)
+.venv/bin/python -m benchmarks.cold_start          # median of 5 (target ≤ 0.7 s)
 .venv/bin/python -X importtime -m bot.cli ask 数据安全 --json 2> imports.txt  # where it goes
 """
 

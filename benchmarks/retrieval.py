@@ -1,7 +1,7 @@
 """The answer path at scale: Library.answer and the CLI batch against rank-bm25, cold start.
 
-    .venv/bin/python benchmarks/retrieval.py                      # 10k, 100k, 1M clauses
-    .venv/bin/python benchmarks/retrieval.py --sizes 10000,100000 # without the heavy 1M run
+    .venv/bin/python -m benchmarks.retrieval                      # 10k, 100k, 1M clauses
+    .venv/bin/python -m benchmarks.retrieval --sizes 10000,100000 # without the heavy 1M run
 
 Synthetic corpora (benchmarks/regulations.py) are named regulations (第N章/第N条) and policy
 texts (一、/（N）with headings), 250 clauses a file, clause texts drawn from the bundled seed
@@ -27,15 +27,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT)) if str(ROOT) not in sys.path else None  # noqa: B018
+from benchmarks.cold_start import cold_start
+from benchmarks.regulations import write_corpus
+from config.settings import BUNDLED_CORPUS, LEXICON_DIR
+from retrieval.index import index_text
+from retrieval.library import Library, LibraryPaths
+from retrieval.numbering import int_to_cn
 
-from benchmarks.cold_start import cold_start  # noqa: E402
-from benchmarks.regulations import write_corpus  # noqa: E402
-from config.settings import BUNDLED_CORPUS, LEXICON_DIR  # noqa: E402
-from retrieval.index import index_text  # noqa: E402
-from retrieval.library import Library, LibraryPaths  # noqa: E402
-from retrieval.numbering import int_to_cn  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 MIX_SIZE = 400  # questions timed per size
 _SHARED_DEV = ROOT.parent / "shared" / "eval" / "dev_qa.jsonl"
@@ -225,7 +224,8 @@ def worker_reference(size: int, work: Path, query_count: int) -> dict[str, Any]:
 def run_worker(kind: str, size: int, work: Path, query_count: int) -> dict[str, Any]:
     command = [
         sys.executable,
-        __file__,
+        "-m",
+        "benchmarks.retrieval",
         "--worker",
         kind,
         "--size",
