@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import re
@@ -74,8 +75,13 @@ def _lines(path: Path) -> list[str]:
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 
+@functools.lru_cache(maxsize=2048)
 def normalize(text: str) -> str:
-    """Fold width (NFKC), traditional to simplified characters, and case."""
+    """Fold width (NFKC), traditional to simplified characters, and case.
+
+    Remembered: a question passes through it several times on its way (routing, names,
+    preparation), and zhconv's phrase matching is the dearest step of each pass.
+    """
     folded: str = zhconv.convert(unicodedata.normalize("NFKC", text), "zh-cn")
     return folded.lower()
 
