@@ -200,6 +200,28 @@ def test_a_replica_stopping_keeps_the_webhook_for_the_other(
     say(server, 731, "数据二十条第十条", "（十）")  # the balancer's retry reaches b
 
 
+def test_a_more_button_pressed_on_the_other_replica_expires_rather_than_pages_another_question(
+    server: FakeServer, replicas: Replicas
+) -> None:
+    replicas.start("a", "b")
+    user, chat = server.api.user(741), server.api.private(741)
+    questions = ("数据安全托管服务", "数据资产登记", "公共数据授权运营")
+    asked = [server.api.send(chat, user, q) for q in questions]
+    wait_until(lambda: len(server.api.sent(741)) == 3)
+    first = next(m for m in server.api.sent(741) if m["reply_to_message"] == asked[0])
+    [more] = [
+        b["callback_data"]
+        for row in first["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == "更多结果"
+    ]
+    server.api.press(first, more, user)  # the question went to one replica, this to the other
+    pressed = server.api.next_update - 1
+    wait_until(lambda: len(server.api.sent(741)) == 4)
+    assert replicas.which(pressed) != replicas.which(pressed - 3)
+    assert server.api.sent(741)[-1]["text"] == "这个按钮已过期，请重新提问。"
+
+
 def digests(server: FakeServer, chat_id: int) -> int:
     """Daily digests (their first parts) the bot sent to the chat."""
     calls = server.api.calls_of("sendMessage")
