@@ -169,7 +169,8 @@ def run(settings: Settings, services: Services, webhook: bool = False) -> str | 
 
 
 async def run_webhook(app: PolicyApplication, settings: Settings, services: Services) -> None:
-    """Serve the webhook until SIGTERM or SIGINT; setWebhook on start, deleteWebhook on stop."""
+    """Serve the webhook until SIGTERM or SIGINT; setWebhook on start, deleteWebhook on stop
+    (unless other replicas share it: POLICYBOT_WEBHOOK_KEEP_ON_STOP)."""
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
     hook = Webhook(settings.webhook_url, settings.webhook_secret.get_secret_value())
@@ -191,8 +192,11 @@ async def run_webhook(app: PolicyApplication, settings: Settings, services: Serv
         except TelegramError as exc:
             app.fail(texts.WEBHOOK_REJECTED.format(url=hook.url, error=exc))
         await app.stop_requested.wait()
-        if app.fatal is None:
+        if app.fatal is None and not settings.webhook_keep_on_stop:
             await _delete_webhook(app.bot)
+        elif app.fatal is None:
+            # Other replicas behind the same URL go on answering; Telegram keeps the webhook.
+            log.info("webhook kept (POLICYBOT_WEBHOOK_KEEP_ON_STOP)")
         await web.stop()  # Telegram keeps what arrives now until the next setWebhook
         await app.stop()  # answers in progress get their grace (bot/lifecycle.py)
         await post_stop(app)

@@ -1,4 +1,8 @@
-"""Schedule digests: one JobQueue job per subscription; catch up on missed or cut-short ones."""
+"""Schedule digests: one JobQueue job per subscription; catch up on missed or cut-short ones.
+
+Replicas share the subscriptions but each has its own JobQueue, so every process looks at the
+store now and then (`sync_job`) for subscriptions made, moved or ended through another one.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from datetime import datetime, time
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.context import SERVICES_KEY
+from bot.database import DATABASE_ERRORS
 from bot.delivery import deliver
 from bot.digest import fingerprints
 from bot.state import Services
@@ -15,6 +20,8 @@ from bot.store import Subscription
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = 300  # seconds before a digest postponed (busy database, sent elsewhere) is retried
+SYNC_EVERY = 60  # seconds: how soon a subscription changed on another replica is scheduled here
+SCHEDULED_KEY = "digest_times"  # bot_data: chat id → the time its daily job runs at here
 
 
 def job_name(chat_id: int) -> str:
@@ -58,6 +65,7 @@ def schedule(app: Application, services: Services, subscription: Subscription) -
     """(Re)create the chat's daily job at its time in the configured zone."""
     unschedule(app, subscription.chat_id)
     assert app.job_queue is not None
+    app.bot_data.setdefault(SCHEDULED_KEY, {})[subscription.chat_id] = subscription.at
     at = time(subscription.at.hour, subscription.at.minute, tzinfo=services.settings.zone)
     return app.job_queue.run_daily(
         digest_job,
@@ -70,10 +78,27 @@ def schedule(app: Application, services: Services, subscription: Subscription) -
 
 def unschedule(app: Application, chat_id: int) -> None:  # type: ignore[type-arg]
     """Remove the chat's daily job, if any."""
+    app.bot_data.get(SCHEDULED_KEY, {}).pop(chat_id, None)
     if app.job_queue is None:
         return
     for job in app.job_queue.get_jobs_by_name(job_name(chat_id)):
         job.schedule_removal()
+
+
+async def sync_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Make this process's daily jobs match the store's active subscriptions."""
+    services: Services = context.bot_data[SERVICES_KEY]
+    try:
+        current = await services.writes.run(lambda store: store.subscriptions())
+    except DATABASE_ERRORS as exc:  # the next round looks again
+        log.warning("digest schedules not synced, database busy: %s", exc)
+        return
+    scheduled = dict(context.bot_data.get(SCHEDULED_KEY, {}))
+    for subscription in current:
+        if scheduled.pop(subscription.chat_id, None) != subscription.at:
+            schedule(context.application, services, subscription)
+    for chat_id in scheduled:  # ended (or never made) in the store
+        unschedule(context.application, chat_id)
 
 
 def next_run(app: Application, chat_id: int) -> datetime | None:  # type: ignore[type-arg]
@@ -99,5 +124,7 @@ def start_schedules(app: Application, services: Services) -> int:  # type: ignor
             app.job_queue.run_once(
                 digest_job, 0, data=subscription.chat_id, name=f"catchup:{subscription.chat_id}"
             )
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(sync_job, SYNC_EVERY, first=SYNC_EVERY, name="digest-sync")
     log.info("scheduled %d daily digests", count)
     return count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,7 +37,9 @@ class ChatState:
 
     doc_id: str | None = None
     asked: dict[int, Asked] = field(default_factory=dict)
-    next_id: int = 1
+    # A random start: a 更多结果 button from another replica (or from before a restart) then
+    # finds no question here and expires, instead of paging whatever question got its number.
+    next_id: int = field(default_factory=lambda: secrets.randbelow(1 << 30) + 1)
 
     def remember(self, text: str, shown: int) -> int:
         """Keep a question for paging; returns its short id for callback data."""

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
+    # Replicas share one webhook: one that stops must not delete it under the others.
+    webhook_keep_on_stop: bool = False
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("timezone")

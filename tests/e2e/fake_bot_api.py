@@ -5,7 +5,9 @@ users (messages, mentions, replies, button presses), read what the bot sent, and
 Telegram errors (429 with retry_after, 403, 400). HTML is checked like Telegram checks it:
 unknown or unbalanced tags are a 400 "can't parse entities", and the limit of 4096 characters
 applies to the text after parsing. Once the bot calls setWebhook, the fake POSTs updates to
-that URL with the secret header, as Telegram does, and getUpdates is a 409 Conflict.
+that URL with the secret header, as Telegram does, and getUpdates is a 409 Conflict. A test can
+stand in for a load balancer in front of replicas: with `targets` set, each POST goes to the
+next target in turn (a failed one is retried on the next), in place of the URL that was set.
 """
 
 from __future__ import annotations
@@ -126,6 +128,9 @@ class FakeBotApi:
     cond: threading.Condition = field(default_factory=threading.Condition)
     webhook: dict[str, Any] | None = None  # setWebhook's parameters while one is set
     webhook_replies: list[int] = field(default_factory=list)  # HTTP status of each delivery
+    targets: list[str] = field(default_factory=list)  # round-robin URLs in place of the webhook's
+    deliveries: list[tuple[int, str, int]] = field(default_factory=list)  # (update, URL, status)
+    next_target: int = 0
 
     # --- what tests do ---------------------------------------------------------------
 
@@ -365,17 +370,20 @@ class FakeBotApi:
                         self.cond.wait(0.2)
                         continue
                     hook, update = dict(self.webhook), self.updates[0]
+                    url = str(hook["url"])
+                    if self.targets:  # a load balancer: the next replica, whatever came before
+                        url = self.targets[self.next_target % len(self.targets)]
+                        self.next_target += 1
                 headers = {"Content-Type": "application/json"}
                 if hook.get("secret_token"):
                     headers["X-Telegram-Bot-Api-Secret-Token"] = str(hook["secret_token"])
                 try:
-                    status = client.post(
-                        str(hook["url"]), json=update, headers=headers
-                    ).status_code
+                    status = client.post(url, json=update, headers=headers).status_code
                 except httpx.HTTPError:
                     status = 0
                 with self.cond:
                     self.webhook_replies.append(status)
+                    self.deliveries.append((int(update["update_id"]), url, status))
                     if status == 200 and self.updates and self.updates[0] is update:
                         self.updates.pop(0)
                 if status != 200:

@@ -13,7 +13,7 @@ import pytest
 from telegram import Bot
 
 from bot.delivery import deliver
-from bot.schedule import job_name, retry_name
+from bot.schedule import job_name, next_run, retry_name
 from bot.state import Services
 from bot.store import Store, Subscription
 from config.settings import LEXICON_DIR, Settings
@@ -122,3 +122,51 @@ async def test_a_digest_sent_elsewhere_is_looked_at_again_and_finished_if_that_s
     await retry.run(bot.app)
     assert bot.services.store.digest_status(CHAT, today) == "sent"
     assert headers(bot) == 1
+
+
+def scheduled_at(bot: Harness, chat_id: int) -> time | None:
+    """The local time this process's daily job for the chat runs at, if it has one."""
+    due = next_run(bot.app, chat_id)
+    return due.astimezone(bot.services.settings.zone).time() if due else None
+
+
+async def run_sync(bot: Harness) -> None:
+    [sync] = bot.app.job_queue.get_jobs_by_name("digest-sync")
+    await sync.run(bot.app)
+    await asyncio.sleep(0.05)  # schedule_removal takes effect on the next loop turn
+
+
+async def test_a_subscription_made_through_another_replica_is_scheduled_here_too(
+    bot: Harness,
+) -> None:
+    other = Store(bot.services.store.path)
+    other.subscribe(CHAT, time(9, 15), KEYWORDS, datetime.now(UTC))
+    assert scheduled_at(bot, CHAT) is None
+    await run_sync(bot)
+    assert scheduled_at(bot, CHAT) == time(9, 15)
+    other.close()
+
+
+async def test_a_subscription_moved_through_another_replica_runs_at_its_new_time_here(
+    bot: Harness,
+) -> None:
+    bot.api.send(bot.api.private(CHAT), bot.api.user(CHAT), "/subscribe 08:30")
+    await bot.replies(CHAT)
+    other = Store(bot.services.store.path)
+    other.subscribe(CHAT, time(17, 5), (), datetime.now(UTC))
+    await run_sync(bot)
+    assert scheduled_at(bot, CHAT) == time(17, 5)
+    assert len(bot.app.job_queue.get_jobs_by_name(job_name(CHAT))) == 1
+    other.close()
+
+
+async def test_a_subscription_ended_through_another_replica_has_no_job_here(
+    bot: Harness,
+) -> None:
+    bot.api.send(bot.api.private(CHAT), bot.api.user(CHAT), "/subscribe 08:30")
+    await bot.replies(CHAT)
+    other = Store(bot.services.store.path)
+    assert other.deactivate(CHAT, "unsubscribed", datetime.now(UTC))
+    await run_sync(bot)
+    assert bot.app.job_queue.get_jobs_by_name(job_name(CHAT)) == ()
+    other.close()
