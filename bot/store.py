@@ -419,9 +419,10 @@ class Store:
                     "SELECT fingerprint FROM documents WHERE doc_id = ?", (doc_id,)
                 ).fetchone()
                 if row is None:
+                    # Replicas starting together record the same documents: first one wins.
                     db.execute(
                         "INSERT INTO documents (doc_id, title, fingerprint, first_seen, "
-                        "changed_at) VALUES (?, ?, ?, ?, ?)",
+                        "changed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (doc_id) DO NOTHING",
                         (doc_id, title, fingerprint, now.isoformat(), now.isoformat()),
                     )
                 elif row[0] != fingerprint:

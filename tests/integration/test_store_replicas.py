@@ -128,3 +128,13 @@ def test_a_hold_dies_with_its_process(database: str, open_store: OpenStore) -> N
     while not survivor.hold_digest(1, DAY):
         assert time.monotonic() < deadline, "the dead process's hold was never released"
         time.sleep(0.1)
+
+
+def test_replicas_starting_together_record_the_corpus_once_without_error(
+    open_store: OpenStore,
+) -> None:
+    replicas = [open_store(), open_store()]
+    for round_ in range(20):
+        fingerprints = {f"doc-{round_}-{n}": (f"文件{n}", f"fp{n}") for n in range(5)}
+        together(2, lambda n, f=fingerprints: replicas[n].sync_documents(f, NOW))
+    assert replicas[0].removed_documents() == set()
