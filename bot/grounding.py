@@ -11,12 +11,10 @@ import unicodedata
 from collections.abc import Sequence
 
 from retrieval.model import Hit
+from retrieval.numbering import CN_SCALES, cn_to_int
 
 MAX_SUMMARY_CHARS = 600  # a summary is 2–4 sentences; anything longer is cut at a sentence
 _CN_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
-_CN_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-_CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
-_SCALES = {"万": 10_000, "亿": 100_000_000}
 _REFERENCE = re.compile(rf"第([{_CN_NUMERAL}\d]+)(条|章|节|款|项|编|部分|段)")
 _CITATION = re.compile(r"\[\d+\]")
 _ARABIC = re.compile(r"(\d+(?:\.\d+)?)\s*([万亿]?)")
@@ -37,24 +35,8 @@ def _fold(text: str) -> str:
 
 def cn_value(text: str) -> float | None:
     """The value of a Chinese numeral with 万 and 亿 (一亿 → 1e8, 三亿五千万 → 3.5e8)."""
-    if len(text) > 1 and all(c in _CN_DIGITS for c in text):
-        return float("".join(str(_CN_DIGITS[c]) for c in text))  # digit by digit: 二〇二五
-    above_yi, below_yi, section, current = 0.0, 0.0, 0.0, 0
-    for char in text:
-        if char in _CN_DIGITS:
-            current = _CN_DIGITS[char]
-        elif char in _CN_SMALL_UNITS:
-            section += (current or 1) * _CN_SMALL_UNITS[char]
-            current = 0
-        elif char == "万":
-            below_yi += ((section + current) or 1) * 10_000
-            section, current = 0.0, 0
-        elif char == "亿":
-            above_yi += ((below_yi + section + current) or 1) * 100_000_000
-            below_yi, section, current = 0.0, 0.0, 0
-        else:
-            return None
-    return above_yi + below_yi + section + current
+    value = cn_to_int(text)
+    return None if value is None else float(value)
 
 
 def _number(text: str) -> float | None:
@@ -69,7 +51,7 @@ def _figures(text: str, loose: bool) -> set[float]:
     found: set[float] = set()
     for digits, scale in _ARABIC.findall(text):
         value = float(digits)
-        found.add(value * _SCALES[scale] if scale else value)
+        found.add(value * CN_SCALES[scale] if scale else value)
         found.add(value)  # 1亿 also states 1, so a summary's "1亿" matches either way
     pattern = re.compile(rf"[{_CN_NUMERAL}]+") if loose else _CN_FIGURE
     for match in pattern.finditer(text):

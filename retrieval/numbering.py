@@ -21,6 +21,7 @@ CN_DIGITS = {
     "九": 9,
 }
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_SCALES = {"万": 10_000, "亿": 100_000_000}
 CN_NUM = "零〇一二两三四五六七八九十百千"
 NUM = rf"[{CN_NUM}]+|\d+"
 
@@ -28,7 +29,7 @@ Level = Literal["chapter", "section", "item", "article", "part"]
 
 
 def cn_to_int(text: str) -> int | None:
-    """Parse a Chinese (一百零八) or Arabic numeral; None when it is neither."""
+    """Parse a Chinese (一百零八, 三亿五千万) or Arabic numeral; None when it is neither."""
     text = text.strip()
     if not text:
         return None
@@ -37,16 +38,22 @@ def cn_to_int(text: str) -> int | None:
     if len(text) > 1 and all(char in CN_DIGITS for char in text):
         # Digit by digit, as years and long numbers are written: 一〇八, 二〇二二.
         return int("".join(str(CN_DIGITS[char]) for char in text))
-    total, current = 0, 0
+    above_yi, below_yi, section, current = 0, 0, 0, 0
     for char in text:
         if char in CN_DIGITS:
             current = CN_DIGITS[char]
         elif char in CN_UNITS:
-            total += (current or 1) * CN_UNITS[char]
+            section += (current or 1) * CN_UNITS[char]
             current = 0
+        elif char == "万":
+            below_yi += ((section + current) or 1) * CN_SCALES[char]
+            section, current = 0, 0
+        elif char == "亿":
+            above_yi += ((below_yi + section + current) or 1) * CN_SCALES[char]
+            below_yi, section, current = 0, 0, 0
         else:
             return None
-    return total + current
+    return above_yi + below_yi + section + current
 
 
 def int_to_cn(number: int) -> str:

@@ -34,6 +34,13 @@ def test_numerals_written_digit_by_digit(text: str, number: int) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "number"), [("一万", 10_000), ("三亿五千万", 350_000_000), ("十二万零五百", 120_500)]
+)
+def test_numerals_with_wan_and_yi(text: str, number: int) -> None:
+    assert cn_to_int(text) == number
+
+
+@pytest.mark.parametrize(
     ("ref", "doc_id", "label"),
     [
         ("数字政府 二（三）", "digital_gov", "二、（三）"),
