@@ -21,8 +21,8 @@ from retrieval.library import Library, LibraryPaths
 from tests.e2e.conftest import Harness
 from tests.e2e.fake_bot_api import FakeServer
 from tests.e2e.test_digest_parts import PART_2, PART_3, three_part_policy
-from tests.e2e.test_digest_resume import CHAT, say, sends
-from tests.e2e.test_serve import TOKEN, serve, wait_until
+from tests.e2e.test_digest_resume import CHAT, kill_during_part_1_then_restart, sends
+from tests.e2e.test_serve import TOKEN
 
 pytestmark = pytest.mark.e2e
 KEYWORDS = ("甲类事项", "乙类事项")
@@ -78,24 +78,13 @@ def test_a_replica_killed_mid_digest_is_finished_by_another(
 ) -> None:
     corpus = str(three_part_policy(tmp_path / "corpus"))
     shared = {"POLICYBOT_CORPUS_DIR": corpus, "POLICYBOT_DATABASE_URL": database}
-    server.api.hold("sendMessage", "政策日报", 15)
-    first = serve(server.root, TOKEN, tmp_path, POLICYBOT_DATA_DIR=str(tmp_path / "a"), **shared)
-    try:
-        say(server, "/subscribe 00:00 甲类事项 乙类事项", "已订阅")
-        server.api.send(server.api.private(CHAT), server.api.user(CHAT), "/digest")
-        wait_until(lambda: server.api.held)
-    finally:
-        first.kill()  # SIGKILL while Telegram is still receiving part 1
-        first.wait(timeout=20)
-    server.api.holds.clear()
-    # Another container: nothing on disk in common, only the database.
-    second = serve(server.root, TOKEN, tmp_path, POLICYBOT_DATA_DIR=str(tmp_path / "b"), **shared)
-    try:
-        wait_until(lambda: sends(server, PART_3), seconds=60)  # start-up catch-up resumes
-        say(server, "/digest", "已经发送过")
-    finally:
-        second.terminate()
-        second.wait(timeout=20)
+    # The second is another container: nothing on disk in common, only the database.
+    kill_during_part_1_then_restart(
+        server,
+        tmp_path,
+        {"POLICYBOT_DATA_DIR": str(tmp_path / "a"), **shared},
+        {"POLICYBOT_DATA_DIR": str(tmp_path / "b"), **shared},
+    )
     assert (sends(server, "政策日报"), sends(server, PART_2), sends(server, PART_3)) == (1, 1, 1)
 
 

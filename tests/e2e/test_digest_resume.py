@@ -42,6 +42,30 @@ def recorded(tmp_path: Path) -> tuple[tuple[str, int] | None, set[str]]:
     return (tuple(cursor) if cursor else None), keys  # type: ignore[return-value]
 
 
+def kill_during_part_1_then_restart(
+    server: FakeServer, tmp_path: Path, first_env: dict[str, str], second_env: dict[str, str]
+) -> None:
+    """/digest of a three-part digest, SIGKILL while part 1 is in flight, then a second
+    `serve` (the same deployment restarted, or another replica) until it says 已经发送过."""
+    server.api.hold("sendMessage", "政策日报", 15)
+    first = serve(server.root, TOKEN, tmp_path, **first_env)
+    try:
+        say(server, "/subscribe 00:00 甲类事项 乙类事项", "已订阅")
+        server.api.send(server.api.private(CHAT), server.api.user(CHAT), "/digest")
+        wait_until(lambda: server.api.held)
+    finally:
+        first.kill()  # SIGKILL while Telegram is still receiving part 1
+        first.wait(timeout=20)
+    server.api.holds.clear()
+    second = serve(server.root, TOKEN, tmp_path, **second_env)
+    try:
+        wait_until(lambda: sends(server, PART_3), seconds=60)  # start-up catch-up resumes
+        say(server, "/digest", "已经发送过")
+    finally:
+        second.terminate()
+        second.wait(timeout=20)
+
+
 @pytest.fixture
 def llm() -> Iterator[FakeLLM]:
     with FakeLLM() as server:
@@ -51,24 +75,8 @@ def llm() -> Iterator[FakeLLM]:
 def test_a_kill_during_part_1_of_3_resumes_with_parts_2_and_3(
     server: FakeServer, tmp_path: Path
 ) -> None:
-    corpus = str(three_part_policy(tmp_path / "corpus"))
-    server.api.hold("sendMessage", "政策日报", 15)
-    first = serve(server.root, TOKEN, tmp_path, POLICYBOT_CORPUS_DIR=corpus)
-    try:
-        say(server, "/subscribe 00:00 甲类事项 乙类事项", "已订阅")
-        server.api.send(server.api.private(CHAT), server.api.user(CHAT), "/digest")
-        wait_until(lambda: server.api.held)
-    finally:
-        first.kill()  # SIGKILL while Telegram is still receiving part 1
-        first.wait(timeout=20)
-    server.api.holds.clear()
-    second = serve(server.root, TOKEN, tmp_path, POLICYBOT_CORPUS_DIR=corpus)
-    try:
-        wait_until(lambda: sends(server, PART_3), seconds=60)  # start-up catch-up resumes
-        say(server, "/digest", "已经发送过")
-    finally:
-        second.terminate()
-        second.wait(timeout=20)
+    env = {"POLICYBOT_CORPUS_DIR": str(three_part_policy(tmp_path / "corpus"))}
+    kill_during_part_1_then_restart(server, tmp_path, env, env)
     assert (sends(server, "政策日报"), sends(server, PART_2), sends(server, PART_3)) == (1, 1, 1)
     order = [c["text"] for c in server.api.calls_of("sendMessage") if int(c["chat_id"]) == CHAT]
     assert [n for n, t in enumerate(order) if PART_2 in t] < [
