@@ -93,10 +93,11 @@ class Index:
         ceiling = sum(self._idf(t) for t in own) or 1.0
         plan = self.plan(query.words, query.alternates)
         unknown = self._unknown_share(plan)
-        seen = self._presence(plan, [position for position, _ in found])
+        positions = [position for position, _ in found]
+        matches = self.matches(plan, positions)
         scored = []
-        for position, bm25 in found:
-            features = self._features(query, plan, position, mentioned, seen)
+        for (position, bm25), match in zip(found, matches, strict=True):
+            features = self._features(query, match, position, mentioned)
             row = (bm25 / best_bm25, min(1.0, bm25 / ceiling), *features, unknown, 0.0)
             scored.append(Candidate(position, bm25, row, models.score(row)))
         scored.sort(key=lambda c: (-c.score, c.position))
@@ -108,27 +109,19 @@ class Index:
             scored[0] = Candidate(top.position, top.bm25, lead, top.score)
         return scored
 
-    def _presence(self, plan: Sequence[WordPlan], positions: Sequence[int]) -> dict[str, set[int]]:
-        """For every token the plan looks for, which candidates contain it (one search each)."""
-        tokens = {t for w in plan for t in (*w.exact, *(alt for alt, _ in w.alternates), *w.parts)}
-        return {t: self.bm25.present(t, positions) for t in tokens}
-
     def _features(
-        self,
-        query: Query,
-        plan: Sequence[WordPlan],
-        position: int,
-        mentioned: Collection[str],
-        seen: Mapping[str, set[int]] | None = None,
+        self, query: Query, match: Match, position: int, mentioned: Collection[str]
     ) -> tuple[float, ...]:
         clause = self.clauses[position]
-        match = self.match(plan, position, seen)
         body = f"{clause.heading or ''}{''.join(clause.breadcrumb)}{clause.text}"
+        # map over a bound __contains__: no Python frame per bigram, the same count.
         bigrams = (
-            sum(b in body for b in query.bigrams) / len(query.bigrams) if query.bigrams else 0
+            sum(map(body.__contains__, query.bigrams)) / len(query.bigrams) if query.bigrams else 0
         )
         heads = "".join((*clause.breadcrumb, clause.heading or ""))
-        heading = sum(w in heads for w in query.words) / len(query.words) if query.words else 0
+        heading = (
+            sum(map(heads.__contains__, query.words)) / len(query.words) if query.words else 0
+        )
         lacks_fact = bool(query.asks) and not states(query.asks, clause.text)
         return (
             match.coverage,
@@ -180,34 +173,51 @@ class Index:
             for word in dict.fromkeys(words)
         )
 
-    def match(
-        self,
-        plan: Sequence[WordPlan],
-        position: int,
-        seen: Mapping[str, set[int]] | None = None,
-    ) -> Match:
-        """Share of the question's informativeness found in a clause, synonyms counting.
+    def matches(self, plan: Sequence[WordPlan], positions: Sequence[int]) -> list[Match]:
+        """Share of the question's informativeness found in each clause, synonyms counting.
 
         A word found through an alternate (synonym, typo repair) counts at that alternate's
         weight; a compound counts by the share of its parts present (监测数据 → 监测, 数据).
         """
         total = sum(w.weight for w in plan)
         if not total:
-            return Match(0.0, 0)
-        shares = [self._share(w, position, seen) for w in plan]
-        covered = sum(w.weight * share for w, share in zip(plan, shares, strict=True))
-        return Match(covered / total, sum(1 for share in shares if share >= 0.8))
+            return [Match(0.0, 0) for _ in positions]
+        seen = self._presence(plan, positions)
+        # Word by word over all candidates at once, then summed per clause in plan order.
+        by_word = [self._shares(w, positions, seen) for w in plan]
+        out = []
+        for shares in zip(*by_word, strict=True):
+            covered = sum(w.weight * share for w, share in zip(plan, shares, strict=True))
+            out.append(Match(covered / total, sum(1 for share in shares if share >= 0.8)))
+        return out
 
-    def _share(
-        self, word: WordPlan, position: int, seen: Mapping[str, set[int]] | None = None
-    ) -> float:
-        def found(token: str) -> bool:
-            if seen is not None and token in seen:
-                return position in seen[token]
-            return self.bm25.contains(token, position)
+    def _presence(self, plan: Sequence[WordPlan], positions: Sequence[int]) -> dict[str, set[int]]:
+        """For every token the plan looks for, which candidates contain it (one search each)."""
+        tokens = {t for w in plan for t in (*w.exact, *(alt for alt, _ in w.alternates), *w.parts)}
+        return {t: self.bm25.present(t, positions) for t in tokens}
 
-        if any(found(t) for t in word.exact):
-            return 1.0
-        best = max((weight for alt, weight in word.alternates if found(alt)), default=0.0)
-        partial = sum(found(p) for p in word.parts) / len(word.parts) if word.parts else 0.0
-        return max(best, partial)
+    @staticmethod
+    def _shares(
+        word: WordPlan, positions: Sequence[int], seen: Mapping[str, set[int]]
+    ) -> list[float]:
+        """How much of one word each candidate covers: 1 when found, else its best alternate
+        or the share of its parts found, whichever is more."""
+        exact = set().union(*(seen[t] for t in word.exact))
+        best: dict[int, float] = {}
+        for alt, weight in word.alternates:
+            for position in seen[alt]:
+                if weight > best.get(position, 0.0):
+                    best[position] = weight
+        parts: dict[int, int] = {}
+        for part in word.parts:
+            for position in seen[part]:
+                parts[position] = parts.get(position, 0) + 1
+        return [
+            1.0
+            if position in exact
+            else max(
+                best.get(position, 0.0),
+                parts.get(position, 0) / len(word.parts) if word.parts else 0.0,
+            )
+            for position in positions
+        ]
