@@ -18,7 +18,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.integrity import cache_directory, discard, intact, seal, sidecar
@@ -163,6 +163,11 @@ class Expander:
     readings: Mapping[str, str]  # character → its toneless readings, comma-separated
     homophones: Mapping[str, Sequence[str]]
     vocabulary: frozenset[str]
+    # Each character's readings, split once: typo repair sounds out every 2-4 character
+    # stretch of a question, so a character is read up to nine times a question.
+    _sounds: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def build(cls, vocabulary: Iterable[str]) -> Expander:
@@ -198,16 +203,23 @@ class Expander:
         """Each mistyped stretch of the question with a corpus word it may stand for."""
         out: list[tuple[str, str]] = []
         for run in _CJK_RUN.findall(text):
+            sounds = [self._sounds_of(char) for char in run]
             for size in (4, 3, 2):
                 for start in range(len(run) - size + 1):
                     window = run[start : start + size]
                     if window in self.vocabulary:
                         continue
-                    for key in _sound_keys(window, self.readings):
+                    for key in _keys(sounds[start : start + size]):
                         for word in self.homophones.get(key, ()):
                             if _one_char_apart(window, word) and (window, word) not in out:
                                 out.append((window, word))
         return out
+
+    def _sounds_of(self, char: str) -> tuple[str, ...]:
+        sounds = self._sounds.get(char)
+        if sounds is None:
+            sounds = self._sounds[char] = _split(self.readings.get(char, ()))
+        return sounds
 
     def english_units(
         self, text: str, glossary: Mapping[str, tuple[str, ...]]
@@ -366,13 +378,14 @@ def _english(vocab: frozenset[str]) -> dict[str, tuple[str, ...]]:
 
 
 def _sound_keys(word: str, readings: Mapping[str, str | tuple[str, ...]]) -> list[str]:
-    options = [_split(readings.get(ch, ())) for ch in word]
+    return _keys([_split(readings.get(ch, ())) for ch in word])
+
+
+def _keys(options: Sequence[tuple[str, ...]]) -> list[str]:
+    """The sound keys of a stretch from its characters' readings (none if one has none)."""
     if not all(options):
         return []
-    keys = []
-    for combo in itertools.islice(itertools.product(*options), _MAX_READINGS):
-        keys.append(" ".join(combo))
-    return keys
+    return [" ".join(c) for c in itertools.islice(itertools.product(*options), _MAX_READINGS)]
 
 
 def _split(readings: str | tuple[str, ...]) -> tuple[str, ...]:
