@@ -33,6 +33,7 @@ from config.settings import BUNDLED_CORPUS, LEXICON_DIR
 from retrieval.index import index_text
 from retrieval.library import Library, LibraryPaths
 from retrieval.numbering import int_to_cn
+from retrieval.query import read_question
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,7 +92,8 @@ def topic_tokens(library: Library, questions: list[str]) -> list[list[str]]:
             # The 800-character input repeats 数据/安全 hundreds of times: scoring each repeat's
             # postings (as get_scores and rank-bm25 do) is not what an answer does.
             continue
-        own, extra = library.tokenizer.query_tokens(text)
+        wording = read_question(text, library.tokenizer)
+        own, extra = library.tokenizer.query_tokens(wording.translated)
         if own or extra:
             out.append([*own, *extra])
     return out

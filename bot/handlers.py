@@ -35,9 +35,8 @@ async def send_answer(
     library = services(context).library
     if answer.status == "ok" and answer.hits:
         state.doc_id = answer.hits[0].clause.doc_id
-    terms, extra = library.tokenizer.query_tokens(answer.query)
     qid = state.remember(answer.query, len(answer.hits)) if answer.mode == "search" else 0
-    parts = answer_messages(answer, [*terms, *extra])
+    parts = answer_messages(answer, answer.terms)
     markup = answer_keyboard(answer, qid, library)
     for n, part in enumerate(parts):
         last = n == len(parts) - 1
@@ -285,9 +284,8 @@ async def _more_results(message: Message, context: Context, qid: int) -> None:
         await reply_html(message, context, texts.NO_MORE)
         return
     asked.shown += len(new_hits)
-    terms, extra = library.tokenizer.query_tokens(asked.text)
-    page = Answer(asked.text, "search", "ok", new_hits)
-    parts = answer_messages(page, [*terms, *extra])
+    page = Answer(asked.text, "search", "ok", new_hits, terms=answer.terms)
+    parts = answer_messages(page, page.terms)
     markup = answer_keyboard(page, qid, library)
     for n, part in enumerate(parts):
         await reply_html(message, context, part, markup if n == len(parts) - 1 else None)

@@ -28,11 +28,12 @@ async def inline_query_handler(update: Update, context: Context) -> None:
         return
     library = services(context).library
     text = query.query.strip()
-    hits, nearest = await asyncio.to_thread(matching_hits, library, text) if text else ([], False)
+    found = await asyncio.to_thread(matching_hits, library, text) if text else ([], False, ())
+    hits, nearest, terms = found
     if hits:
         results = {}
         for hit in hits[:MAX_RESULTS]:
-            result = clause_result(hit, library, text, nearest)
+            result = clause_result(hit, library, terms, nearest)
             results.setdefault(result.id, result)
         await query.answer(list(results.values()), cache_time=CACHE_SECONDS)
         return
@@ -46,12 +47,13 @@ async def inline_query_handler(update: Update, context: Context) -> None:
     )
 
 
-def matching_hits(library: Library, text: str) -> tuple[list[Hit], bool]:
-    """The clauses a query names or is answered by; else the nearest sections (True)."""
+def matching_hits(library: Library, text: str) -> tuple[list[Hit], bool, tuple[str, ...]]:
+    """The clauses a query names or is answered by, else the nearest sections (True), and
+    the terms to highlight in them."""
     answer = library.answer(text, k=CLAUSE_RESULTS)
     if answer.status == "ok":
-        return list(answer.hits), False
-    return list(answer.suggestions), True
+        return list(answer.hits), False, answer.terms
+    return list(answer.suggestions), True, answer.terms
 
 
 def result_id(hit: Hit) -> str:
@@ -61,7 +63,7 @@ def result_id(hit: Hit) -> str:
 
 
 def clause_result(
-    hit: Hit, library: Library, text: str, nearest: bool = False
+    hit: Hit, library: Library, terms: tuple[str, ...], nearest: bool = False
 ) -> InlineQueryResultArticle:
     """Title and section as the result's title, the first line as its description."""
     clause = hit.clause
@@ -69,13 +71,12 @@ def clause_result(
     first = (clause.heading or (lines[0] if lines else "")).strip()
     if nearest:
         first = f"{texts.INLINE_NEAREST}：{first}"
-    terms, extra = library.tokenizer.query_tokens(text)
     return InlineQueryResultArticle(
         id=result_id(hit),
         title=f"《{library.short_name(clause)}》{clause.label}",
         description=first[:DESCRIPTION_CHARS] or None,
         input_message_content=InputTextMessageContent(
-            quote_html(hit, [*terms, *extra]),
+            quote_html(hit, list(terms)),
             parse_mode=ParseMode.HTML,
         ),
     )

@@ -21,7 +21,7 @@ from retrieval.index import Index
 from retrieval.lookup import Numbers, find, nearest
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
 from retrieval.names import Names
-from retrieval.query import Query, prepare
+from retrieval.query import Query, prepare, read_question
 from retrieval.ranking import DEFAULT_MODELS, Models
 from retrieval.refs import clean_query, parse_ref
 from retrieval.screen import screen
@@ -274,8 +274,9 @@ class Library:
 
     def prepare(self, query: str) -> tuple[Query, set[str]]:
         """The prepared question and the documents it names."""
-        mentioned, rest = self.mentioned(self.tokenizer.translate(query))
-        return prepare(query, self.tokenizer, self.expander, focus=rest), mentioned
+        wording = read_question(query, self.tokenizer)
+        mentioned, rest = self.mentioned(wording.translated)
+        return prepare(wording, self.tokenizer, self.expander, focus=rest), mentioned
 
     def search(
         self, query: str, k: int = 3, original: str | None = None, note: Note = ""

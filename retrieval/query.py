@@ -76,11 +76,25 @@ class Query:
         return tuple(t for t, _ in self.terms if len(t) >= 2)
 
 
-def prepare(text: str, tokenizer: Tokenizer, expander: Expander, focus: str = "") -> Query:
-    """Prepare a question; `focus` is the question without document names, if known."""
-    translated = tokenizer.translate(text)
-    english = bool(_ENGLISH.search(normalize(text)))
-    own, lexicon = tokenizer.query_tokens(text)
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """A question folded (width, script, case) and with English phrases translated, once."""
+
+    folded: str
+    translated: str
+
+
+def read_question(text: str, tokenizer: Tokenizer) -> Wording:
+    """Fold a question and translate its English phrases: the one normalisation it gets."""
+    folded = normalize(text)
+    return Wording(folded, tokenizer.translate(folded))
+
+
+def prepare(wording: Wording, tokenizer: Tokenizer, expander: Expander, focus: str = "") -> Query:
+    """Prepare a question; `focus` is its translated text without document names, if known."""
+    folded, translated = wording.folded, wording.translated
+    english = bool(_ENGLISH.search(folded))
+    own, lexicon = tokenizer.query_tokens(translated)
     weighted: dict[str, float] = {}
 
     def add(token: str, weight: float) -> None:
@@ -98,7 +112,8 @@ def prepare(text: str, tokenizer: Tokenizer, expander: Expander, focus: str = ""
     # A repair stands for one of the asker's words that the corpus does not know: a stretch
     # that straddles two words (的高 in 的高铁) or lies inside a known one (字政 in 数字政府)
     # is a coincidence of sounds, not a typo.
-    spoken = [w for w in tokenizer.words(translated) if w not in expander.vocabulary]
+    said = tokenizer.words(translated)
+    spoken = [w for w in said if w not in expander.vocabulary]
     repairs = [
         (window, fix)
         for window, fix in expander.repaired(translated)
@@ -107,13 +122,13 @@ def prepare(text: str, tokenizer: Tokenizer, expander: Expander, focus: str = ""
     for _, fix in repairs:
         for part in tokenizer.tokens(fix):
             add(part, TYPO_WEIGHT)
-    units = expander.english_units(normalize(text), tokenizer.glossary) if english else []
+    units = expander.english_units(folded, tokenizer.glossary) if english else []
     for _, terms, weight in units:
         for term in terms:
             for part in tokenizer.tokens(term):
                 add(part, weight)
-    basis = focus or text
-    words = tokenizer.words(basis) or tokenizer.words(text)
+    basis = focus or translated
+    words = (tokenizer.words(basis) if basis != translated else said) or said
     alternates = {
         word: tuple(
             [(syn, THESAURUS_WEIGHT) for syn in expander.synonyms_of(word)]
@@ -124,7 +139,7 @@ def prepare(text: str, tokenizer: Tokenizer, expander: Expander, focus: str = ""
     if english:
         # Each English word or phrase is one coverage unit, found through the Chinese it
         # stands for; one with no Chinese counterpart (reset, iphone) is never found.
-        words = [w for w in tokenizer.words(text, translate=False) if _CJK.match(w)]
+        words = [w for w in tokenizer.words(folded) if _CJK.match(w)]
         for key, terms, weight in units:
             words.append(key)
             alternates[key] = tuple(
@@ -134,10 +149,10 @@ def prepare(text: str, tokenizer: Tokenizer, expander: Expander, focus: str = ""
         text=translated,
         terms=tuple(weighted.items()),
         words=tuple(dict.fromkeys(words)),
-        bigrams=tuple(dict.fromkeys(_CJK_BIGRAM.findall(tokenizer.translate(basis)))),
-        asks=_asks(normalize(text)),
+        bigrams=tuple(dict.fromkeys(_CJK_BIGRAM.findall(basis))),
+        asks=_asks(folded),
         english=english,
-        wants_definition=bool(_ASKS_DEFINITION.search(normalize(text))),
+        wants_definition=bool(_ASKS_DEFINITION.search(folded)),
         alternates={w: a for w, a in alternates.items() if a},
     )
 

@@ -179,17 +179,17 @@ class Tokenizer:
         token = token.strip()
         return bool(token) and not _PUNCT_ONLY.match(token) and token not in self.lexicon.stopwords
 
-    def translate(self, text: str) -> str:
-        """Replace English policy phrases with their Chinese terms (glossary_en.txt)."""
-        lowered = normalize(text)
-        if self._glossary is None or not re.search(r"[a-z]{3,}", lowered):
-            return lowered
+    def translate(self, folded: str) -> str:
+        """Replace English policy phrases in folded text with their Chinese terms
+        (glossary_en.txt)."""
+        if self._glossary is None or not re.search(r"[a-z]{3,}", folded):
+            return folded
         terms = self._glossary_terms
-        return self._glossary.sub(lambda m: f" {terms[m.group(1)]} ", _singular(lowered))
+        return self._glossary.sub(lambda m: f" {terms[m.group(1)]} ", _singular(folded))
 
-    def query_tokens(self, text: str) -> tuple[list[str], list[str]]:
-        """The query's own tokens and the synonyms they expand to."""
-        own = self.tokens(self.translate(text))
+    def query_tokens(self, translated: str) -> tuple[list[str], list[str]]:
+        """A translated question's own tokens and the synonyms they expand to."""
+        own = self.tokens(translated)
         seen = set(own)
         extra: list[str] = []
         for token in own:
@@ -200,10 +200,10 @@ class Tokenizer:
                         extra.append(part)
         return own, extra
 
-    def words(self, text: str, translate: bool = True) -> list[str]:
-        """Precise-mode words of at least two characters (the units coverage is judged on)."""
-        text = self.translate(text) if translate else normalize(text)
-        return [w for w in self._jieba.cut(text) if len(w) >= 2 and self._keep(w)]
+    def words(self, folded: str) -> list[str]:
+        """Precise-mode words of at least two characters of folded text (the units coverage
+        is judged on)."""
+        return [w for w in self._jieba.cut(folded) if len(w) >= 2 and self._keep(w)]
 
     def parts(self, word: str) -> list[str]:
         """A word and the shorter dictionary words inside it (search-mode segmentation)."""
