@@ -159,14 +159,22 @@ class SparseBM25:
         return None if term is None else float(self.idf[term])
 
     def present(self, token: str, docs: Sequence[int]) -> set[int]:
-        """Which of the given documents contain a token: one vectorised search for all."""
-        found, _ = self.postings(token)
-        if not len(found) or not len(docs):
+        """Which of the given documents contain a token (a binary search in its postings each).
+
+        For the ~20 candidates of a question, bisect over a memoryview costs less than one
+        np.searchsorted call with its array conversions (~4 µs against ~10 µs a token).
+        """
+        term = self.vocab.get(token)
+        if term is None:
             return set()
-        wanted = np.asarray(docs, dtype=np.int64)
-        at = np.searchsorted(found, wanted)
-        hit = (at < len(found)) & (found[np.minimum(at, len(found) - 1)] == wanted)
-        return set(wanted[hit].tolist())
+        postings = self.docs.data
+        start, end = int(self.indptr[term]), int(self.indptr[term + 1])
+        found = set()
+        for doc in docs:
+            at = bisect_left(postings, doc, start, end)
+            if at < end and postings[at] == doc:
+                found.add(doc)
+        return found
 
     def contains(self, token: str, doc: int) -> bool:
         """Whether a document contains a token (binary search in its postings)."""
