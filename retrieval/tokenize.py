@@ -144,6 +144,7 @@ class Tokenizer:
             )
         self._log_total = math.log(self._jieba.total or 1)
         self._memo: dict[str, list[str]] = {}
+        self._parts: dict[str, list[str]] = {}
         # One alternation, longest phrase first, over singular forms on both sides, so a plural
         # or possessive still matches its entry (clouds, ministries, ministry's).
         self._glossary_terms = {_singular(p): t for p, t in reversed(lexicon.glossary)}
@@ -207,7 +208,15 @@ class Tokenizer:
 
     def parts(self, word: str) -> list[str]:
         """A word and the shorter dictionary words inside it (search-mode segmentation)."""
-        return [t for t in self._jieba.cut_for_search(word) if self._keep(t)]
+        # Remembered: the same words (数据, 政府 …) come back in question after question.
+        parts = self._parts.get(word)
+        if parts is None:
+            if len(self._parts) >= _MEMO_SIZE:
+                self._parts.clear()
+            parts = self._parts[word] = [
+                t for t in self._jieba.cut_for_search(word) if self._keep(t)
+            ]
+        return list(parts)
 
     def expansions(self, word: str) -> tuple[str, ...]:
         """The formal terms a colloquial word stands for (synonyms.txt)."""
