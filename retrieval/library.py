@@ -294,7 +294,7 @@ class Library:
         order = self._fused([c.position for c in candidates], query, k)
         hits = [self.hit(self.clauses[p], round(scores.get(p, 0.0), 4)) for p in order]
         return Answer(
-            text, "search", "ok", tuple(_unique(hits)[:k]), note=note, terms=prepared.highlight
+            text, "search", "ok", tuple(_unique(hits, k)), note=note, terms=prepared.highlight
         )
 
     def _fused(self, ranking: list[int], query: str, k: int) -> list[int]:
@@ -324,10 +324,13 @@ def _closest_per_doc(docs: list[Document], ref: ClauseRef) -> list[Clause]:
     return out
 
 
-def _unique(hits: list[Hit]) -> list[Hit]:
+def _unique(hits: list[Hit], k: int) -> list[Hit]:
+    """The first k hits whose texts differ (copies of a clause in two documents count once)."""
     seen: set[str] = set()
-    out = []
+    out: list[Hit] = []
     for hit in hits:
+        if len(out) == k:
+            break
         key = squash(hit.clause.text)
         if key not in seen:
             seen.add(key)
