@@ -7,10 +7,11 @@ of the question a clause covers instead (the rule itself is in retrieval/ranking
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from retrieval.bm25 import SparseBM25
+from retrieval.catalog import squash
 from retrieval.model import Clause
 from retrieval.query import Query
 from retrieval.ranking import Models, states
@@ -41,14 +42,6 @@ class WordPlan:
 
 
 @dataclass(frozen=True, slots=True)
-class Scored:
-    """A clause position and its BM25 score."""
-
-    position: int
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
 class Candidate:
     """A clause considered for a question: its features and rerank score."""
 
@@ -56,6 +49,14 @@ class Candidate:
     bm25: float
     features: tuple[float, ...]
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """A question's candidates, best first, and whether the best one answers it."""
+
+    candidates: tuple[Candidate, ...]
+    answers: bool
 
 
 class Index:
@@ -77,9 +78,24 @@ class Index:
         self._max_idf = float(self.bm25.idf.max()) if len(self.bm25.idf) else 1.0
         self.kinds: dict[str, str] = dict(kinds or {})
 
-    def search(self, own: Sequence[str], extra: Sequence[str], k: int) -> list[Scored]:
-        """Top-k clauses with a positive BM25 score for the query and its synonyms."""
-        return [Scored(p, s) for p, s in self.bm25.top([*own, *extra], k) if s > 0]
+    def search(self, query: Query, mentioned: Collection[str], models: Models, n: int) -> Ranking:
+        """The n best clauses for a prepared question, reranked, and whether the best answers."""
+        candidates = tuple(self.candidates(query, mentioned, models, n))
+        return Ranking(candidates, bool(candidates) and models.answers(candidates[0].features))
+
+    def distinct(self, positions: Iterable[int], k: int) -> list[int]:
+        """The first k positions whose texts differ (a clause copied into two documents counts
+        once)."""
+        seen: set[str] = set()
+        out: list[int] = []
+        for position in positions:
+            if len(out) == k:
+                break
+            key = squash(self.clauses[position].text)
+            if key not in seen:
+                seen.add(key)
+                out.append(position)
+        return out
 
     def candidates(
         self, query: Query, mentioned: Collection[str], models: Models, n: int

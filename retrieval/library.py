@@ -287,15 +287,16 @@ class Library:
         """
         text = original if original is not None else query
         prepared, mentioned = self.prepare(query)
-        candidates = self.index.candidates(prepared, mentioned, self.models, n=max(k * 5, 20))
-        if not candidates or not self.models.answers(candidates[0].features):
+        ranking = self.index.search(prepared, mentioned, self.models, n=max(k * 5, 20))
+        if not ranking.answers:
             return Answer(text, "search", "abstain", note=note, terms=prepared.highlight)
-        scores = {c.position: c.score for c in candidates}
-        order = self._fused([c.position for c in candidates], query, k)
-        hits = [self.hit(self.clauses[p], round(scores.get(p, 0.0), 4)) for p in order]
-        return Answer(
-            text, "search", "ok", tuple(_unique(hits, k)), note=note, terms=prepared.highlight
+        scores = {c.position: c.score for c in ranking.candidates}
+        order = self._fused([c.position for c in ranking.candidates], query, k)
+        hits = tuple(
+            self.hit(self.clauses[p], round(scores.get(p, 0.0), 4))
+            for p in self.index.distinct(order, k)
         )
+        return Answer(text, "search", "ok", hits, note=note, terms=prepared.highlight)
 
     def _fused(self, ranking: list[int], query: str, k: int) -> list[int]:
         """BM25's ranking fused with the optional channels' rankings (RRF), BM25 first."""
@@ -321,18 +322,4 @@ def _closest_per_doc(docs: list[Document], ref: ClauseRef) -> list[Clause]:
     out: list[Clause] = []
     for doc in docs:
         out.extend(nearest(doc, ref)[:2])
-    return out
-
-
-def _unique(hits: list[Hit], k: int) -> list[Hit]:
-    """The first k hits whose texts differ (copies of a clause in two documents count once)."""
-    seen: set[str] = set()
-    out: list[Hit] = []
-    for hit in hits:
-        if len(out) == k:
-            break
-        key = squash(hit.clause.text)
-        if key not in seen:
-            seen.add(key)
-            out.append(hit)
     return out
