@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from retrieval.catalog import CatalogEntry, identify, short_title
@@ -47,13 +46,15 @@ def parse_file(name: str, data: bytes) -> tuple[list[Copy], list[CorpusProblem]]
     copies: list[Copy] = []
     problems = [CorpusProblem(name, note) for note in notes]
     for raw in split_documents(list(source.blocks), source.meta):
-        kind, continuous, clauses = build_clauses("", raw)
-        for quote in raw.dropped:
+        outline = build_clauses(raw)
+        for quote in outline.dropped:
             problems.append(CorpusProblem(name, f"已删除插入句中的引文：{quote[:30]}…"))
-        if not clauses:
+        if not outline.clauses:
             problems.append(CorpusProblem(name, f"《{raw.title}》没有可引用的正文，已跳过"))
             continue
-        copies.append(Copy(raw.title, kind, continuous, tuple(clauses), name, raw.author))
+        copies.append(
+            Copy(raw.title, outline.kind, outline.continuous, outline.clauses, name, raw.author)
+        )
     if not copies and not problems:
         problems.append(CorpusProblem(name, "已跳过：没有可识别的正文"))
     return copies, problems
@@ -91,7 +92,7 @@ def _document(
         aliases += [entry.short, *entry.aliases]
     if copy.author:
         aliases.append(copy.author.split()[-1])
-    clauses = tuple(replace(c, doc_id=doc_id) for c in copy.clauses)
+    clauses = tuple(draft.clause(doc_id, n) for n, draft in enumerate(copy.clauses))
     return Document(
         doc_id=doc_id,
         title=copy.title,

@@ -7,7 +7,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from retrieval.model import Clause, CorpusProblem, DocKind
+from retrieval.model import ClauseDraft, CorpusProblem, DocKind
 
 _SIMILAR = 0.6
 _HALF_WIDTH_IN_CJK = re.compile(r"(?<=[\u4e00-\u9fff])[,:;()!?](?=[\u4e00-\u9fff\d])")
@@ -20,7 +20,7 @@ class Copy:
     title: str
     kind: DocKind
     continuous: bool
-    clauses: tuple[Clause, ...]
+    clauses: tuple[ClauseDraft, ...]
     source: str
     author: str | None = None
 
@@ -66,12 +66,12 @@ def group_copies(copies: list[Copy]) -> list[list[Copy]]:
     return groups
 
 
-def _quality(clause: Clause) -> tuple[int, int]:
+def _quality(clause: ClauseDraft) -> tuple[int, int]:
     """Prefer full-width punctuation and no stray spaces (001 is scraped half-width)."""
     return (len(_HALF_WIDTH_IN_CJK.findall(clause.text)), clause.text.count(" "))
 
 
-def _key(clause: Clause) -> tuple[str, str, str]:
+def _key(clause: ClauseDraft) -> tuple[str, str, str]:
     return (
         normalize(clause.text),
         normalize(clause.heading or ""),
@@ -86,7 +86,7 @@ def merge(copies: list[Copy]) -> tuple[Copy, list[CorpusProblem]]:
     base = max(copies, key=lambda c: (len(c.clauses), -sum(_quality(x)[0] for x in c.clauses)))
     by_path = [({(c.kind, c.path): c for c in copy.clauses}, copy.source) for copy in copies]
     messages: dict[str, None] = {}
-    merged: list[Clause] = []
+    merged: list[ClauseDraft] = []
     for clause in base.clauses:
         variants = [
             (m[(clause.kind, clause.path)], src)
@@ -104,7 +104,7 @@ def merge(copies: list[Copy]) -> tuple[Copy, list[CorpusProblem]]:
                 f"《{base.title}》{where}：{source} 与其他 {count} 份副本措辞不同，"
                 f"采用多数副本的文本"
             ] = None
-        merged.append(replace(chosen, ordinal=len(merged)))
+        merged.append(chosen)
     titles = Counter(c.title for c in copies)
     title = max(titles, key=lambda t: (titles[t], len(t)))
     problems = [CorpusProblem(base.source, m) for m in messages]

@@ -32,6 +32,33 @@ class Clause:
 
 
 @dataclass(frozen=True, slots=True)
+class ClauseDraft:
+    """A clause as parsed, before copies are merged and its document gets an id."""
+
+    kind: ClauseKind
+    path: tuple[PathStep, ...]
+    label: str
+    heading: str | None
+    text: str
+    breadcrumb: tuple[str, ...] = ()
+    incomplete: bool = False
+
+    def clause(self, doc_id: str, ordinal: int) -> Clause:
+        """The clause of document `doc_id` at `ordinal`."""
+        return Clause(
+            doc_id,
+            ordinal,
+            self.kind,
+            self.path,
+            self.label,
+            self.heading,
+            self.text,
+            self.breadcrumb,
+            self.incomplete,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """A parsed document with its clauses in reading order and where it came from."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from retrieval.cleanup import (
     ends_sentence,
@@ -14,7 +14,7 @@ from retrieval.cleanup import (
     is_source_line,
     join_broken_lines,
 )
-from retrieval.model import Clause, ClauseKind, DocKind, PathStep
+from retrieval.model import ClauseDraft, ClauseKind, DocKind, PathStep
 from retrieval.numbering import Marker, int_to_cn, parse_marker
 
 _DOC_TYPES = (
@@ -46,7 +46,16 @@ class RawDocument:
     blocks: list[str]
     author: str | None = None
     kind_hint: DocKind | None = None
-    dropped: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """A document's clauses as numbered from its blocks, and what numbering dropped."""
+
+    kind: DocKind
+    continuous: bool  # （N） numbering runs on across chapters
+    clauses: tuple[ClauseDraft, ...]
+    dropped: tuple[str, ...]  # pull-quotes cut out of the running text
 
 
 def split_documents(blocks: list[str], meta: dict[str, str]) -> list[RawDocument]:
@@ -98,9 +107,9 @@ class _Unit:
     breadcrumb: tuple[str, ...] = ()
 
 
-def build_clauses(doc_id: str, raw: RawDocument) -> tuple[DocKind, bool, list[Clause]]:
-    """Number a document's blocks into clauses; return its kind and section style too."""
-    blocks, raw.dropped = join_broken_lines(raw.blocks)
+def build_clauses(raw: RawDocument) -> Outline:
+    """Number a document's blocks into clauses; with its kind, section style and drops."""
+    blocks, dropped = join_broken_lines(raw.blocks)
     markers = [parse_marker(b) for b in blocks]
     levels = {m.level for m in markers if m}
     kind: DocKind
@@ -113,8 +122,8 @@ def build_clauses(doc_id: str, raw: RawDocument) -> tuple[DocKind, bool, list[Cl
     else:
         units, continuous = _paragraph_units(blocks), False
         kind = raw.kind_hint or "commentary"
-    clauses = [_clause(doc_id, n, u, continuous) for n, u in enumerate(units)]
-    return kind, continuous, clauses
+    clauses = tuple(_draft(u, continuous) for u in units)
+    return Outline(kind, continuous, clauses, tuple(dropped))
 
 
 def _articles(blocks: list[str], markers: list[Marker | None]) -> list[_Unit]:
@@ -225,12 +234,10 @@ def _paragraph_units(blocks: list[str]) -> list[_Unit]:
     return units
 
 
-def _clause(doc_id: str, ordinal: int, unit: _Unit, continuous: bool) -> Clause:
+def _draft(unit: _Unit, continuous: bool) -> ClauseDraft:
     text = "\n".join(unit.paragraphs)
     last = unit.paragraphs[-1] if unit.paragraphs else ""
-    return Clause(
-        doc_id=doc_id,
-        ordinal=ordinal,
+    return ClauseDraft(
         kind=unit.kind,
         path=unit.path,
         # Interned: a large corpus repeats the same labels and headings thousands of times.
