@@ -7,10 +7,10 @@ not in the clauses is worse than no summary, so any of them drops the whole summ
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from retrieval.model import Hit
+from retrieval.normalize import fold_layout
 from retrieval.numbering import CN_SCALES, cn_to_int
 
 MAX_SUMMARY_CHARS = 600  # a summary is 2–4 sentences; anything longer is cut at a sentence
@@ -27,10 +27,6 @@ _PERCENT = re.compile(rf"百分之([{_CN_NUMERAL}\d.]+)")
 _QUOTES = re.compile(r"“([^”]{2,})”|\"([^\"]{2,})\"|‘([^’]{2,})’|「([^」]{2,})」|『([^』]{2,})』")
 _TITLE = re.compile(r"《([^》]{2,})》")
 _SENTENCE_END = re.compile(r"[。！？；]")
-
-
-def _fold(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def cn_value(text: str) -> float | None:
@@ -74,12 +70,12 @@ def _label_numbers(hits: Sequence[Hit]) -> set[float]:
 
 
 def _material(hits: Sequence[Hit]) -> str:
-    return _fold("\n".join(f"{h.clause.heading or ''}\n{h.clause.text}" for h in hits))
+    return fold_layout("\n".join(f"{h.clause.heading or ''}\n{h.clause.text}" for h in hits))
 
 
 def ungrounded(summary: str, hits: Sequence[Hit]) -> str | None:
     """Why the summary says something its clauses do not, or None when it is grounded."""
-    text = _fold(_CITATION.sub("", summary))
+    text = fold_layout(_CITATION.sub("", summary))
     material = _material(hits)
     known_refs = _references(material)
     labels = _label_numbers(hits)
@@ -90,7 +86,7 @@ def ungrounded(summary: str, hits: Sequence[Hit]) -> str | None:
         quote = next(g for g in groups if g)
         if quote not in material:
             return "summary quotes words that are not in the clauses"
-    titles = _fold("\n".join(h.doc_title for h in hits))
+    titles = fold_layout("\n".join(h.doc_title for h in hits))
     for title in _TITLE.findall(text):
         if title not in material and title not in titles:
             return "summary quotes a title that is not in the clauses"

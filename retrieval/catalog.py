@@ -7,8 +7,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval.normalize import strip_name_marks
+
 _ISSUERS = re.compile(r"^(中共中央办公厅|国务院办公厅|中共中央|国务院|\s)+")
-_NOISE = re.compile(r"[\s《》〈〉“”\"'：:·]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +36,8 @@ def load_catalog(path: Path) -> tuple[CatalogEntry, ...]:
 
 def identify(title: str, catalog: tuple[CatalogEntry, ...]) -> CatalogEntry | None:
     """The entry whose title fragment is the longest one contained in `title`."""
-    matches = [e for e in catalog if squash(e.title) in squash(title)]
+    matches = [e for e in catalog if strip_name_marks(e.title) in strip_name_marks(title)]
     return max(matches, key=lambda e: len(e.title), default=None)
-
-
-def squash(text: str) -> str:
-    """Compare names without spaces, book-title marks or quotes."""
-    return _NOISE.sub("", text)
 
 
 def short_title(title: str) -> str:
@@ -56,5 +52,5 @@ def _bigrams(text: str) -> set[str]:
 
 def name_similarity(query: str, name: str) -> float:
     """How much of the query's character bigrams the name covers (0..1)."""
-    q, n = _bigrams(squash(query)), _bigrams(squash(name))
+    q, n = _bigrams(strip_name_marks(query)), _bigrams(strip_name_marks(name))
     return len(q & n) / len(q) if q else 0.0

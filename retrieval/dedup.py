@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 
 from retrieval.model import ClauseDraft, CorpusProblem, DocKind
+from retrieval.normalize import fold_layout
 
 _SIMILAR = 0.6
 _HALF_WIDTH_IN_CJK = re.compile(r"(?<=[\u4e00-\u9fff])[,:;()!?](?=[\u4e00-\u9fff\d])")
@@ -25,19 +25,14 @@ class Copy:
     author: str | None = None
 
 
-def normalize(text: str) -> str:
-    """Width-fold and drop whitespace, so copies differing only in layout compare equal."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
 def _shingles(copy: Copy) -> set[str]:
-    text = normalize("".join(c.text for c in copy.clauses))
+    text = fold_layout("".join(c.text for c in copy.clauses))
     return {text[i : i + 5] for i in range(0, max(0, len(text) - 4))}
 
 
 def _title_key(copy: Copy) -> str:
     """Copies must carry the same title, issuers and 关于/全文 aside, to be merged."""
-    title = normalize(copy.title)
+    title = fold_layout(copy.title)
     title = re.sub(r"^(中共中央办公厅|国务院办公厅|中共中央|国务院)+", "", title)
     return title.removeprefix("关于").removesuffix("全文")
 
@@ -73,9 +68,9 @@ def _quality(clause: ClauseDraft) -> tuple[int, int]:
 
 def _key(clause: ClauseDraft) -> tuple[str, str, str]:
     return (
-        normalize(clause.text),
-        normalize(clause.heading or ""),
-        normalize("".join(clause.breadcrumb)),
+        fold_layout(clause.text),
+        fold_layout(clause.heading or ""),
+        fold_layout("".join(clause.breadcrumb)),
     )
 
 

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from retrieval.model import Answer
-
-
-def squeeze(text: str) -> str:
-    """Remove whitespace and fold punctuation width, as the gold snippets are compared."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+from retrieval.normalize import fold_layout
 
 
 @dataclass(slots=True)
@@ -32,9 +26,9 @@ class Tally:
 
 def first_gold_rank(answer: Answer, gold: list[dict[str, Any]]) -> int | None:
     """1-based rank of the first hit whose text contains a gold snippet."""
-    snippets = [squeeze(s) for g in gold for s in g.get("snippets", [])]
+    snippets = [fold_layout(s) for g in gold for s in g.get("snippets", [])]
     for rank, hit in enumerate(answer.hits, start=1):
-        text = squeeze(hit.clause.text)
+        text = fold_layout(hit.clause.text)
         if any(s in text for s in snippets):
             return rank
     return None

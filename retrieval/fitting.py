@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from retrieval.evaluate import squeeze
 from retrieval.library import Library
+from retrieval.normalize import fold_layout
 from retrieval.ranking import DEFAULT_MODELS, FEATURES, Models
 
 ANSWER_WEIGHT = 2.0
@@ -75,7 +75,7 @@ def collect(library: Library, path: Path) -> list[Item]:
         case = json.loads(line)
         if case["kind"] == "clause_ref":
             continue
-        snippets = [squeeze(s) for g in case["gold"] for s in g.get("snippets", [])]
+        snippets = [fold_layout(s) for g in case["gold"] for s in g.get("snippets", [])]
         item = Item(case, case.get("expect") == "answer")
         routed = library.answer(case["query"], k=3)
         if routed.mode == "lookup":
@@ -83,7 +83,7 @@ def collect(library: Library, path: Path) -> list[Item]:
             ranks = [
                 i + 1
                 for i, h in enumerate(routed.hits)
-                if any(s in squeeze(h.clause.text) for s in snippets)
+                if any(s in fold_layout(h.clause.text) for s in snippets)
             ]
             item.fixed_rank = ranks[0] if ranks else None
             items.append(item)
@@ -91,7 +91,7 @@ def collect(library: Library, path: Path) -> list[Item]:
         prepared, mentioned = library.prepare(case["query"])
         found = library.index.candidates(prepared, mentioned, DEFAULT_MODELS, n=CANDIDATES)
         item.features = np.array([c.features for c in found]).reshape(-1, len(FEATURES))
-        item.texts = [squeeze(library.clauses[c.position].text) for c in found]
+        item.texts = [fold_layout(library.clauses[c.position].text) for c in found]
         item.gold = [any(s in t for s in snippets) for t in item.texts]
         items.append(item)
     return items

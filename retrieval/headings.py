@@ -14,9 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from itertools import islice
 
-from retrieval.catalog import squash
 from retrieval.model import Clause
-from retrieval.tokenize import normalize
+from retrieval.normalize import fold_for_search, strip_name_marks
 
 
 def in_order(keys: Sequence[str], names: Sequence[str]) -> bool:
@@ -39,7 +38,7 @@ class Headings:
 
         def name(text: str) -> str:
             if text not in squashed:
-                squashed[text] = squash(normalize(text))
+                squashed[text] = strip_name_marks(fold_for_search(text))
             return squashed[text]
 
         path_ids: dict[tuple[str, ...], int] = {}

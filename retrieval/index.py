@@ -11,8 +11,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from retrieval.bm25 import SparseBM25
-from retrieval.catalog import squash
 from retrieval.model import Clause
+from retrieval.normalize import strip_name_marks
 from retrieval.query import Query
 from retrieval.ranking import Models, states
 from retrieval.tokenize import Tokenizer
@@ -91,7 +91,7 @@ class Index:
         for position in positions:
             if len(out) == k:
                 break
-            key = squash(self.clauses[position].text)
+            key = strip_name_marks(self.clauses[position].text)
             if key not in seen:
                 seen.add(key)
                 out.append(position)

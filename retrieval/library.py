@@ -11,7 +11,7 @@ from pathlib import Path
 from retrieval import cache
 from retrieval.bm25 import SparseBM25
 from retrieval.card import document_card
-from retrieval.catalog import load_catalog, squash
+from retrieval.catalog import load_catalog
 from retrieval.channels import QueryRewriter, SemanticChannel, reciprocal_rank_fusion
 from retrieval.corpus import corpus_files, read_corpus
 from retrieval.expansion import EXPANDER_VERSION, Expander
@@ -21,11 +21,12 @@ from retrieval.index import Index
 from retrieval.lookup import Numbers, find, nearest
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
 from retrieval.names import Names
+from retrieval.normalize import fold_for_search, strip_name_marks
 from retrieval.query import Query, prepare, read_question
 from retrieval.ranking import DEFAULT_MODELS, Models
 from retrieval.refs import clean_query, parse_ref
 from retrieval.screen import screen
-from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer, normalize
+from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 
 MAX_QUERY_CHARS = 500
 Progress = Callable[[int, int], None]  # (clauses indexed, total)
@@ -246,7 +247,7 @@ class Library:
 
     def _document_answer(self, cleaned: str, text: str) -> Answer | None:
         """The document's card when the message is just a document's name."""
-        name = squash(normalize(cleaned))
+        name = strip_name_marks(fold_for_search(cleaned))
         if not name or len(name) > 40:
             return None
         docs = self.resolve(name)
@@ -268,7 +269,7 @@ class Library:
             return []
         docs = self.resolve(parts[0])
         wanted = parts[1:] if docs else parts
-        keys = [squash(normalize(p)) for p in wanted]
+        keys = [strip_name_marks(fold_for_search(p)) for p in wanted]
         within = [self._spans[d.doc_id] for d in docs] if docs else None
         return [self.clauses[p] for p in self.headings.find(keys, within, 3)]
 

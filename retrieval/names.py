@@ -14,9 +14,8 @@ from collections.abc import Iterable, Sequence
 
 import ahocorasick
 
-from retrieval.catalog import squash
 from retrieval.model import Document
-from retrieval.tokenize import normalize
+from retrieval.normalize import fold_for_search, strip_name_marks
 
 FUZZY_NAME = 0.6  # share of the name's bigrams a title must cover to be a fuzzy match
 _MIN_NAME = 2  # aliases shorter than this never count as contained or mentioned
@@ -55,12 +54,12 @@ class Names:
         self._position = {d.doc_id: n for n, d in enumerate(self.documents)}
         # Per document: aliases normalised (longest first, for `mentioned`), and squashed.
         self._normal = [
-            tuple(normalize(a) for a in sorted(d.aliases, key=len, reverse=True))
+            tuple(fold_for_search(a) for a in sorted(d.aliases, key=len, reverse=True))
             for d in self.documents
         ]
-        self._squashed = [frozenset(squash(a) for a in names) for names in self._normal]
+        self._squashed = [frozenset(strip_name_marks(a) for a in names) for names in self._normal]
         self._whole = [
-            frozenset(squash(normalize(n)) for n in (*d.aliases, d.title, d.short))
+            frozenset(strip_name_marks(fold_for_search(n)) for n in (*d.aliases, d.title, d.short))
             for d in self.documents
         ]
         self._exact: dict[str, list[int]] = defaultdict(list)
@@ -89,7 +88,7 @@ class Names:
 
     def resolve(self, name: str) -> list[Document]:
         """Documents a name refers to: exact alias, alias containment, then fuzzy title."""
-        key = squash(normalize(name))
+        key = strip_name_marks(fold_for_search(name))
         if not key:
             return []
         if key in self._exact:
@@ -114,7 +113,7 @@ class Names:
 
     def mentioned(self, text: str) -> tuple[set[str], str]:
         """Documents named inside a question, and the question without those names."""
-        key = normalize(text)
+        key = fold_for_search(text)
         found: set[str] = set()
         if self._mentionable is None:
             return found, key
@@ -134,7 +133,7 @@ class Names:
         """Whether a squashed key is the whole name of the document: an alias, its title or
         short name, or an abbreviation keeping most of one (数据资源开发利用意见)."""
         whole = self._whole[self._position[doc.doc_id]]
-        short = squash(normalize(key))
+        short = strip_name_marks(fold_for_search(key))
         return key in whole or any(len(key) >= 0.7 * len(n) and spread_in(n, short) for n in whole)
 
     def _contained(self, key: str) -> set[int]:

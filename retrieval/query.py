@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 
 from retrieval.expansion import Expander
-from retrieval.tokenize import Tokenizer, normalize
+from retrieval.normalize import fold_for_search
+from retrieval.tokenize import Tokenizer
 
 # Expansions count below the asker's own words (weights chosen by cross-validated eval,
 # `policybot eval --cv 5`); a word's own tokens always weigh 1.
@@ -86,7 +87,7 @@ class Wording:
 
 def read_question(text: str, tokenizer: Tokenizer) -> Wording:
     """Fold a question and translate its English phrases: the one normalisation it gets."""
-    folded = normalize(text)
+    folded = fold_for_search(text)
     return Wording(folded, tokenizer.translate(folded))
 
 

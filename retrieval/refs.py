@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from retrieval.model import ClauseRef
+from retrieval.normalize import fold_for_search
 from retrieval.numbering import NUM, cn_to_int
-from retrieval.tokenize import normalize
 
 _CN_DIGITS = "一二三四五六七八九十"
 _CN = rf"[{_CN_DIGITS}]+"
@@ -54,7 +54,7 @@ def _num(text: str | None) -> int | None:
 
 def clean_query(text: str) -> str:
     """Fold width and traditional characters; drop polite openers and 'what does it say' ends."""
-    text = _NUMBER_SPACES.sub("", normalize(text).strip())
+    text = _NUMBER_SPACES.sub("", fold_for_search(text).strip())
     text = _TRAILER.sub("", text)
     text = _POLITE.sub("", text)
     for _ in range(2):

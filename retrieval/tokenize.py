@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import os
 import re
 import tempfile
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import jieba
-import zhconv
 
 from retrieval.expansion import EN_STOPWORDS, lemma
 from retrieval.integrity import cache_directory, discard, intact, seal
+from retrieval.normalize import fold_for_search
 
 _SENTENCE = re.compile(r"[^。！？；\n]*(?:[。！？；\n]+|$)")
 _MEMO_SIZE = 200_000
@@ -44,9 +42,9 @@ class Lexicon:
         glossary.sort(key=lambda pair: -len(pair[0]))
         return cls(
             userdict=userdict if userdict.is_file() else None,
-            stopwords=frozenset(normalize(w) for w in _lines(directory / "stopwords.txt")),
+            stopwords=frozenset(fold_for_search(w) for w in _lines(directory / "stopwords.txt")),
             synonyms=tuple(
-                tuple(normalize(w) for w in line.split())
+                tuple(fold_for_search(w) for w in line.split())
                 for line in _lines(directory / "synonyms.txt")
             ),
             glossary=tuple(glossary),
@@ -73,17 +71,6 @@ def _lines(path: Path) -> list[str]:
         return []
     text = path.read_text(encoding="utf-8")
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
-
-
-@functools.lru_cache(maxsize=2048)
-def normalize(text: str) -> str:
-    """Fold width (NFKC), traditional to simplified characters, and case.
-
-    Remembered: a question passes through it several times on its way (routing, names,
-    preparation), and zhconv's phrase matching is the dearest step of each pass.
-    """
-    folded: str = zhconv.convert(unicodedata.normalize("NFKC", text), "zh-cn")
-    return folded.lower()
 
 
 DICT_MIN_FREQ = 5
@@ -168,7 +155,9 @@ class Tokenizer:
             tokens = self._memo.get(sentence)
             if tokens is None:
                 tokens = [
-                    t for t in self._jieba.cut_for_search(normalize(sentence)) if self._keep(t)
+                    t
+                    for t in self._jieba.cut_for_search(fold_for_search(sentence))
+                    if self._keep(t)
                 ]
                 if len(self._memo) >= _MEMO_SIZE:
                     self._memo.clear()

@@ -20,7 +20,7 @@ from benchmarks.regulations import write_corpus
 from config.settings import LEXICON_DIR
 from retrieval.headings import Headings
 from retrieval.library import Library, LibraryPaths
-from retrieval.tokenize import normalize
+from retrieval.normalize import fold_for_search
 
 ROUTING = ("library.py", "names.py", "headings.py", "lookup.py", "refs.py", "catalog.py")
 
@@ -66,7 +66,7 @@ def large(tmp_path_factory: pytest.TempPathFactory, library: Library) -> Library
 
 def _normalised(library: Library, question: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The texts normalised while answering the question, as if seen for the first time."""
-    normalize.cache_clear()  # normalised texts are remembered: count a cold question
+    fold_for_search.cache_clear()  # normalised texts are remembered: count a cold question
     texts: list[str] = []
     convert = zhconv.convert
 

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.catalog import name_similarity, squash
+from retrieval.catalog import name_similarity
 from retrieval.library import Library
 from retrieval.model import Document
 from retrieval.names import FUZZY_NAME, spread_in
-from retrieval.tokenize import normalize
+from retrieval.normalize import fold_for_search, strip_name_marks
 
 
 def scan_resolve(documents: tuple[Document, ...], name: str) -> list[Document]:
-    key = squash(normalize(name))
+    key = strip_name_marks(fold_for_search(name))
     if not key:
         return []
 
     def aliases(d: Document) -> list[str]:
-        return [squash(normalize(a)) for a in d.aliases]
+        return [strip_name_marks(fold_for_search(a)) for a in d.aliases]
 
     exact = [d for d in documents if key in aliases(d)]
     if exact:
@@ -37,7 +37,7 @@ def scan_resolve(documents: tuple[Document, ...], name: str) -> list[Document]:
     if len(spread) == 1:
         return spread
     scored = [
-        (max(name_similarity(key, normalize(a)) for a in d.aliases), d)
+        (max(name_similarity(key, fold_for_search(a)) for a in d.aliases), d)
         for d in (contained or documents)
     ]
     best = max((s for s, _ in scored), default=0.0)
@@ -47,11 +47,11 @@ def scan_resolve(documents: tuple[Document, ...], name: str) -> list[Document]:
 
 
 def scan_mentioned(documents: tuple[Document, ...], text: str) -> tuple[set[str], str]:
-    key = normalize(text)
+    key = fold_for_search(text)
     found: set[str] = set()
     for doc in documents:
         for alias in sorted(doc.aliases, key=len, reverse=True):
-            name = normalize(alias)
+            name = fold_for_search(alias)
             if len(name) >= 2 and name in key:
                 found.add(doc.doc_id)
                 key = key.replace(name, " ")

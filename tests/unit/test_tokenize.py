@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from retrieval.index import index_text
 from retrieval.library import Library
-from retrieval.tokenize import normalize
+from retrieval.normalize import fold_for_search
 
 
 def test_sentence_by_sentence_equals_whole_text(library_with_regulation: Library) -> None:
     tokenizer = library_with_regulation.tokenizer
     for clause in library_with_regulation.clauses:
         text = index_text(clause)
-        whole = [t for t in tokenizer._jieba.cut_for_search(normalize(text)) if tokenizer._keep(t)]
+        whole = [
+            t for t in tokenizer._jieba.cut_for_search(fold_for_search(text)) if tokenizer._keep(t)
+        ]
         assert tokenizer.tokens(text) == whole, clause.label
 
 
@@ -26,7 +28,7 @@ def test_stop_words_and_punctuation_are_dropped(library: Library) -> None:
 
 
 def test_traditional_and_full_width_are_folded() -> None:
-    assert normalize("數據ＡＢＣ１２") == "数据abc12"
+    assert fold_for_search("數據ＡＢＣ１２") == "数据abc12"
 
 
 def test_colloquial_words_expand_to_formal_terms(library: Library) -> None:

@@ -1,0 +1,33 @@
+"""The ways text is folded before it is compared, each named for what it does."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import zhconv
+
+_SPACES = re.compile(r"\s+")
+_NAME_MARKS = re.compile(r"[\s《》〈〉“”\"'：:·]")
+
+
+@functools.lru_cache(maxsize=2048)
+def fold_for_search(text: str) -> str:
+    """Fold width (NFKC), traditional to simplified characters, and case.
+
+    Remembered: routing (references, names, headings) folds the same question again, and
+    zhconv's phrase matching is the dearest step of each pass.
+    """
+    folded: str = zhconv.convert(unicodedata.normalize("NFKC", text), "zh-cn")
+    return folded.lower()
+
+
+def fold_layout(text: str) -> str:
+    """Fold width (NFKC) and drop whitespace: texts differing only in layout compare equal."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text))
+
+
+def strip_name_marks(text: str) -> str:
+    """Drop spaces, book-title marks, quotes and colons: names compare without them."""
+    return _NAME_MARKS.sub("", text)
