@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from config.settings import BUNDLED_CORPUS
+from retrieval.formats import read_bytes
 from retrieval.library import Library
 from retrieval.model import Document
+from retrieval.structure import build_clauses, split_documents
 
 
 def doc(library: Library, doc_id: str) -> Document:
@@ -163,3 +166,19 @@ def test_check_warns_about_merged_variants_and_dropped_quotes(library: Library) 
 def test_no_clause_appears_twice(library: Library) -> None:
     keys = [(c.doc_id, c.label) for c in library.clauses]
     assert len(keys) == len(set(keys))
+
+
+def test_numbering_returns_the_pull_quotes_it_drops_and_leaves_its_input_alone() -> None:
+    seed = BUNDLED_CORPUS / "003_7dfd13e9ce33972e.txt"  # the commentary with pull-quotes
+    source, _ = read_bytes(seed.name, seed.read_bytes())
+    [raw] = split_documents(list(source.blocks), source.meta)
+    blocks = list(raw.blocks)
+    outline = build_clauses(raw)
+    assert any(q.startswith("在迎接数字时代、推进数字中国建设过程中") for q in outline.dropped)
+    assert raw.blocks == blocks
+
+
+def test_every_clause_carries_its_document_id_and_its_position(library: Library) -> None:
+    for document in library.documents:
+        assert {c.doc_id for c in document.clauses} == {document.doc_id}
+        assert [c.ordinal for c in document.clauses] == list(range(len(document.clauses)))

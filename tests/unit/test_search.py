@@ -63,3 +63,18 @@ def test_results_are_distinct(library: Library) -> None:
 def test_named_document_is_preferred(library: Library) -> None:
     answer = library.answer("新闻稿里怎么说领导小组的")
     assert answer.hits[0].clause.doc_id == "news"
+
+
+def test_a_search_answer_carries_the_terms_to_highlight(library: Library) -> None:
+    answer = library.answer("政务云平台怎么建设")
+    assert {"政务云", "平台", "建设"} <= set(answer.terms)
+
+
+def test_a_typo_is_highlighted_as_the_word_it_stands_for(library: Library) -> None:
+    assert "建设" in library.answer("政务云平台怎么见设").terms
+
+
+def test_a_looked_up_clause_is_quoted_without_highlights(library: Library) -> None:
+    answer = library.answer("数据二十条第十条")
+    assert answer.mode == "lookup"
+    assert answer.terms == ()
