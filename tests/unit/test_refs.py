@@ -28,7 +28,10 @@ def test_chinese_numerals(text: str, number: int) -> None:
         assert int_to_cn(number) == text
 
 
-@pytest.mark.parametrize(("text", "number"), [("一〇八", 108), ("二〇二二", 2022), ("三〇", 30)])
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("一〇八", 108), ("二〇二二", 2022), ("三〇", 30), ("二零二四", 2024), ("一零八", 108)],
+)
 def test_numerals_written_digit_by_digit(text: str, number: int) -> None:
     assert cn_to_int(text) == number
 
