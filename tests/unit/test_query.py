@@ -94,3 +94,22 @@ def test_a_definition_question_gets_the_defining_article_first(
 def test_wanting_a_definition_is_noticed(library: Library) -> None:
     assert library.prepare("公共数据是指什么")[0].wants_definition
     assert not library.prepare("公共数据怎么开放")[0].wants_definition
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["政务云平台怎么建设", "《数据二十条》里数据跨境流动怎么管理", "What is a data broker?"],
+)
+def test_a_search_translates_and_segments_the_question_once(
+    library: Library, question: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    translated: list[str] = []
+    segmented: list[str] = []
+    translate, words = library.tokenizer.translate, library.tokenizer.words
+    monkeypatch.setattr(
+        library.tokenizer, "translate", lambda t: translated.append(t) or translate(t)
+    )
+    monkeypatch.setattr(library.tokenizer, "words", lambda t: segmented.append(t) or words(t))
+    assert library.answer(question).mode == "search"
+    assert len(translated) == 1
+    assert len(segmented) == len(set(segmented))  # no text cut into words twice
