@@ -21,7 +21,7 @@ from retrieval.index import Index
 from retrieval.lookup import Numbers, find, nearest
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
 from retrieval.names import Names
-from retrieval.normalize import fold_for_search, strip_name_marks
+from retrieval.normalize import strip_name_marks
 from retrieval.query import Query, prepare, read_question
 from retrieval.ranking import DEFAULT_MODELS, Models
 from retrieval.refs import clean_query, parse_ref
@@ -246,8 +246,8 @@ class Library:
         )
 
     def _document_answer(self, cleaned: str, text: str) -> Answer | None:
-        """The document's card when the message is just a document's name."""
-        name = strip_name_marks(fold_for_search(cleaned))
+        """The document's card when the message (cleaned, so folded) is just a document's name."""
+        name = strip_name_marks(cleaned)
         if not name or len(name) > 40:
             return None
         docs = self.resolve(name)
@@ -269,7 +269,7 @@ class Library:
             return []
         docs = self.resolve(parts[0])
         wanted = parts[1:] if docs else parts
-        keys = [strip_name_marks(fold_for_search(p)) for p in wanted]
+        keys = [strip_name_marks(p) for p in wanted]  # cleaned, so already folded
         within = [self._spans[d.doc_id] for d in docs] if docs else None
         return [self.clauses[p] for p in self.headings.find(keys, within, 3)]
 

@@ -133,8 +133,7 @@ class Names:
         """Whether a squashed key is the whole name of the document: an alias, its title or
         short name, or an abbreviation keeping most of one (数据资源开发利用意见)."""
         whole = self._whole[self._position[doc.doc_id]]
-        short = strip_name_marks(fold_for_search(key))
-        return key in whole or any(len(key) >= 0.7 * len(n) and spread_in(n, short) for n in whole)
+        return key in whole or any(len(key) >= 0.7 * len(n) and spread_in(n, key) for n in whole)
 
     def _contained(self, key: str) -> set[int]:
         """Documents with an alias inside the key, or (keys of 4+) containing the key."""

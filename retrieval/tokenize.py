@@ -145,7 +145,11 @@ class Tokenizer:
         )
 
     def tokens(self, text: str) -> list[str]:
-        """Search-mode jieba tokens of normalised text, without stop words and punctuation.
+        """Search-mode jieba tokens of normalised text, without stop words and punctuation."""
+        return self._tokens(text, fold=True)
+
+    def _tokens(self, text: str, fold: bool) -> list[str]:
+        """Tokens sentence by sentence, each sentence folded first unless it already is.
 
         jieba never segments across 。！？；, so text is tokenised sentence by sentence and
         each sentence is remembered: repeated sentences (copies, boilerplate) cost nothing.
@@ -154,11 +158,8 @@ class Tokenizer:
         for sentence in _SENTENCE.findall(text):
             tokens = self._memo.get(sentence)
             if tokens is None:
-                tokens = [
-                    t
-                    for t in self._jieba.cut_for_search(fold_for_search(sentence))
-                    if self._keep(t)
-                ]
+                folded = fold_for_search(sentence) if fold else sentence
+                tokens = [t for t in self._jieba.cut_for_search(folded) if self._keep(t)]
                 if len(self._memo) >= _MEMO_SIZE:
                     self._memo.clear()
                 self._memo[sentence] = tokens
@@ -179,7 +180,7 @@ class Tokenizer:
 
     def query_tokens(self, translated: str) -> tuple[list[str], list[str]]:
         """A translated question's own tokens and the synonyms they expand to."""
-        own = self.tokens(translated)
+        own = self._tokens(translated, fold=False)
         seen = set(own)
         extra: list[str] = []
         for token in own:
