@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval import cache
+from retrieval import cache, clause_table
 from retrieval.bm25 import SparseBM25
 from retrieval.card import document_card
 from retrieval.catalog import load_catalog, squash
@@ -58,11 +58,19 @@ class Library:
         self.problems = problems
         self.tokenizer = tokenizer
         self._by_id = {d.doc_id: d for d in documents}
-        self.clauses = tuple(c for d in documents for c in d.clauses)
+        # From the cache, clauses stay columns: the indexes below are read from them.
+        table = clause_table.shared(documents)
+        self.clauses: Sequence[Clause] = (
+            table if table is not None else tuple(c for d in documents for c in d.clauses)
+        )
         # Names and headings normalised once here: a question never scans the corpus.
         self.names = Names(documents)
-        self.headings = Headings(self.clauses)
-        self.numbers = Numbers(documents)
+        self.headings = (
+            Headings.grouped(table.heading_groups())
+            if table is not None
+            else Headings(self.clauses)
+        )
+        self.numbers = Numbers(documents, table.carrying() if table is not None else None)
         self._spans: dict[str, tuple[int, int]] = {}
         start = 0
         for doc in documents:
