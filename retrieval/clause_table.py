@@ -114,9 +114,8 @@ class _Columns:
         tables: dict[str, Any],
     ) -> None:
         self.doc_ids = doc_ids
-        self.rows = rows
-        self.offsets = offsets
-        self.texts = texts
+        # Plain views of the memory maps: indexing a np.memmap costs more for nothing here.
+        self.rows, self.offsets, self.texts = map(np.asarray, (rows, offsets, texts))
         self.paths: list[tuple[PathStep, ...]] = [
             tuple((str(level), int(n)) for level, n in path) for path in tables["paths"]
         ]
