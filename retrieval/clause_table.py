@@ -9,7 +9,8 @@ import json
 import operator
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast, get_args, overload
 
@@ -24,6 +25,8 @@ DOC, ORDINAL, KIND, PATH, LABEL, HEADING, CRUMBS, INCOMPLETE = range(8)
 TABLES = "clause_tables.json"
 ROWS, OFFSETS, TEXTS = "clause_rows.npy", "clause_offsets.npy", "clause_texts.npy"
 FILES = (TABLES, ROWS, OFFSETS, TEXTS)
+_BLOCK = 4096  # clauses made at once when iterating
+_RECENT = 1 << 14  # clauses kept once made: a question reads its candidates several times
 
 
 class ClauseTable(Sequence[Clause]):
@@ -52,7 +55,12 @@ class ClauseTable(Sequence[Clause]):
     def __getitem__(self, index: slice) -> tuple[Clause, ...]: ...
     def __getitem__(self, index: int | slice) -> Clause | tuple[Clause, ...]:
         if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(len(self))))
+            first, last, step = index.indices(len(self))
+            if step == 1:
+                return tuple(
+                    self.columns.clauses(self.start + first, self.start + max(first, last))
+                )
+            return tuple(self[i] for i in range(first, last, step))
         position = operator.index(index)
         if position < 0:
             position += len(self)
@@ -61,7 +69,9 @@ class ClauseTable(Sequence[Clause]):
         return self.columns.clause(self.start + position)
 
     def __iter__(self) -> Iterator[Clause]:
-        return (self.columns.clause(row) for row in range(self.start, self.end))
+        # A document's clauses at once; the whole corpus in blocks, never all in memory.
+        for start in range(self.start, self.end, _BLOCK):
+            yield from self.columns.clauses(start, min(start + _BLOCK, self.end))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str):
@@ -125,20 +135,34 @@ class _Columns:
             tuple(map(str, crumbs)) for crumbs in tables["breadcrumbs"]
         ]
 
-    def clause(self, row: int) -> Clause:
-        doc, ordinal, kind, path, label, heading, crumbs, incomplete = self.rows[row].tolist()
-        start, end = self.offsets[row : row + 2].tolist()
-        return Clause(
-            doc_id=self.doc_ids[doc],
-            ordinal=ordinal,
-            kind=KINDS[kind],
-            path=self.paths[path],
-            label=self.labels[label],
-            heading=None if heading < 0 else self.headings[heading],
-            text=self.texts[start:end].tobytes().decode("utf-8"),
-            breadcrumb=self.breadcrumbs[crumbs],
-            incomplete=bool(incomplete),
-        )
+        self.clause: Callable[[int], Clause] = lru_cache(maxsize=_RECENT)(self._one)
+
+    def _one(self, row: int) -> Clause:
+        return self.clauses(row, row + 1)[0]
+
+    def clauses(self, start: int, end: int) -> list[Clause]:
+        """The clauses of rows [start, end), made from one read of their rows and texts."""
+        if start >= end:
+            return []
+        offsets = self.offsets[start : end + 1].tolist()
+        base = offsets[0]
+        texts = self.texts[base : offsets[-1]].tobytes()
+        return [
+            Clause(
+                doc_id=self.doc_ids[doc],
+                ordinal=ordinal,
+                kind=KINDS[kind],
+                path=self.paths[path],
+                label=self.labels[label],
+                heading=None if heading < 0 else self.headings[heading],
+                text=texts[offsets[n] - base : offsets[n + 1] - base].decode("utf-8"),
+                breadcrumb=self.breadcrumbs[crumbs],
+                incomplete=bool(incomplete),
+            )
+            for n, (doc, ordinal, kind, path, label, heading, crumbs, incomplete) in enumerate(
+                self.rows[start:end].tolist()
+            )
+        ]
 
 
 def _groups(keys: np.ndarray[Any, Any]) -> Iterator[np.ndarray[Any, Any]]:

@@ -18,7 +18,7 @@ from retrieval.expansion import EXPANDER_VERSION, Expander
 from retrieval.formats import PARSER_VERSION
 from retrieval.headings import Headings
 from retrieval.index import Index
-from retrieval.lookup import Numbers, find, nearest
+from retrieval.lookup import Numbers, nearest
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
 from retrieval.names import Names
 from retrieval.query import Query, prepare
@@ -228,10 +228,10 @@ class Library:
         """Resolve a parsed reference against the named, contextual or all documents."""
         if not docs and context_doc and context_doc in self._by_id:
             context = self._by_id[context_doc]
-            if find(context, ref):
+            if self.numbers.within(context, ref):
                 docs = [context]
         if docs:
-            found = [(d, find(d, ref)) for d in docs]
+            found = [(d, self.numbers.within(d, ref)) for d in docs]
         else:
             # Only documents numbered that far are looked in, not the whole corpus.
             found = [

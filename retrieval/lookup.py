@@ -110,6 +110,14 @@ class Numbers:
                 for step in dict(reversed(clause.path)).items():
                     carrying[step].append(position)
         self._carrying = dict(carrying)
+        self._position = {d.doc_id: n for n, d in enumerate(self.documents)}
+
+    def within(self, doc: Document, ref: ClauseRef) -> list[Clause]:
+        """`find` in this document through the index: only the clauses it names are read."""
+        position = self._position.get(doc.doc_id)
+        if position is None or self.documents[position] is not doc:
+            return find(doc, ref)
+        return self.find(position, ref)
 
     def find(self, position: int, ref: ClauseRef) -> list[Clause]:
         """`find` in the document at this position, through the corpus-wide index."""
