@@ -1,7 +1,7 @@
 """On-disk cache of the parsed library and its index: JSON and .npy, never pickle.
 
 Documents are one JSON line each; their clauses are columns (retrieval/clause_table.py) and the
-index is arrays, all memory-mapped on load, so loading a million clauses creates no million
+index is arrays, both memory-mapped on load, so loading a million clauses creates no million
 objects.
 
 The key hashes every corpus file's bytes, the lexicon files and the tokenizer version, so
