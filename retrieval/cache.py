@@ -1,5 +1,9 @@
 """On-disk cache of the parsed library and its index: JSON and .npy, never pickle.
 
+Documents are one JSON line each; their clauses are columns (retrieval/clause_table.py) and the
+index is arrays, both memory-mapped on load, so loading a million clauses creates no million
+objects.
+
 The key hashes every corpus file's bytes, the lexicon files and the tokenizer version, so
 any change to a file — added, edited or removed — rebuilds the whole cache, correctly. Each
 file carries a checksum (retrieval/integrity.py); a cache that fails it, fails to load or is
@@ -13,21 +17,22 @@ import json
 import os
 import shutil
 import zipfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from retrieval import clause_table
 from retrieval.bm25 import SparseBM25
 from retrieval.integrity import cache_directory, discard, intact, seal
-from retrieval.model import Clause, CorpusProblem, Document
+from retrieval.model import CorpusProblem, Document
 
-FORMAT = "policybot-cache-5"
+FORMAT = "policybot-cache-6"
 # The index's arrays, one .npy each: memory-mapped on load, so a page is read (and counts in
 # the process's memory) only when a question touches the postings on it.
 ARRAYS = {"idf": np.float64, "indptr": np.int64, "docs": np.int32, "weights": np.float64}
-FILES = ("library.jsonl", *(f"{name}.npy" for name in ARRAYS))
+FILES = ("library.jsonl", *clause_table.FILES, *(f"{name}.npy" for name in ARRAYS))
 
 
 def cache_key(corpus_files: list[Path], lexicon_dir: Path, tokenizer_version: str) -> str:
@@ -66,11 +71,12 @@ def save(
         "vocab": sorted(index.vocab, key=index.vocab.__getitem__),
         "doc_count": index.doc_count,
     }
-    # JSON Lines, a document a line: a million clauses never become one giant string.
+    # JSON Lines, a document a line (its clauses counted; they are in the columns).
     with (partial / "library.jsonl").open("w", encoding="utf-8") as out:
         out.write(json.dumps(header, ensure_ascii=False) + "\n")
         for document in documents:
             out.write(json.dumps(_document_json(document), ensure_ascii=False) + "\n")
+    clause_table.write(partial, documents)
     for name, kind in ARRAYS.items():
         array = np.ascontiguousarray(getattr(index, name), dtype=kind)
         np.save(partial / f"{name}.npy", array, allow_pickle=False)
@@ -121,10 +127,11 @@ def _read(
         payload = json.loads(next(lines))
         if payload.get("format") != FORMAT or payload.get("key") != key:
             return None
-        shared: dict[Any, Any] = {}
-        documents = tuple(_document(json.loads(line), shared) for line in lines)
-    if len(documents) != payload["documents"]:
+        shells = [_document(json.loads(line)) for line in lines]
+    if len(shells) != payload["documents"]:
         return None
+    spans = clause_table.read(target, [d.doc_id for d, _ in shells], [size for _, size in shells])
+    documents = tuple(replace(d, clauses=span) for (d, _), span in zip(shells, spans, strict=True))
     arrays = {
         name: np.load(target / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in ARRAYS
     }
@@ -150,54 +157,25 @@ def _read(
 
 
 def _document_json(doc: Document) -> dict[str, Any]:
-    data = asdict(doc)
-    data["clauses"] = [_clause_json(c) for c in doc.clauses]
+    data = asdict(replace(doc, clauses=()))
+    data["clauses"] = len(doc.clauses)
     return data
 
 
-def _clause_json(clause: Clause) -> list[Any]:
-    return [
-        clause.ordinal,
-        clause.kind,
-        [list(step) for step in clause.path],
-        clause.label,
-        clause.heading,
-        clause.text,
-        list(clause.breadcrumb),
-        clause.incomplete,
-    ]
-
-
-def _document(data: dict[str, Any], shared: dict[Any, Any]) -> Document:
-    """A document from its JSON; equal labels, headings, paths and breadcrumbs are shared
-    across the corpus (`shared`), as the parser shares them, not a million copies."""
-    doc_id = data["doc_id"]
-    one = shared.setdefault
-    clauses = tuple(
-        Clause(
-            doc_id=doc_id,
-            ordinal=o,
-            kind=one(k, k),
-            path=one(path := tuple(map(tuple, p)), path),
-            label=one(lab, lab),
-            heading=h if h is None else one(h, h),
-            text=t,
-            breadcrumb=one(crumbs := tuple(b), crumbs),
-            incomplete=bool(i),
-        )
-        for o, k, p, lab, h, t, b, i in data["clauses"]
-    )
-    return Document(
-        doc_id=doc_id,
+def _document(data: dict[str, Any]) -> tuple[Document, int]:
+    """A document from its JSON, without its clauses yet, and how many it has."""
+    document = Document(
+        doc_id=data["doc_id"],
         title=data["title"],
         kind=data["kind"],
-        clauses=clauses,
+        clauses=(),
         sources=tuple(data["sources"]),
         author=data["author"],
         aliases=tuple(data["aliases"]),
         continuous_sections=bool(data["continuous_sections"]),
         short=data.get("short", ""),
     )
+    return document, int(data["clauses"])
 
 
 def load_latest(

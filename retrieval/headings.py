@@ -11,7 +11,7 @@ import heapq
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 
 from retrieval.model import Clause
@@ -34,6 +34,20 @@ class Headings:
     """Clause positions by their (squashed) breadcrumb-and-heading path."""
 
     def __init__(self, clauses: Sequence[Clause]) -> None:
+        groups: dict[tuple[tuple[str, ...], str | None], array[int]] = {}
+        for position, clause in enumerate(clauses):
+            groups.setdefault((clause.breadcrumb, clause.heading), array("q")).append(position)
+        self._index((crumbs, heading, p) for (crumbs, heading), p in groups.items())
+
+    @classmethod
+    def grouped(cls, groups: Iterable[tuple[tuple[str, ...], str | None, array[int]]]) -> Headings:
+        """The index from (breadcrumb, heading, clause positions in order) groups, as a
+        cached clause table gives them without making each clause."""
+        headings = cls.__new__(cls)
+        headings._index(groups)
+        return headings
+
+    def _index(self, groups: Iterable[tuple[tuple[str, ...], str | None, array[int]]]) -> None:
         squashed: dict[str, str] = {}  # a corpus repeats its headings: normalise each once
 
         def name(text: str) -> str:
@@ -42,19 +56,15 @@ class Headings:
             return squashed[text]
 
         path_ids: dict[tuple[str, ...], int] = {}
-        raw_ids: dict[tuple[tuple[str, ...], str | None], int] = {}
-        positions: list[array[int]] = []
-        for position, clause in enumerate(clauses):
-            raw = (clause.breadcrumb, clause.heading)
-            number = raw_ids.get(raw, -1)
-            if number < 0:
-                path = tuple(name(h) for h in (*clause.breadcrumb, clause.heading or ""))
-                number = raw_ids[raw] = path_ids.setdefault(path, len(path_ids))
-            if number == len(positions):
-                positions.append(array("q"))
-            positions[number].append(position)
+        parts: list[list[array[int]]] = []  # several spellings may share one path
+        for crumbs, heading, found in groups:
+            path = tuple(name(h) for h in (*crumbs, heading or ""))
+            number = path_ids.setdefault(path, len(path_ids))
+            if number == len(parts):
+                parts.append([])
+            parts[number].append(found)
         self._paths = list(path_ids)
-        self._positions = positions
+        self._positions = [p[0] if len(p) == 1 else array("q", heapq.merge(*p)) for p in parts]
         self._by_heading: dict[str, list[int]] = defaultdict(list)
         for number, path in enumerate(self._paths):
             self._by_heading[path[-1]].append(number)

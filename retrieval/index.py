@@ -70,7 +70,7 @@ class Index:
         progress: Callable[[int], None] | None = None,
         kinds: Mapping[str, str] | None = None,
     ) -> None:
-        self.clauses = tuple(clauses)
+        self.clauses = clauses
         self.tokenizer = tokenizer
         self.bm25 = bm25 or SparseBM25.build(
             (tokenizer.tokens(index_text(c)) for c in self.clauses), progress

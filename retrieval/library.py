@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval import cache
+from retrieval import cache, clause_table
 from retrieval.bm25 import SparseBM25
 from retrieval.card import document_card
 from retrieval.catalog import load_catalog
@@ -18,7 +18,7 @@ from retrieval.expansion import EXPANDER_VERSION, Expander
 from retrieval.formats import PARSER_VERSION
 from retrieval.headings import Headings
 from retrieval.index import Index
-from retrieval.lookup import Numbers, find, nearest
+from retrieval.lookup import Numbers, nearest
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
 from retrieval.names import Names
 from retrieval.normalize import strip_name_marks
@@ -59,11 +59,19 @@ class Library:
         self.problems = problems
         self.tokenizer = tokenizer
         self._by_id = {d.doc_id: d for d in documents}
-        self.clauses = tuple(c for d in documents for c in d.clauses)
+        # From the cache, clauses stay columns: the indexes below are read from them.
+        table = clause_table.shared(documents)
+        self.clauses: Sequence[Clause] = (
+            table if table is not None else tuple(c for d in documents for c in d.clauses)
+        )
         # Names and headings normalised once here: a question never scans the corpus.
         self.names = Names(documents)
-        self.headings = Headings(self.clauses)
-        self.numbers = Numbers(documents)
+        self.headings = (
+            Headings.grouped(table.heading_groups())
+            if table is not None
+            else Headings(self.clauses)
+        )
+        self.numbers = Numbers(documents, table.carrying() if table is not None else None)
         self._spans: dict[str, tuple[int, int]] = {}
         start = 0
         for doc in documents:
@@ -221,10 +229,10 @@ class Library:
         """Resolve a parsed reference against the named, contextual or all documents."""
         if not docs and context_doc and context_doc in self._by_id:
             context = self._by_id[context_doc]
-            if find(context, ref):
+            if self.numbers.within(context, ref):
                 docs = [context]
         if docs:
-            found = [(d, find(d, ref)) for d in docs]
+            found = [(d, self.numbers.within(d, ref)) for d in docs]
         else:
             # Only documents numbered that far are looked in, not the whole corpus.
             found = [

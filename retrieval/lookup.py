@@ -90,20 +90,34 @@ class Numbers:
     """Which clauses carry each (level, number), corpus-wide, built once at load: a reference
     visits only the documents and clauses it fits, with or without a document name."""
 
-    def __init__(self, documents: Sequence[Document]) -> None:
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        carrying: dict[tuple[str, int], array[int]] | None = None,
+    ) -> None:
+        """`carrying`, when given, is the index already read from a cached clause table."""
         self.documents = tuple(documents)
-        carrying: dict[tuple[str, int], array[int]] = defaultdict(lambda: array("i"))
         self._starts = array("q")
         start = 0
         for doc in self.documents:
             self._starts.append(start)
-            for index, clause in enumerate(doc.clauses):
-                # Reversed, a level's first step is the one the dict keeps (as `_number`).
-                for step in dict(reversed(clause.path)).items():
-                    carrying[step].append(start + index)
             start += len(doc.clauses)
         self._starts.append(start)
+        if carrying is None:
+            carrying = defaultdict(lambda: array("i"))
+            for position, clause in enumerate(c for d in self.documents for c in d.clauses):
+                # Reversed, a level's first step is the one the dict keeps (as `_number`).
+                for step in dict(reversed(clause.path)).items():
+                    carrying[step].append(position)
         self._carrying = dict(carrying)
+        self._position = {d.doc_id: n for n, d in enumerate(self.documents)}
+
+    def within(self, doc: Document, ref: ClauseRef) -> list[Clause]:
+        """`find` in this document through the index: only the clauses it names are read."""
+        position = self._position.get(doc.doc_id)
+        if position is None or self.documents[position] is not doc:
+            return find(doc, ref)
+        return self.find(position, ref)
 
     def find(self, position: int, ref: ClauseRef) -> list[Clause]:
         """`find` in the document at this position, through the corpus-wide index."""

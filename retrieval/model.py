@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -65,7 +66,8 @@ class Document:
     doc_id: str
     title: str
     kind: DocKind
-    clauses: tuple[Clause, ...]
+    # A tuple when parsed; from the cache, a lazy table (retrieval/clause_table.py).
+    clauses: Sequence[Clause]
     sources: tuple[str, ...]
     author: str | None = None
     aliases: tuple[str, ...] = ()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
+from retrieval.integrity import seal
 from retrieval.library import Library, LibraryPaths
 
 POLICY = "关于测试缓存的通知\n\n一、总体要求\n\n（一）基本原则。坚持依法行政，推进缓存测试。\n"
@@ -41,18 +42,9 @@ def test_second_load_comes_from_the_cache_and_answers_the_same(
 ) -> None:
     fresh = load(corpus, tmp_path)
     [written] = cache_dirs(tmp_path)
-    assert {p.name for p in written.iterdir()} == {
-        "library.jsonl",
-        "library.jsonl.sha256",
-        "idf.npy",
-        "indptr.npy",
-        "docs.npy",
-        "weights.npy",
-        "idf.npy.sha256",
-        "indptr.npy.sha256",
-        "docs.npy.sha256",
-        "weights.npy.sha256",
-    }
+    files = ["library.jsonl", "clause_tables.json", "clause_rows.npy", "clause_offsets.npy"]
+    files += ["clause_texts.npy", "idf.npy", "indptr.npy", "docs.npy", "weights.npy"]
+    assert {p.name for p in written.iterdir()} == {*files, *(f"{f}.sha256" for f in files)}
     cached = load(corpus, tmp_path)
     assert cached.documents == fresh.documents
     assert cached.problems == fresh.problems
@@ -70,6 +62,21 @@ def test_the_cached_index_is_memory_mapped_not_read(corpus: Path, tmp_path: Path
     assert isinstance(cached.weights, np.memmap)
 
 
+def test_cached_clauses_are_columns_made_into_clauses_when_read(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """No Clause object exists per cached clause: a clause is made from the columns on access."""
+    from retrieval.clause_table import ClauseTable
+
+    fresh = load(corpus, tmp_path)
+    cached = load(corpus, tmp_path)
+    assert isinstance(cached.clauses, ClauseTable)
+    assert all(isinstance(d.clauses, ClauseTable) for d in cached.documents)
+    assert list(cached.clauses) == list(fresh.clauses)
+    assert cached.clauses[-1] == fresh.clauses[-1]
+    assert cached.documents[1].clauses[:2] == fresh.documents[1].clauses[:2]
+
+
 def test_added_changed_and_removed_files_rebuild(corpus: Path, tmp_path: Path) -> None:
     before = load(corpus, tmp_path)
     (corpus / "new.txt").write_text(POLICY, encoding="utf-8")
@@ -84,7 +91,9 @@ def test_added_changed_and_removed_files_rebuild(corpus: Path, tmp_path: Path) -
     assert len(cache_dirs(tmp_path)) == 1
 
 
-@pytest.mark.parametrize("damage", ["truncate-json", "garbage-npy", "wrong-shape", "missing"])
+@pytest.mark.parametrize(
+    "damage", ["truncate-json", "garbage-npy", "wrong-shape", "missing", "clause-rows-shape"]
+)
 def test_a_corrupt_cache_is_rebuilt_not_trusted(corpus: Path, tmp_path: Path, damage: str) -> None:
     fresh = load(corpus, tmp_path)
     [written] = cache_dirs(tmp_path)
@@ -100,6 +109,11 @@ def test_a_corrupt_cache_is_rebuilt_not_trusted(corpus: Path, tmp_path: Path, da
         np.save(written / "indptr.npy", np.zeros(2, np.int64))
         np.save(written / "docs.npy", np.zeros(1, np.int32))
         np.save(written / "weights.npy", np.zeros(1))
+    elif damage == "clause-rows-shape":
+        import numpy as np
+
+        np.save(written / "clause_rows.npy", np.zeros((2, 8), np.int32))
+        seal(written / "clause_rows.npy")  # a well-sealed file that does not fit the documents
     else:
         (written / "docs.npy").unlink()
     rebuilt = load(corpus, tmp_path)

@@ -73,10 +73,19 @@ def truncate(path: Path) -> None:
 
 
 def swap_a_character(path: Path) -> None:
-    """Change one clause character: the file still parses, only the checksum can tell."""
+    """Change one character of a document's title: the file still parses, only the checksum
+    can tell."""
     text = path.read_text(encoding="utf-8")
     header, rest = text.split("\n", 1)
-    path.write_text(header + "\n" + rest.replace("公开", "公示", 1), encoding="utf-8")
+    assert "数据" in rest
+    path.write_text(header + "\n" + rest.replace("数据", "数椐", 1), encoding="utf-8")
+
+
+def swap_a_text_character(path: Path) -> None:
+    """Change one character of the clause texts' UTF-8 (same length): still a valid array."""
+    data = path.read_bytes()
+    assert "公开".encode() in data
+    path.write_bytes(data.replace("公开".encode(), "公示".encode(), 1))
 
 
 def wrong_header(path: Path) -> None:
@@ -99,6 +108,11 @@ DAMAGE: dict[str, tuple[Callable[[Path], Path], Callable[[Path], None]]] = {
     "npy-truncated": (lambda d: library_dir(d) / "docs.npy", truncate),
     "npy-bit-flipped": (lambda d: library_dir(d) / "weights.npy", flip_byte),
     "jsonl-character-swapped": (lambda d: library_dir(d) / "library.jsonl", swap_a_character),
+    "clause-texts-character-swapped": (
+        lambda d: library_dir(d) / "clause_texts.npy",
+        swap_a_text_character,
+    ),
+    "clause-rows-bit-flipped": (lambda d: library_dir(d) / "clause_rows.npy", flip_byte),
     "jsonl-header-wrong-shape": (lambda d: library_dir(d) / "library.jsonl", wrong_header),
     "jieba-dict-garbled": (one("*.dict.txt"), garble),
     "jieba-dict-truncated": (one("*.dict.txt"), truncate),

@@ -1,0 +1,276 @@
+"""Clauses kept as columns — a UTF-8 blob of texts and one small integer row a clause — and
+made into `Clause` objects only when read, so a million cached clauses load without a
+million objects. Written and read as .npy (memory-mapped) plus one JSON file, never pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from array import array
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, cast, get_args, overload
+
+import numpy as np
+
+from retrieval.model import Clause, ClauseKind, Document, PathStep
+
+KINDS: tuple[ClauseKind, ...] = get_args(ClauseKind)
+# A clause's row: its document, ordinal, kind, and indexes into the tables of distinct paths,
+# labels, headings (-1: none) and breadcrumbs a corpus repeats; then incomplete (0/1).
+DOC, ORDINAL, KIND, PATH, LABEL, HEADING, CRUMBS, INCOMPLETE = range(8)
+TABLES = "clause_tables.json"
+ROWS, OFFSETS, TEXTS = "clause_rows.npy", "clause_offsets.npy", "clause_texts.npy"
+FILES = (TABLES, ROWS, OFFSETS, TEXTS)
+_BLOCK = 4096  # clauses made at once when iterating
+_RECENT = 1 << 14  # clauses kept once made: a question reads its candidates several times
+
+
+class ClauseTable(Sequence[Clause]):
+    """The clauses in rows [start, end) of the columns; a slice of it is a tuple of clauses."""
+
+    def __init__(
+        self,
+        columns: _Columns,
+        start: int = 0,
+        end: int | None = None,
+    ) -> None:
+        self.columns = columns
+        self.start = start
+        self.end = len(columns.rows) if end is None else end
+
+    def span(self, start: int, end: int) -> ClauseTable:
+        """The clauses in rows [start, end) of the same columns."""
+        return ClauseTable(self.columns, start, end)
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    @overload
+    def __getitem__(self, index: int) -> Clause: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Clause, ...]: ...
+    def __getitem__(self, index: int | slice) -> Clause | tuple[Clause, ...]:
+        if isinstance(index, slice):
+            first, last, step = index.indices(len(self))
+            if step == 1:
+                return tuple(
+                    self.columns.clauses(self.start + first, self.start + max(first, last))
+                )
+            return tuple(self[i] for i in range(first, last, step))
+        position = operator.index(index)
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError("clause index out of range")
+        return self.columns.clause(self.start + position)
+
+    def __iter__(self) -> Iterator[Clause]:
+        # A document's clauses at once; the whole corpus in blocks, never all in memory.
+        for start in range(self.start, self.end, _BLOCK):
+            yield from self.columns.clauses(start, min(start + _BLOCK, self.end))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"ClauseTable({len(self)} clauses)"
+
+    def heading_groups(self) -> Iterator[tuple[tuple[str, ...], str | None, array[int]]]:
+        """(breadcrumb, heading, positions in order) for each distinct pair, without a Clause."""
+        rows = self.columns.rows[self.start : self.end]
+        headings = rows[:, HEADING].astype(np.int64) + 1
+        keys = rows[:, CRUMBS].astype(np.int64) * (len(self.columns.headings) + 1) + headings
+        for positions in _groups(keys):
+            first = rows[positions[0]]
+            heading = int(first[HEADING])
+            yield (
+                self.columns.breadcrumbs[int(first[CRUMBS])],
+                None if heading < 0 else self.columns.headings[heading],
+                array("q", positions.astype(np.int64).tobytes()),
+            )
+
+    def carrying(self) -> dict[tuple[str, int], array[int]]:
+        """Positions of the clauses whose path holds each (level, number), as `Numbers`
+        indexes them (a level's outermost step counts), without a Clause."""
+        chunks: dict[PathStep, list[np.ndarray[Any, Any]]] = defaultdict(list)
+        for positions in _groups(self.columns.rows[self.start : self.end, PATH]):
+            path = self.columns.paths[int(self.columns.rows[self.start + positions[0], PATH])]
+            for step in dict(reversed(path)).items():
+                chunks[step].append(positions)
+        return {
+            step: array("i", np.sort(np.concatenate(parts)).astype(np.int32).tobytes())
+            for step, parts in chunks.items()
+        }
+
+
+class _Columns:
+    """The arrays and tables behind a ClauseTable, shared by its spans."""
+
+    def __init__(
+        self,
+        doc_ids: Sequence[str],
+        rows: np.ndarray[Any, Any],
+        offsets: np.ndarray[Any, Any],
+        texts: np.ndarray[Any, Any],
+        tables: dict[str, Any],
+    ) -> None:
+        self.doc_ids = doc_ids
+        # Plain views of the memory maps: indexing a np.memmap costs more for nothing here.
+        self.rows, self.offsets, self.texts = map(np.asarray, (rows, offsets, texts))
+        self.paths: list[tuple[PathStep, ...]] = [
+            tuple((str(level), int(n)) for level, n in path) for path in tables["paths"]
+        ]
+        self.labels: list[str] = [str(s) for s in tables["labels"]]
+        self.headings: list[str] = [str(s) for s in tables["headings"]]
+        self.breadcrumbs: list[tuple[str, ...]] = [
+            tuple(map(str, crumbs)) for crumbs in tables["breadcrumbs"]
+        ]
+
+        self.clause: Callable[[int], Clause] = lru_cache(maxsize=_RECENT)(self._one)
+
+    def _one(self, row: int) -> Clause:
+        return self.clauses(row, row + 1)[0]
+
+    def clauses(self, start: int, end: int) -> list[Clause]:
+        """The clauses of rows [start, end), made from one read of their rows and texts."""
+        if start >= end:
+            return []
+        offsets = self.offsets[start : end + 1].tolist()
+        base = offsets[0]
+        texts = self.texts[base : offsets[-1]].tobytes()
+        return [
+            Clause(
+                doc_id=self.doc_ids[doc],
+                ordinal=ordinal,
+                kind=KINDS[kind],
+                path=self.paths[path],
+                label=self.labels[label],
+                heading=None if heading < 0 else self.headings[heading],
+                text=texts[offsets[n] - base : offsets[n + 1] - base].decode("utf-8"),
+                breadcrumb=self.breadcrumbs[crumbs],
+                incomplete=bool(incomplete),
+            )
+            for n, (doc, ordinal, kind, path, label, heading, crumbs, incomplete) in enumerate(
+                self.rows[start:end].tolist()
+            )
+        ]
+
+
+def _groups(keys: np.ndarray[Any, Any]) -> Iterator[np.ndarray[Any, Any]]:
+    """The positions of each distinct key, ascending, groups in order of first occurrence."""
+    if not len(keys):
+        return
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    groups = np.split(order, cuts)
+    yield from sorted(groups, key=lambda g: int(g[0]))
+
+
+def write(directory: Path, documents: Sequence[Document]) -> None:
+    """Write the documents' clauses as columns into `directory` (texts streamed, not joined)."""
+    ids: dict[str, dict[Any, int]] = {
+        name: {} for name in ("paths", "labels", "headings", "crumbs")
+    }
+
+    def number(table: str, value: Any) -> int:
+        return ids[table].setdefault(value, len(ids[table]))
+
+    count = sum(len(d.clauses) for d in documents)
+    rows = np.zeros((count, 8), dtype=np.int32)
+    offsets = np.zeros(count + 1, dtype=np.int64)
+    row = 0
+    for position, document in enumerate(documents):
+        for clause in document.clauses:
+            rows[row] = (
+                position,
+                clause.ordinal,
+                KINDS.index(clause.kind),
+                number("paths", clause.path),
+                number("labels", clause.label),
+                -1 if clause.heading is None else number("headings", clause.heading),
+                number("crumbs", clause.breadcrumb),
+                clause.incomplete,
+            )
+            offsets[row + 1] = offsets[row] + len(clause.text.encode("utf-8"))
+            row += 1
+    np.save(directory / ROWS, rows, allow_pickle=False)
+    np.save(directory / OFFSETS, offsets, allow_pickle=False)
+    with (directory / TEXTS).open("wb") as out:
+        header = {"descr": "|u1", "fortran_order": False, "shape": (int(offsets[-1]),)}
+        np.lib.format.write_array_header_1_0(out, header)
+        for document in documents:
+            for clause in document.clauses:
+                out.write(clause.text.encode("utf-8"))
+    tables = {
+        "paths": [[list(step) for step in path] for path in ids["paths"]],
+        "labels": list(ids["labels"]),
+        "headings": list(ids["headings"]),
+        "breadcrumbs": [list(crumbs) for crumbs in ids["crumbs"]],
+    }
+    (directory / TABLES).write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
+
+
+def read(directory: Path, doc_ids: Sequence[str], sizes: Sequence[int]) -> list[ClauseTable]:
+    """Each document's clauses from the columns in `directory`, memory-mapped; ValueError
+    when the files do not fit the documents."""
+    tables = json.loads((directory / TABLES).read_text(encoding="utf-8"))
+    rows, offsets, texts = (
+        np.load(directory / name, mmap_mode="r", allow_pickle=False)
+        for name in (ROWS, OFFSETS, TEXTS)
+    )
+    count = sum(sizes)
+    shaped = (
+        all(size >= 0 for size in sizes)
+        and rows.dtype == np.int32
+        and rows.shape == (count, 8)
+        and offsets.dtype == np.int64
+        and offsets.shape == (count + 1,)
+        and texts.dtype == np.uint8
+        and texts.ndim == 1
+        and (not count or int(offsets[-1]) == len(texts))
+    )
+    if not shaped:
+        raise ValueError("clause columns do not fit the documents")
+    columns = _Columns(doc_ids, rows, offsets, texts, cast(dict[str, Any], tables))
+    limits = {
+        DOC: len(doc_ids),
+        KIND: len(KINDS),
+        PATH: len(columns.paths),
+        LABEL: len(columns.labels),
+        HEADING: len(columns.headings),
+        CRUMBS: len(columns.breadcrumbs),
+    }
+    if count and any(
+        int(rows[:, c].max()) >= limit or int(rows[:, c].min()) < (-1 if c == HEADING else 0)
+        for c, limit in limits.items()
+    ):
+        raise ValueError("clause columns point outside their tables")
+    spans, start = [], 0
+    for size in sizes:
+        spans.append(ClauseTable(columns, start, start + size))
+        start += size
+    return spans
+
+
+def shared(documents: Sequence[Document]) -> ClauseTable | None:
+    """The one table all documents' clauses are consecutive spans of, if they are."""
+    if not documents or not all(isinstance(d.clauses, ClauseTable) for d in documents):
+        return None
+    spans = [cast(ClauseTable, d.clauses) for d in documents]
+    columns = spans[0].columns
+    start = 0
+    for span in spans:
+        if span.columns is not columns or span.start != start:
+            return None
+        start = span.end
+    return ClauseTable(columns, 0, start) if start == len(columns.rows) else None
