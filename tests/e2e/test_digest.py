@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.schedule import job_name, start_schedules
+from bot.telegram.schedule import job_name, start_schedules
 from tests.e2e.conftest import Harness
 
 pytestmark = pytest.mark.e2e

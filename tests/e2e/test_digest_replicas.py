@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.delivery import deliver
-from bot.schedule import job_name, next_run, retry_name
 from bot.state import Services
 from bot.store import Store, Subscription
+from bot.telegram.delivery import deliver
+from bot.telegram.schedule import job_name, next_run, retry_name
 from config.settings import LEXICON_DIR, Settings
 from retrieval.library import Library, LibraryPaths
 from tests.e2e.conftest import Harness

@@ -26,10 +26,10 @@ from telegram.error import Forbidden, TelegramError
 from bot import metrics
 from bot.database import DATABASE_ERRORS
 from bot.digest import gather
-from bot.digest_render import render_parts
 from bot.state import Services
 from bot.store import Store, StoredPart, Subscription
-from bot.summaries import enabled, lead_paragraph
+from bot.telegram.digest_render import render_parts
+from bot.telegram.summaries import enabled, lead_paragraph
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

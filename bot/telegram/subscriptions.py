@@ -13,13 +13,13 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 
 from bot import texts
-from bot.context import Context, reply_html, services
 from bot.database import DATABASE_ERRORS
-from bot.delivery import deliver
-from bot.digest import build_digest
-from bot.permissions import admins_only, may_change
-from bot.schedule import local_now, next_run, schedule, unschedule
 from bot.store import Store, Subscription
+from bot.telegram.context import Context, reply_html, services
+from bot.telegram.delivery import deliver
+from bot.telegram.digest_render import build_digest
+from bot.telegram.permissions import admins_only, may_change
+from bot.telegram.schedule import local_now, next_run, schedule, unschedule
 
 log = logging.getLogger(__name__)
 MAX_KEYWORDS = 10

@@ -11,9 +11,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 
 from bot import curator, texts
-from bot.context import Context, reply_html, services
 from bot.reload import Change, Reloader
 from bot.state import Services
+from bot.telegram.context import Context, reply_html, services
 from retrieval.corpus import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)

@@ -12,10 +12,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot import texts
-from bot.context import Context, reply_html, services
 from bot.database import DATABASE_ERRORS
 from bot.grounding import cap
-from bot.permissions import admins_only
 from bot.state import Services
 from bot.summarize import (
     LEAD_QUESTION,
@@ -26,6 +24,8 @@ from bot.summarize import (
     summarize,
     verify,
 )
+from bot.telegram.context import Context, reply_html, services
+from bot.telegram.permissions import admins_only
 from retrieval.model import Answer, Hit
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 
 from bot import texts
-from bot.context import Context, services
-from bot.html import LIMIT, hit_blocks
+from bot.telegram.context import Context, services
+from bot.telegram.html import LIMIT, hit_blocks
 from retrieval.library import Library
 from retrieval.model import Document, Hit
 

@@ -11,12 +11,12 @@ from datetime import datetime, time
 
 from telegram.ext import Application, ContextTypes, Job
 
-from bot.context import SERVICES_KEY
 from bot.database import DATABASE_ERRORS
-from bot.delivery import deliver
 from bot.digest import fingerprints
 from bot.state import Services
 from bot.store import Subscription
+from bot.telegram.context import SERVICES_KEY
+from bot.telegram.delivery import deliver
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = 300  # seconds before a digest postponed (busy database, sent elsewhere) is retried

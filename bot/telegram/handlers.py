@@ -13,11 +13,17 @@ from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, TimedOut
 
 from bot import commands, metrics, render, texts
-from bot.context import Context, chat_state, reply_html, services
-from bot.html import answer_messages
-from bot.keyboards import TOC_PAGE, answer_keyboard, clause_keyboard, toc_keyboard, toc_page
-from bot.lifecycle import PolicyApplication as Stoppable
-from bot.summaries import enabled, send_summary
+from bot.telegram.context import Context, chat_state, reply_html, services
+from bot.telegram.html import answer_messages
+from bot.telegram.keyboards import (
+    TOC_PAGE,
+    answer_keyboard,
+    clause_keyboard,
+    toc_keyboard,
+    toc_page,
+)
+from bot.telegram.lifecycle import PolicyApplication as Stoppable
+from bot.telegram.summaries import enabled, send_summary
 from retrieval.card import quoted_title
 from retrieval.library import Library
 from retrieval.model import Answer, Clause
