@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.flood import FloodGate
+from bot.llm import LLMClient
 from bot.store import Store
-from bot.summarize import LLMClient
 from bot.writes import StoreWrites
 from config.settings import Settings
 from retrieval.library import Library

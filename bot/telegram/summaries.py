@@ -14,8 +14,7 @@ from telegram.error import BadRequest, TelegramError
 from bot import texts
 from bot.database import DATABASE_ERRORS
 from bot.grounding import cap
-from bot.state import Services
-from bot.summarize import (
+from bot.llm import (
     LEAD_QUESTION,
     LLMClient,
     SummaryDropped,
@@ -24,6 +23,7 @@ from bot.summarize import (
     summarize,
     verify,
 )
+from bot.state import Services
 from bot.telegram.context import Context, reply_html, services
 from bot.telegram.permissions import admins_only
 from retrieval.model import Answer, Hit
