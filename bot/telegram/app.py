@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from bot import commands, reload, texts
 from bot.state import Services
-from bot.telegram import blocked, handlers, inline, subscriptions, summaries, uploads
+from bot.telegram import blocked, handlers, inline, keyboards, subscriptions, summaries, uploads
 from bot.telegram.context import CONTEXT_TYPES, SERVICES_KEY
 from bot.telegram.lifecycle import PolicyApplication, PollingRequest
 from bot.telegram.limits import ChatRateLimiter, FairUpdateProcessor
@@ -133,9 +133,18 @@ def build_application(
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.message_handler))
     app.add_handler(MessageHandler(filters.Document.ALL, uploads.document_handler))
     app.add_handler(InlineQueryHandler(inline.inline_query_handler))
-    # Before the catch-all button handler, which would answer these as expired.
-    app.add_handler(CallbackQueryHandler(uploads.confirm_button, pattern=r"^[ur]\|"))
-    app.add_handler(CallbackQueryHandler(handlers.button_handler))
+    # One handler per kind of button; whatever matches none (forged, or from a keyboard this
+    # version no longer makes) is answered as expired by the last one.
+    for pattern, button in (
+        (r"^[ur]\|", uploads.confirm_button),
+        (keyboards.MORE, handlers.more_button),
+        (keyboards.NEIGHBOUR, handlers.neighbour_button),
+        (keyboards.CHAPTER, handlers.chapter_button),
+        (keyboards.TOC, handlers.toc_button),
+        (keyboards.SOURCE, handlers.source_button),
+    ):
+        app.add_handler(CallbackQueryHandler(button, pattern=pattern))
+    app.add_handler(CallbackQueryHandler(handlers.expired_button))
     app.add_error_handler(handlers.error_handler)
     return app
 
