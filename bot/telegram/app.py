@@ -26,7 +26,7 @@ from telegram.ext import (
 from bot import commands, reload, texts
 from bot.state import Services
 from bot.telegram import blocked, handlers, inline, keyboards, subscriptions, summaries, uploads
-from bot.telegram.context import CONTEXT_TYPES, SERVICES_KEY
+from bot.telegram.context import CONTEXT_TYPES, DEFAULTS, SERVICES_KEY
 from bot.telegram.lifecycle import PolicyApplication, PollingRequest
 from bot.telegram.limits import ChatRateLimiter, FairUpdateProcessor
 from bot.telegram.schedule import start_schedules
@@ -102,6 +102,7 @@ def build_application(
     builder = builder.updater(None) if webhook else builder.get_updates_request(polling)
     app = (
         builder.context_types(CONTEXT_TYPES)
+        .defaults(DEFAULTS)
         .rate_limiter(ChatRateLimiter(max_retries=3))
         # Updates are handled concurrently, a few per chat: a reply held back by one group's
         # flood limit (20 messages a minute) must not hold up every other chat.

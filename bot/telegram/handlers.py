@@ -9,7 +9,7 @@ import re
 import time
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType, MessageEntityType, ParseMode
+from telegram.constants import ChatType, MessageEntityType
 from telegram.error import BadRequest, Forbidden, InvalidToken, TimedOut
 
 from bot import commands, metrics, render, texts
@@ -348,7 +348,7 @@ async def _more_results(message: Message, context: Context, qid: int) -> None:
 
 async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
     try:
-        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await message.edit_text(text, reply_markup=markup)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
@@ -377,6 +377,6 @@ async def error_handler(update: object, context: Context) -> None:
     log.error("handler error for update %s", update_id, exc_info=context.error)
     if isinstance(update, Update) and update.effective_message:
         try:
-            await update.effective_message.reply_text(texts.ERROR, do_quote=True)
+            await update.effective_message.reply_text(texts.ERROR, parse_mode=None, do_quote=True)
         except Exception:  # the error reply itself failing must not loop
             log.warning("could not send the error reply", exc_info=True)

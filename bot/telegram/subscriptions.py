@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import time
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
 
 from bot import texts
 from bot.database import DATABASE_ERRORS
@@ -149,7 +148,7 @@ async def digest_command(update: Update, context: Context) -> None:
             build_digest, svc.library, svc.store, preview, today, local_now(svc)
         )
         for part in digest.messages:
-            await message.reply_text(part, parse_mode=ParseMode.HTML, do_quote=True)
+            await message.reply_text(part, do_quote=True)
         await reply_html(message, context, html.escape(texts.NOT_SUBSCRIBED))
         return
     result = await deliver(context.bot, svc, subscription, today)

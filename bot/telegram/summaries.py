@@ -8,7 +8,6 @@ import time
 from collections.abc import Sequence
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot import texts
@@ -86,7 +85,7 @@ async def _streamed(message: Message, context: Context, llm: LLMClient, answer: 
 
 async def _edit(message: Message, text: str) -> None:
     try:
-        await message.edit_text(text, parse_mode=ParseMode.HTML)
+        await message.edit_text(text)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             log.warning("could not edit the summary: %s", exc)

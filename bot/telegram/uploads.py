@@ -19,7 +19,7 @@ from retrieval.corpus import MAX_FILE_BYTES
 log = logging.getLogger(__name__)
 MB = 1024 * 1024
 MAX_WARNINGS = 8
-MAX_DOCS_LISTED = 20  # keep the preview well under Telegram's 4096 characters
+MAX_DOCS_LISTED = 20  # keep the preview well under MessageLimit.MAX_TEXT_LENGTH
 
 
 def is_admin(svc: Services, user_id: int | None) -> bool:
