@@ -26,7 +26,7 @@ from bot.telegram.lifecycle import PolicyApplication as Stoppable
 from bot.telegram.summaries import enabled, send_summary
 from retrieval.card import quoted_title
 from retrieval.library import Library
-from retrieval.model import Answer, Clause
+from retrieval.model import Answer, Clause, Document
 
 log = logging.getLogger(__name__)
 
@@ -255,14 +255,9 @@ async def neighbour_button(update: Update, context: Context) -> None:
 
 async def chapter_button(update: Update, context: Context) -> None:
     """本章目录: the table-of-contents page holding the clause, as a new message."""
-    if (pressed := _pressed(update)) is None:
+    if (named := await _named_document(update, context)) is None:
         return
-    query, message = pressed
-    doc_id, ordinal = _fields(context)
-    if (doc := services(context).library.document(doc_id)) is None:
-        await query.answer(texts.EXPIRED)
-        return
-    await query.answer()
+    message, doc, (ordinal,) = named
     page = _chapter_page(int(ordinal))
     text, pages = toc_page(doc, page)
     await reply_html(message, context, text, toc_keyboard(doc, page, pages))
@@ -270,28 +265,18 @@ async def chapter_button(update: Update, context: Context) -> None:
 
 async def toc_button(update: Update, context: Context) -> None:
     """目录 / 上一页 / 下一页: turn the table of contents to a page in place."""
-    if (pressed := _pressed(update)) is None:
+    if (named := await _named_document(update, context)) is None:
         return
-    query, message = pressed
-    doc_id, number = _fields(context)
-    if (doc := services(context).library.document(doc_id)) is None:
-        await query.answer(texts.EXPIRED)
-        return
-    await query.answer()
+    message, doc, (number,) = named
     text, pages = toc_page(doc, int(number))
     await _edit(message, text, toc_keyboard(doc, int(number), pages))
 
 
 async def source_button(update: Update, context: Context) -> None:
     """来源文件: which files a document was read from."""
-    if (pressed := _pressed(update)) is None:
+    if (named := await _named_document(update, context)) is None:
         return
-    query, message = pressed
-    (doc_id,) = _fields(context)
-    if (doc := services(context).library.document(doc_id)) is None:
-        await query.answer(texts.EXPIRED)
-        return
-    await query.answer()
+    message, doc, _ = named
     kind_name = texts.KIND_NAMES.get(doc.kind, doc.kind)
     await reply_html(
         message,
@@ -305,6 +290,23 @@ async def source_button(update: Update, context: Context) -> None:
             )
         ),
     )
+
+
+async def _named_document(
+    update: Update, context: Context
+) -> tuple[Message, Document, tuple[str, ...]] | None:
+    """Answer the button; its message, the document its data names and the other fields.
+
+    A document that is not in the library gets the expired answer, and None."""
+    if (pressed := _pressed(update)) is None:
+        return None
+    query, message = pressed
+    doc_id, *rest = _fields(context)
+    if (doc := services(context).library.document(doc_id)) is None:
+        await query.answer(texts.EXPIRED)
+        return None
+    await query.answer()
+    return message, doc, tuple(rest)
 
 
 async def expired_button(update: Update, context: Context) -> None:
