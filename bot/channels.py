@@ -58,8 +58,8 @@ def embedding_channel(
 
 def llm_rewriter(settings: Settings) -> LLMRewriter | None:
     """The rewriter over the POLICYBOT_LLM_* endpoint, or None when none is configured."""
+    from bot.llm import llm_from_settings
     from bot.rewrite import LLMRewriter
-    from bot.summarize import llm_from_settings
 
     llm = llm_from_settings(settings)
     return LLMRewriter(llm.config) if llm is not None else None

@@ -22,8 +22,8 @@ from retrieval.library import Library, LibraryPaths
 from retrieval.model import Answer
 
 if TYPE_CHECKING:  # Telegram, httpx and SQLite are imported only by the commands using them
+    from bot.llm import LLMClient
     from bot.store import Store
-    from bot.summarize import LLMClient
 
 BIG_BUILD = 2000  # clauses: show a progress bar when (re)indexing more than this
 SEARCHING = {"ask", "chat", "eval", "digest"}  # the commands that rank with optional channels
@@ -126,7 +126,7 @@ def run_ask(
     k = max(1, min(10, args.k))
     llm = None
     if args.summarize:
-        from bot.summarize import llm_from_settings
+        from bot.llm import llm_from_settings
 
         llm = llm_from_settings(settings)
     answers = (library.answer(q, k=k) for q in _inputs(args.question, stdin))
@@ -138,7 +138,7 @@ def run_ask(
 
 def with_summary(llm: LLMClient, answer: Answer) -> Answer:
     """The answer with a verified summary, or unchanged (summary null) when unavailable."""
-    from bot.summarize import SummaryUnavailable, summarize
+    from bot.llm import SummaryUnavailable, summarize
 
     if answer.status != "ok":
         return answer
@@ -243,12 +243,10 @@ def run_chat(library: Library, out: TextIO, stdin: TextIO) -> int:
 
 def run_serve(settings: Settings, webhook: bool = False) -> int:
     """Run the bot; a missing or rejected token is one clear line and exit code 2."""
-    from telegram.error import InvalidToken, NetworkError
-
-    from bot.app import probe, run
+    from bot.llm import llm_from_settings
     from bot.state import Services
-    from bot.summarize import llm_from_settings
-    from bot.web import ListenFailed
+    from bot.telegram.app import InvalidToken, NetworkError, probe, run
+    from bot.telegram.web import ListenFailed
 
     if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
         print(texts.TOKEN_MISSING, file=sys.stderr)
@@ -306,7 +304,7 @@ def open_store(settings: Settings) -> Store:
 
 def run_digest(settings: Settings, library: Library, args: argparse.Namespace, out: TextIO) -> int:
     """Print the digest that would be sent to a chat (nothing is recorded)."""
-    from bot.digest import as_text, build_digest, fingerprints
+    from bot.digest import fingerprints, gather
     from bot.store import Subscription
 
     if args.chat is None:
@@ -322,8 +320,8 @@ def run_digest(settings: Settings, library: Library, args: argparse.Namespace, o
     subscription = store.subscription(args.chat) or Subscription(
         args.chat, settings.digest_time, (), True
     )
-    digest = build_digest(library, store, subscription, day, datetime.now(settings.zone))
-    print(as_text(digest), file=out)
+    content = gather(library, store, subscription, day, datetime.now(settings.zone))
+    print(render.digest_text(content), file=out)
     store.close()
     return 0
 

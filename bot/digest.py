@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.context import html_to_plain
-from bot.html import LIMIT
 from bot.store import LoggedQuestion, Store, Subscription
 from retrieval.library import Library
 from retrieval.model import Clause, Hit
@@ -15,18 +13,6 @@ from retrieval.model import Clause, Hit
 PLAN_KINDS = ("policy", "regulation")
 KEYWORD_HITS = 3
 MAX_QUESTIONS = 10
-
-
-@dataclass(frozen=True, slots=True)
-class Digest:
-    """What one digest says, and what sending it changes."""
-
-    chat_id: int
-    day: date
-    messages: tuple[str, ...]
-    cursor: tuple[str, int] | None
-    clause_keys: tuple[str, ...]
-    hits: tuple[Hit, ...] = ()
 
 
 def clause_key(clause: Clause) -> str:
@@ -122,33 +108,3 @@ def gather(
         tuple(questions),
         tuple(changes),
     )
-
-
-def build_digest(
-    library: Library,
-    store: Store,
-    subscription: Subscription,
-    day: date,
-    now: datetime,
-    lead: str | None = None,
-    limit: int = LIMIT,
-) -> Digest:
-    """Gather and render the digest for one chat and day; nothing is recorded."""
-    from bot.digest_render import render_parts
-
-    content = replace(gather(library, store, subscription, day, now), lead=lead)
-    parts = render_parts(content, limit)
-    today = content.today
-    return Digest(
-        subscription.chat_id,
-        day,
-        tuple(p.text for p in parts),
-        (today.clause.doc_id, today.clause.ordinal) if today is not None else None,
-        tuple(k for p in parts for k in p.clause_keys),
-        content.hits,
-    )
-
-
-def as_text(digest: Digest) -> str:
-    """The digest as plain text (for `policybot digest`)."""
-    return "\n\n".join(html_to_plain(m) for m in digest.messages)

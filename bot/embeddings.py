@@ -21,7 +21,7 @@ import numpy as np
 
 from bot import metrics, texts
 from bot.channels import FailureLog, Memo, on_event_loop
-from bot.summarize import auth_headers, is_retryable, retry_delay
+from bot.llm import auth_headers, is_retryable, retry_delay
 from bot.vectors import VectorCache, Vectors, text_key
 from retrieval.model import Clause
 

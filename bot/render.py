@@ -1,14 +1,23 @@
-"""Render answers as plain text (terminal) and JSON (CLI contract)."""
+"""Render answers and digests as plain text (terminal) and answers as JSON (CLI contract)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import texts
 from retrieval.card import quoted_title
 from retrieval.library import MAX_QUERY_CHARS
 from retrieval.model import Answer, Document, DocumentCard, Hit
+
+if TYPE_CHECKING:
+    from bot.digest import DigestContent
+
+CHANGE_VERBS = {
+    "added": texts.DIGEST_ADDED,
+    "changed": texts.DIGEST_CHANGED,
+    "removed": texts.DIGEST_REMOVED,
+}
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
@@ -126,3 +135,28 @@ def toc_text(doc: Document) -> str:
         first = (clause.heading or clause.text.splitlines()[0])[:30]
         lines.append(f"  {clause.label} {first}")
     return "\n".join(lines)
+
+
+def digest_text(content: DigestContent) -> str:
+    """A gathered digest as plain text (for `policybot digest`), in the order chats get it."""
+    parts = [texts.DIGEST_TITLE.format(day=content.day.isoformat())]
+    if content.lead:
+        parts.append(content.lead)
+    if content.today is not None:
+        parts.extend([texts.DIGEST_TODAY, hit_text(content.today)])
+    if content.keywords:
+        parts.append(texts.DIGEST_KEYWORDS.format(words="、".join(content.keywords)))
+        parts.extend(hit_text(h) for h in content.keyword_hits)
+        if not content.keyword_hits:
+            parts.append(texts.DIGEST_NO_KEYWORD_HITS)
+    if content.questions:
+        lines = [texts.DIGEST_QUESTIONS]
+        for q in content.questions:
+            answered = "、".join(q.sections) if q.sections else texts.DIGEST_UNANSWERED
+            lines.append(f"• {q.question[:60]} → {answered}")
+        parts.append("\n".join(lines))
+    if content.changes:
+        lines = [texts.DIGEST_CHANGES]
+        lines += [f"• {CHANGE_VERBS[kind]}《{title}》" for kind, title in content.changes]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)

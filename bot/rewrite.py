@@ -15,7 +15,7 @@ from dataclasses import replace
 import httpx
 
 from bot.channels import FailureLog, Memo, on_event_loop
-from bot.summarize import LLMClient, LLMConfig, SummaryUnavailable, quote_question
+from bot.llm import LLMClient, LLMConfig, SummaryUnavailable, quote_question
 
 log = logging.getLogger(__name__)
 REWRITE_DEADLINE = 2.5  # seconds: the answer waits for the rewrite, so it must be quick

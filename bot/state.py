@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.limits import FloodGate
+from bot.flood import FloodGate
+from bot.llm import LLMClient
 from bot.store import Store
-from bot.summarize import LLMClient
 from bot.writes import StoreWrites
 from config.settings import Settings
 from retrieval.library import Library

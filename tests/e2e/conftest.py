@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application, post_init
+from bot.llm import llm_from_settings
 from bot.state import Services
 from bot.store import Store
-from bot.summarize import llm_from_settings
+from bot.telegram.app import build_application, post_init
 from config.settings import Settings
 from retrieval.library import Library
 from tests.e2e.fake_bot_api import FakeBotApi, FakeServer

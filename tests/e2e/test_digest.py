@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import logging
+import sqlite3
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 
-from bot.schedule import job_name, start_schedules
-from tests.e2e.conftest import Harness
+from bot.store import Store, Subscription
+from bot.telegram.schedule import SYNC_NAME, job_name, start_schedules
+from retrieval.library import Library
+from tests.e2e.conftest import Harness, running_bot
+from tests.e2e.fake_bot_api import FakeServer
 
 pytestmark = pytest.mark.e2e
 
@@ -146,3 +152,35 @@ async def test_many_chats_due_at_once_are_all_served(bot: Harness) -> None:
     await bot.wait_for(lambda: all(digests(bot, c) for c in chats), seconds=30)
     assert all(len(digests(bot, c)) == 1 for c in chats)
     assert not bot.errors
+
+
+async def test_schedules_a_database_error_kept_from_start_up_come_back_with_the_minute_sync(
+    server: FakeServer,
+    library: Library,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    chat = -3030
+    store = Store(tmp_path / "bot.sqlite3")
+    store.subscribe(chat, time(0, 0), (), datetime.now(UTC))  # due already: caught up at start
+    store.close()
+    listing = Store.subscriptions
+    failures = [sqlite3.OperationalError("disk I/O error")]
+
+    def first_listing_fails(self: Store) -> list[Subscription]:
+        if failures:
+            raise failures.pop()
+        return listing(self)
+
+    monkeypatch.setattr(Store, "subscriptions", first_listing_fails)
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.schedule"):
+        async with running_bot(server, library, tmp_path) as bot:
+            assert bot.app.job_queue.get_jobs_by_name(job_name(chat)) == ()
+            [sync] = bot.app.job_queue.get_jobs_by_name(SYNC_NAME)
+            await sync.run(bot.app)
+            assert len(bot.app.job_queue.get_jobs_by_name(job_name(chat))) == 1
+            await bot.wait_for(lambda: digests(bot, chat))
+    assert [r.getMessage() for r in caplog.records if "not restored" in r.getMessage()] == [
+        "digest schedules not restored, retrying every 60 s: disk I/O error"
+    ]

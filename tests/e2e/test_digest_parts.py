@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.schedule import job_name
+from bot.telegram.schedule import job_name
 from config.settings import LEXICON_DIR
 from retrieval.library import Library, LibraryPaths
 from tests.e2e.conftest import Harness, running_bot

@@ -10,12 +10,13 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
-from telegram import Bot
+from telegram.ext import ExtBot
 
-from bot.delivery import deliver
-from bot.schedule import job_name, next_run, retry_name
 from bot.state import Services
 from bot.store import Store, Subscription
+from bot.telegram.context import DEFAULTS
+from bot.telegram.delivery import deliver
+from bot.telegram.schedule import job_name, next_run, retry_name
 from config.settings import LEXICON_DIR, Settings
 from retrieval.library import Library, LibraryPaths
 from tests.e2e.conftest import Harness
@@ -31,7 +32,7 @@ KEYWORDS = ("甲类事项", "乙类事项")
 @asynccontextmanager
 async def replica(
     server: FakeServer, library: Library, database: Path | str, corpus: Path
-) -> AsyncIterator[tuple[Bot, Services]]:
+) -> AsyncIterator[tuple[ExtBot[None], Services]]:
     """One bot process's worth of state: its own store (connection) and Bot API client."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -40,7 +41,12 @@ async def replica(
         corpus_dir=corpus,
     )
     services = Services(library, settings, Store(database))
-    bot = Bot(TOKEN, base_url=f"{server.root}/bot", base_file_url=f"{server.root}/file/bot")
+    bot = ExtBot(
+        TOKEN,
+        base_url=f"{server.root}/bot",
+        base_file_url=f"{server.root}/file/bot",
+        defaults=DEFAULTS,  # as the Application's bot: messages go out as HTML
+    )
     try:
         async with bot:
             yield bot, services

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.summarize import LEAD_QUESTION
+from bot.llm import LEAD_QUESTION
 from tests.e2e.fake_bot_api import FakeServer
 from tests.e2e.test_digest_parts import PART_2, PART_3, three_part_policy
 from tests.e2e.test_serve import TOKEN, serve, wait_until

@@ -28,7 +28,13 @@ async def test_a_chat_that_blocked_the_bot_is_answered_when_it_writes_again(bot:
     assert not bot.errors
 
 
-@pytest.mark.parametrize("data", ["m|abc", "m|", "h|data20|x", "t|data20|", "n|data20|-1", "zz"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        *("m|abc", "m|", "h|data20|x", "t|data20|", "n|data20|-1", "zz"),  # match no pattern
+        *("n|data20|99999", "n|nodoc|0", "h|nodoc|0", "t|nodoc|0", "s|nodoc"),  # name nothing
+    ],
+)
 async def test_forged_callback_data_gets_the_expired_answer(bot: Harness, data: str) -> None:
     bot.api.send(PRIVATE, ALICE, "/clause 数据二十条第十条")
     [reply] = await bot.replies(PRIVATE["id"])

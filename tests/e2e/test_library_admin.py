@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.schedule import job_name
+from bot.telegram.schedule import job_name
 from config.settings import BUNDLED_CORPUS
 from retrieval.library import Library
 from tests.e2e.conftest import Harness, running_bot

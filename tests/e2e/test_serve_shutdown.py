@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.limits import DRAIN_SECONDS
 from bot.store import Store
+from bot.telegram.limits import DRAIN_SECONDS
 from tests.e2e.conftest import Hooked
 from tests.e2e.fake_bot_api import FakeServer
 from tests.e2e.test_digest_parts import PART_2, PART_3, three_part_policy

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot import texts
-from bot.schedule import job_name, retry_name
+from bot.telegram.schedule import job_name, retry_name
 from tests.e2e.conftest import Harness
 
 pytestmark = pytest.mark.e2e

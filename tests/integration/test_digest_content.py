@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from bot.digest import build_digest, clause_key, fingerprints
+from bot.digest import clause_key, fingerprints
 from bot.store import Store, Subscription
+from bot.telegram.digest_render import build_digest
 from retrieval.library import Library
 from tests.e2e.fake_bot_api import parse_html
 

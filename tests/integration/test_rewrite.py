@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.llm import LLMConfig, quote_question
 from bot.rewrite import (
     MAX_REWRITE_CHARS,
     REWRITE_PROMPT,
@@ -15,7 +16,6 @@ from bot.rewrite import (
     LLMRewriter,
     clean_rewrite,
 )
-from bot.summarize import LLMConfig, quote_question
 from tests.fake_llm import FakeLLM
 
 QUESTION = "公共数据授权运营咋公开"

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from bot.grounding import MAX_SUMMARY_CHARS, cn_value
-from bot.summarize import (
+from bot.llm import (
     SYSTEM_PROMPT,
     LLMClient,
     LLMConfig,

@@ -8,16 +8,12 @@ import time
 from collections.abc import Sequence
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot import texts
-from bot.context import Context, reply_html, services
 from bot.database import DATABASE_ERRORS
 from bot.grounding import cap
-from bot.permissions import admins_only
-from bot.state import Services
-from bot.summarize import (
+from bot.llm import (
     LEAD_QUESTION,
     LLMClient,
     SummaryDropped,
@@ -26,6 +22,9 @@ from bot.summarize import (
     summarize,
     verify,
 )
+from bot.state import Services
+from bot.telegram.context import Context, reply_html, services
+from bot.telegram.permissions import admins_only
 from retrieval.model import Answer, Hit
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ async def _streamed(message: Message, context: Context, llm: LLMClient, answer: 
 
 async def _edit(message: Message, text: str) -> None:
     try:
-        await message.edit_text(text, parse_mode=ParseMode.HTML)
+        await message.edit_text(text)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             log.warning("could not edit the summary: %s", exc)

@@ -1,4 +1,4 @@
-"""Short summaries over the quoted clauses from an OpenAI-compatible chat-completions endpoint.
+"""The LLM client (an OpenAI-compatible chat-completions endpoint) and grounded summaries.
 
 Quotes always go out first; a summary is an extra that must cite the numbered clauses it was
 given and may quote only their exact words. Anything else — an endpoint that is down, slow,

@@ -10,7 +10,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import CallbackContext, ContextTypes, ExtBot
+from telegram.ext import CallbackContext, ContextTypes, Defaults, ExtBot
 
 from bot.state import ChatState, Services
 
@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 Context = CallbackContext[ExtBot[None], dict[Any, Any], ChatState, dict[Any, Any]]
 CONTEXT_TYPES = ContextTypes(chat_data=ChatState)
 SERVICES_KEY = "services"
+# Every message the bot sends is our escaped HTML unless a call says parse_mode=None.
+DEFAULTS = Defaults(parse_mode=ParseMode.HTML)
 
 
 def services(context: Context) -> Services:
@@ -51,7 +53,6 @@ async def reply_html(
     try:
         return await message.reply_text(
             text,
-            parse_mode=ParseMode.HTML,
             reply_markup=markup,
             do_quote=True,
             disable_web_page_preview=True,
@@ -61,7 +62,7 @@ async def reply_html(
             raise
         log.warning("HTML rejected in chat %s, resending as plain text: %s", chat_id, exc)
         return await message.reply_text(
-            plain or html_to_plain(text), reply_markup=markup, do_quote=True
+            plain or html_to_plain(text), parse_mode=None, reply_markup=markup, do_quote=True
         )
     except Forbidden:
         log.info("chat %s blocked the bot; not sending there any more", chat_id)

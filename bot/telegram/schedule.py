@@ -11,17 +11,19 @@ from datetime import datetime, time
 
 from telegram.ext import Application, ContextTypes, Job
 
-from bot.context import SERVICES_KEY
 from bot.database import DATABASE_ERRORS
-from bot.delivery import deliver
 from bot.digest import fingerprints
 from bot.state import Services
-from bot.store import Subscription
+from bot.store import Store, Subscription
+from bot.telegram.context import SERVICES_KEY
+from bot.telegram.delivery import deliver
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = 300  # seconds before a digest postponed (busy database, sent elsewhere) is retried
 SYNC_EVERY = 60  # seconds: how soon a subscription changed on another replica is scheduled here
 SCHEDULED_KEY = "digest_times"  # bot_data: chat id → the time its daily job runs at here
+RESTORED_KEY = "digests_restored"  # bot_data: start-up's restore has succeeded
+SYNC_NAME = "digest-sync"
 
 
 def job_name(chat_id: int) -> str:
@@ -86,8 +88,19 @@ def unschedule(app: Application, chat_id: int) -> None:  # type: ignore[type-arg
 
 
 async def sync_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Make this process's daily jobs match the store's active subscriptions."""
+    """Make this process's daily jobs match the store's active subscriptions.
+
+    Until start-up's restore has succeeded (a database error there), retry that instead."""
     services: Services = context.bot_data[SERVICES_KEY]
+    if not context.bot_data.get(RESTORED_KEY):
+        now = local_now(services)
+        try:
+            plan = await services.writes.run(lambda store: restore_plan(store, services, now))
+        except DATABASE_ERRORS as exc:  # the next round tries again
+            log.warning("digest schedules still not restored: %s", exc)
+            return
+        restore(context.application, services, plan)
+        return
     try:
         current = await services.writes.run(lambda store: store.subscriptions())
     except DATABASE_ERRORS as exc:  # the next round looks again
@@ -109,22 +122,43 @@ def next_run(app: Application, chat_id: int) -> datetime | None:  # type: ignore
     return jobs[0].next_t if jobs else None
 
 
-def start_schedules(app: Application, services: Services) -> int:  # type: ignore[type-arg]
-    """At start-up: note corpus changes, re-create every job, catch up on missed digests."""
-    services.store.sync_documents(fingerprints(services.library), local_now(services))
-    now = local_now(services)
-    count = 0
-    for subscription in services.store.subscriptions():
-        schedule(app, services, subscription)
-        count += 1
+def restore_plan(
+    store: Store, services: Services, now: datetime
+) -> list[tuple[Subscription, bool]]:
+    """Note corpus changes; every active subscription, and whether its digest is due now."""
+    store.sync_documents(fingerprints(services.library), now)
+    plan = []
+    for subscription in store.subscriptions():
         missed = now.time() >= subscription.at
-        status = services.store.digest_status(subscription.chat_id, now.date())
-        if missed and status in (None, "sending"):  # sending: cut short by a restart
-            assert app.job_queue is not None
-            app.job_queue.run_once(
-                digest_job, 0, data=subscription.chat_id, name=f"catchup:{subscription.chat_id}"
-            )
+        status = store.digest_status(subscription.chat_id, now.date())
+        plan.append((subscription, missed and status in (None, "sending")))  # sending: cut short
+    return plan
+
+
+def restore(app: Application, services: Services, plan: list[tuple[Subscription, bool]]) -> int:  # type: ignore[type-arg]
+    """Re-create every daily job and catch up on the missed digests."""
     assert app.job_queue is not None
-    app.job_queue.run_repeating(sync_job, SYNC_EVERY, first=SYNC_EVERY, name="digest-sync")
-    log.info("scheduled %d daily digests", count)
-    return count
+    for subscription, due in plan:
+        schedule(app, services, subscription)
+        if due:
+            chat_id = subscription.chat_id
+            app.job_queue.run_once(digest_job, 0, data=chat_id, name=f"catchup:{chat_id}")
+    app.bot_data[RESTORED_KEY] = True
+    log.info("scheduled %d daily digests", len(plan))
+    return len(plan)
+
+
+def start_schedules(app: Application, services: Services) -> int:  # type: ignore[type-arg]
+    """At start-up: restore the digest jobs and start the minute's sync.
+
+    A database error costs one log line: the sync job retries the restore until it succeeds."""
+    assert app.job_queue is not None
+    app.bot_data[RESTORED_KEY] = False
+    if not app.job_queue.get_jobs_by_name(SYNC_NAME):
+        app.job_queue.run_repeating(sync_job, SYNC_EVERY, first=SYNC_EVERY, name=SYNC_NAME)
+    try:
+        plan = restore_plan(services.store, services, local_now(services))
+    except DATABASE_ERRORS as exc:
+        log.warning("digest schedules not restored, retrying every %d s: %s", SYNC_EVERY, exc)
+        return 0
+    return restore(app, services, plan)

@@ -1,4 +1,4 @@
-"""Render answers as Telegram HTML: escaped, query terms in bold, ≤4096 characters a message."""
+"""Render answers as Telegram HTML: escaped, query terms in bold, within a message's limit."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import html
 import re
 from collections.abc import Iterable
 
+from telegram.constants import MessageLimit
+
 from bot import texts
 from bot.render import card_lines
 from retrieval.card import quoted_title
+from retrieval.library import MAX_QUERY_CHARS
 from retrieval.model import Answer, Hit
 
-LIMIT = 4096
+LIMIT = MessageLimit.MAX_TEXT_LENGTH
 _EXPAND_OVER = 400
 
 
@@ -90,7 +93,7 @@ def answer_messages(answer: Answer, terms: Iterable[str], limit: int = LIMIT) ->
     terms = list(terms)
     notes: list[str] = []
     if answer.note == "too_long":
-        notes.append(html.escape(texts.TOO_LONG.format(limit=500)))
+        notes.append(html.escape(texts.TOO_LONG.format(limit=MAX_QUERY_CHARS)))
     if answer.card is not None:
         title = f"<b>{html.escape(quoted_title(answer.card.title))}</b>"
         return pack([title + "\n" + html.escape("\n".join(card_lines(answer.card)))], limit)

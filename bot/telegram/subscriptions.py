@@ -10,16 +10,15 @@ from collections.abc import Callable
 from datetime import time
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
 
 from bot import texts
-from bot.context import Context, reply_html, services
 from bot.database import DATABASE_ERRORS
-from bot.delivery import deliver
-from bot.digest import build_digest
-from bot.permissions import admins_only, may_change
-from bot.schedule import local_now, next_run, schedule, unschedule
 from bot.store import Store, Subscription
+from bot.telegram.context import Context, reply_html, services
+from bot.telegram.delivery import deliver
+from bot.telegram.digest_render import build_digest
+from bot.telegram.permissions import admins_only, may_change
+from bot.telegram.schedule import local_now, next_run, schedule, unschedule
 
 log = logging.getLogger(__name__)
 MAX_KEYWORDS = 10
@@ -149,7 +148,7 @@ async def digest_command(update: Update, context: Context) -> None:
             build_digest, svc.library, svc.store, preview, today, local_now(svc)
         )
         for part in digest.messages:
-            await message.reply_text(part, parse_mode=ParseMode.HTML, do_quote=True)
+            await message.reply_text(part, do_quote=True)
         await reply_html(message, context, html.escape(texts.NOT_SUBSCRIBED))
         return
     result = await deliver(context.bot, svc, subscription, today)

@@ -7,11 +7,10 @@ import hashlib
 import html
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
-from telegram.constants import ParseMode
 
 from bot import texts
-from bot.context import Context, services
-from bot.html import LIMIT, hit_blocks
+from bot.telegram.context import Context, services
+from bot.telegram.html import LIMIT, hit_blocks
 from retrieval.library import Library
 from retrieval.model import Document, Hit
 
@@ -57,7 +56,7 @@ def matching_hits(library: Library, text: str) -> tuple[list[Hit], bool, tuple[s
 
 
 def result_id(hit: Hit) -> str:
-    """A short id (Telegram allows 64 bytes) naming the clause, unique among the results."""
+    """A short id (at most InlineQueryResultLimit.MAX_ID_LENGTH bytes) naming the clause."""
     key = f"{hit.clause.doc_id}|{hit.clause.ordinal}".encode()
     return f"c{hit.clause.ordinal}-{hashlib.blake2s(key, digest_size=8).hexdigest()}"
 
@@ -75,10 +74,7 @@ def clause_result(
         id=result_id(hit),
         title=f"《{library.short_name(clause)}》{clause.label}",
         description=first[:DESCRIPTION_CHARS] or None,
-        input_message_content=InputTextMessageContent(
-            quote_html(hit, list(terms)),
-            parse_mode=ParseMode.HTML,
-        ),
+        input_message_content=InputTextMessageContent(quote_html(hit, list(terms))),
     )
 
 
@@ -104,6 +100,5 @@ def doc_result(doc: Document) -> InlineQueryResultArticle:
                     title=doc.title, kind=kind, count=len(doc.clauses), example=example
                 )
             ),
-            parse_mode=ParseMode.HTML,
         ),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.limits import FloodGate
+from bot.flood import FloodGate
 
 
 def test_answers_up_to_the_limit_in_a_window() -> None:

@@ -11,8 +11,8 @@ from telegram.error import InvalidToken
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
-from bot.context import SERVICES_KEY
-from bot.limits import FairUpdateProcessor
+from bot.telegram.context import SERVICES_KEY
+from bot.telegram.limits import FairUpdateProcessor
 
 log = logging.getLogger(__name__)
 

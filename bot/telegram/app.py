@@ -7,6 +7,10 @@ import logging
 import signal
 
 from telegram import Bot, BotCommand, Update
+
+# Re-exported so `serve` (bot/cli.py) can report them without importing telegram itself.
+from telegram.error import InvalidToken as InvalidToken
+from telegram.error import NetworkError as NetworkError
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -19,23 +23,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import (
-    blocked,
-    commands,
-    handlers,
-    inline,
-    reload,
-    subscriptions,
-    summaries,
-    texts,
-    uploads,
-)
-from bot.context import CONTEXT_TYPES, SERVICES_KEY
-from bot.lifecycle import PolicyApplication, PollingRequest
-from bot.limits import ChatRateLimiter, FairUpdateProcessor
-from bot.schedule import start_schedules
+from bot import commands, reload, texts
 from bot.state import Services
-from bot.web import Webhook, WebServer
+from bot.telegram import blocked, handlers, inline, keyboards, subscriptions, summaries, uploads
+from bot.telegram.context import CONTEXT_TYPES, DEFAULTS, SERVICES_KEY
+from bot.telegram.lifecycle import PolicyApplication, PollingRequest
+from bot.telegram.limits import ChatRateLimiter, FairUpdateProcessor
+from bot.telegram.schedule import start_schedules
+from bot.telegram.web import Webhook, WebServer
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -92,7 +87,7 @@ def build_application(
 ) -> Application:  # type: ignore[type-arg]
     """The Application with every handler, the rate limiter and the error handler.
 
-    With `webhook` it has no Updater: updates arrive through bot/web.py's webhook route."""
+    With `webhook` it has no Updater: updates arrive through the webhook route (web.py)."""
     if settings.telegram_token is None:
         raise ValueError("token missing")
     root = settings.telegram_base_url
@@ -107,6 +102,7 @@ def build_application(
     builder = builder.updater(None) if webhook else builder.get_updates_request(polling)
     app = (
         builder.context_types(CONTEXT_TYPES)
+        .defaults(DEFAULTS)
         .rate_limiter(ChatRateLimiter(max_retries=3))
         # Updates are handled concurrently, a few per chat: a reply held back by one group's
         # flood limit (20 messages a minute) must not hold up every other chat.
@@ -138,9 +134,18 @@ def build_application(
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.message_handler))
     app.add_handler(MessageHandler(filters.Document.ALL, uploads.document_handler))
     app.add_handler(InlineQueryHandler(inline.inline_query_handler))
-    # Before the catch-all button handler, which would answer these as expired.
-    app.add_handler(CallbackQueryHandler(uploads.confirm_button, pattern=r"^[ur]\|"))
-    app.add_handler(CallbackQueryHandler(handlers.button_handler))
+    # One handler per kind of button; whatever matches none (forged, or from a keyboard this
+    # version no longer makes) is answered as expired by the last one.
+    for pattern, button in (
+        (r"^[ur]\|", uploads.confirm_button),
+        (keyboards.MORE, handlers.more_button),
+        (keyboards.NEIGHBOUR, handlers.neighbour_button),
+        (keyboards.CHAPTER, handlers.chapter_button),
+        (keyboards.TOC, handlers.toc_button),
+        (keyboards.SOURCE, handlers.source_button),
+    ):
+        app.add_handler(CallbackQueryHandler(button, pattern=pattern))
+    app.add_handler(CallbackQueryHandler(handlers.expired_button))
     app.add_error_handler(handlers.error_handler)
     return app
 
@@ -198,7 +203,7 @@ async def run_webhook(app: PolicyApplication, settings: Settings, services: Serv
             # Other replicas behind the same URL go on answering; Telegram keeps the webhook.
             log.info("webhook kept (POLICYBOT_WEBHOOK_KEEP_ON_STOP)")
         await web.stop()  # Telegram keeps what arrives now until the next setWebhook
-        await app.stop()  # answers in progress get their grace (bot/lifecycle.py)
+        await app.stop()  # answers in progress get their grace (bot/telegram/lifecycle.py)
         await post_stop(app)
 
 

@@ -8,19 +8,25 @@ import logging
 import re
 import time
 
-from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType, MessageEntityType, ParseMode
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType, MessageEntityType
 from telegram.error import BadRequest, Forbidden, InvalidToken, TimedOut
 
 from bot import commands, metrics, render, texts
-from bot.context import Context, chat_state, reply_html, services
-from bot.html import answer_messages
-from bot.keyboards import TOC_PAGE, answer_keyboard, clause_keyboard, toc_keyboard, toc_page
-from bot.lifecycle import PolicyApplication as Stoppable
-from bot.summaries import enabled, send_summary
+from bot.telegram.context import Context, chat_state, reply_html, services
+from bot.telegram.html import answer_messages
+from bot.telegram.keyboards import (
+    TOC_PAGE,
+    answer_keyboard,
+    clause_keyboard,
+    toc_keyboard,
+    toc_page,
+)
+from bot.telegram.lifecycle import PolicyApplication as Stoppable
+from bot.telegram.summaries import enabled, send_summary
 from retrieval.card import quoted_title
 from retrieval.library import Library
-from retrieval.model import Answer, Clause
+from retrieval.model import Answer, Clause, Document
 
 log = logging.getLogger(__name__)
 
@@ -206,64 +212,113 @@ async def message_handler(update: Update, context: Context) -> None:
 # --- buttons ----------------------------------------------------------------------------
 
 
-async def button_handler(update: Update, context: Context) -> None:
-    """Inline buttons: more results, neighbours, chapter list, source, toc pages."""
+def _pressed(update: Update) -> tuple[CallbackQuery, Message] | None:
+    """The pressed button's query and the message it sits under (None if that is gone)."""
     query = update.callback_query
-    if query is None or query.data is None or not isinstance(query.message, Message):
-        return
-    library = services(context).library
-    kind, _, rest = query.data.partition("|")
-    doc_id, _, number = rest.rpartition("|")
-    message = query.message
-    # Callback data comes from the client and can be forged: anything malformed is "expired".
-    if kind == "m" and _number(rest) is not None:
-        await query.answer()
-        await _more_results(message, context, int(rest))
-    elif kind == "n" and (clause := _clause(library, rest)) is not None:
-        await query.answer()
-        chat_state(context).doc_id = clause.doc_id
-        answer = Answer(clause.label, "lookup", "ok", (library.hit(clause),))
-        parts = answer_messages(answer, [])
-        await _edit(query.message, parts[0], clause_keyboard(clause, library))
-    elif kind in ("h", "t") and (doc := library.document(doc_id)) and _number(number) is not None:
-        await query.answer()
-        page = int(number) if kind == "t" else _chapter_page(int(number))
-        text, pages = toc_page(doc, page)
-        markup = toc_keyboard(doc, page, pages)
-        if kind == "t":
-            await _edit(message, text, markup)
-        else:
-            await reply_html(message, context, text, markup)
-    elif kind == "s" and (doc := library.document(rest)) is not None:
-        await query.answer()
-        kind_name = texts.KIND_NAMES.get(doc.kind, doc.kind)
-        await reply_html(
-            message,
-            context,
-            html.escape(
-                texts.SOURCE.format(
-                    title=quoted_title(doc.title),
-                    kind=kind_name,
-                    count=len(doc.clauses),
-                    sources="、".join(doc.sources),
-                )
-            ),
-        )
-    else:
-        await query.answer(texts.EXPIRED)
-
-
-def _number(text: str) -> int | None:
-    """A non-negative decimal from callback data, or None."""
-    return int(text) if text.isascii() and text.isdigit() else None
-
-
-def _clause(library: Library, rest: str) -> Clause | None:
-    doc_id, _, ordinal = rest.rpartition("|")
-    doc = library.document(doc_id)
-    if doc is None or _number(ordinal) is None or int(ordinal) >= len(doc.clauses):
+    if query is None or not isinstance(query.message, Message):
         return None
-    clause: Clause = doc.clauses[int(ordinal)]
+    return query, query.message
+
+
+def _fields(context: Context) -> tuple[str, ...]:
+    """What the button's pattern (keyboards.py) captured from its callback data."""
+    return context.match.groups() if context.match is not None else ()
+
+
+async def more_button(update: Update, context: Context) -> None:
+    """更多结果: the next results of a remembered question."""
+    if (pressed := _pressed(update)) is None:
+        return
+    query, message = pressed
+    (qid,) = _fields(context)
+    await query.answer()
+    await _more_results(message, context, int(qid))
+
+
+async def neighbour_button(update: Update, context: Context) -> None:
+    """上一条 / 下一条 and the nearest sections: show that clause in place."""
+    if (pressed := _pressed(update)) is None:
+        return
+    query, message = pressed
+    library = services(context).library
+    doc_id, ordinal = _fields(context)
+    if (clause := _clause(library, doc_id, int(ordinal))) is None:
+        await query.answer(texts.EXPIRED)
+        return
+    await query.answer()
+    chat_state(context).doc_id = clause.doc_id
+    answer = Answer(clause.label, "lookup", "ok", (library.hit(clause),))
+    parts = answer_messages(answer, [])
+    await _edit(message, parts[0], clause_keyboard(clause, library))
+
+
+async def chapter_button(update: Update, context: Context) -> None:
+    """本章目录: the table-of-contents page holding the clause, as a new message."""
+    if (named := await _named_document(update, context)) is None:
+        return
+    message, doc, (ordinal,) = named
+    page = _chapter_page(int(ordinal))
+    text, pages = toc_page(doc, page)
+    await reply_html(message, context, text, toc_keyboard(doc, page, pages))
+
+
+async def toc_button(update: Update, context: Context) -> None:
+    """目录 / 上一页 / 下一页: turn the table of contents to a page in place."""
+    if (named := await _named_document(update, context)) is None:
+        return
+    message, doc, (number,) = named
+    text, pages = toc_page(doc, int(number))
+    await _edit(message, text, toc_keyboard(doc, int(number), pages))
+
+
+async def source_button(update: Update, context: Context) -> None:
+    """来源文件: which files a document was read from."""
+    if (named := await _named_document(update, context)) is None:
+        return
+    message, doc, _ = named
+    kind_name = texts.KIND_NAMES.get(doc.kind, doc.kind)
+    await reply_html(
+        message,
+        context,
+        html.escape(
+            texts.SOURCE.format(
+                title=quoted_title(doc.title),
+                kind=kind_name,
+                count=len(doc.clauses),
+                sources="、".join(doc.sources),
+            )
+        ),
+    )
+
+
+async def _named_document(
+    update: Update, context: Context
+) -> tuple[Message, Document, tuple[str, ...]] | None:
+    """Answer the button; its message, the document its data names and the other fields.
+
+    A document that is not in the library gets the expired answer, and None."""
+    if (pressed := _pressed(update)) is None:
+        return None
+    query, message = pressed
+    doc_id, *rest = _fields(context)
+    if (doc := services(context).library.document(doc_id)) is None:
+        await query.answer(texts.EXPIRED)
+        return None
+    await query.answer()
+    return message, doc, tuple(rest)
+
+
+async def expired_button(update: Update, context: Context) -> None:
+    """Any other callback data (forged, or from an older keyboard): say it has expired."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.EXPIRED)
+
+
+def _clause(library: Library, doc_id: str, ordinal: int) -> Clause | None:
+    doc = library.document(doc_id)
+    if doc is None or ordinal >= len(doc.clauses):
+        return None
+    clause: Clause = doc.clauses[ordinal]
     return clause
 
 
@@ -293,7 +348,7 @@ async def _more_results(message: Message, context: Context, qid: int) -> None:
 
 async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
     try:
-        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await message.edit_text(text, reply_markup=markup)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
@@ -322,6 +377,6 @@ async def error_handler(update: object, context: Context) -> None:
     log.error("handler error for update %s", update_id, exc_info=context.error)
     if isinstance(update, Update) and update.effective_message:
         try:
-            await update.effective_message.reply_text(texts.ERROR, do_quote=True)
+            await update.effective_message.reply_text(texts.ERROR, parse_mode=None, do_quote=True)
         except Exception:  # the error reply itself failing must not loop
             log.warning("could not send the error reply", exc_info=True)

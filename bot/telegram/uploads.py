@@ -11,15 +11,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 
 from bot import curator, texts
-from bot.context import Context, reply_html, services
 from bot.reload import Change, Reloader
 from bot.state import Services
+from bot.telegram.context import Context, reply_html, services
 from retrieval.corpus import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
 MB = 1024 * 1024
 MAX_WARNINGS = 8
-MAX_DOCS_LISTED = 20  # keep the preview well under Telegram's 4096 characters
+MAX_DOCS_LISTED = 20  # keep the preview well under MessageLimit.MAX_TEXT_LENGTH
 
 
 def is_admin(svc: Services, user_id: int | None) -> bool:

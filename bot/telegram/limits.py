@@ -1,7 +1,6 @@
 """Limits that keep one busy chat from holding up the others.
 
-`FloodGate` decides per user (answer, one notice a window, or drop), `ChatRateLimiter` keeps
-Telegram's flood limits and waits out a 429 only in the chat it names, and
+`ChatRateLimiter` keeps Telegram's flood limits and waits out a 429 only in the chat it names, and
 `FairUpdateProcessor` lets each chat use only a few of the concurrent-update slots.
 """
 
@@ -9,12 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram import Update
@@ -35,39 +31,6 @@ from bot import metrics
 log = logging.getLogger(__name__)
 PER_CHAT_UPDATES = 4  # a group's replies queue behind 20 a minute anyway; more slots buy nothing
 DRAIN_SECONDS = 3.0  # at stop, how long updates in progress may finish before they are cancelled
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """What to do with one message: answer it, send the one notice, or drop it silently."""
-
-    action: Literal["answer", "notice", "drop"]
-    wait: float = 0.0
-
-
-class FloodGate:
-    """Sliding-window limit of messages per user, with at most one notice per window."""
-
-    def __init__(self, limit: int = 12, window: float = 60.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._seen: dict[int, deque[float]] = {}
-        self._noticed: dict[int, float] = {}
-
-    def check(self, user_id: int, now: float | None = None) -> Verdict:
-        """Record an answered message, or say whether this over-limit one gets the notice."""
-        now = time.monotonic() if now is None else now
-        seen = self._seen.setdefault(user_id, deque())
-        while seen and now - seen[0] >= self.window:
-            seen.popleft()
-        if len(seen) < self.limit:
-            seen.append(now)
-            return Verdict("answer")
-        wait = self.window - (now - seen[0])
-        if now - self._noticed.get(user_id, -self.window) < self.window:
-            return Verdict("drop", wait)
-        self._noticed[user_id] = now
-        return Verdict("notice", wait)
 
 
 def _seconds(exc: RetryAfter) -> float:

@@ -19,24 +19,25 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import TypeVar
 
-from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
+from telegram.ext import ExtBot
 
 from bot import metrics
 from bot.database import DATABASE_ERRORS
 from bot.digest import gather
-from bot.digest_render import render_parts
 from bot.state import Services
 from bot.store import Store, StoredPart, Subscription
-from bot.summaries import enabled, lead_paragraph
+from bot.telegram.digest_render import render_parts
+from bot.telegram.summaries import enabled, lead_paragraph
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _running: set[tuple[int, int, date]] = set()  # (store, chat, day) being delivered here
 
 
-async def deliver(bot: Bot, services: Services, subscription: Subscription, day: date) -> str:
+async def deliver(
+    bot: ExtBot[None], services: Services, subscription: Subscription, day: date
+) -> str:
     """Send (or finish sending) one chat's digest for a day; returns what happened.
 
     sent, already, elsewhere (being sent by another replica), busy, failed or forbidden.
@@ -70,7 +71,9 @@ async def _db(services: Services, work: Callable[[Store], T]) -> T:
     return await services.writes.run(work)
 
 
-async def _deliver(bot: Bot, services: Services, subscription: Subscription, day: date) -> str:
+async def _deliver(
+    bot: ExtBot[None], services: Services, subscription: Subscription, day: date
+) -> str:
     chat_id, now = subscription.chat_id, _now(services)
     claimed = await _db(services, lambda s: s.claim_digest(chat_id, day, now))
     if not claimed and await _db(services, lambda s: s.digest_status(chat_id, day)) != "sending":
@@ -108,7 +111,7 @@ async def _prepare(
 
 
 async def _send_part(
-    bot: Bot, services: Services, chat_id: int, day: date, part: StoredPart
+    bot: ExtBot[None], services: Services, chat_id: int, day: date, part: StoredPart
 ) -> str | None:
     """Send one part unless it went out before; None to go on, else how the digest ended."""
     now = _now(services)
@@ -124,9 +127,7 @@ async def _send_part(
         return None
     await _db(services, lambda s: s.mark_part(chat_id, day, part.number, "sending"))
     try:
-        await bot.send_message(
-            chat_id, part.text, parse_mode=ParseMode.HTML, disable_web_page_preview=True
-        )
+        await bot.send_message(chat_id, part.text, disable_web_page_preview=True)
     except Forbidden:
         log.info("digest to chat %s forbidden: subscription disabled", chat_id)
         await _db(services, lambda s: _end(s, chat_id, day, part, now, "forbidden"))

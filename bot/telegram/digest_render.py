@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
 from bot import texts
-from bot.digest import DigestContent, clause_key
-from bot.html import LIMIT, hit_blocks
+from bot.digest import DigestContent, clause_key, gather
+from bot.render import CHANGE_VERBS
+from bot.store import Store, Subscription
+from bot.telegram.html import LIMIT, hit_blocks
+from retrieval.library import Library
 from retrieval.model import Hit
 
 Cursor = tuple[str, int]
-_VERBS = {
-    "added": texts.DIGEST_ADDED,
-    "changed": texts.DIGEST_CHANGED,
-    "removed": texts.DIGEST_REMOVED,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +51,9 @@ def _blocks(content: DigestContent, limit: int) -> list[Part]:
         blocks.append(Part("\n".join(lines)))
     if content.changes:
         lines = [f"<b>{html.escape(texts.DIGEST_CHANGES)}</b>"]
-        lines += [f"• {_VERBS[kind]}《{html.escape(title)}》" for kind, title in content.changes]
+        lines += [
+            f"• {CHANGE_VERBS[kind]}《{html.escape(title)}》" for kind, title in content.changes
+        ]
         blocks.append(Part("\n".join(lines)))
     return blocks
 
@@ -82,3 +83,38 @@ def render_parts(content: DigestContent, limit: int = LIMIT) -> tuple[Part, ...]
         else:
             parts.append(block)
     return tuple(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What one digest says, and what sending it changes."""
+
+    chat_id: int
+    day: date
+    messages: tuple[str, ...]
+    cursor: tuple[str, int] | None
+    clause_keys: tuple[str, ...]
+    hits: tuple[Hit, ...] = ()
+
+
+def build_digest(
+    library: Library,
+    store: Store,
+    subscription: Subscription,
+    day: date,
+    now: datetime,
+    lead: str | None = None,
+    limit: int = LIMIT,
+) -> Digest:
+    """Gather and render the digest for one chat and day; nothing is recorded."""
+    content = replace(gather(library, store, subscription, day, now), lead=lead)
+    parts = render_parts(content, limit)
+    today = content.today
+    return Digest(
+        subscription.chat_id,
+        day,
+        tuple(p.text for p in parts),
+        (today.clause.doc_id, today.clause.ordinal) if today is not None else None,
+        tuple(k for p in parts for k in p.clause_keys),
+        content.hits,
+    )

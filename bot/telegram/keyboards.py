@@ -1,10 +1,11 @@
-"""Inline keyboards; callback data stays under Telegram's 64 bytes."""
+"""Inline keyboards, and the callback data patterns each kind of button is handled by."""
 
 from __future__ import annotations
 
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import InlineKeyboardButtonLimit
 
 from bot import texts
 from retrieval.card import quoted_title
@@ -12,6 +13,14 @@ from retrieval.library import Library
 from retrieval.model import Answer, Clause, Document
 
 TOC_PAGE = 15
+
+# Callback data is "<kind>|<fields>"; app.py routes each pattern to its handler. The format is
+# kept as is, so buttons under messages sent before an upgrade still work.
+MORE = r"^m\|([0-9]+)$"  # m|question id
+NEIGHBOUR = r"^n\|(.+)\|([0-9]+)$"  # n|doc_id|clause ordinal
+CHAPTER = r"^h\|(.+)\|([0-9]+)$"  # h|doc_id|clause ordinal
+TOC = r"^t\|(.+)\|([0-9]+)$"  # t|doc_id|page
+SOURCE = r"^s\|(.+)$"  # s|doc_id
 
 
 def clause_keyboard(
@@ -89,6 +98,6 @@ def toc_keyboard(doc: Document, page: int, pages: int) -> InlineKeyboardMarkup |
 
 
 def _button(text: str, data: str) -> InlineKeyboardButton:
-    if len(data.encode("utf-8")) > 64:
+    if len(data.encode("utf-8")) > InlineKeyboardButtonLimit.MAX_CALLBACK_DATA:
         raise ValueError(f"callback data too long: {data!r}")
     return InlineKeyboardButton(text, callback_data=data)

@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 
-from bot.context import Context, services
+from bot.telegram.context import Context, services
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from telegram import Message
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot import texts
-from bot.context import Context, reply_html, services
+from bot.telegram.context import Context, reply_html, services
 
 
 async def may_change(message: Message, context: Context) -> bool:

@@ -1,0 +1,1 @@
+"""The Telegram edge: the only package that imports `telegram`."""
