@@ -210,6 +210,8 @@ async def test_handler_error_gets_a_chinese_reply_and_the_bot_lives_on(bot: Harn
     bot.api.send(PRIVATE, ALICE, "数据安全")
     [sorry] = await bot.replies(PRIVATE["id"])
     assert "出错" in sorry["text"]
+    # The harness's own error handler runs after the bot's, which sent the reply above.
+    await bot.wait_for(lambda: bot.errors)
     assert len(bot.errors) == 1
     bot.api.send(PRIVATE, ALICE, "数据二十条第十条")
     [after] = await bot.replies(PRIVATE["id"], after=1)
