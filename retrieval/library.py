@@ -22,9 +22,9 @@ from retrieval.lookup import Numbers, nearest
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
 from retrieval.names import Names
 from retrieval.normalize import strip_name_marks
-from retrieval.query import Query, prepare, read_question
+from retrieval.query import Query, Wording, prepare, read_question
 from retrieval.ranking import DEFAULT_MODELS, Models
-from retrieval.refs import clean_query, parse_ref
+from retrieval.refs import clean_folded, clean_query, parse_cleaned, parse_ref
 from retrieval.screen import screen
 from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 
@@ -190,16 +190,22 @@ class Library:
     # --- routing -----------------------------------------------------------------------
 
     def answer(self, text: str, k: int = 3, context_doc: str | None = None) -> Answer:
-        """Route a message like the bot does: a clause reference is looked up, else searched."""
+        """Route a message like the bot does: a clause reference is looked up, else searched.
+
+        The question is folded and translated once here; every route reads that wording.
+        """
         query = text.strip()
-        cleaned = clean_query(query)
-        if not cleaned or not re.search(r"\w", query):
+        head = query[:MAX_QUERY_CHARS]
+        wording = read_question(head, self.tokenizer)
+        cleaned = clean_folded(wording.folded)
+        too_long = len(query) > MAX_QUERY_CHARS
+        if not re.search(r"\w", query) or not (cleaned or too_long):
             return Answer(text, "search", "abstain", note="empty")
-        if len(query) > MAX_QUERY_CHARS:
-            return self.search(query[:MAX_QUERY_CHARS], k, original=text, note="too_long")
-        ref = parse_ref(query)
+        if too_long:
+            return self.search(head, k, original=text, note="too_long", wording=wording)
+        ref = parse_cleaned(cleaned)
         if ref is not None:
-            docs = self.resolve(ref.doc_hint) if ref.doc_hint else []
+            docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
             if docs or not ref.doc_hint:
                 return self.lookup_ref(ref, text, docs, context_doc)
         by_heading = self._heading_answer(cleaned, text)
@@ -208,7 +214,7 @@ class Library:
         card = self._document_answer(cleaned, text)
         if card is not None:
             return card
-        return self.search(query, k, original=text)
+        return self.search(query, k, original=text, wording=wording)
 
     def lookup(self, text: str, context_doc: str | None = None) -> Answer:
         """Look up a reference (the /clause command); anything else is not_found."""
@@ -218,7 +224,7 @@ class Library:
             if by_heading is not None:
                 return by_heading
             return Answer(text, "lookup", "not_found", note="empty" if not text.strip() else "")
-        docs = self.resolve(ref.doc_hint) if ref.doc_hint else []
+        docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
         if ref.doc_hint and not docs:
             return Answer(text, "lookup", "not_found", note="unknown_doc")
         return self.lookup_ref(ref, text, docs, context_doc)
@@ -258,7 +264,7 @@ class Library:
         name = strip_name_marks(cleaned)
         if not name or len(name) > 40:
             return None
-        docs = self.resolve(name)
+        docs = self.names.resolve_folded(name)
         if len(docs) != 1 or not self.names.names(name, docs[0]):
             return None
         doc = docs[0]
@@ -275,27 +281,32 @@ class Library:
         parts = [p for p in re.split(r"[\s、，,/>›→-]+", cleaned) if p]
         if len(parts) < 2 or len(parts) > 4:
             return []
-        docs = self.resolve(parts[0])
+        docs = self.names.resolve_folded(parts[0])
         wanted = parts[1:] if docs else parts
         keys = [strip_name_marks(p) for p in wanted]  # cleaned, so already folded
         within = [self._spans[d.doc_id] for d in docs] if docs else None
         return [self.clauses[p] for p in self.headings.find(keys, within, 3)]
 
-    def prepare(self, query: str) -> tuple[Query, set[str]]:
-        """The prepared question and the documents it names."""
-        wording = read_question(query, self.tokenizer)
-        mentioned, rest = self.mentioned(wording.translated)
+    def prepare(self, query: str, wording: Wording | None = None) -> tuple[Query, set[str]]:
+        """The prepared question and the documents it names; `wording` when already read."""
+        wording = wording or read_question(query, self.tokenizer)
+        mentioned, rest = self.names.mentioned_folded(wording.translated)
         return prepare(wording, self.tokenizer, self.expander, focus=rest), mentioned
 
     def search(
-        self, query: str, k: int = 3, original: str | None = None, note: Note = ""
+        self,
+        query: str,
+        k: int = 3,
+        original: str | None = None,
+        note: Note = "",
+        wording: Wording | None = None,
     ) -> Answer:
         """BM25 candidates reranked by a linear model; a logistic model decides abstaining.
 
         Optional channels (embeddings, an LLM rewrite) are fused in by reciprocal rank.
         """
         text = original if original is not None else query
-        prepared, mentioned = self.prepare(query)
+        prepared, mentioned = self.prepare(query, wording)
         ranking = self.index.search(prepared, mentioned, self.models, n=max(k * 5, 20))
         if not ranking.answers:
             return Answer(text, "search", "abstain", note=note, terms=prepared.highlight)

@@ -88,7 +88,11 @@ class Names:
 
     def resolve(self, name: str) -> list[Document]:
         """Documents a name refers to: exact alias, alias containment, then fuzzy title."""
-        key = strip_name_marks(fold_for_search(name))
+        return self.resolve_folded(fold_for_search(name))
+
+    def resolve_folded(self, name: str) -> list[Document]:
+        """`resolve` for a name already folded by `fold_for_search` (the question path's)."""
+        key = strip_name_marks(name)
         if not key:
             return []
         if key in self._exact:
@@ -113,7 +117,10 @@ class Names:
 
     def mentioned(self, text: str) -> tuple[set[str], str]:
         """Documents named inside a question, and the question without those names."""
-        key = fold_for_search(text)
+        return self.mentioned_folded(fold_for_search(text))
+
+    def mentioned_folded(self, key: str) -> tuple[set[str], str]:
+        """`mentioned` for a question already folded by `fold_for_search`."""
         found: set[str] = set()
         if self._mentionable is None:
             return found, key

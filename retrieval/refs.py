@@ -54,7 +54,12 @@ def _num(text: str | None) -> int | None:
 
 def clean_query(text: str) -> str:
     """Fold width and traditional characters; drop polite openers and 'what does it say' ends."""
-    text = _NUMBER_SPACES.sub("", fold_for_search(text).strip())
+    return clean_folded(fold_for_search(text))
+
+
+def clean_folded(text: str) -> str:
+    """`clean_query` for a question already folded by `fold_for_search`."""
+    text = _NUMBER_SPACES.sub("", text.strip())
     text = _TRAILER.sub("", text)
     text = _POLITE.sub("", text)
     for _ in range(2):
@@ -64,7 +69,11 @@ def clean_query(text: str) -> str:
 
 def parse_ref(text: str) -> ClauseRef | None:
     """A ClauseRef when the text is a clause reference (with an optional document name)."""
-    text = clean_query(text)
+    return parse_cleaned(clean_query(text))
+
+
+def parse_cleaned(text: str) -> ClauseRef | None:
+    """`parse_ref` for a question already cleaned by `clean_query` or `clean_folded`."""
     if not text or len(text) > 80:
         return None
     for form, pattern in _FORMS:

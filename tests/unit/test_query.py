@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+import retrieval.names as names_module
+import retrieval.query as query_module
+import retrieval.refs as refs_module
+import retrieval.tokenize as tokenize_module
 from retrieval.library import Library
 
 
@@ -113,3 +117,26 @@ def test_a_search_translates_and_segments_the_question_once(
     assert library.answer(question).mode == "search"
     assert len(translated) == 1
     assert len(segmented) == len(set(segmented))  # no text cut into words twice
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "政务云平台怎么建设",
+        "《数据二十条》里数据跨境流动怎么管理",
+        "數據二十條第十條",
+        "数据二十条",
+    ],
+)
+def test_an_answer_folds_the_question_once(
+    library: Library, question: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folded: list[str] = []
+    for module in (query_module, refs_module, names_module, tokenize_module):
+        fold = module.fold_for_search
+        monkeypatch.setattr(
+            module, "fold_for_search", lambda t, fold=fold: folded.append(t) or fold(t)
+        )
+    library.answer(question)
+    # Other folds are lexicon words an expansion segments (remembered after the first time).
+    assert [t for t in folded if t in question] == [question]
