@@ -84,6 +84,24 @@ class ClauseTable(Sequence[Clause]):
     def __repr__(self) -> str:
         return f"ClauseTable({len(self)} clauses)"
 
+    def shapes(self) -> list[tuple[int, ClauseKind, tuple[PathStep, ...]]]:
+        """(ordinal, kind, path) of each clause, in order, without a Clause."""
+        rows = self.columns.rows[self.start : self.end][:, [ORDINAL, KIND, PATH]].tolist()
+        paths = self.columns.paths
+        return [(ordinal, KINDS[kind], paths[path]) for ordinal, kind, path in rows]
+
+    def path(self, index: int) -> tuple[PathStep, ...]:
+        """The numbering path of the clause at this index, without a Clause."""
+        return self.columns.paths[int(self.columns.rows[self.start + index, PATH])]
+
+    def chapters(self) -> tuple[str, ...]:
+        """The distinct first breadcrumb entries in order (a card's chapters), without a Clause."""
+        crumbs = self.columns.rows[self.start : self.end, CRUMBS]
+        distinct, first = np.unique(crumbs, return_index=True)
+        tables = self.columns.breadcrumbs
+        ordered = (tables[c] for c in distinct[np.argsort(first)].tolist())
+        return tuple(dict.fromkeys(names[0] for names in ordered if names))
+
     def heading_groups(self) -> Iterator[tuple[tuple[str, ...], str | None, array[int]]]:
         """(breadcrumb, heading, positions in order) for each distinct pair, without a Clause."""
         rows = self.columns.rows[self.start : self.end]
@@ -274,3 +292,25 @@ def shared(documents: Sequence[Document]) -> ClauseTable | None:
             return None
         start = span.end
     return ClauseTable(columns, 0, start) if start == len(columns.rows) else None
+
+
+def chapters(clauses: Sequence[Clause]) -> tuple[str, ...]:
+    """The distinct first breadcrumb entries of the clauses, in order; a table's from its
+    columns, so a document card makes no clause."""
+    if isinstance(clauses, ClauseTable):
+        return clauses.chapters()
+    return tuple(dict.fromkeys(c.breadcrumb[0] for c in clauses if c.breadcrumb))
+
+
+def shapes(clauses: Sequence[Clause]) -> list[tuple[int, ClauseKind, tuple[PathStep, ...]]]:
+    """(ordinal, kind, path) of each clause; a table's from its columns, making no clause."""
+    if isinstance(clauses, ClauseTable):
+        return clauses.shapes()
+    return [(c.ordinal, c.kind, c.path) for c in clauses]
+
+
+def path(clauses: Sequence[Clause], index: int) -> tuple[PathStep, ...]:
+    """The numbering path of one clause; a table's from its columns, making no clause."""
+    if isinstance(clauses, ClauseTable):
+        return clauses.path(index)
+    return clauses[index].path

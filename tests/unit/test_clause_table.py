@@ -54,3 +54,16 @@ def test_columns_that_do_not_fit_the_documents_are_refused(
     docs = library.documents
     with pytest.raises(ValueError, match="do not fit"):
         clause_table.read(tmp_path, [d.doc_id for d in docs], [len(d.clauses) + 1 for d in docs])
+
+
+def test_shapes_paths_and_chapters_read_from_columns_equal_the_clauses(
+    library: Library, tables: list[clause_table.ClauseTable]
+) -> None:
+    for document, table in zip(library.documents, tables, strict=True):
+        clauses = tuple(document.clauses)
+        assert clause_table.shapes(table) == clause_table.shapes(clauses)
+        assert [clause_table.path(table, i) for i in range(len(table))] == [
+            c.path for c in clauses
+        ]
+        assert clause_table.chapters(table) == clause_table.chapters(clauses)
+    assert clause_table.chapters(tables[0])  # 数据二十条: 一、总体要求 …
