@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from retrieval.model import Document, DocumentCard
 
@@ -10,8 +11,9 @@ _ISSUER = re.compile(r"^([^《》]{2,40}?)关于")
 _DATE = re.compile(r"(\d{4})\s*[年-]\s*(\d{1,2})\s*[月-]\s*(\d{1,2})\s*日?")
 
 
-def document_card(doc: Document) -> DocumentCard:
-    """Summarise a document from its title, first clause and source names."""
+def document_card(doc: Document, chapters: Sequence[str]) -> DocumentCard:
+    """Summarise a document from its title, first clause and source names; `chapters` are
+    its distinct top headings, read by the caller without making every clause."""
     issuer_match = _ISSUER.match(doc.title)
     issuer = issuer_match.group(1).strip() if issuer_match else doc.author
     return DocumentCard(
@@ -21,7 +23,7 @@ def document_card(doc: Document) -> DocumentCard:
         kind=doc.kind,
         issuer=issuer,
         date=_date(doc),
-        chapters=tuple(dict.fromkeys(c.breadcrumb[0] for c in doc.clauses if c.breadcrumb)),
+        chapters=tuple(chapters),
         clause_count=len(doc.clauses),
     )
 

@@ -269,7 +269,8 @@ class Library:
             return None
         doc = docs[0]
         hits = tuple(self.hit(c) for c in doc.clauses[:1])
-        return Answer(text, "lookup", "ok", hits, note="document", card=document_card(doc))
+        card = document_card(doc, clause_table.chapters(doc.clauses))
+        return Answer(text, "lookup", "ok", hits, note="document", card=card)
 
     def _heading_answer(self, cleaned: str, text: str) -> Answer | None:
         """A lookup answer when the query names clauses by their headings."""
