@@ -18,7 +18,7 @@ from retrieval.expansion import EXPANDER_VERSION, Expander
 from retrieval.formats import PARSER_VERSION
 from retrieval.headings import Headings
 from retrieval.index import Index
-from retrieval.lookup import Numbers, nearest
+from retrieval.lookup import Numbers
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
 from retrieval.names import Names
 from retrieval.normalize import strip_name_marks
@@ -252,9 +252,11 @@ class Library:
                 text, "lookup", "ok", tuple(self.hit(cs[0]) for _, cs in found), note="ambiguous"
             )
         if len(docs) == 1:
-            near = nearest(docs[0], ref)
+            near = self.numbers.nearest(docs[0], ref)
         else:
-            near = _closest_per_doc(docs, ref) if docs else self.numbers.closest(ref, 6)
+            near = (
+                _closest_per_doc(self.numbers, docs, ref) if docs else self.numbers.closest(ref, 6)
+            )
         return Answer(
             text, "lookup", "not_found", suggestions=tuple(self.hit(c, 0.0) for c in near[:6])
         )
@@ -339,8 +341,8 @@ def _expander_path(cache_dir: Path, key: str) -> Path:
     return cache_dir / f"expander-{EXPANDER_VERSION}-{key}.json"
 
 
-def _closest_per_doc(docs: list[Document], ref: ClauseRef) -> list[Clause]:
+def _closest_per_doc(numbers: Numbers, docs: list[Document], ref: ClauseRef) -> list[Clause]:
     out: list[Clause] = []
     for doc in docs:
-        out.extend(nearest(doc, ref)[:2])
+        out.extend(numbers.nearest(doc, ref)[:2])
     return out

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from retrieval.library import Library
+from retrieval.lookup import nearest
 from retrieval.numbering import cn_to_int, int_to_cn
+from retrieval.refs import parse_ref
 
 
 @pytest.mark.parametrize(
@@ -102,6 +104,27 @@ def test_nearest_sections_stay_in_the_same_chapter(library: Library) -> None:
     answer = library.answer("数字政府 3.5")
     assert [h.clause.label for h in answer.suggestions][-1] == "三、（四）"
     assert all(h.clause.label.startswith("三、") for h in answer.suggestions)
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "第九百九十九条",
+        "第二十一条",
+        "第十二章",
+        "第三章第九十条",
+        "（三十）",
+        "第二部分（三十）",
+        "3.9",
+    ],
+)
+def test_nearest_through_the_number_index_equals_a_scan_of_the_document(
+    library_with_regulation: Library, ref: str
+) -> None:
+    parsed = parse_ref(ref)
+    assert parsed is not None
+    for doc in library_with_regulation.documents:
+        assert library_with_regulation.numbers.nearest(doc, parsed) == nearest(doc, parsed)
 
 
 def test_bare_number_in_several_documents_lists_them(library: Library) -> None:
