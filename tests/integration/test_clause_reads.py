@@ -83,6 +83,18 @@ def _made(library: Library, work: Callable[[], object], monkeypatch: pytest.Monk
     return made
 
 
+def _answered(
+    small: Library, large: Library, text: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[Answer], list[int]]:
+    """Both libraries' answers to `text` and how many clauses each made for it."""
+    answers: list[Answer] = []
+    made = [
+        _made(lib, lambda lib=lib: answers.append(lib.answer(text)), monkeypatch)
+        for lib in (small, large)
+    ]
+    return answers, made
+
+
 def test_the_documents_differ_tenfold(small: Library, large: Library) -> None:
     assert [len(d.clauses) for d in small.documents] == [50] * 4
     assert [len(d.clauses) for d in large.documents] == [500] * 4
@@ -92,11 +104,7 @@ def test_the_documents_differ_tenfold(small: Library, large: Library) -> None:
 def test_a_document_card_makes_only_its_opening_clause(
     small: Library, large: Library, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    answers: list[Answer] = []
-    made = [
-        _made(lib, lambda lib=lib: answers.append(lib.answer(name)), monkeypatch)
-        for lib in (small, large)
-    ]
+    answers, made = _answered(small, large, name, monkeypatch)
     assert all(a.card is not None and len(a.card.chapters) > 1 for a in answers)
     assert made[0] == made[1] <= 2
 
@@ -105,11 +113,7 @@ def test_a_document_card_makes_only_its_opening_clause(
 def test_nearest_sections_make_only_the_clauses_suggested(
     small: Library, large: Library, question: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    answers: list[Answer] = []
-    made = [
-        _made(lib, lambda lib=lib: answers.append(lib.answer(question)), monkeypatch)
-        for lib in (small, large)
-    ]
+    answers, made = _answered(small, large, question, monkeypatch)
     assert all(a.status == "not_found" and a.suggestions for a in answers)
     assert made[0] == made[1] <= 3 * len(answers[1].suggestions)
 
