@@ -8,9 +8,10 @@ rate-limited, broken, or a summary that fails the grounding check — is Summary
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -113,16 +114,10 @@ class LLMClient:
 
     async def complete(self, messages: list[dict[str, str]], max_tokens: int = MAX_TOKENS) -> str:
         """One non-streaming completion's text."""
-        try:
+        with _failures_counted():
             async with asyncio.timeout(self.config.timeout), self._client() as client:
                 response = await self._post(client, self._body(messages, False, max_tokens))
                 return _content(response)
-        except (TimeoutError, httpx.HTTPError) as exc:
-            metrics.LLM_FAILURES.inc()
-            raise SummaryUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        except SummaryUnavailable:
-            metrics.LLM_FAILURES.inc()
-            raise
 
     async def _post(self, client: httpx.AsyncClient, body: dict[str, object]) -> httpx.Response:
         for attempt in (1, 2):
@@ -137,7 +132,7 @@ class LLMClient:
 
     async def stream(self, messages: list[dict[str, str]]) -> AsyncIterator[str]:
         """Text deltas of a streamed completion (server-sent events); cut streams fail."""
-        try:
+        with _failures_counted():
             async with asyncio.timeout(self.config.timeout), self._client() as client:
                 body = self._body(messages, True)
                 async with client.stream("POST", "/chat/completions", json=body) as response:
@@ -157,12 +152,19 @@ class LLMClient:
                             yield delta
                     if not done:
                         raise SummaryUnavailable("stream ended before it finished")
-        except (TimeoutError, httpx.HTTPError) as exc:
-            metrics.LLM_FAILURES.inc()
-            raise SummaryUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        except SummaryUnavailable:
-            metrics.LLM_FAILURES.inc()
-            raise
+
+
+@contextlib.contextmanager
+def _failures_counted() -> Iterator[None]:
+    """Count a failed call in the metrics and report it as SummaryUnavailable."""
+    try:
+        yield
+    except (TimeoutError, httpx.HTTPError) as exc:
+        metrics.LLM_FAILURES.inc()
+        raise SummaryUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    except SummaryUnavailable:
+        metrics.LLM_FAILURES.inc()
+        raise
 
 
 def auth_headers(api_key: str | None) -> dict[str, str]:
