@@ -34,6 +34,7 @@ FEATURES = (
 _COVERAGE = FEATURES.index("coverage")
 _WORDS = FEATURES.index("words")
 _FACT = FEATURES.index("fact")
+_NAMED = FEATURES.index("named")
 SINGLE_WORD_COVERAGE = 0.75
 
 # A clause "states" what a question of each kind wants.
@@ -94,10 +95,11 @@ class Models:
 
         It answers when the clause covers enough of the question's informativeness, shares
         at least `min_words` whole words with it (or covers most of it), and states the
-        figure, date or name the question asks for.
+        figure, date or name the question asks for. A document the question names is one of
+        its words, found when the clause is in that document (数字政府怎么保护老年人).
         """
         coverage = features[_COVERAGE]
-        words = whole_words(features)
+        words = whole_words(features) + (features[_NAMED] > 0)
         if features[_FACT] > 0 or coverage < self.min_coverage:
             return False
         return words >= self.min_words or coverage >= SINGLE_WORD_COVERAGE

@@ -49,6 +49,12 @@ def test_one_shared_word_needs_most_of_the_question() -> None:
     assert DEFAULT_MODELS.answers(features(coverage=0.8, words=one_word))
 
 
+def test_the_named_document_counts_as_a_shared_word() -> None:
+    one_word = 1 - 1 / 2
+    assert not DEFAULT_MODELS.answers(features(coverage=0.5, words=one_word))
+    assert DEFAULT_MODELS.answers(features(coverage=0.5, words=one_word, named=1.0))
+
+
 def test_models_round_trip_and_bad_files_fall_back(tmp_path: Path) -> None:
     path = tmp_path / "ranking.json"
     path.write_text(DEFAULT_MODELS.to_json(), encoding="utf-8")

@@ -65,6 +65,14 @@ def test_named_document_is_preferred(library: Library) -> None:
     assert answer.hits[0].clause.doc_id == "news"
 
 
+def test_a_question_naming_its_document_needs_one_more_word_only(library: Library) -> None:
+    # After the name, 保护 and 老年人 are left; the clause on special groups has 老年人 only.
+    answer = library.answer("数字政府怎么保护老年人")
+    assert answer.status == "ok"
+    top = answer.hits[0].clause
+    assert (top.doc_id, top.label) == ("digital_gov", "二、（四）")
+
+
 def test_a_search_answer_carries_the_terms_to_highlight(library: Library) -> None:
     answer = library.answer("政务云平台怎么建设")
     assert {"政务云", "平台", "建设"} <= set(answer.terms)
