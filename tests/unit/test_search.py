@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from retrieval.library import Library
+from retrieval.normalize import fold_layout
 
 
 @pytest.mark.parametrize(
@@ -86,3 +90,15 @@ def test_a_looked_up_clause_is_quoted_without_highlights(library: Library) -> No
     answer = library.answer("数据二十条第十条")
     assert answer.mode == "lookup"
     assert answer.terms == ()
+
+
+def test_our_own_eval_questions_quote_their_gold_clauses(library: Library) -> None:
+    # tests/fixtures/own_qa.jsonl is judged by its snippets: each must be verbatim in the
+    # clause it names, or the figures in the README would measure nothing.
+    path = Path(__file__).parent.parent / "fixtures" / "own_qa.jsonl"
+    cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    texts = {(c.doc_id, c.label): fold_layout(c.text) for c in library.clauses}
+    for case in cases:
+        for gold in case["gold"]:
+            text = texts[(gold["doc"], gold["section"])]
+            assert all(fold_layout(s) in text for s in gold["snippets"]), case["id"]
