@@ -51,11 +51,11 @@ def _figures(text: str, loose: bool) -> set[float]:
         found.add(value)  # 1亿 also states 1, so a summary's "1亿" matches either way
     pattern = re.compile(rf"[{_CN_NUMERAL}]+") if loose else _CN_FIGURE
     for match in pattern.finditer(text):
-        if (value := cn_value(match.group(1) if not loose else match.group())) is not None:
-            found.add(value)
+        if (numeral := cn_value(match.group(1) if not loose else match.group())) is not None:
+            found.add(numeral)
     for share in _PERCENT.findall(text):
-        if (value := _number(share)) is not None:
-            found.add(value)
+        if (percent := _number(share)) is not None:
+            found.add(percent)
     return found
 
 

@@ -264,7 +264,7 @@ class Store:
                 "WHERE chat_id = ? AND active = 1",
                 (reason, now.isoformat(), chat_id),
             )
-            return cursor.rowcount > 0
+            return bool(cursor.rowcount > 0)
 
     # --- digests: claimed before sending, so a digest goes out at most once a day -------
 
@@ -276,7 +276,7 @@ class Store:
                 "VALUES (?, ?, 'sending', ?) ON CONFLICT (chat_id, day) DO NOTHING",
                 (chat_id, day.isoformat(), now.isoformat()),
             )
-            return cursor.rowcount == 1
+            return bool(cursor.rowcount == 1)
 
     def finish_digest(self, chat_id: int, day: date, now: datetime, status: str = "sent") -> None:
         """Record how a claimed digest ended: sent, failed or forbidden."""

@@ -30,7 +30,7 @@ async def inline_query_handler(update: Update, context: Context) -> None:
     found = await asyncio.to_thread(matching_hits, library, text) if text else ([], False, ())
     hits, nearest, terms = found
     if hits:
-        results = {}
+        results: dict[str, InlineQueryResultArticle] = {}
         for hit in hits[:MAX_RESULTS]:
             result = clause_result(hit, library, terms, nearest)
             results.setdefault(result.id, result)

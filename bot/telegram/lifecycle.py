@@ -69,7 +69,8 @@ class PollingRequest(HTTPXRequest):
         self.on_invalid_token: Callable[[], None] | None = None
         self.revoked = False
 
-    async def post(self, *args: Any, **kwargs: Any) -> Any:
+    # BaseRequest.post is final, but InvalidToken is raised there, after do_request returns.
+    async def post(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
         """As HTTPXRequest.post; on InvalidToken, report it once and wait to be cancelled."""
         if self.revoked:  # PTB's last getUpdates at stop: nothing to fetch, nothing to log
             return []

@@ -90,10 +90,10 @@ class ChatRateLimiter(BaseRateLimiter[int]):
     async def _limited(
         self,
         chat: int | str | None,
-        callback: Callable[..., Awaitable[Any]],
+        callback: Callable[..., Awaitable[bool | dict[str, Any] | list[dict[str, Any]]]],
         args: Any,
         kwargs: dict[str, Any],
-    ) -> Any:
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if chat is None:  # getUpdates, answerCallbackQuery…: not counted by Telegram per chat
             return await callback(*args, **kwargs)
         if isinstance(chat, str) or chat < 0:  # groups, supergroups and channels
@@ -156,7 +156,11 @@ class FairUpdateProcessor(BaseUpdateProcessor):
     async def shutdown(self) -> None:
         """Nothing to release."""
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    # PTB marks process_update final and wants do_process_update overridden, but that runs
+    # inside the slot: a flooding chat's waiting updates would hold every slot.
+    async def process_update(  # type: ignore[misc]
+        self, update: object, coroutine: Awaitable[Any]
+    ) -> None:
         """Wait for the chat's turn, then for a slot, then process."""
         key = _update_key(update)
         if key is None:
