@@ -147,3 +147,18 @@ def test_an_answer_folds_the_question_once(
     library.answer(question)
     # Other folds are lexicon words an expansion segments (remembered after the first time).
     assert [t for t in folded if t in question] == [question]
+
+
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [
+        ("偷卖别人信用信息要坐牢吗", "第五十三条"),  # 偷卖 → 窃取/出售, 坐牢 → 刑事责任
+        ("信用信息记错了能改正吗", "第三十六条"),  # 记错 → 错误, 改正 → 更正
+    ],
+)
+def test_everyday_words_reach_legal_wording(
+    library_with_regulation: Library, question: str, label: str
+) -> None:
+    answer = library_with_regulation.answer(question)
+    assert answer.status == "ok"
+    assert answer.hits[0].clause.label == label
