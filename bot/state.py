@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,51 @@ class ChatState:
         for old in sorted(self.asked)[:-MAX_REMEMBERED]:
             del self.asked[old]
         return qid
+
+    def restore(self, other: ChatState) -> None:
+        """Take on another state's contents, in place (PTB holds this object per chat)."""
+        self.doc_id, self.asked, self.next_id = other.doc_id, other.asked, other.next_id
+
+    def is_empty(self) -> bool:
+        """Whether there is nothing worth keeping: no document and no question."""
+        return self.doc_id is None and not self.asked
+
+
+STATE_VERSION = 1  # of the JSON below; another version reads as a fresh state
+
+
+def chat_state_json(state: ChatState) -> str:
+    """The state as JSON for the store (never pickle: a stored row must not run code)."""
+    asked = [[qid, a.text, a.shown] for qid, a in sorted(state.asked.items())]
+    data = {"v": STATE_VERSION, "doc_id": state.doc_id, "next_id": state.next_id, "asked": asked}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_chat_state(text: str) -> ChatState | None:
+    """A stored state, or None when it is corrupt or of an unknown version (never an error)."""
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
+            return None
+        doc_id = data["doc_id"]
+        if doc_id is not None and not isinstance(doc_id, str):
+            return None
+        asked = {_count(q): Asked(_text(t), _count(n)) for q, t, n in data["asked"]}
+        return ChatState(doc_id, asked, _count(data["next_id"]))
+    except (ValueError, TypeError, KeyError):  # json's errors are ValueErrors
+        return None
+
+
+def _count(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise TypeError(f"not a count: {value!r}")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"not text: {value!r}")
+    return value
 
 
 @dataclass(slots=True)

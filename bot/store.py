@@ -1,4 +1,4 @@
-"""Persistence: subscriptions, reading cursors, question and sent logs, digests.
+"""Persistence: subscriptions, reading cursors, question and sent logs, digests, chat state.
 
 One schema on SQLite (default) or PostgreSQL (bot/database.py): schema changes are named
 migrations recorded in `migrations`, applied once, in order, on either engine.
@@ -105,6 +105,15 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             state TEXT NOT NULL DEFAULT 'pending',
             sent_at TEXT,
             PRIMARY KEY (chat_id, day, part)
+        );""",
+    ),
+    (
+        "0009_chat_state",
+        """
+        CREATE TABLE chat_state (
+            chat_id INTEGER PRIMARY KEY,
+            state TEXT NOT NULL,
+            updated_at TEXT NOT NULL
         );""",
     ),
 )
@@ -469,6 +478,28 @@ class Store:
                 "ON CONFLICT (chat_id) DO UPDATE SET summaries = excluded.summaries",
                 (chat_id, int(enabled)),
             )
+
+    # --- per-chat state: the current document and pageable questions, as JSON ------------
+
+    def chat_state(self, chat_id: int) -> str | None:
+        """The chat's stored state (JSON written by bot/state.py), or None when never stored."""
+        row = self._one("SELECT state FROM chat_state WHERE chat_id = ?", (chat_id,))
+        return str(row[0]) if row else None
+
+    def save_chat_state(self, chat_id: int, state: str, now: datetime) -> None:
+        """Keep the chat's state (JSON), replacing what was there."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO chat_state (chat_id, state, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, "
+                "updated_at = excluded.updated_at",
+                (chat_id, state, now.isoformat()),
+            )
+
+    def drop_chat_state(self, chat_id: int) -> None:
+        """Forget the chat's state."""
+        with self._tx() as db:
+            db.execute("DELETE FROM chat_state WHERE chat_id = ?", (chat_id,))
 
 
 def _advance(

@@ -1,0 +1,141 @@
+"""Each chat's ChatState in the store: it survives a restart and is shared by replicas.
+
+PTB keeps chat_data in memory and calls this persistence around it: `refresh_chat_data`
+before each update of a chat, `update_chat_data` for the chats touched, every
+`update_interval` seconds and at shutdown. Only chat_data is stored; the rest are no-ops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+
+from bot.database import DATABASE_ERRORS
+from bot.state import ChatState, chat_state_json, parse_chat_state
+from bot.store import Store
+from bot.writes import StoreWrites
+
+log = logging.getLogger(__name__)
+FLUSH_SECONDS = 1.0  # how long a chat's change may stay in this process's memory only
+
+
+class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, Any]]):
+    """chat_data as JSON rows of the store's chat_state table; no pickle, nothing else kept."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], datetime],
+        update_interval: float = FLUSH_SECONDS,
+    ) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=True, user_data=False, callback_data=False
+            ),
+            update_interval=update_interval,
+        )
+        self._store = store
+        self._clock = clock
+        # Writes on their own thread and connection: a locked database waits there, and the
+        # services' writer may already be closed when PTB flushes at shutdown.
+        self._writes: StoreWrites | None = None
+        # Per chat, the JSON this process last read or wrote: a different row in the store
+        # is another process's write; the same one means memory is as new or newer.
+        self._known: dict[int, str] = {}
+
+    async def get_chat_data(self) -> dict[int, ChatState]:
+        """Nothing up front: each chat is read when its first update arrives."""
+        return {}
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: ChatState) -> None:
+        """Before an update: take on the stored state if another process changed it."""
+        try:
+            text = await asyncio.to_thread(self._store.chat_state, chat_id)
+        except DATABASE_ERRORS as exc:
+            log.warning("state of chat %s not read, using memory: %s", chat_id, exc)
+            return
+        if text is None or text == self._known.get(chat_id):
+            return  # memory may hold changes not flushed yet: keep them
+        self._known[chat_id] = text
+        loaded = parse_chat_state(text)
+        if loaded is None:
+            log.warning("state of chat %s unreadable, starting afresh", chat_id)
+        chat_data.restore(loaded or ChatState())
+
+    async def update_chat_data(self, chat_id: int, data: ChatState) -> None:
+        """Store a chat's state when it differs from what this process last saw stored."""
+        text = chat_state_json(data)
+        before = self._known.get(chat_id)
+        if text == before or (before is None and data.is_empty()):
+            return
+        self._known[chat_id] = text  # now: a refresh meanwhile must not read it as foreign
+        now = self._clock()
+        try:
+            await self._writer().run(lambda store: store.save_chat_state(chat_id, text, now))
+        except DATABASE_ERRORS as exc:
+            # Memory keeps the state; the chat's next update marks it for saving again.
+            if self._known.get(chat_id) == text:
+                if before is None:
+                    del self._known[chat_id]
+                else:
+                    self._known[chat_id] = before
+            log.warning("state of chat %s not saved: %s", chat_id, exc)
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        """Forget a chat's stored state."""
+        self._known.pop(chat_id, None)
+        try:
+            await self._writer().run(lambda store: store.drop_chat_state(chat_id))
+        except DATABASE_ERRORS as exc:
+            log.warning("state of chat %s not dropped: %s", chat_id, exc)
+
+    async def flush(self) -> None:
+        """At shutdown, after PTB's last update: finish the writes, close the connection."""
+        writes, self._writes = self._writes, None
+        if writes is not None:
+            await asyncio.to_thread(writes.close)
+
+    def _writer(self) -> StoreWrites:
+        if self._writes is None:
+            self._writes = StoreWrites(self._store)
+        return self._writes
+
+    # --- not stored: user data, bot data (the services), callback data, conversations ---
+
+    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
+        return {}
+
+    async def get_bot_data(self) -> dict[Any, Any]:
+        return {}
+
+    async def get_callback_data(self) -> None:
+        return None
+
+    async def get_conversations(self, name: str) -> dict[Any, Any]:
+        return {}
+
+    async def update_conversation(self, name: str, key: Any, new_state: object | None) -> None:
+        return None
+
+    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        return None
+
+    async def update_bot_data(self, data: dict[Any, Any]) -> None:
+        return None
+
+    async def update_callback_data(self, data: Any) -> None:
+        return None
+
+    async def drop_user_data(self, user_id: int) -> None:
+        return None
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
+        return None
