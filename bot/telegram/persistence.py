@@ -16,7 +16,7 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 
 from bot.database import DATABASE_ERRORS
-from bot.state import ChatState, chat_state_json, parse_chat_state
+from bot.state import ChatState, chat_state_json, merge_chat_states, parse_chat_state
 from bot.store import Store
 from bot.writes import StoreWrites
 
@@ -53,19 +53,24 @@ class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, 
         return {}
 
     async def refresh_chat_data(self, chat_id: int, chat_data: ChatState) -> None:
-        """Before an update: take on the stored state if another process changed it."""
+        """Before an update: take in what another process stored for the chat since."""
         try:
             text = await asyncio.to_thread(self._store.chat_state, chat_id)
         except DATABASE_ERRORS as exc:
             log.warning("state of chat %s not read, using memory: %s", chat_id, exc)
             return
-        if text is None or text == self._known.get(chat_id):
+        known = self._known.get(chat_id)
+        if text is None or text == known:
             return  # memory may hold changes not flushed yet: keep them
         self._known[chat_id] = text
-        loaded = parse_chat_state(text)
-        if loaded is None:
-            log.warning("state of chat %s unreadable, starting afresh", chat_id)
-        chat_data.restore(loaded or ChatState())
+        theirs = parse_chat_state(text)
+        if theirs is None:
+            log.warning(
+                "state of chat %s unreadable, keeping memory (or starting afresh)", chat_id
+            )
+            return
+        base = parse_chat_state(known) if known else None
+        chat_data.restore(merge_chat_states(chat_data, theirs, base))
 
     async def update_chat_data(self, chat_id: int, data: ChatState) -> None:
         """Store a chat's state when it differs from what this process last saw stored."""
@@ -73,10 +78,21 @@ class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, 
         before = self._known.get(chat_id)
         if text == before or (before is None and data.is_empty()):
             return
-        self._known[chat_id] = text  # now: a refresh meanwhile must not read it as foreign
+        base = parse_chat_state(before) if before else None
+
+        def change(stored: str | None) -> str:
+            # Another process wrote since we last looked: merge, never overwrite its questions.
+            theirs = parse_chat_state(stored) if stored and stored != before else None
+            return (
+                text if theirs is None else chat_state_json(merge_chat_states(data, theirs, base))
+            )
+
+        # Before the write: a refresh meanwhile must not take our own row for another's. Left
+        # at ours even when the row became a merge: the next refresh then takes the merge in.
+        self._known[chat_id] = text
         now = self._clock()
         try:
-            await self._writer().run(lambda store: store.save_chat_state(chat_id, text, now))
+            await self._writer().run(lambda store: store.update_chat_state(chat_id, change, now))
         except DATABASE_ERRORS as exc:
             # Memory keeps the state; the chat's next update marks it for saving again.
             if self._known.get(chat_id) == text:

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.state import Asked, ChatState, chat_state_json, parse_chat_state
+from bot.state import (
+    MAX_REMEMBERED,
+    Asked,
+    ChatState,
+    chat_state_json,
+    merge_chat_states,
+    parse_chat_state,
+)
 from bot.store import Store
 from bot.telegram.persistence import ChatStatePersistence
 
@@ -22,12 +29,10 @@ OpenStore = Callable[[], Store]
 
 
 def asking() -> ChatState:
-    """A chat that read a document and asked two questions, one paged once."""
-    state = ChatState(doc_id="数据二十条", next_id=1 << 29)
-    state.remember("数据资产登记", 3)
-    qid = state.remember("公共数据授权运营", 3)
-    state.asked[qid].shown = 6
-    return state
+    """A chat that read a document and asked two questions, the second paged once."""
+    return ChatState(
+        "数据二十条", {1 << 29: Asked("数据资产登记", 3), 17: Asked("公共数据授权运营", 6)}
+    )
 
 
 def persistence(store: Store) -> ChatStatePersistence:
@@ -40,12 +45,10 @@ def test_a_chat_state_survives_a_round_trip_through_the_store(open_store: OpenSt
     store.close()
     stored = open_store().chat_state(SUPERGROUP)
     assert stored is not None
-    assert parse_chat_state(stored) == asking()
-    assert parse_chat_state(stored) == ChatState(
-        "数据二十条",
-        {1 << 29: Asked("数据资产登记", 3), (1 << 29) + 1: Asked("公共数据授权运营", 6)},
-        (1 << 29) + 2,
-    )
+    parsed = parse_chat_state(stored)
+    assert parsed == asking()
+    assert parsed is not None
+    assert list(parsed.asked) == [1 << 29, 17]  # oldest first, as asked
 
 
 def test_saving_again_replaces_the_chat_state(open_store: OpenStore) -> None:
@@ -71,17 +74,17 @@ UNREADABLE = (
     "{not json",
     "[]",
     "null",
-    '{"v": 2, "doc_id": null, "next_id": 5, "asked": []}',
-    '{"doc_id": null, "next_id": 5, "asked": []}',
-    '{"v": 1, "doc_id": 7, "next_id": 5, "asked": []}',
-    '{"v": 1, "doc_id": null, "next_id": "5", "asked": []}',
-    '{"v": 1, "doc_id": null, "next_id": true, "asked": []}',
-    '{"v": 1, "doc_id": null, "next_id": -1, "asked": []}',
-    '{"v": 1, "doc_id": null, "next_id": 5, "asked": [[1, "问题"]]}',
-    '{"v": 1, "doc_id": null, "next_id": 5, "asked": [[1, 2, 3]]}',
-    '{"v": 1, "doc_id": null, "next_id": 5, "asked": {"abc": 1}}',
-    '{"v": 1, "doc_id": null, "next_id": 5, "asked": 3}',
-    '{"v": 1, "doc_id": null, "next_id": 5}',
+    '{"v": 2, "doc_id": null, "asked": []}',
+    '{"doc_id": null, "asked": []}',
+    '{"v": 1, "doc_id": 7, "asked": []}',
+    '{"v": 1, "doc_id": null, "asked": [["1", "问题", 3]]}',
+    '{"v": 1, "doc_id": null, "asked": [[true, "问题", 3]]}',
+    '{"v": 1, "doc_id": null, "asked": [[1, "问题", -3]]}',
+    '{"v": 1, "doc_id": null, "asked": [[1, "问题"]]}',
+    '{"v": 1, "doc_id": null, "asked": [[1, 2, 3]]}',
+    '{"v": 1, "doc_id": null, "asked": {"abc": 1}}',
+    '{"v": 1, "doc_id": null, "asked": 3}',
+    '{"v": 1, "doc_id": null}',
 )
 
 
@@ -95,11 +98,25 @@ async def test_a_corrupt_row_gives_the_chat_a_fresh_state(
 ) -> None:
     store = open_store()
     store.save_chat_state(SUPERGROUP, '{"v": 1, "doc_id": 7', NOW)
-    state = asking()
+    state = ChatState()  # as PTB makes it for a chat's first update in a new process
     with caplog.at_level(logging.WARNING, logger="bot.telegram.persistence"):
         await persistence(store).refresh_chat_data(SUPERGROUP, state)
-    assert (state.doc_id, state.asked) == (None, {})
+    assert state == ChatState()
     assert "unreadable" in caplog.text
+
+
+async def test_a_corrupt_row_is_replaced_by_the_next_save(open_store: OpenStore) -> None:
+    store = open_store()
+    store.save_chat_state(SUPERGROUP, "garbage", NOW)
+    saving = persistence(store)
+    state = ChatState()
+    await saving.refresh_chat_data(SUPERGROUP, state)
+    state.remember("数据资产登记", 3)
+    await saving.update_chat_data(SUPERGROUP, state)
+    await saving.flush()
+    stored = store.chat_state(SUPERGROUP)
+    assert stored is not None
+    assert parse_chat_state(stored) == state
 
 
 async def test_a_state_saved_by_one_process_is_read_by_the_next(open_store: OpenStore) -> None:
@@ -129,17 +146,57 @@ async def test_changes_not_yet_flushed_are_kept_over_this_process_own_row(
     await mine.flush()
 
 
-async def test_another_replica_write_replaces_memory(open_store: OpenStore) -> None:
+async def test_another_replica_write_is_taken_in(open_store: OpenStore) -> None:
     here, there = persistence(open_store()), persistence(open_store())
     state = asking()
     await here.update_chat_data(SUPERGROUP, state)
-    elsewhere = asking()
+    elsewhere = ChatState()
+    await there.refresh_chat_data(SUPERGROUP, elsewhere)
     qid = elsewhere.remember("数据安全托管服务", 3)
+    elsewhere.doc_id = "个人信息保护法"
     await there.update_chat_data(SUPERGROUP, elsewhere)
     await here.refresh_chat_data(SUPERGROUP, state)
     assert state.asked[qid] == Asked("数据安全托管服务", 3)
+    assert state.doc_id == "个人信息保护法"  # moved there, not here: theirs
     await here.flush()
     await there.flush()
+
+
+async def test_two_replicas_asking_in_one_chat_at_once_keep_both_questions(
+    open_store: OpenStore,
+) -> None:
+    here, there = persistence(open_store()), persistence(open_store())
+    mine, theirs = ChatState(), ChatState()
+    await here.refresh_chat_data(SUPERGROUP, mine)
+    await there.refresh_chat_data(SUPERGROUP, theirs)
+    first = mine.remember("数据资产登记", 3)
+    mine.doc_id = "数据二十条"
+    second = theirs.remember("公共数据授权运营", 3)
+    await here.update_chat_data(SUPERGROUP, mine)
+    await there.update_chat_data(SUPERGROUP, theirs)  # merged into, not over, the first
+    for process, state in ((here, mine), (there, theirs)):
+        await process.refresh_chat_data(SUPERGROUP, state)
+        assert set(state.asked) == {first, second}
+        assert state.doc_id == "数据二十条"
+    await here.flush()
+    await there.flush()
+
+
+def test_a_merge_keeps_the_further_page_and_forgets_the_oldest_beyond_the_limit() -> None:
+    base = ChatState("数据二十条", {1: Asked("一", 3)})
+    ours = ChatState("数据二十条", {1: Asked("一", 6)})
+    theirs = ChatState("个人信息保护法", {1: Asked("一", 3)})
+    for n in range(2, MAX_REMEMBERED + 2):
+        theirs.asked[n] = Asked(str(n), 3)
+    merged = merge_chat_states(ours, theirs, base)
+    assert merged.doc_id == "个人信息保护法"
+    assert len(merged.asked) == MAX_REMEMBERED
+    assert 1 not in merged.asked  # the oldest
+    ours.asked[MAX_REMEMBERED + 2] = Asked("新", 3)
+    ours.doc_id = "数据安全法"
+    merged = merge_chat_states(ours, theirs, base)
+    assert merged.doc_id == "数据安全法"  # moved here since base: ours
+    assert list(merged.asked)[-1] == MAX_REMEMBERED + 2
 
 
 async def test_an_empty_state_is_not_stored(open_store: OpenStore) -> None:
