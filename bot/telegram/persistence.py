@@ -47,6 +47,8 @@ class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, 
         # Per chat, the JSON this process last read or wrote: a different row in the store
         # is another process's write; the same one means memory is as new or newer.
         self._known: dict[int, str] = {}
+        # Per chat being saved, the row the save replaces: read meanwhile, it is not news.
+        self._replacing: dict[int, str | None] = {}
 
     async def get_chat_data(self) -> dict[int, ChatState]:
         """Nothing up front: each chat is read when its first update arrives."""
@@ -60,7 +62,7 @@ class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, 
             log.warning("state of chat %s not read, using memory: %s", chat_id, exc)
             return
         known = self._known.get(chat_id)
-        if text is None or text == known:
+        if text is None or text == known or text == self._replacing.get(chat_id):
             return  # memory may hold changes not flushed yet: keep them
         self._known[chat_id] = text
         theirs = parse_chat_state(text)
@@ -90,6 +92,7 @@ class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, 
         # Before the write: a refresh meanwhile must not take our own row for another's. Left
         # at ours even when the row became a merge: the next refresh then takes the merge in.
         self._known[chat_id] = text
+        self._replacing[chat_id] = before
         now = self._clock()
         try:
             await self._writer().run(lambda store: store.update_chat_state(chat_id, change, now))
@@ -101,6 +104,8 @@ class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, 
                 else:
                     self._known[chat_id] = before
             log.warning("state of chat %s not saved: %s", chat_id, exc)
+        finally:
+            self._replacing.pop(chat_id, None)
 
     async def drop_chat_data(self, chat_id: int) -> None:
         """Forget a chat's stored state."""

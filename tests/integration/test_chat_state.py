@@ -3,6 +3,8 @@ the PTB persistence that reads and writes it (as two processes sharing one datab
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -227,4 +229,26 @@ async def test_a_locked_database_costs_the_save_not_the_state(
     stored = store.chat_state(SUPERGROUP)
     assert stored is not None
     assert parse_chat_state(stored) == asking()
+    store.close()
+
+
+async def test_a_refresh_while_saving_does_not_take_the_old_row_for_news(tmp_path: Path) -> None:
+    store = Store(tmp_path / "bot.sqlite3")
+    saving = persistence(store)
+    state = asking()
+    await saving.update_chat_data(SUPERGROUP, state)
+    state.doc_id = "个人信息保护法"
+    other = sqlite3.connect(tmp_path / "bot.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the second save waits for this lock
+    save = asyncio.create_task(saving.update_chat_data(SUPERGROUP, copy.deepcopy(state)))
+    await asyncio.sleep(0.3)
+    await saving.refresh_chat_data(SUPERGROUP, state)  # reads the first save's row
+    assert state.doc_id == "个人信息保护法"
+    other.rollback()
+    other.close()
+    await save
+    await saving.flush()
+    stored = store.chat_state(SUPERGROUP)
+    assert stored is not None
+    assert parse_chat_state(stored) == state
     store.close()
