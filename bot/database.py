@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -79,7 +80,7 @@ class SqliteEngine:
         self._key = str(path.resolve())
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        _use_wal(self._db)
         self._db.execute("PRAGMA synchronous=FULL")
         self._mine: set[str] = set()
 
@@ -132,6 +133,20 @@ class SqliteEngine:
     def _path(self) -> Path:
         assert self.path is not None
         return self.path
+
+
+def _use_wal(db: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch to WAL, waiting for another connection that is switching a new file right now.
+
+    SQLite answers that race with SQLITE_BUSY at once, without its busy timeout."""
+    for attempt in range(attempts):
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 def open_engine(target: Path | str) -> Engine:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,22 +34,88 @@ class Asked:
 
 @dataclass(slots=True)
 class ChatState:
-    """What the bot remembers about one chat: the current document and recent questions."""
+    """What the bot remembers about one chat: the current document and recent questions.
+
+    Kept in the store (bot/telegram/persistence.py), so it outlives a restart and replicas
+    sharing the database see each other's questions; `asked` is oldest first."""
 
     doc_id: str | None = None
     asked: dict[int, Asked] = field(default_factory=dict)
-    # A random start: a 更多结果 button from another replica (or from before a restart) then
-    # finds no question here and expires, instead of paging whatever question got its number.
-    next_id: int = field(default_factory=lambda: secrets.randbelow(1 << 30) + 1)
 
     def remember(self, text: str, shown: int) -> int:
         """Keep a question for paging; returns its short id for callback data."""
-        qid = self.next_id
-        self.next_id += 1
+        # Random, not counted: two replicas adding questions to one chat at once never give
+        # two questions one id, and a button from a forgotten question finds nothing to page.
+        qid = secrets.randbelow(1 << 30) + 1
+        while qid in self.asked:
+            qid = secrets.randbelow(1 << 30) + 1
         self.asked[qid] = Asked(text, shown)
-        for old in sorted(self.asked)[:-MAX_REMEMBERED]:
-            del self.asked[old]
+        _forget_oldest(self.asked)
         return qid
+
+    def restore(self, other: ChatState) -> None:
+        """Take on another state's contents, in place (PTB holds this object per chat)."""
+        self.doc_id, self.asked = other.doc_id, other.asked
+
+    def is_empty(self) -> bool:
+        """Whether there is nothing worth keeping: no document and no question."""
+        return self.doc_id is None and not self.asked
+
+
+def merge_chat_states(ours: ChatState, theirs: ChatState, base: ChatState | None) -> ChatState:
+    """One chat changed here and by another process since `base` (what both last shared).
+
+    Questions from both are kept (the further paged of each, then the oldest forgotten); the
+    document is ours if we moved to it since `base`, else theirs."""
+    moved_here = ours.doc_id is not None and (base is None or ours.doc_id != base.doc_id)
+    asked = dict(theirs.asked)
+    for qid, mine in ours.asked.items():
+        other = asked.get(qid)
+        asked[qid] = mine if other is None or mine.shown >= other.shown else other
+    _forget_oldest(asked)
+    return ChatState(ours.doc_id if moved_here else theirs.doc_id, asked)
+
+
+def _forget_oldest(asked: dict[int, Asked]) -> None:
+    while len(asked) > MAX_REMEMBERED:
+        del asked[next(iter(asked))]
+
+
+STATE_VERSION = 1  # of the JSON below; another version reads as unreadable
+
+
+def chat_state_json(state: ChatState) -> str:
+    """The state as JSON for the store (never pickle: a stored row must not run code)."""
+    asked = [[qid, a.text, a.shown] for qid, a in state.asked.items()]  # oldest first
+    data = {"v": STATE_VERSION, "doc_id": state.doc_id, "asked": asked}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_chat_state(text: str) -> ChatState | None:
+    """A stored state, or None when it is corrupt or of an unknown version (never an error)."""
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
+            return None
+        doc_id = data["doc_id"]
+        if doc_id is not None and not isinstance(doc_id, str):
+            return None
+        asked = {_count(q): Asked(_text(t), _count(n)) for q, t, n in data["asked"]}
+        return ChatState(doc_id, asked)
+    except (ValueError, TypeError, KeyError):  # json's errors are ValueErrors
+        return None
+
+
+def _count(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise TypeError(f"not a count: {value!r}")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"not text: {value!r}")
+    return value
 
 
 @dataclass(slots=True)

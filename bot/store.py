@@ -1,4 +1,4 @@
-"""Persistence: subscriptions, reading cursors, question and sent logs, digests.
+"""Persistence: subscriptions, reading cursors, question and sent logs, digests, chat state.
 
 One schema on SQLite (default) or PostgreSQL (bot/database.py): schema changes are named
 migrations recorded in `migrations`, applied once, in order, on either engine.
@@ -7,7 +7,7 @@ migrations recorded in `migrations`, applied once, in order, on either engine.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -105,6 +105,15 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             state TEXT NOT NULL DEFAULT 'pending',
             sent_at TEXT,
             PRIMARY KEY (chat_id, day, part)
+        );""",
+    ),
+    (
+        "0009_chat_state",
+        """
+        CREATE TABLE chat_state (
+            chat_id INTEGER PRIMARY KEY,
+            state TEXT NOT NULL,
+            updated_at TEXT NOT NULL
         );""",
     ),
 )
@@ -469,6 +478,46 @@ class Store:
                 "ON CONFLICT (chat_id) DO UPDATE SET summaries = excluded.summaries",
                 (chat_id, int(enabled)),
             )
+
+    # --- per-chat state: the current document and pageable questions, as JSON ------------
+
+    def chat_state(self, chat_id: int) -> str | None:
+        """The chat's stored state (JSON written by bot/state.py), or None when never stored."""
+        row = self._one("SELECT state FROM chat_state WHERE chat_id = ?", (chat_id,))
+        return str(row[0]) if row and row[0] else None
+
+    def save_chat_state(self, chat_id: int, state: str, now: datetime) -> None:
+        """Keep the chat's state (JSON), replacing what was there."""
+        self.update_chat_state(chat_id, lambda stored: state, now)
+
+    def update_chat_state(
+        self, chat_id: int, change: Callable[[str | None], str], now: datetime
+    ) -> str:
+        """Store change(stored state) in one transaction; returns what was stored.
+
+        The row is locked from read to write: processes saving one chat at once take turns,
+        so `change` can merge another's write instead of overwriting it."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO chat_state (chat_id, state, updated_at) VALUES (?, '', ?) "
+                "ON CONFLICT (chat_id) DO NOTHING",
+                (chat_id, now.isoformat()),
+            )
+            lock = " FOR UPDATE" if self.postgres else ""  # SQLite: BEGIN IMMEDIATE did it
+            row = db.execute(
+                "SELECT state FROM chat_state WHERE chat_id = ?" + lock, (chat_id,)
+            ).fetchone()
+            state = change(str(row[0]) if row and row[0] else None)
+            db.execute(
+                "UPDATE chat_state SET state = ?, updated_at = ? WHERE chat_id = ?",
+                (state, now.isoformat(), chat_id),
+            )
+            return state
+
+    def drop_chat_state(self, chat_id: int) -> None:
+        """Forget the chat's state."""
+        with self._tx() as db:
+            db.execute("DELETE FROM chat_state WHERE chat_id = ?", (chat_id,))
 
 
 def _advance(

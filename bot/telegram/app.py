@@ -29,6 +29,7 @@ from bot.telegram import blocked, handlers, inline, keyboards, subscriptions, su
 from bot.telegram.context import CONTEXT_TYPES, DEFAULTS, SERVICES_KEY
 from bot.telegram.lifecycle import PolicyApplication, PollingRequest
 from bot.telegram.limits import ChatRateLimiter, FairUpdateProcessor
+from bot.telegram.persistence import ChatStatePersistence
 from bot.telegram.schedule import start_schedules
 from bot.telegram.web import Webhook, WebServer
 from config.settings import Settings
@@ -104,6 +105,8 @@ def build_application(
         builder.context_types(CONTEXT_TYPES)
         .defaults(DEFAULTS)
         .rate_limiter(ChatRateLimiter(max_retries=3))
+        # Each chat's ChatState lives in the store: a restart or another replica finds it.
+        .persistence(ChatStatePersistence(services.store, services.clock))
         # Updates are handled concurrently, a few per chat: a reply held back by one group's
         # flood limit (20 messages a minute) must not hold up every other chat.
         .concurrent_updates(FairUpdateProcessor(CONCURRENT_UPDATES))

@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot import texts
+from bot.store import Store
 from tests.e2e.conftest import SECRET, free_port
 from tests.e2e.fake_bot_api import FakeServer
 from tests.e2e.test_digest_parts import PART_2, PART_3, three_part_policy
@@ -200,7 +202,16 @@ def test_a_replica_stopping_keeps_the_webhook_for_the_other(
     say(server, 731, "数据二十条第十条", "（十）")  # the balancer's retry reaches b
 
 
-def test_a_more_button_pressed_on_the_other_replica_expires_rather_than_pages_another_question(
+def stored_state(database: str, chat_id: int) -> str:
+    """The chat's state as the replicas stored it (empty before the first flush)."""
+    store = Store(database)
+    try:
+        return store.chat_state(chat_id) or ""
+    finally:
+        store.close()
+
+
+def test_a_more_button_pressed_on_the_other_replica_pages_that_question(
     server: FakeServer, replicas: Replicas
 ) -> None:
     replicas.start("a", "b")
@@ -208,6 +219,8 @@ def test_a_more_button_pressed_on_the_other_replica_expires_rather_than_pages_an
     questions = ("数据安全托管服务", "数据资产登记", "公共数据授权运营")
     asked = [server.api.send(chat, user, q) for q in questions]
     wait_until(lambda: len(server.api.sent(741)) == 3)
+    # Both replicas took questions in this chat: each flushed its own, merged into one row.
+    wait_until(lambda: all(q in stored_state(replicas.database, 741) for q in questions))
     first = next(m for m in server.api.sent(741) if m["reply_to_message"] == asked[0])
     [more] = [
         b["callback_data"]
@@ -219,7 +232,24 @@ def test_a_more_button_pressed_on_the_other_replica_expires_rather_than_pages_an
     pressed = server.api.next_update - 1
     wait_until(lambda: len(server.api.sent(741)) == 4)
     assert replicas.which(pressed) != replicas.which(pressed - 3)
-    assert server.api.sent(741)[-1]["text"] == "这个按钮已过期，请重新提问。"
+    page = server.api.sent(741)[-1]["text"]
+    assert page != texts.EXPIRED
+    assert page.splitlines()[0] != first["text"].splitlines()[0]
+
+
+def test_a_bare_clause_number_on_the_other_replica_follows_the_chat_document(
+    server: FakeServer, replicas: Replicas
+) -> None:
+    replicas.start("a", "b")
+    first = say(server, 742, "数据二十条第十条", "（十）")
+    wait_until(lambda: "data20" in stored_state(replicas.database, 742))
+    second = say(server, 742, "第九条", "（九）")
+    assert replicas.which(first) != replicas.which(second)
+    reply = server.api.sent(742)[-1]["text"]
+    assert not reply.startswith(texts.AMBIGUOUS)  # both documents have a （九）: one is meant
+    assert reply.startswith(
+        "《中共中央 国务院关于构建数据基础制度更好发挥数据要素作用的意见》（九）"
+    )
 
 
 def digests(server: FakeServer, chat_id: int) -> int:
