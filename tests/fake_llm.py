@@ -46,7 +46,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif model == "garbage":
             self._raw(200, b"<html>not json</html>", "text/html")
         elif model.startswith("stream"):
-            self._stream(cut=model == "stream-cut")
+            self._stream(cut=model == "stream-cut", invent=model == "stream-invent")
         else:
             self._completion(_content(model, body))
 
@@ -66,11 +66,21 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
 
-    def _stream(self, cut: bool) -> None:
+    def _stream(self, cut: bool, invent: bool) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         pieces = ["该条款", "对此作了", "明确要求[1]。", "相关工作", "要依法依规推进[1]。"]
+        if invent:  # the second sentence names an article no clause has
+            pieces = [
+                "该条款",
+                "对此作了",
+                "明确要求[1]。",
+                "具体",
+                "见第九十九条[1]。",
+                "其余",
+                "从略。",
+            ]
         for n, piece in enumerate(pieces):
             if cut and n == 3:
                 self.wfile.flush()

@@ -12,7 +12,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot import texts
 from bot.database import DATABASE_ERRORS
-from bot.grounding import cap
+from bot.grounding import cap, checked_prefix
 from bot.llm import (
     LEAD_QUESTION,
     LLMClient,
@@ -70,10 +70,14 @@ async def _streamed(message: Message, context: Context, llm: LLMClient, answer: 
     try:
         async for piece in llm.stream(build_messages(answer.query, answer.hits)):
             text += piece
-            if time.monotonic() - last_edit >= EDIT_INTERVAL and text != shown:
-                shown_text = html.escape(cap(text))  # unverified yet: never more than the cap
-                await _edit(sent, f"{shown_text}\n<i>{texts.SUMMARY_STREAMING}</i>")
-                shown, last_edit = text, time.monotonic()
+            if time.monotonic() - last_edit < EDIT_INTERVAL:
+                continue
+            # Only whole sentences whose facts are already checked reach the screen.
+            checked = cap(checked_prefix(text, answer.hits))
+            if checked and checked != shown:
+                await _edit(sent, f"{html.escape(checked)}\n<i>{texts.SUMMARY_STREAMING}</i>")
+                shown = checked
+            last_edit = time.monotonic()
         final = _summary_html(verify(text, answer.hits))
     except SummaryUnavailable as exc:
         log.info("streamed summary unavailable: %s", exc)

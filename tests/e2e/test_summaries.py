@@ -121,6 +121,15 @@ async def test_stream_edits_the_summary_about_once_a_second(make) -> None:
     assert 2 <= len(edits) <= 4  # ~1.75 s of streaming: at most one edit a second + final
 
 
+async def test_a_streamed_invention_never_reaches_the_screen(make) -> None:
+    bot = await make("stream-invent", stream=True, seconds=5)
+    await ask(bot)
+    await bot.wait_for(lambda: "未通过原文核对" in bot.api.sent(CHAT["id"])[1]["text"])
+    shown = [call["text"] for call in bot.api.calls_of("editMessageText")]
+    assert any("明确要求" in text for text in shown)  # the checked sentence was streamed
+    assert not any("九十九" in text for text in shown)
+
+
 async def test_cut_stream_leaves_the_note(make) -> None:
     bot = await make("stream-cut", stream=True, seconds=5)
     await ask(bot)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client import REGISTRY
 
-from bot.grounding import MAX_SUMMARY_CHARS, cn_value
+from bot.grounding import MAX_SUMMARY_CHARS, checked_prefix, cn_value
 from bot.llm import (
     SYSTEM_PROMPT,
     LLMClient,
@@ -184,6 +184,38 @@ def test_a_figure_written_differently_from_the_clause_still_matches(library: Lib
     verify("到二〇二五年体系框架基本形成[1]。", [hit])
     with pytest.raises(SummaryDropped):
         verify("到二〇四五年体系框架基本形成[1]。", [hit])
+
+
+NEAR_FORM_INVENTIONS = [
+    "违反规定的，最高罚款一亿[1]。",
+    "依據第九十九條[1]，運營情況要公開。",
+    "应当在十五个工作日内公开[1]。",
+    "三个月内完成公开[1]。",
+    "违反的处一百万罚款[1]。",
+    "依据九十九条[1]，运营情况要公开。",
+    "条款要求【所有公共数据一律无条件公开】[1]。",
+    "条款要求“所有公共數據一律無條件公開”[1]。",
+]
+
+
+@pytest.mark.parametrize("summary", NEAR_FORM_INVENTIONS)
+def test_an_invented_fact_in_a_near_form_is_dropped(hits: tuple[Hit, ...], summary: str) -> None:
+    with pytest.raises(SummaryDropped):
+        verify(summary, hits)
+
+
+def test_a_grounded_fact_in_traditional_characters_passes(hits: tuple[Hit, ...]) -> None:
+    label = hits[0].clause.label
+    assert verify(f"詳見{label}[1]，運營情況要依法公開。", hits)
+
+
+def test_everyday_words_made_of_numerals_state_no_figure(hits: tuple[Hit, ...]) -> None:
+    assert verify("这一要求十分重要，千万不能忽视[1]。", hits)
+
+
+def test_a_stream_shows_only_sentences_already_checked(hits: tuple[Hit, ...]) -> None:
+    text = "该条款对此作了明确要求[1]。具体见第九十九条[1]。其余"
+    assert checked_prefix(text, hits) == "该条款对此作了明确要求[1]。"
 
 
 @pytest.mark.parametrize(
