@@ -72,8 +72,8 @@ def _figures(text: str, loose: bool) -> set[float]:
         numerals = [m.group(1) for m in _CN_FIGURE.finditer(text)]
         numerals += [m.group() for m in _CN_SCALED.finditer(text)]
     for numeral in numerals:
-        if (value := cn_value(numeral)) is not None:
-            found.add(value)
+        if (read := cn_value(numeral)) is not None:
+            found.add(read)
     for share in _PERCENT.findall(text):
         if (percent := _number(share)) is not None:
             found.add(percent)
