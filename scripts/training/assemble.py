@@ -1,6 +1,10 @@
 """Assemble writers' raw questions into dev_qa-format train/test splits (split by document)."""
 
-import hashlib, json, pathlib, re, sys
+import hashlib
+import json
+import pathlib
+import re
+import sys
 
 root = pathlib.Path(__file__).resolve().parents[3] / "shared"
 tasks = {}
@@ -51,8 +55,8 @@ def split_of(doc):  # 80/20 by document, stable
 
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
-from retrieval.corpus import read_file
-from retrieval.normalize import fold_layout
+from retrieval.corpus import read_file  # noqa: E402  (the repo root joins the path first)
+from retrieval.normalize import fold_layout  # noqa: E402
 
 _parsed = {}
 
@@ -113,5 +117,3 @@ for name, items in outs.items():
     kinds = {}
     for it in items:
         kinds[it["note"]] = kinds.get(it["note"], 0) + 1
-    print(name, len(items), "docs", len(docs), kinds)
-print("dropped", bad)

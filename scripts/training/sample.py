@@ -1,6 +1,9 @@
 """Sample articles from shared/laws for question writing. Output: one JSONL of tasks per writer."""
 
-import json, random, re, pathlib, hashlib
+import json
+import pathlib
+import random
+import re
 
 root = pathlib.Path(__file__).resolve().parents[3] / "shared" / "laws"
 ART = re.compile(r"^第[零一二三四五六七八九十百千]+条(之[一二三四五六七八九十]+)?(?=[\s　])")
@@ -70,11 +73,10 @@ for c in cands:
     if count.get(c[0], 0) < quota[c[0]]:
         chosen.append(c)
         count[c[0]] = count.get(c[0], 0) + 1
-print(len(chosen), count)
 writers = 3
 for w in range(writers):
-    out = open(f"tasks_w{w + 1}.jsonl", "w", encoding="utf-8")
-    for i, (f, p, title, good) in enumerate(chosen):
+    out = open(f"tasks_w{w + 1}.jsonl", "w", encoding="utf-8")  # noqa: SIM115  (closed at exit)
+    for i, (_folder, p, title, good) in enumerate(chosen):
         if i % writers != w:
             continue
         k = min(7, len(good))
