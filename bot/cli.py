@@ -350,6 +350,14 @@ def main(
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    try:
+        return _run(args, settings, out, stdin)
+    except SettingsError as exc:  # e.g. a database that a full disk keeps from opening
+        print(exc, file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
     if args.command == "serve":  # serve loads its library itself (maybe a stale one first)
         return run_serve(settings, args.webhook)
     library = load_library(settings, channels=args.command in SEARCHING)

@@ -78,15 +78,32 @@ def check_directories(settings: Settings) -> None:
         ) from None
 
 
+def corrupt(exc: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite itself says the file is damaged, not the disk full, read-only or busy."""
+    return exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def unusable(path: Path, exc: OSError | sqlite3.DatabaseError | str) -> SettingsError:
+    """One line for a database that cannot be used now; the file is left as it is."""
+    return SettingsError(f"数据库无法使用：{path}：{exc}（文件未改动；请检查磁盘空间与权限）")
+
+
 def sound(path: Path) -> bool:
-    """Whether an SQLite file is missing (to be created) or passes quick_check."""
+    """Whether an SQLite file is missing (to be created) or passes quick_check.
+
+    Only damage SQLite reports counts as unsound; any other failure raises SettingsError.
+    """
+    if path.is_dir():
+        raise unusable(path, "这是一个目录")
     if not path.exists():
         return True
     try:
         with closing(sqlite3.connect(path)) as db:
             return bool(db.execute("PRAGMA quick_check").fetchone()[0] == "ok")
-    except sqlite3.DatabaseError:
-        return False
+    except sqlite3.DatabaseError as exc:
+        if corrupt(exc):
+            return False
+        raise unusable(path, exc) from None
 
 
 def move_aside(path: Path) -> Path:
@@ -116,6 +133,8 @@ def open_sound_store(path: Path) -> Store:
     try:
         return Store(path)
     except sqlite3.DatabaseError as exc:  # damage quick_check did not see: same remedy, once
+        if not corrupt(exc):  # a full disk or a read-only file: stop, touch nothing
+            raise unusable(path, exc) from None
         aside = move_aside(path)
         log.warning("database damaged (%s): moved %s to %s", exc, path, aside)
         return Store(path)

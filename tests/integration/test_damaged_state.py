@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,57 @@ def test_a_corrupt_database_is_kept_aside_and_a_new_one_started(tmp_path: Path) 
     assert aside.read_bytes() == garbage
     with sqlite3.connect(data / "policybot.sqlite3") as db:
         assert db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 MB tmpfs of our own, so the disk can be filled without filling the machine's."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.getuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root: a full disk cannot be made here")
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode(errors='replace')}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_stops_with_one_line_and_leaves_the_database_alone(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    data = small_disk / "data"
+    first = policybot("digest", "--chat", "42", "--date", "2026-12-01", data=data, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    database = data / "policybot.sqlite3"
+    before = database.read_bytes()
+    # Written until the disk refuses.
+    with (small_disk / "filler").open("wb") as filler, contextlib.suppress(OSError):
+        while True:
+            filler.write(b"\0" * (1 << 20))
+            filler.flush()
+    done = policybot("digest", "--chat", "42", "--date", "2026-12-01", data=data, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "数据库无法使用" in done.stderr
+    assert database.read_bytes() == before
+    assert not list(data.glob("*.corrupt-*"))
+
+
+def test_a_database_path_naming_a_directory_is_never_renamed(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "policybot.sqlite3").mkdir(parents=True)
+    done = policybot("digest", "--chat", "42", "--date", "2026-12-01", data=data, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert (data / "policybot.sqlite3").is_dir()
+    assert not list(data.glob("*.corrupt-*"))
 
 
 def assert_one_line_naming(done: subprocess.CompletedProcess[str], setting: str) -> None:
