@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot import texts
@@ -18,6 +19,26 @@ CHANGE_VERBS = {
     "changed": texts.DIGEST_CHANGED,
     "removed": texts.DIGEST_REMOVED,
 }
+MESSAGE_CHARS = 4096  # Telegram's limit; the CLI's digest keeps each section within it too
+MAX_CHANGE_LINES = 20  # a library swap can change hundreds of files: the digest names a few
+
+
+def change_lines(
+    changes: Sequence[tuple[str, str]], limit: int, escape: Callable[[str], str] = str
+) -> list[str]:
+    """The 文件更新 section within `limit` characters: the first changes, then how many more."""
+    lines = [escape(texts.DIGEST_CHANGES)]
+    size = len(lines[0])
+    for n, (kind, title) in enumerate(changes):
+        line = f"• {CHANGE_VERBS[kind]}《{escape(title[:80])}》"
+        rest = len(changes) - n
+        more = escape(texts.DIGEST_MORE_CHANGES.format(n=rest))
+        fits = size + 1 + len(line) + (1 + len(more) if rest > 1 else 0) <= limit
+        if n >= MAX_CHANGE_LINES or not fits:
+            return [*lines, more]
+        lines.append(line)
+        size += 1 + len(line)
+    return lines
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
@@ -156,7 +177,5 @@ def digest_text(content: DigestContent) -> str:
             lines.append(f"• {q.question[:60]} → {answered}")
         parts.append("\n".join(lines))
     if content.changes:
-        lines = [texts.DIGEST_CHANGES]
-        lines += [f"• {CHANGE_VERBS[kind]}《{title}》" for kind, title in content.changes]
-        parts.append("\n".join(lines))
+        parts.append("\n".join(change_lines(content.changes, limit=MESSAGE_CHARS)))
     return "\n\n".join(parts)

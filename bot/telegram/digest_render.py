@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from bot import texts
 from bot.digest import DigestContent, clause_key, gather
-from bot.render import CHANGE_VERBS
+from bot.render import change_lines
 from bot.store import Store, Subscription
 from bot.telegram.html import LIMIT, hit_blocks
 from retrieval.library import Library
@@ -50,11 +50,9 @@ def _blocks(content: DigestContent, limit: int) -> list[Part]:
             lines.append(f"• {html.escape(q.question[:60])} → {html.escape(answered)}")
         blocks.append(Part("\n".join(lines)))
     if content.changes:
-        lines = [f"<b>{html.escape(texts.DIGEST_CHANGES)}</b>"]
-        lines += [
-            f"• {CHANGE_VERBS[kind]}《{html.escape(title)}》" for kind, title in content.changes
-        ]
-        blocks.append(Part("\n".join(lines)))
+        # The heading's <b></b> takes 7 characters of the message.
+        [heading, *lines] = change_lines(content.changes, limit - 7, html.escape)
+        blocks.append(Part("\n".join([f"<b>{heading}</b>", *lines])))
     return blocks
 
 

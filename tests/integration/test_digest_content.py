@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from bot.digest import clause_key, fingerprints
+import pytest
+
+from bot.digest import clause_key, fingerprints, gather
+from bot.render import MAX_CHANGE_LINES, digest_text
 from bot.store import Store, Subscription
-from bot.telegram.digest_render import build_digest
+from bot.telegram.digest_render import build_digest, render_parts
 from retrieval.library import Library
 from tests.e2e.fake_bot_api import parse_html
 
@@ -84,3 +88,34 @@ def test_digest_messages_fit_telegram(tmp_path: Path, library: Library) -> None:
     for message in digest.messages:
         parse_html(message)
     assert clause_key(library.clauses[0]) == "digital_gov|序言"
+
+
+def _many_changes(n: int) -> tuple[tuple[str, str], ...]:
+    return tuple(("changed", f"关于第{i}批政务数据共享工作的实施意见（试行）") for i in range(n))
+
+
+@pytest.mark.parametrize("limit", [600, 4096])
+def test_a_flood_of_changed_documents_stays_within_one_message(
+    tmp_path: Path, library: Library, limit: int
+) -> None:
+    store = Store(tmp_path / "s.db")
+    sub = Subscription(1, time(8, 0), (), True)
+    content = replace(gather(library, store, sub, DAY, NOW), changes=_many_changes(300))
+    parts = render_parts(content, limit)
+    assert all(len(p.text) <= limit for p in parts)
+    for part in parts:
+        parse_html(part.text)
+    changes = next(p.text for p in parts if "文件更新" in p.text)
+    assert "另有" in changes
+    assert "《关于第0批" in changes
+
+
+def test_the_cli_digest_names_a_few_changes_and_counts_the_rest(
+    tmp_path: Path, library: Library
+) -> None:
+    store = Store(tmp_path / "s.db")
+    sub = Subscription(1, time(8, 0), (), True)
+    content = replace(gather(library, store, sub, DAY, NOW), changes=_many_changes(300))
+    section = digest_text(content).split("文件更新")[1]
+    assert section.count("•") == MAX_CHANGE_LINES
+    assert f"另有 {300 - MAX_CHANGE_LINES} 个文件" in section
