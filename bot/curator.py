@@ -11,8 +11,9 @@ from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Literal
 
+from bot.sandbox import Parsed
 from config.settings import BUNDLED_CORPUS
-from retrieval.corpus import corpus_files, parse_file
+from retrieval.corpus import corpus_files
 from retrieval.library import Library
 
 UPLOAD_SUFFIXES = (".pdf", ".docx", ".txt", ".md", ".html")
@@ -64,12 +65,11 @@ def writable(corpus_dir: Path) -> bool:
     return not bundled and corpus_dir.is_dir() and os.access(corpus_dir, os.W_OK)
 
 
-def preview(name: str, data: bytes, library: Library, corpus_dir: Path) -> Preview:
-    """Parse an uploaded file exactly as the corpus would, and say what it holds."""
-    copies, problems = parse_file(name, data)
+def preview(name: str, parsed: Parsed, library: Library, corpus_dir: Path) -> Preview:
+    """Say what an uploaded file holds, as parsed (bot/sandbox.py), against the library."""
     titles = {d.title for d in library.documents}
-    found = tuple(Found(c.title, c.kind, len(c.clauses), c.title in titles) for c in copies)
-    return Preview(name, found, tuple(p.message for p in problems), (corpus_dir / name).exists())
+    found = tuple(Found(t, k, n, t in titles) for t, k, n in parsed.documents)
+    return Preview(name, found, parsed.problems, (corpus_dir / name).exists())
 
 
 def remember(pending: dict[str, Pending], item: Pending) -> str:

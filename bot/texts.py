@@ -126,6 +126,9 @@ UPLOAD_DOC = "《{title}》 {kind}，{count} 条"
 UPLOAD_SAME_TITLE = "（与已收录的同名文件合并为同一文件）"
 UPLOAD_REPLACES = "将替换文件库中的同名文件「{name}」。"
 UPLOAD_WARNINGS = "警告："
+UPLOAD_UNPARSABLE = (
+    "无法解析这个文件（{why}），未收录。请检查文件是否完整，或转成 .txt/.md 再发送。"
+)
 UPLOAD_NOTHING = "没有找到可引用的正文，不能收录。"
 UPLOAD_ASK = "要收录到文件库吗？"
 BUTTON_ACCEPT = "收录"

@@ -106,6 +106,9 @@ def space_articles(paragraphs: list[str]) -> list[str]:
     return [_BARE_ARTICLE.sub("\\1\u3000", p) for p in paragraphs]
 
 
+MAX_PAGES = 5_000  # the longest codes run to a few hundred pages; more is a crafted file
+
+
 def _page_texts(data: bytes) -> list[str]:
     try:
         with warnings.catch_warnings():
@@ -113,6 +116,8 @@ def _page_texts(data: bytes) -> list[str]:
             reader = PdfReader(io.BytesIO(data))
             if reader.is_encrypted and not _unlock(reader):
                 raise UnreadableFile("PDF 已加密（需要密码）")
+            if len(reader.pages) > MAX_PAGES:
+                raise UnreadableFile(f"PDF 页数过多（超过 {MAX_PAGES} 页）")
             return [_page_text(page) for page in reader.pages]
     except UnreadableFile:
         raise

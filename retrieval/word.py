@@ -19,6 +19,7 @@ from retrieval.numbering import parse_marker
 from retrieval.pdf import is_page_number, tidy
 from retrieval.text import UnreadableFile
 
+MAX_BLOCKS = 50_000  # a long law has a few thousand; millions are a crafted file
 _BAD_DOCX = (
     zipfile.BadZipFile,
     PackageNotFoundError,
@@ -34,11 +35,15 @@ def docx_paragraphs(data: bytes) -> list[str]:
     try:
         document = docx.Document(io.BytesIO(data))
         blocks: list[str] = []
-        for item in document.iter_inner_content():
+        for n, item in enumerate(document.iter_inner_content()):
+            if n >= MAX_BLOCKS:
+                raise UnreadableFile(f"Word 文件段落过多（超过 {MAX_BLOCKS} 段）")
             if isinstance(item, Paragraph):
                 blocks.extend(_paragraph_lines(item.text))
             else:
                 blocks.extend(_table_rows(item))
+    except UnreadableFile:
+        raise
     except _BAD_DOCX as exc:
         # An encrypted Office file is not a zip at all, so it fails the same way.
         raise UnreadableFile("Word 文件已损坏、已加密或不是 .docx 格式") from exc

@@ -8,6 +8,8 @@ in the footer, where Word keeps them.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -96,3 +98,31 @@ def write_docx(blocks: list[str], target: Path, header: str = HEADER) -> Path:
         paragraph.paragraph_format.first_line_indent = Pt(32)
     document.save(str(target))
     return target
+
+
+def paragraph_bomb(paragraphs: int) -> bytes:
+    """A tiny .docx whose body is `paragraphs` empty paragraphs (millions zip to kilobytes)."""
+    ns = "http://schemas.openxmlformats.org"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            f'<Types xmlns="{ns}/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/>'
+            '<Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        archive.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{ns}/officeDocument/2006/relationships/officeDocument" '
+            'Target="word/document.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "word/document.xml",
+            f'<w:document xmlns:w="{ns}/wordprocessingml/2006/main"><w:body>'
+            + "<w:p/>" * paragraphs
+            + "</w:body></w:document>",
+        )
+    return buffer.getvalue()

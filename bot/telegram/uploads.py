@@ -12,6 +12,7 @@ from telegram.constants import ChatType
 
 from bot import curator, texts
 from bot.reload import Change, Reloader
+from bot.sandbox import ParseFailed, parse_upload
 from bot.state import Services
 from bot.telegram.context import Context, reply_html, services
 from retrieval.corpus import MAX_FILE_BYTES
@@ -70,7 +71,13 @@ async def document_handler(update: Update, context: Context) -> None:
         await reply_html(message, context, html.escape(problem))
         return
     corpus = svc.settings.corpus_dir
-    found = await asyncio.to_thread(curator.preview, name, data, svc.library, corpus)
+    try:
+        parsed = await parse_upload(name, data)
+    except ParseFailed as exc:
+        log.warning("upload %s not parsed: %s", name, exc)
+        await reply_html(message, context, html.escape(texts.UPLOAD_UNPARSABLE.format(why=exc)))
+        return
+    found = curator.preview(name, parsed, svc.library, corpus)
     markup = None
     if found.found:
         assert user is not None

@@ -15,7 +15,7 @@ from config.settings import BUNDLED_CORPUS
 from retrieval.library import Library
 from tests.e2e.conftest import Harness, running_bot
 from tests.e2e.fake_bot_api import FakeServer
-from tests.make_documents import write_docx, write_pdf
+from tests.make_documents import paragraph_bomb, write_docx, write_pdf
 
 pytestmark = pytest.mark.e2e
 
@@ -88,6 +88,21 @@ async def test_cancel_writes_nothing(admin_bot: tuple[Harness, Path], tmp_path: 
     assert "没有写入任何文件" in cancelled["text"]
     assert not (corpus / "notice.docx").exists()
     assert "reply_markup" not in bot.api.sent(ADMIN_CHAT["id"])[0]
+
+
+async def test_a_crafted_docx_costs_one_reply_and_the_bot_answers_on(
+    admin_bot: tuple[Harness, Path],
+) -> None:
+    bot, corpus = admin_bot
+    bot.api.send_document(ADMIN_CHAT, ADMIN, "bomb.docx", paragraph_bomb(1_000_000))
+    bot.api.send(MEMBER_CHAT, MEMBER, "数据二十条第九条")
+    [answer] = await bot.replies(MEMBER_CHAT["id"])  # not stuck behind the upload
+    assert "第九条" in answer["text"] or "（九）" in answer["text"]
+    [preview] = await bot.replies(ADMIN_CHAT["id"])  # 1M paragraphs: refused in ~2 s
+    assert "段落过多" in preview["text"]
+    assert not buttons(preview)
+    assert not (corpus / "bomb.docx").exists()
+    assert not bot.errors
 
 
 @pytest.mark.parametrize(
