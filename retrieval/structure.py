@@ -93,9 +93,10 @@ def _trim_tail(blocks: list[str]) -> list[str]:
         if is_source_line(block):
             blocks = blocks[:i]
             break
-    while blocks and is_heading_like(blocks[-1]) and not parse_marker(blocks[-1]):
-        blocks = blocks[:-1]
-    return blocks
+    end = len(blocks)  # one slice at the end: a slice per dropped line was quadratic
+    while end and is_heading_like(blocks[end - 1]) and not parse_marker(blocks[end - 1]):
+        end -= 1
+    return blocks[:end]
 
 
 @dataclass(slots=True)
