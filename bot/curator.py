@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 import shutil
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
@@ -51,10 +52,18 @@ class Pending:
     files: tuple[str, ...] = ()
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
 def safe_name(raw: str | None) -> str:
-    """A plain file name for the corpus directory: no directories, not hidden."""
-    name = PurePath((raw or "").replace("\\", "/")).name
-    name = re.sub(r"[\x00-\x1f/]", "", name).lstrip(". ")
+    """A plain file name for the corpus directory: no directories, not hidden.
+
+    Terminal escapes and invisible format characters (right-to-left overrides that make
+    a .exe read as .pdf) are dropped: the name is shown to admins and written to logs.
+    """
+    name = PurePath(_ANSI.sub("", raw or "").replace("\\", "/")).name
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf"))
+    name = name.replace("/", "").lstrip(". ")
     stem, suffix = os.path.splitext(name)
     return (stem[:80] or "upload") + suffix.lower()
 
@@ -81,9 +90,11 @@ def remember(pending: dict[str, Pending], item: Pending) -> str:
     return key
 
 
-def add_file(corpus_dir: Path, name: str, data: bytes) -> Path:
-    """Write a file into the corpus atomically (a hidden temporary file, then a rename)."""
+def add_file(corpus_dir: Path, name: str, data: bytes, trash: Path, now: datetime) -> Path:
+    """Write a file into the corpus atomically; a file it replaces goes to the trash first."""
     target = corpus_dir / name
+    if target.exists():
+        remove_files(corpus_dir, (name,), trash, now)
     partial = corpus_dir / f".{name}.{secrets.token_hex(4)}.part"
     try:
         partial.write_bytes(data)

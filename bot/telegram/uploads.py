@@ -208,13 +208,14 @@ async def confirm_button(update: Update, context: Context) -> None:
         await reply_html(message, context, html.escape(cancelled))
         return
     corpus = svc.settings.corpus_dir
+    trash, now = svc.settings.data_dir / "removed", svc.clock()
     try:
         if pending.action == "add":
-            await asyncio.to_thread(curator.add_file, corpus, pending.name, pending.data)
+            await asyncio.to_thread(
+                curator.add_file, corpus, pending.name, pending.data, trash, now
+            )
             done = texts.UPLOAD_ADDED.format(name=pending.name)
         else:
-            trash = svc.settings.data_dir / "removed"
-            now = svc.clock()
             await asyncio.to_thread(curator.remove_files, corpus, pending.files, trash, now)
             done = texts.REMOVED.format(files="、".join(pending.files))
     except OSError as exc:
