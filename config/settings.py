@@ -117,6 +117,10 @@ def load_settings(**overrides: object) -> Settings:
     """Read settings; a bad value exits with one line naming the variable."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except UnicodeDecodeError as exc:  # a .env saved in GBK or with a stray byte
+        raise SettingsError(
+            f"配置错误：.env 不是 UTF-8 编码（第 {exc.start} 字节附近）；请另存为 UTF-8"
+        ) from None
     except ValidationError as exc:
         error = exc.errors()[0]
         name = "POLICYBOT_" + str(error["loc"][0]).upper() if error["loc"] else "POLICYBOT_*"

@@ -57,9 +57,14 @@ def cn_to_int(text: str) -> int | None:
 
 
 def int_to_cn(number: int) -> str:
-    """Write 1..9999 in Chinese numerals the way documents number sections (十一, 二十)."""
+    """Write a number in Chinese numerals the way documents number sections (十一, 一万零五)."""
     if number <= 0:
         return "零"
+    if number >= 10_000:  # 第10000条 in a messy file must not take the file down
+        high, low = divmod(number, 10_000)
+        rest = int_to_cn(low) if low else ""
+        gap = "零" if 0 < low < 1000 else ""
+        return f"{int_to_cn(high)}万{gap}{rest}"
     digits = "零一二三四五六七八九"
     parts: list[str] = []
     for unit_value, unit in ((1000, "千"), (100, "百"), (10, "十")):

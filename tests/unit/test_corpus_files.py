@@ -65,3 +65,19 @@ def test_html_file_becomes_paragraphs(corpus_dir: Path) -> None:
         "本市将建设公共数据平台，推进数据共享。",
         "各部门应当按照目录归集数据。",
     ]
+
+
+def test_an_absurd_article_number_keeps_the_file(corpus_dir: Path) -> None:
+    lines = [
+        "# 测试条例",
+        "第一条 本条例适用于测试。",
+        "第10000条 编号很怪的一行。",
+        "第二条 其余内容。",
+    ]
+    text = "\n\n".join(lines) + "\n"
+    (corpus_dir / "odd.md").write_text(text, encoding="utf-8")
+    documents, problems = read_corpus(corpus_dir)
+    [document] = [d for d in documents if d.title == "测试条例"]
+    assert [c.label for c in document.clauses][:1] == ["第一条"]
+    assert any("其余内容" in c.text for c in document.clauses)
+    assert not [p for p in problems if p.source == "odd.md"]

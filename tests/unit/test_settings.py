@@ -29,6 +29,12 @@ def test_env_file_is_read(tmp_path: Path) -> None:
     assert settings.admin_ids == (1, 2)
 
 
+def test_an_env_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes("POLICYBOT_DIGEST_TIME=07:05\n# 摘要时间\n".encode("gbk"))
+    with pytest.raises(SettingsError, match="UTF-8"):
+        load_settings()
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
