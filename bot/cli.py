@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot import render, texts
+from bot import redact, render, texts
 from bot.channels import attach_channels
 from bot.startup import check_directories, open_database
 from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
@@ -338,6 +338,7 @@ def main(
     args = build_parser().parse_args(argv)
     level = logging.INFO if args.command == "serve" else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact.install()  # endpoint URLs may carry credentials (https://user:key@host/v1)
     logging.getLogger("jieba").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:

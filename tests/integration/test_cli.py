@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -236,3 +237,20 @@ def test_a_bare_document_name_prints_its_card() -> None:
     assert "发文：中共中央 国务院" in out
     assert "一、总体要求" in out
     assert "未找到" not in out
+
+
+def test_endpoint_credentials_never_reach_the_log() -> None:
+    # A closed port: the rewriter fails and says so, naming its endpoint without the key.
+    env = {**os.environ, "POLICYBOT_LLM_BASE_URL": "http://bob:pw-999@127.0.0.1:9/v1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "这个和那个的关系怎么样呢"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert "127.0.0.1:9" in done.stderr  # the failure is still reported
+    assert "pw-999" not in done.stderr
+    assert "bob" not in done.stderr
