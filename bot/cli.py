@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import json
 import logging
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -185,11 +186,17 @@ def run_check(library: Library, out: TextIO) -> int:
     return 0
 
 
+EVAL_KINDS = ("question", "clause_ref", "out_of_scope")
+
+
 def run_eval(library: Library, args: argparse.Namespace, out: TextIO) -> int:
     """Dev-set figures as shipped, or cross-validated ones (--cv K), optionally refitting."""
     path: Path = args.file
     if not path.is_file():
         print(f"找不到评测文件：{path}", file=out)
+        return 2
+    if (problem := eval_file_problem(path)) is not None:
+        print(problem, file=out)
         return 2
     if args.cv:
         return run_cross_validation(library, path, args.cv, args.fit, out)
@@ -200,6 +207,28 @@ def run_eval(library: Library, args: argparse.Namespace, out: TextIO) -> int:
         for failure in tally.failures:
             print(f"  miss [{kind}] {failure}", file=out)
     return 0
+
+
+def eval_file_problem(path: Path) -> str | None:
+    """One line naming the first unusable line of an eval file, or None when all are usable."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"无法读取评测文件 {path}：{exc}"
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            case = json.loads(line)
+        except ValueError as exc:
+            return f"评测文件 {path} 第 {number} 行不是 JSON：{exc}"
+        fields_ok = isinstance(case, dict) and isinstance(case.get("query"), str)
+        if not fields_ok or case.get("kind") not in EVAL_KINDS:
+            return f"评测文件 {path} 第 {number} 行缺少 query 或 kind（{'/'.join(EVAL_KINDS)}）"
+        golds = case.get("gold", [])
+        if not isinstance(golds, list) or not all(isinstance(g, dict) for g in golds):
+            return f"评测文件 {path} 第 {number} 行的 gold 应为对象列表"
+    return None
 
 
 def run_cross_validation(library: Library, path: Path, folds: int, fit: bool, out: TextIO) -> int:

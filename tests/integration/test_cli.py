@@ -254,3 +254,22 @@ def test_endpoint_credentials_never_reach_the_log() -> None:
     assert "127.0.0.1:9" in done.stderr  # the failure is still reported
     assert "pw-999" not in done.stderr
     assert "bob" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ('{"kind": "question", "query": "x", "gold": []}\n{not json\n', "第 2 行不是 JSON"),
+        ('{"kind": "riddle", "query": "x"}\n', "第 1 行缺少 query 或 kind"),
+        ('["question"]\n', "第 1 行缺少 query 或 kind"),
+        ('{"kind": "question", "query": "x", "gold": ["a"]}\n', "gold 应为对象列表"),
+    ],
+)
+def test_a_malformed_eval_file_is_one_line_and_exit_2(
+    tmp_path: Path, content: str, said: str
+) -> None:
+    (tmp_path / "bad.jsonl").write_text(content, encoding="utf-8")
+    code, out = run("eval", str(tmp_path / "bad.jsonl"))
+    assert code == 2
+    assert said in out
+    assert out.strip().count("\n") == 0
