@@ -149,6 +149,7 @@ class FakeBotApi:
         user: dict[str, Any],
         text: str,
         reply_to: dict[str, Any] | None = None,
+        sender_chat: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """A user posts a message; commands and @mentions get their entities."""
         with self.cond:
@@ -159,6 +160,8 @@ class FakeBotApi:
                 "from": user,
                 "text": text,
             }
+            if sender_chat is not None:  # an anonymous admin posts as the group
+                message["sender_chat"] = sender_chat
             entities = _entities(text)
             if entities:
                 message["entities"] = entities

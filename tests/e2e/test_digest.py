@@ -73,6 +73,24 @@ async def test_only_group_admins_may_change_the_subscription(bot: Harness) -> No
     assert "只有群管理员" in refused_again["text"]
 
 
+async def test_an_anonymous_group_admin_may_subscribe_the_group(bot: Harness) -> None:
+    # Telegram sends an anonymous admin's message from GroupAnonymousBot, as the group.
+    anonymous = {"id": 1087968824, "is_bot": True, "first_name": "Group"}
+    bot.api.send(GROUP, anonymous, "/subscribe 09:00", sender_chat=GROUP)
+    [accepted] = await bot.replies(GROUP["id"])
+    assert "已订阅" in accepted["text"]
+    assert bot.services.store.subscription(GROUP["id"]) is not None
+
+
+async def test_a_channel_posting_in_the_group_is_no_admin(bot: Harness) -> None:
+    channel = {"id": -1009, "type": "channel", "title": "别的频道"}
+    anonymous = {"id": 136817688, "is_bot": True, "first_name": "Channel"}
+    bot.api.members[(GROUP["id"], anonymous["id"])] = "member"
+    bot.api.send(GROUP, anonymous, "/subscribe 09:00", sender_chat=channel)
+    [refused] = await bot.replies(GROUP["id"])
+    assert "只有群管理员" in refused["text"]
+
+
 async def test_digest_command_sends_today_once(bot: Harness) -> None:
     bot.api.send(PRIVATE, ADMIN, "/subscribe 08:30 数据安全")
     await bot.replies(PRIVATE["id"])
