@@ -246,6 +246,11 @@ class Store:
                     now.isoformat(),
                 ),
             )
+            # A digest the chat refused while it had blocked the bot was never read: a chat
+            # that subscribes again may have that day's digest after all.
+            db.execute(
+                "DELETE FROM digests WHERE chat_id = ? AND status = 'forbidden'", (chat_id,)
+            )
 
     def subscription(self, chat_id: int) -> Subscription | None:
         """The chat's subscription, active or not."""

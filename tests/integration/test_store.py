@@ -171,3 +171,25 @@ def test_an_sqlite_store_is_one_file(open_store: OpenStore) -> None:
     store = open_store()
     assert store.path is not None
     assert store.path.is_file()
+
+
+def test_a_chat_that_subscribes_again_can_have_the_day_it_refused(open_store: OpenStore) -> None:
+    store = open_store()
+    day = NOW.date()
+    store.subscribe(5, time(8, 30), (), NOW)
+    assert store.claim_digest(5, day, NOW)
+    store.deactivate(5, "forbidden", NOW)
+    store.finish_digest(5, day, NOW, "forbidden")  # the chat had blocked the bot
+    assert not store.claim_digest(5, day, NOW)
+    store.subscribe(5, time(8, 30), (), NOW)
+    assert store.claim_digest(5, day, NOW)
+
+
+def test_subscribing_again_keeps_a_day_that_was_sent(open_store: OpenStore) -> None:
+    store = open_store()
+    day = NOW.date()
+    store.subscribe(5, time(8, 30), (), NOW)
+    assert store.claim_digest(5, day, NOW)
+    store.finish_digest(5, day, NOW, "sent")
+    store.subscribe(5, time(9, 0), (), NOW)
+    assert not store.claim_digest(5, day, NOW)
