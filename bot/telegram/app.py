@@ -119,19 +119,20 @@ def build_application(
     app.bot_data[SERVICES_KEY] = services
     # Before every other handler: a user writing again un-blocks the chat.
     app.add_handler(TypeHandler(Update, blocked.welcome_back), group=-1)
+    # /ask and /clause pass the rate limit as questions do; every other command here.
     for name, callback in (
-        ("start", handlers.start_command),
-        ("help", handlers.help_command),
         ("ask", handlers.ask_command),
         ("clause", handlers.clause_command),
-        ("docs", handlers.docs_command),
-        ("toc", handlers.toc_command),
-        ("subscribe", subscriptions.subscribe_command),
-        ("unsubscribe", subscriptions.unsubscribe_command),
-        ("digest", subscriptions.digest_command),
-        ("summary", summaries.summary_command),
-        ("reload", uploads.reload_command),
-        ("remove", uploads.remove_command),
+        ("start", handlers.gated(handlers.start_command)),
+        ("help", handlers.gated(handlers.help_command)),
+        ("docs", handlers.gated(handlers.docs_command)),
+        ("toc", handlers.gated(handlers.toc_command)),
+        ("subscribe", handlers.gated(subscriptions.subscribe_command)),
+        ("unsubscribe", handlers.gated(subscriptions.unsubscribe_command)),
+        ("digest", handlers.gated(subscriptions.digest_command)),
+        ("summary", handlers.gated(summaries.summary_command)),
+        ("reload", handlers.gated(uploads.reload_command)),
+        ("remove", handlers.gated(uploads.remove_command)),
     ):
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.message_handler))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 import re
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, MessageEntityType
@@ -29,6 +32,7 @@ from retrieval.library import Library
 from retrieval.model import Answer, Clause, Document
 
 log = logging.getLogger(__name__)
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
 async def send_answer(
@@ -76,6 +80,19 @@ async def admitted(message: Message, context: Context) -> bool:
             "over the rate limit: dropped a message of user %s in %s", user.id, message.chat_id
         )
     return verdict.action == "answer"
+
+
+def gated(command: Handler) -> Handler:
+    """A command behind the per-user rate limit (300 /digest must not become 300 digests)."""
+
+    @functools.wraps(command)
+    async def run(update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is not None and not await admitted(message, context):
+            return
+        await command(update, context)
+
+    return run
 
 
 async def answer_text(message: Message, context: Context, text: str) -> None:

@@ -65,3 +65,13 @@ async def test_a_429_in_one_chat_does_not_delay_other_chats(bot: Harness) -> Non
     await bot.wait_for(lambda: bot.api.calls_of("sendMessage"))
     assert await answered_within(bot, DAVE_CHAT, DAVE, 2.0) < 2.0
     assert bot.api.sent(CAROL_CHAT["id"]) == []  # Carol's chat waits out its 30 s
+
+
+async def test_a_flood_of_digest_commands_is_rate_limited_like_questions(bot: Harness) -> None:
+    for _ in range(40):
+        bot.api.send(CAROL_CHAT, CAROL, "/digest")
+    sent = await bot.quiet(CAROL_CHAT["id"], 1.5)
+    notices = [m for m in sent if "太快" in m["text"]]
+    assert len(notices) == 1
+    assert len(sent) < 40  # not one digest (of several messages each) per command
+    assert not bot.errors
