@@ -47,14 +47,21 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     job = context.job
     if job is None or not isinstance(job.data, int):
         return
-    subscription = services.store.subscription(job.data)
-    if subscription is None or not subscription.active:
-        return
+    chat_id = job.data
     try:
-        result = await deliver(context.bot, services, subscription, local_now(services).date())
-    except Exception:  # one chat's failure must not stop the others' digests
-        log.exception("digest job for chat %s crashed", job.data)
-        return
+        # Read on the write thread: a lost database must not stall the event loop here.
+        subscription = await services.writes.run(lambda store: store.subscription(chat_id))
+    except DATABASE_ERRORS as exc:
+        log.warning("digest for chat %s postponed, database unavailable: %s", chat_id, exc)
+        subscription, result = None, "busy"
+    else:
+        if subscription is None or not subscription.active:
+            return
+        try:
+            result = await deliver(context.bot, services, subscription, local_now(services).date())
+        except Exception:  # one chat's failure must not stop the others' digests
+            log.exception("digest job for chat %s crashed", chat_id)
+            return
     if result == "forbidden":
         unschedule(context.application, job.data)
     elif result in ("busy", "elsewhere") and context.job_queue is not None:

@@ -114,3 +114,24 @@ async def test_a_daily_digest_that_meets_a_lock_is_retried_later(bot: Harness) -
     today = bot.services.clock().astimezone(bot.services.settings.zone).date()
     assert bot.services.store.digest_status(chat, today) == "sent"
     assert any("政策日报" in m["text"] for m in bot.api.sent(chat))
+
+
+async def test_a_daily_digest_whose_subscription_cannot_be_read_is_retried_later(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await subscribe(bot)
+    chat = ALICE_CHAT["id"]
+    store_type = type(bot.services.store)
+    read = store_type.subscription
+
+    def unavailable(self: object, chat_id: int) -> object:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(store_type, "subscription", unavailable)  # the database is lost
+    [job] = bot.app.job_queue.get_jobs_by_name(job_name(chat))
+    await job.run(bot.app)
+    assert not bot.errors
+    monkeypatch.setattr(store_type, "subscription", read)  # and back
+    [retry] = bot.app.job_queue.get_jobs_by_name(retry_name(chat))
+    await retry.run(bot.app)
+    assert any("政策日报" in m["text"] for m in bot.api.sent(chat))
