@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -16,6 +17,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_QUEUED_RECORDS = 64  # question logs waiting on a locked database beyond this are dropped
+CATCH_UP_SECONDS = 2.0  # a digest waits this long for questions just asked to be recorded
 DROP_WARN_EVERY = 60.0  # seconds between warnings about dropped records
 
 
@@ -70,6 +72,12 @@ class StoreWrites:
                 return
             self._queued += 1
         self._records.executor.submit(self._quietly, what, write)
+
+    async def caught_up(self) -> None:
+        """Wait, at most CATCH_UP_SECONDS, until the records queued so far are written."""
+        done = asyncio.wrap_future(self._records.executor.submit(lambda: None))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done, CATCH_UP_SECONDS)
 
     def close(self) -> None:
         """Finish queued writes and close the connections."""

@@ -99,6 +99,7 @@ async def _prepare(
 ) -> list[StoredPart]:
     """Gather off the event loop, add a lead if wanted, render once and keep the parts."""
     store = services.store
+    await services.writes.caught_up()  # questions asked just before are in the digest
     content = await asyncio.to_thread(
         gather, services.library, store, subscription, day, _now(services)
     )

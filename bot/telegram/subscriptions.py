@@ -59,6 +59,21 @@ async def saved(message: Message, context: Context, write: Callable[[Store], obj
     return True
 
 
+class Unavailable(Exception):
+    """The store could not be read; the user was already told."""
+
+
+async def stored(message: Message, context: Context) -> Subscription | None:
+    """The chat's subscription, read on the write thread: a lost database holds up no chat."""
+    chat_id = message.chat_id
+    try:
+        return await services(context).writes.run(lambda s: s.subscription(chat_id))
+    except DATABASE_ERRORS as exc:
+        log.warning("subscription of chat %s not read: %s", chat_id, exc)
+        await reply_html(message, context, html.escape(texts.STORE_BUSY))
+        raise Unavailable from exc
+
+
 def describe(context: Context, subscription: Subscription) -> str:
     """The current settings of a subscription, with the next run from the live schedule."""
     svc = services(context)
@@ -87,7 +102,10 @@ async def subscribe_command(update: Update, context: Context) -> None:
     if message is None:
         return
     svc = services(context)
-    current = svc.store.subscription(message.chat_id)
+    try:
+        current = await stored(message, context)
+    except Unavailable:
+        return
     args = context.args or []
     if not args and current is not None and current.active:
         await reply_html(message, context, html.escape(describe(context, current)))
@@ -105,7 +123,10 @@ async def subscribe_command(update: Update, context: Context) -> None:
     chat_id, now = message.chat_id, local_now(svc)
     if not await saved(message, context, lambda s: s.subscribe(chat_id, at, keywords, now)):
         return
-    subscription = svc.store.subscription(message.chat_id)
+    try:
+        subscription = await stored(message, context)
+    except Unavailable:
+        return
     assert subscription is not None
     schedule(context.application, svc, subscription)
     text = f"{texts.SUBSCRIBED}\n{describe(context, subscription)}"
@@ -117,15 +138,17 @@ async def unsubscribe_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    svc = services(context)
-    current = svc.store.subscription(message.chat_id)
+    try:
+        current = await stored(message, context)
+    except Unavailable:
+        return
     if current is None or not current.active:
         await reply_html(message, context, html.escape(texts.NOTHING_TO_UNSUBSCRIBE))
         return
     if not await may_change(message, context):
         await reply_html(message, context, html.escape(texts.ADMINS_ONLY))
         return
-    chat_id, now = message.chat_id, local_now(svc)
+    chat_id, now = message.chat_id, local_now(services(context))
     if not await saved(message, context, lambda s: s.deactivate(chat_id, "unsubscribed", now)):
         return
     unschedule(context.application, message.chat_id)
@@ -141,7 +164,10 @@ async def digest_command(update: Update, context: Context) -> None:
         return
     svc = services(context)
     today = local_now(svc).date()
-    subscription = svc.store.subscription(message.chat_id)
+    try:
+        subscription = await stored(message, context)
+    except Unavailable:
+        return
     if subscription is None or not subscription.active:
         preview = Subscription(message.chat_id, svc.settings.digest_time, (), True)
         digest = await asyncio.to_thread(

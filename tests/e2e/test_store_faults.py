@@ -135,3 +135,23 @@ async def test_a_daily_digest_whose_subscription_cannot_be_read_is_retried_later
     [retry] = bot.app.job_queue.get_jobs_by_name(retry_name(chat))
     await retry.run(bot.app)
     assert any("政策日报" in m["text"] for m in bot.api.sent(chat))
+
+
+async def test_subscribe_with_the_database_lost_says_so_and_holds_no_one_up(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_type = type(bot.services.store)
+
+    def lost(self: object, chat_id: int) -> object:
+        time.sleep(3)  # a pool waiting for a server that is gone
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(store_type, "subscription", lost)
+    bot.api.send(ALICE_CHAT, ALICE, "/subscribe 08:30")
+    bot.api.send(BOB_CHAT, BOB, "数据二十条第十条")
+    [answer] = await bot.replies(BOB_CHAT["id"])  # Bob is answered while Alice's read waits
+    assert "（十）" in answer["text"]
+    assert bot.api.sent(ALICE_CHAT["id"]) == []
+    [busy] = await bot.replies(ALICE_CHAT["id"])
+    assert busy["text"] == texts.STORE_BUSY
+    assert not bot.errors
