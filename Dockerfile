@@ -14,6 +14,8 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY config ./config
 COPY retrieval ./retrieval
+# The wheel carries the bundled corpus as package data (site-packages/seeds).
+COPY seeds ./seeds
 # A CA bundle for a TLS-intercepting proxy may be passed as the optional secret `pip_ca`
 # (`--secret id=pip_ca,src=/etc/ssl/certs/ca-certificates.crt`); it is never stored in a layer.
 RUN --mount=type=secret,id=pip_ca \
