@@ -338,8 +338,9 @@ def main(
     args = build_parser().parse_args(argv)
     level = logging.INFO if args.command == "serve" else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Routine lines of libraries: every HTTP request, every run of the minute's sync job.
+    for name in ("jieba", "httpx", "apscheduler"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         settings = load_settings()
         if not settings.corpus_dir.is_dir():
@@ -350,6 +351,8 @@ def main(
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    if args.command == "serve" or "log_level" in settings.model_fields_set:
+        logging.getLogger().setLevel(settings.log_level)
     if args.command == "serve":  # serve loads its library itself (maybe a stale one first)
         return run_serve(settings, args.webhook)
     library = load_library(settings, channels=args.command in SEARCHING)

@@ -30,6 +30,7 @@ def default_data_dir() -> Path:
 
 
 TELEGRAM_API = "https://api.telegram.org"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class SettingsError(SystemExit):
@@ -69,6 +70,8 @@ class Settings(BaseSettings):
     # Replicas share one webhook: one that stops must not delete it under the others.
     webhook_keep_on_stop: bool = False
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # serve's log level; routine lines (each update, each check) are DEBUG.
+    log_level: str = "INFO"
 
     @field_validator("timezone")
     @classmethod
@@ -114,6 +117,14 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError(f"应为 http(s):// 开头的地址，收到 {value!r}")
         return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _level_name(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"应为 {'、'.join(LOG_LEVELS)} 之一，收到 {value!r}")
+        return level
 
     @field_validator("embed_model")
     @classmethod

@@ -27,6 +27,7 @@ from telegram.error import (
 from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
 
 from bot import metrics
+from bot.telegram.arrivals import start_processing
 
 log = logging.getLogger(__name__)
 PER_CHAT_UPDATES = 4  # a group's replies queue behind 20 a minute anyway; more slots buy nothing
@@ -162,6 +163,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self, update: object, coroutine: Awaitable[Any]
     ) -> None:
         """Wait for the chat's turn, then for a slot, then process."""
+        start_processing(update)  # before the waits: they are part of the answer's time
         key = _update_key(update)
         if key is None:
             await super().process_update(update, coroutine)
