@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     # Replicas share one webhook: one that stops must not delete it under the others.
     webhook_keep_on_stop: bool = False
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # At SIGTERM, how long updates already taken from Telegram may take to be answered.
+    drain_timeout: float = Field(default=10.0, ge=0, le=600)
     # serve's log level; routine lines (each update, each check) are DEBUG.
     log_level: str = "INFO"
 

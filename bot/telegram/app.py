@@ -205,13 +205,16 @@ async def run_webhook(app: PolicyApplication, settings: Settings, services: Serv
         except TelegramError as exc:
             app.fail(texts.WEBHOOK_REJECTED.format(url=hook.url, error=exc))
         await app.stop_requested.wait()
+        # 503 from now on: the proxy (or Telegram, which resends) gives new updates to
+        # another replica, while this one answers every update it already said 200 to.
+        web.refuse_updates()
         if app.fatal is None and not settings.webhook_keep_on_stop:
             await _delete_webhook(app.bot)
         elif app.fatal is None:
             # Other replicas behind the same URL go on answering; Telegram keeps the webhook.
             log.info("webhook kept (POLICYBOT_WEBHOOK_KEEP_ON_STOP)")
-        await web.stop()  # Telegram keeps what arrives now until the next setWebhook
-        await app.stop()  # answers in progress get their grace (bot/telegram/lifecycle.py)
+        await app.stop()  # taken updates drain, within POLICYBOT_DRAIN_TIMEOUT (lifecycle.py)
+        await web.stop()
         await post_stop(app)
 
 

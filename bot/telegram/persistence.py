@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -26,7 +27,8 @@ FLUSH_SECONDS = 1.0  # how long a chat's change may stay in this process's memor
 # How long an answer may wait for its chat's stored state before going on from memory: a lost
 # PostgreSQL makes a read wait for the pool's 5 s; a locked SQLite file for its busy timeout.
 READ_WAIT = 0.1
-READERS = 2  # threads reading chat state; when all are stuck, answers skip the read at once
+READERS = 4  # threads reading chat state; when all are stuck, answers skip the read at once
+WARN_EVERY = 60.0  # seconds: one warning per minute of failing reads, the rest at DEBUG
 
 
 class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, Any]]):
@@ -56,8 +58,8 @@ class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, 
         self._replacing: dict[int, str | None] = {}
         # Own threads: reads stuck on a lost database never take the answers' worker threads.
         self._readers: ThreadPoolExecutor | None = None
-        self._reading = 0  # reads started and not finished, timed out or not
-        self._failing = False  # the last read failed: later failures are logged at DEBUG
+        self._stuck = 0  # reads given up on (timed out) and not finished yet
+        self._warned = -WARN_EVERY  # monotonic time of the last warning
 
     async def get_chat_data(self) -> dict[int, ChatState]:
         """Nothing up front: each chat is read when its first update arrives."""
@@ -65,25 +67,22 @@ class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, 
 
     async def refresh_chat_data(self, chat_id: int, chat_data: ChatState) -> None:
         """Before an update: take in what another process stored for the chat since."""
-        if self._reading >= READERS:
+        if self._stuck >= READERS:  # every reader waits for the database: do not queue
             self._read_failed(chat_id, "earlier reads still waiting for the database")
             return
-        self._reading += 1
         read = asyncio.get_running_loop().run_in_executor(
             self._reader(), self._store.chat_state, chat_id
         )
-        read.add_done_callback(self._read_done)
         try:
             text = await asyncio.wait_for(asyncio.shield(read), READ_WAIT)
         except TimeoutError:
+            self._stuck += 1
+            read.add_done_callback(self._stuck_read_done)
             self._read_failed(chat_id, f"no answer within {READ_WAIT} s")
             return
         except DATABASE_ERRORS as exc:
             self._read_failed(chat_id, str(exc))
             return
-        if self._failing:
-            self._failing = False
-            log.info("chat state read from the database again")
         known = self._known.get(chat_id)
         if text is None or text == known or text == self._replacing.get(chat_id):
             return  # memory may hold changes not flushed yet: keep them
@@ -98,15 +97,17 @@ class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, 
         chat_data.restore(merge_chat_states(chat_data, theirs, base))
 
     def _read_failed(self, chat_id: int, why: str) -> None:
-        # One warning when reads start failing, not one per update of a flood.
-        level = logging.DEBUG if self._failing else logging.WARNING
-        self._failing = True
+        # One warning a minute, not one per update of a flood.
+        now = time.monotonic()
+        level = logging.DEBUG if now - self._warned < WARN_EVERY else logging.WARNING
+        if level == logging.WARNING:
+            self._warned = now
         log.log(level, "state of chat %s not read, using memory: %s", chat_id, why)
 
-    def _read_done(self, read: asyncio.Future[str | None]) -> None:
-        self._reading -= 1
+    def _stuck_read_done(self, read: asyncio.Future[str | None]) -> None:
+        self._stuck -= 1
         if not read.cancelled():
-            read.exception()  # a read given up on: its error was logged or is not news
+            read.exception()  # a read given up on: its error is not news
 
     async def update_chat_data(self, chat_id: int, data: ChatState) -> None:
         """Store a chat's state when it differs from what this process last saw stored."""

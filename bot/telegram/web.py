@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 HEALTH_TIMEOUT = 2.0  # seconds the database has to answer /healthz
 INDEX_NOT_LOADED = "index not loaded"
+STOPPING = "stopping"
 PING_WAIT = 0.5  # seconds for a pooled PostgreSQL connection before a fresh one says why not
 HEALTH_INTERVAL = 2.0  # seconds between the checks that open or close the webhook path
 
@@ -59,18 +60,23 @@ class Health:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.problem: str | None = None  # the last check's finding
+        self.stopping = False  # SIGTERM: refuse updates, finish those taken (lifecycle.py)
         self._probe: asyncio.Future[None] | None = None  # a PostgreSQL check still running
         self._prober = ThreadPoolExecutor(1, thread_name_prefix="health")
 
     @property
     def refusing(self) -> bool:
         """Send updates elsewhere: a replica on PostgreSQL has others; one on SQLite has not."""
-        return self.problem is not None and (
-            self.services.store.postgres or self.problem == INDEX_NOT_LOADED
+        return self.stopping or (
+            self.problem is not None
+            and (self.services.store.postgres or self.problem == INDEX_NOT_LOADED)
         )
 
     async def check(self) -> str | None:
         """What makes the bot unfit to answer, or None; within HEALTH_TIMEOUT."""
+        if self.stopping:
+            self.problem = STOPPING
+            return STOPPING
         was, self.problem = self.problem, await self._find_problem()
         if self.problem != was:
             if self.problem:
@@ -136,7 +142,7 @@ class WebhookHandler(tornado.web.RequestHandler):
             # The proxy tries the other replica (nginx: proxy_next_upstream http_503);
             # Telegram itself resends an update it got no 200 for.
             self.set_status(HTTPStatus.SERVICE_UNAVAILABLE)
-            self.finish(f"{self.health.problem}\n")
+            self.finish(f"{STOPPING if self.health.stopping else self.health.problem}\n")
             return
         try:
             update = Update.de_json(json.loads(self.request.body), self.app.bot)
@@ -206,6 +212,13 @@ class WebServer:
         log.info("HTTP server on %s:%d (/healthz, /metrics)", listen, port)
         if self._webhook is not None:
             self._watch = asyncio.get_running_loop().create_task(self.health.watch())
+
+    def refuse_updates(self) -> None:
+        """From now on the webhook path and /healthz answer 503 `stopping`: the proxy sends
+        updates to another replica while this one finishes those it took."""
+        self.health.stopping = True
+        if self._watch is not None:
+            self._watch.cancel()
 
     async def stop(self) -> None:
         """Take no more requests, then close the open connections."""
