@@ -634,4 +634,44 @@ class FakeServer:
         self.httpd.server_close()
 
 
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tests.e2e.fake_bot_api QUESTION MARK`: serve on 127.0.0.1 (the root URL is
+    the first line out), ask QUESTION once a bot is there, then say `ok: …` when its answer
+    holds MARK, else `fail: …`; go on serving (the bot's stop) until killed.
+
+    scripts/check-image.sh runs it on the host for the container's `serve`."""
+    import sys
+
+    question, mark = (argv if argv is not None else sys.argv[1:])[:2]
+
+    def say(line: str) -> None:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    with FakeServer() as server:
+        say(server.root)
+        say(_ask_once(server.api, question, mark))
+        threading.Event().wait()  # until SIGTERM or SIGINT
+    return 0
+
+
+def _ask_once(api: FakeBotApi, question: str, mark: str) -> str:
+    deadline = time.monotonic() + 180
+    while api.webhook is None and not api.calls_of("getUpdates"):
+        if time.monotonic() > deadline:
+            return "fail: no bot called setWebhook or getUpdates"
+        time.sleep(0.1)
+    api.send(api.private(42), api.user(42), question)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if replies := api.sent(42):
+            text = str(replies[0]["text"])
+            return f"{'ok' if mark in text else 'fail'}: {text.splitlines()[0]}"
+        time.sleep(0.1)
+    return "fail: no answer within 60 s"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
 __all__ = ["BOT", "FakeServer", "html", "parse_html"]
