@@ -5,21 +5,25 @@
 ARG BASE=python:3.11-slim
 
 # Build stage: pip's in-tree build leaves build/ and *.egg-info here, not in the image.
+# The dependencies are exactly requirements.lock (`make lock`), so two builds install the same.
 # --upgrade-deps: an older pip installs sdists (jieba, zhconv) the legacy way, as *.egg-info.
 FROM ${BASE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY bot ./bot
 COPY config ./config
 COPY retrieval ./retrieval
+# The wheel carries the bundled corpus as package data (site-packages/seeds).
+COPY seeds ./seeds
 # A CA bundle for a TLS-intercepting proxy may be passed as the optional secret `pip_ca`
 # (`--secret id=pip_ca,src=/etc/ssl/certs/ca-certificates.crt`); it is never stored in a layer.
 RUN --mount=type=secret,id=pip_ca \
     if [ -s /run/secrets/pip_ca ]; then export PIP_CERT=/run/secrets/pip_ca; fi \
     && python3 -m venv --upgrade-deps /opt/venv \
-    && /opt/venv/bin/pip install /src
+    && /opt/venv/bin/pip install --requirement /src/requirements.lock \
+    && /opt/venv/bin/pip install --no-deps /src
 
 FROM ${BASE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -28,7 +32,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     POLICYBOT_CORPUS_DIR=/app/seeds \
     POLICYBOT_DATA_DIR=/data
 COPY --from=build /opt/venv /opt/venv
-COPY seeds /app/seeds
+# Owned by the bot: a named volume mounted here (compose.yaml's `corpus`) starts as a copy of
+# the seeds that admins may add documents to.
+COPY --chown=10001:10001 seeds /app/seeds
 RUN useradd --no-log-init --create-home --uid 10001 --user-group policybot \
     && mkdir /data \
     && chown 10001:10001 /data

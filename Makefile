@@ -22,3 +22,13 @@ lint: $(BIN)/.installed
 
 test: lint
 	$(BIN)/pytest -q
+
+# requirements.lock: the image's pinned dependencies, resolved afresh from pyproject.toml.
+.PHONY: lock
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet .
+	{ sed -n '1,3p' requirements.lock; .lock-venv/bin/pip freeze --exclude policybot; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	rm -rf .lock-venv build policybot.egg-info

@@ -368,8 +368,9 @@ def main(
     level = logging.INFO if args.command == "serve" else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     redact.install()  # endpoint URLs may carry credentials (https://user:key@host/v1)
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Routine lines of libraries: every HTTP request, every run of the minute's sync job.
+    for name in ("jieba", "httpx", "apscheduler"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         settings = load_settings()
         if not settings.corpus_dir.is_dir():
@@ -380,6 +381,8 @@ def main(
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    if args.command == "serve" or "log_level" in settings.model_fields_set:
+        logging.getLogger().setLevel(settings.log_level)
     try:
         return _run(args, settings, out, stdin)
     except SettingsError as exc:  # e.g. a database that a full disk keeps from opening

@@ -63,6 +63,7 @@ class Engine(Protocol):
     def hold(self, name: str) -> bool: ...
     def release(self, name: str) -> None: ...
     def shared(self) -> Engine: ...
+    def ping(self, wait: float) -> None: ...
     def close(self) -> None: ...
 
 
@@ -124,6 +125,11 @@ class SqliteEngine:
     def shared(self) -> Engine:
         # A writer thread gets its own connection: a locked file then waits there alone.
         return SqliteEngine(self._path())
+
+    def ping(self, wait: float) -> None:
+        # Reads the schema: a file overwritten with garbage fails here, unlike SELECT 1.
+        with self.read() as db:
+            db.execute("SELECT count(*) FROM sqlite_master")
 
     def close(self) -> None:
         for name in list(self._mine):

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.database import Engine, Sql, StoreError
 
@@ -103,6 +103,23 @@ class PostgresEngine:
                 self._locks.execute("SELECT pg_advisory_unlock(%s)", (self._key(name),))
             except psycopg.Error as exc:  # the session is gone, and its locks with it
                 log.warning("digest hold %s released with its connection: %s", name, exc)
+
+    def ping(self, wait: float) -> None:
+        """SELECT 1 on a pooled connection; failing that, on a fresh one, whose error says
+        why the server cannot be reached (the pool only times out)."""
+        try:
+            with self._pool.connection(timeout=wait) as conn:
+                conn.execute("SELECT 1")
+            return
+        except PoolTimeout:
+            pass  # all busy, or none can be made: a fresh connection tells which
+        except psycopg.Error:
+            pass
+        with (
+            _errors(),
+            psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn,
+        ):
+            conn.execute("SELECT 1")
 
     def shared(self) -> Engine:
         # The writer thread borrows from the same pool; its holds get their own session.

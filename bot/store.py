@@ -210,6 +210,10 @@ class Store:
                 applied.append(name)
         return applied
 
+    def check_answering(self, wait: float) -> None:
+        """Raise (StoreError, sqlite3.Error) naming why when the database does not answer."""
+        self._engine.ping(wait)
+
     def applied_migrations(self) -> list[str]:
         """Names of the recorded migrations, in order."""
         return [r[0] for r in self._all("SELECT name FROM migrations ORDER BY name")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import time
 from pathlib import Path
@@ -12,9 +13,24 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# seeds/ sits next to config/ both in a checkout and in an installed wheel (site-packages/seeds,
+# shipped as package data): the bundled corpus is found from any working directory.
 BUNDLED_CORPUS = PROJECT_ROOT / "seeds"
 LEXICON_DIR = Path(__file__).resolve().parent / "data"
+
+
+def default_data_dir() -> Path:
+    """data/ in a source checkout; the user's data directory when installed as a package."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "data"
+    # An installed package: never write into site-packages (often read-only, shared by users).
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
+    return base / "policybot"
+
+
 TELEGRAM_API = "https://api.telegram.org"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class SettingsError(SystemExit):
@@ -31,7 +47,7 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_base_url: str = TELEGRAM_API
     corpus_dir: Path = BUNDLED_CORPUS
-    data_dir: Path = PROJECT_ROOT / "data"
+    data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""  # an SQLite path or postgresql://…; empty: data_dir/policybot.sqlite3
     timezone: str = "Asia/Shanghai"
     digest_time: time = time(8, 30)
@@ -54,6 +70,10 @@ class Settings(BaseSettings):
     # Replicas share one webhook: one that stops must not delete it under the others.
     webhook_keep_on_stop: bool = False
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # At SIGTERM, how long updates already taken from Telegram may take to be answered.
+    drain_timeout: float = Field(default=10.0, ge=0, le=600)
+    # serve's log level; routine lines (each update, each check) are DEBUG.
+    log_level: str = "INFO"
 
     @field_validator("timezone")
     @classmethod
@@ -99,6 +119,14 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError(f"应为 http(s):// 开头的地址，收到 {value!r}")
         return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _level_name(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"应为 {'、'.join(LOG_LEVELS)} 之一，收到 {value!r}")
+        return level
 
     @field_validator("embed_model")
     @classmethod

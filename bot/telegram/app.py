@@ -26,6 +26,7 @@ from telegram.ext import (
 from bot import commands, reload, texts
 from bot.state import Services
 from bot.telegram import blocked, handlers, inline, keyboards, subscriptions, summaries, uploads
+from bot.telegram.arrivals import StampingQueue
 from bot.telegram.context import CONTEXT_TYPES, DEFAULTS, SERVICES_KEY
 from bot.telegram.lifecycle import PolicyApplication, PollingRequest
 from bot.telegram.limits import ChatRateLimiter, FairUpdateProcessor
@@ -36,6 +37,7 @@ from config.settings import Settings
 
 log = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 64
+LAG_WORTH_TELLING = 0.1  # seconds of event-loop stall logged at INFO; less is DEBUG
 WEB_KEY = "web"  # bot_data: the /healthz and /metrics server of a polling bot
 
 
@@ -79,7 +81,9 @@ async def watch_event_loop(interval: float = 0.05, report_every: float = 10.0) -
         await asyncio.sleep(interval)
         worst = max(worst, loop.time() - before - interval)
         if loop.time() - started >= report_every:
-            log.info("event loop lag: max %.1f ms over %.0f s", worst * 1000, report_every)
+            # Routine (every 10 s) at DEBUG; a stall every chat felt is news.
+            level = logging.INFO if worst >= LAG_WORTH_TELLING else logging.DEBUG
+            log.log(level, "event loop lag: max %.1f ms over %.0f s", worst * 1000, report_every)
             worst, started = 0.0, loop.time()
 
 
@@ -102,7 +106,8 @@ def build_application(
     )
     builder = builder.updater(None) if webhook else builder.get_updates_request(polling)
     app = (
-        builder.context_types(CONTEXT_TYPES)
+        builder.update_queue(StampingQueue())
+        .context_types(CONTEXT_TYPES)
         .defaults(DEFAULTS)
         .rate_limiter(ChatRateLimiter(max_retries=3))
         # Each chat's ChatState lives in the store: a restart or another replica finds it.
@@ -201,13 +206,16 @@ async def run_webhook(app: PolicyApplication, settings: Settings, services: Serv
         except TelegramError as exc:
             app.fail(texts.WEBHOOK_REJECTED.format(url=hook.url, error=exc))
         await app.stop_requested.wait()
+        # 503 from now on: the proxy (or Telegram, which resends) gives new updates to
+        # another replica, while this one answers every update it already said 200 to.
+        web.refuse_updates()
         if app.fatal is None and not settings.webhook_keep_on_stop:
             await _delete_webhook(app.bot)
         elif app.fatal is None:
             # Other replicas behind the same URL go on answering; Telegram keeps the webhook.
             log.info("webhook kept (POLICYBOT_WEBHOOK_KEEP_ON_STOP)")
-        await web.stop()  # Telegram keeps what arrives now until the next setWebhook
-        await app.stop()  # answers in progress get their grace (bot/telegram/lifecycle.py)
+        await app.stop()  # taken updates drain, within POLICYBOT_DRAIN_TIMEOUT (lifecycle.py)
+        await web.stop()
         await post_stop(app)
 
 

@@ -16,6 +16,7 @@ from telegram.constants import ChatType, MessageEntityType
 from telegram.error import BadRequest, Forbidden, InvalidToken, TimedOut
 
 from bot import commands, metrics, render, texts
+from bot.telegram.arrivals import arrived
 from bot.telegram.context import Context, chat_state, reply_html, services
 from bot.telegram.html import answer_messages
 from bot.telegram.keyboards import (
@@ -40,7 +41,7 @@ async def send_answer(
 ) -> None:
     """Render an answer as one or more threaded HTML messages with buttons on the last.
 
-    With `asked` (the question's monotonic arrival time) it is counted as an answer."""
+    With `asked` (the update's monotonic arrival time) it is counted as an answer."""
     state = chat_state(context)
     library = services(context).library
     if answer.status == "ok" and answer.hits:
@@ -76,7 +77,7 @@ async def admitted(message: Message, context: Context) -> bool:
         await reply_html(message, context, texts.RATE_LIMITED.format(seconds=seconds))
     elif verdict.action == "drop":
         # Replying to each would queue behind the group's 20 messages a minute.
-        log.info(
+        log.debug(
             "over the rate limit: dropped a message of user %s in %s", user.id, message.chat_id
         )
     return verdict.action == "answer"
@@ -97,7 +98,7 @@ def gated(command: Handler) -> Handler:
 
 async def answer_text(message: Message, context: Context, text: str) -> None:
     """Answer a question or reference, after the per-user rate limit; then log it."""
-    asked = time.monotonic()
+    asked = arrived()
     metrics.QUESTIONS.inc()
     if not await admitted(message, context):
         return
@@ -153,7 +154,7 @@ async def clause_command(update: Update, context: Context) -> None:
     if not text.strip():
         await reply_html(message, context, html.escape(texts.CLAUSE_USAGE))
         return
-    asked = time.monotonic()
+    asked = arrived()
     metrics.QUESTIONS.inc()
     if not await admitted(message, context):
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +13,7 @@ from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
 from bot.telegram.context import SERVICES_KEY
-from bot.telegram.limits import FairUpdateProcessor
+from bot.telegram.limits import DRAIN_SECONDS, FairUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -43,22 +44,36 @@ class PolicyApplication(Application):  # type: ignore[type-arg]
             self.stop_running()
 
     async def stop(self) -> None:
-        """Stop as PTB does, but cancel updates still in progress after a short grace.
+        """Stop as PTB does — every update already taken from Telegram is handled — but
+        within the drain timeout: past it, updates in progress are cancelled, those not
+        started are dropped, and both are counted (policybot_updates_dropped_total).
 
         Digests stop between parts (PTB waits for running jobs), so no part is left half-sent.
         """
         services = self.bot_data.get(SERVICES_KEY)
+        timeout = DRAIN_SECONDS
         if services is not None:
             services.stopping = True
+            timeout = services.settings.drain_timeout
         processor = self.update_processor
-        drain = (
-            asyncio.create_task(processor.close())
+        deadline = (
+            asyncio.create_task(processor.close(timeout))
             if isinstance(processor, FairUpdateProcessor)
             else None
         )
-        await super().stop()
-        if drain is not None:
-            await drain
+        try:
+            await super().stop()
+        finally:
+            if deadline is not None:
+                deadline.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await deadline
+        if isinstance(processor, FairUpdateProcessor) and processor.dropped:
+            log.warning(
+                "stopping: %d updates taken from Telegram were not answered (drain timeout %g s)",
+                processor.dropped,
+                timeout,
+            )
 
 
 class PollingRequest(HTTPXRequest):

@@ -27,10 +27,11 @@ from telegram.error import (
 from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
 
 from bot import metrics
+from bot.telegram.arrivals import start_processing
 
 log = logging.getLogger(__name__)
 PER_CHAT_UPDATES = 4  # a group's replies queue behind 20 a minute anyway; more slots buy nothing
-DRAIN_SECONDS = 3.0  # at stop, how long updates in progress may finish before they are cancelled
+DRAIN_SECONDS = 10.0  # at stop, how long taken updates may finish (POLICYBOT_DRAIN_TIMEOUT)
 
 
 def _seconds(exc: RetryAfter) -> float:
@@ -149,6 +150,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self._chats: dict[int, tuple[asyncio.Semaphore, int]] = {}
         self._running: set[asyncio.Future[Any]] = set()
         self._closing = False
+        self.dropped = 0  # updates taken and never handled (past the drain timeout)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -162,6 +164,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self, update: object, coroutine: Awaitable[Any]
     ) -> None:
         """Wait for the chat's turn, then for a slot, then process."""
+        start_processing(update)  # before the waits: they are part of the answer's time
         key = _update_key(update)
         if key is None:
             await super().process_update(update, coroutine)
@@ -182,7 +185,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         """Run the update's handlers as a task `close` can cancel."""
         if self._closing:
             getattr(coroutine, "close", lambda: None)()
-            log.info("stopping: update %s dropped", getattr(update, "update_id", "?"))
+            self._drop(update, "dropped")
             return
         task = asyncio.ensure_future(coroutine)
         self._running.add(task)
@@ -191,21 +194,33 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         finally:
             self._running.discard(task)
         if task.cancelled():
-            log.info("stopping: update %s cancelled", getattr(update, "update_id", "?"))
+            self._drop(update, "cancelled")
             return
         task.result()
 
-    async def close(self, grace: float = DRAIN_SECONDS) -> None:
-        """Take no more updates; give those in progress `grace` seconds, then cancel them."""
+    async def close(self, drain: float = DRAIN_SECONDS) -> None:
+        """At stop, run beside PTB's own (which handles every update already taken): after
+        `drain` seconds, cancel what is still in progress and drop what has not started.
+
+        Cancelled by the caller when the drain ends in time."""
+        await asyncio.sleep(drain)
         self._closing = True
         running = set(self._running)
         if running:
-            _, late = await asyncio.wait(running, timeout=grace)
-            for task in late:
+            log.warning(
+                "stopping: drain timeout (%g s) reached, cancelling %d updates in progress",
+                drain,
+                len(running),
+            )
+            for task in running:
                 task.cancel()
-            if late:
-                log.info("stopping: cancelled %d updates still in progress", len(late))
-                await asyncio.wait(late)
+            await asyncio.wait(running)
+
+    def _drop(self, update: object, how: str) -> None:
+        # Telegram got its 200 (or its getUpdates confirmation) and will not send it again.
+        self.dropped += 1
+        metrics.UPDATES_DROPPED.inc()
+        log.debug("stopping: update %s %s", getattr(update, "update_id", "?"), how)
 
 
 def _update_key(update: object) -> int | None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +24,11 @@ from bot.writes import StoreWrites
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0  # how long a chat's change may stay in this process's memory only
+# How long an answer may wait for its chat's stored state before going on from memory: a lost
+# PostgreSQL makes a read wait for the pool's 5 s; a locked SQLite file for its busy timeout.
+READ_WAIT = 0.1
+READERS = 4  # threads reading chat state; when all are stuck, answers skip the read at once
+WARN_EVERY = 60.0  # seconds: one warning per minute of failing reads, the rest at DEBUG
 
 
 class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, Any]]):
@@ -49,6 +56,10 @@ class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, 
         self._known: dict[int, str] = {}
         # Per chat being saved, the row the save replaces: read meanwhile, it is not news.
         self._replacing: dict[int, str | None] = {}
+        # Own threads: reads stuck on a lost database never take the answers' worker threads.
+        self._readers: ThreadPoolExecutor | None = None
+        self._stuck = 0  # reads given up on (timed out) and not finished yet
+        self._warned = -WARN_EVERY  # monotonic time of the last warning
 
     async def get_chat_data(self) -> dict[int, ChatState]:
         """Nothing up front: each chat is read when its first update arrives."""
@@ -56,10 +67,21 @@ class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, 
 
     async def refresh_chat_data(self, chat_id: int, chat_data: ChatState) -> None:
         """Before an update: take in what another process stored for the chat since."""
+        if self._stuck >= READERS:  # every reader waits for the database: do not queue
+            self._read_failed(chat_id, "earlier reads still waiting for the database")
+            return
+        read = asyncio.get_running_loop().run_in_executor(
+            self._reader(), self._store.chat_state, chat_id
+        )
         try:
-            text = await asyncio.to_thread(self._store.chat_state, chat_id)
+            text = await asyncio.wait_for(asyncio.shield(read), READ_WAIT)
+        except TimeoutError:
+            self._stuck += 1
+            read.add_done_callback(self._stuck_read_done)
+            self._read_failed(chat_id, f"no answer within {READ_WAIT} s")
+            return
         except DATABASE_ERRORS as exc:
-            log.warning("state of chat %s not read, using memory: %s", chat_id, exc)
+            self._read_failed(chat_id, str(exc))
             return
         known = self._known.get(chat_id)
         if text is None or text == known or text == self._replacing.get(chat_id):
@@ -73,6 +95,19 @@ class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, 
             return
         base = parse_chat_state(known) if known else None
         chat_data.restore(merge_chat_states(chat_data, theirs, base))
+
+    def _read_failed(self, chat_id: int, why: str) -> None:
+        # One warning a minute, not one per update of a flood.
+        now = time.monotonic()
+        level = logging.DEBUG if now - self._warned < WARN_EVERY else logging.WARNING
+        if level == logging.WARNING:
+            self._warned = now
+        log.log(level, "state of chat %s not read, using memory: %s", chat_id, why)
+
+    def _stuck_read_done(self, read: asyncio.Future[str | None]) -> None:
+        self._stuck -= 1
+        if not read.cancelled():
+            read.exception()  # a read given up on: its error is not news
 
     async def update_chat_data(self, chat_id: int, data: ChatState) -> None:
         """Store a chat's state when it differs from what this process last saw stored."""
@@ -120,6 +155,14 @@ class ChatStatePersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, 
         writes, self._writes = self._writes, None
         if writes is not None:
             await asyncio.to_thread(writes.close)
+        readers, self._readers = self._readers, None
+        if readers is not None:
+            readers.shutdown(wait=False, cancel_futures=True)
+
+    def _reader(self) -> ThreadPoolExecutor:
+        if self._readers is None:
+            self._readers = ThreadPoolExecutor(READERS, thread_name_prefix="chat-state-read")
+        return self._readers
 
     def _writer(self) -> StoreWrites:
         if self._writes is None:

@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -29,6 +30,10 @@ from bot.state import Services
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 HEALTH_TIMEOUT = 2.0  # seconds the database has to answer /healthz
+INDEX_NOT_LOADED = "index not loaded"
+STOPPING = "stopping"
+PING_WAIT = 0.5  # seconds for a pooled PostgreSQL connection before a fresh one says why not
+HEALTH_INTERVAL = 2.0  # seconds between the checks that open or close the webhook path
 
 
 class ListenFailed(Exception):
@@ -48,17 +53,97 @@ class Webhook:
         return urlparse(self.url).path or "/"
 
 
+class Health:
+    """The replica's fitness: checked on each /healthz and every few seconds in the background;
+    the webhook path reads the last result, so an update never waits for a check."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.problem: str | None = None  # the last check's finding
+        self.stopping = False  # SIGTERM: refuse updates, finish those taken (lifecycle.py)
+        self._probe: asyncio.Future[None] | None = None  # a PostgreSQL check still running
+        self._prober = ThreadPoolExecutor(1, thread_name_prefix="health")
+
+    @property
+    def refusing(self) -> bool:
+        """Send updates elsewhere: a replica on PostgreSQL has others; one on SQLite has not."""
+        return self.stopping or (
+            self.problem is not None
+            and (self.services.store.postgres or self.problem == INDEX_NOT_LOADED)
+        )
+
+    async def check(self) -> str | None:
+        """What makes the bot unfit to answer, or None; within HEALTH_TIMEOUT."""
+        if self.stopping:
+            self.problem = STOPPING
+            return STOPPING
+        was, self.problem = self.problem, await self._find_problem()
+        if self.problem != was:
+            if self.problem:
+                log.warning("unhealthy: %s", self.problem)
+            else:
+                log.info("healthy again")
+        return self.problem
+
+    async def watch(self) -> None:
+        """Check every HEALTH_INTERVAL seconds, so the webhook path follows the database."""
+        while True:
+            await self.check()
+            await asyncio.sleep(HEALTH_INTERVAL)
+
+    def close(self) -> None:
+        self._prober.shutdown(wait=False, cancel_futures=True)
+
+    async def _find_problem(self) -> str | None:
+        services = self.services
+        if not services.library.clauses:
+            return INDEX_NOT_LOADED
+        try:
+            if services.store.postgres:
+                await asyncio.wait_for(asyncio.shield(self._ping()), HEALTH_TIMEOUT)
+            else:
+                # On the store's write thread: a database stuck or broken there is one
+                # answering badly.
+                read = services.writes.run(lambda store: store.applied_migrations())
+                await asyncio.wait_for(read, HEALTH_TIMEOUT)
+        except TimeoutError:
+            return "database not answering"
+        except Exception as exc:  # whatever the engine raises, the answer is the same: unhealthy
+            return f"database error: {_reason(exc)}"
+        return None
+
+    def _ping(self) -> asyncio.Future[None]:
+        # One probe at a time: checks meanwhile wait for it rather than pile up threads.
+        if self._probe is None or self._probe.done():
+            self._probe = asyncio.get_running_loop().run_in_executor(
+                self._prober, self.services.store.check_answering, PING_WAIT
+            )
+        return self._probe
+
+
+def _reason(exc: BaseException) -> str:
+    """One line: the error's first line, or its type when it has no message."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
 class WebhookHandler(tornado.web.RequestHandler):
     """An update from Telegram: without the right secret 403 and nothing happens."""
 
-    def initialize(self, app: Application, secret: str) -> None:  # type: ignore[type-arg]
-        self.app, self.secret = app, secret
+    def initialize(self, app: Application, secret: str, health: Health) -> None:  # type: ignore[type-arg]
+        self.app, self.secret, self.health = app, secret, health
 
     async def post(self) -> None:
         sent = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(sent.encode(), self.secret.encode()):
             log.warning("webhook request without the right secret from %s", self.request.remote_ip)
             raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
+        if self.health.refusing:
+            # The proxy tries the other replica (nginx: proxy_next_upstream http_503);
+            # Telegram itself resends an update it got no 200 for.
+            self.set_status(HTTPStatus.SERVICE_UNAVAILABLE)
+            self.finish(f"{STOPPING if self.health.stopping else self.health.problem}\n")
+            return
         try:
             update = Update.de_json(json.loads(self.request.body), self.app.bot)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:  # not an Update
@@ -69,14 +154,21 @@ class WebhookHandler(tornado.web.RequestHandler):
 class HealthHandler(tornado.web.RequestHandler):
     """200 only when the index is loaded and the database answers; else 503 and why."""
 
-    def initialize(self, services: Services) -> None:
-        self.services = services
+    def initialize(self, health: Health) -> None:
+        self.health = health
 
     async def get(self) -> None:
-        problem = await health_problem(self.services)
+        problem = await self.health.check()
         self.set_status(HTTPStatus.SERVICE_UNAVAILABLE if problem else HTTPStatus.OK)
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.finish(f"{problem or 'ok'}\n")
+
+    async def head(self) -> None:
+        """The same status without a body (curl -I, some load balancers' checks)."""
+        problem = await self.health.check()
+        self.set_status(HTTPStatus.SERVICE_UNAVAILABLE if problem else HTTPStatus.OK)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish()
 
 
 class MetricsHandler(tornado.web.RequestHandler):
@@ -85,21 +177,6 @@ class MetricsHandler(tornado.web.RequestHandler):
     def get(self) -> None:
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)
         self.finish(generate_latest(REGISTRY))
-
-
-async def health_problem(services: Services) -> str | None:
-    """What makes the bot unfit to answer, or None."""
-    if not services.library.clauses:
-        return "index not loaded"
-    try:
-        # On the store's write thread: a database stuck or broken there is one answering badly.
-        read = services.writes.run(lambda store: store.applied_migrations())
-        await asyncio.wait_for(read, HEALTH_TIMEOUT)
-    except TimeoutError:
-        return "database not answering"
-    except Exception as exc:  # whatever the engine raises, the answer is the same: unhealthy
-        return f"database error: {type(exc).__name__}"
-    return None
 
 
 class WebServer:
@@ -111,15 +188,17 @@ class WebServer:
         services: Services,
         webhook: Webhook | None = None,
     ) -> None:
+        self.health = Health(services)
+        self._watch: asyncio.Task[None] | None = None
+        self._webhook = webhook
         routes: list[Any] = [
-            (r"/healthz", HealthHandler, {"services": services}),
+            (r"/healthz", HealthHandler, {"health": self.health}),
             (r"/metrics", MetricsHandler),
         ]
         if webhook is not None:
             route = "/" + webhook.path.strip("/")
-            routes.append(
-                (rf"{re.escape(route)}/?", WebhookHandler, {"app": app, "secret": webhook.secret})
-            )
+            hooked = {"app": app, "secret": webhook.secret, "health": self.health}
+            routes.append((rf"{re.escape(route)}/?", WebhookHandler, hooked))
         self._server = HTTPServer(tornado.web.Application(routes, log_function=_quiet))
 
     def start(self, listen: str, port: int) -> None:
@@ -131,11 +210,23 @@ class WebServer:
                 texts.LISTEN_FAILED.format(address=listen, port=port, error=exc.strerror or exc)
             ) from None
         log.info("HTTP server on %s:%d (/healthz, /metrics)", listen, port)
+        if self._webhook is not None:
+            self._watch = asyncio.get_running_loop().create_task(self.health.watch())
+
+    def refuse_updates(self) -> None:
+        """From now on the webhook path and /healthz answer 503 `stopping`: the proxy sends
+        updates to another replica while this one finishes those it took."""
+        self.health.stopping = True
+        if self._watch is not None:
+            self._watch.cancel()
 
     async def stop(self) -> None:
         """Take no more requests, then close the open connections."""
+        if self._watch is not None:
+            self._watch.cancel()
         self._server.stop()
         await self._server.close_all_connections()
+        self.health.close()
 
 
 def _quiet(handler: tornado.web.RequestHandler) -> None:

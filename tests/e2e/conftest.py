@@ -121,6 +121,7 @@ async def running_bot(
     server: FakeServer, library: Library, tmp_path: Path, **settings: Any
 ) -> AsyncIterator[Harness]:
     """The real Application polling the fake server; settings override the defaults."""
+    settings.setdefault("drain_timeout", 3.0)  # a test's stuck send ends it within 3 s
     config = Settings(
         _env_file=None,
         telegram_token="123456:TEST-TOKEN",  # type: ignore[call-arg]

@@ -48,3 +48,36 @@ async def test_a_digest_telegram_refuses_is_counted_as_failed(bot: Harness) -> N
     await run_job(bot, CHAT["id"])
     assert value("policybot_digests_total", outcome="failed") == failed + 1
     assert value("policybot_telegram_errors_total", code="400") == errors + 1
+
+
+async def test_answer_seconds_count_the_wait_for_the_chat_turn(bot: Harness) -> None:
+    # Each send takes 1 s: four questions of one chat run at once, the fifth waits its turn
+    # (limits.PER_CHAT_UPDATES) and is answered about 2 s after it arrived, not 1 s.
+    bot.api.hold("sendMessage", "（十）", 1.0)
+    count = value("policybot_answer_seconds_count")
+    total = value("policybot_answer_seconds_sum")
+    for _ in range(5):
+        bot.api.send(CHAT, USER, "数据二十条第十条")
+    await bot.replies(CHAT["id"], 5)
+    await bot.wait_for(lambda: value("policybot_answer_seconds_count") == count + 5)
+    assert value("policybot_answer_seconds_sum") - total > 5.6  # 4 × 1 s + 2 s, not 5 × 1 s
+
+
+def test_answer_seconds_resolve_milliseconds() -> None:
+    bounds = {
+        s.labels["le"]
+        for m in REGISTRY.collect()
+        if m.name == "policybot_answer_seconds"
+        for s in m.samples
+        if s.name.endswith("_bucket")
+    }
+    assert {"0.001", "0.01", "0.1", "1.0", "10.0"} <= bounds
+
+
+@pytest.mark.parametrize("code", ["400", "401", "403", "409", "429", "timeout", "network"])
+def test_every_telegram_error_code_is_exported_from_the_start(code: str) -> None:
+    names = {
+        (s.name, tuple(sorted(s.labels.items()))) for m in REGISTRY.collect() for s in m.samples
+    }
+    assert ("policybot_telegram_errors_total", (("code", code),)) in names
+    assert ("policybot_updates_dropped_total", ()) in names

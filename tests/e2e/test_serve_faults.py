@@ -32,7 +32,8 @@ def test_sigterm_stops_the_bot_during_a_flood_that_leaves_others_answered(
     server: FakeServer, tmp_path: Path
 ) -> None:
     api = server.api
-    process = serve(server.root, TOKEN, tmp_path)
+    # DEBUG: messages dropped by the flood limit are logged there (routine in a flood).
+    process = serve(server.root, TOKEN, tmp_path, POLICYBOT_LOG_LEVEL="DEBUG")
     try:
         api.send(api.private(61), api.user(61), "数据二十条第十条")
         wait_until(lambda: api.sent(61))  # up and answering

@@ -74,3 +74,23 @@ def test_a_metrics_port_already_taken_ends_serve_with_one_line(
     log = serve_log(tmp_path)
     assert log.strip().splitlines()[-1].startswith(f"无法在 0.0.0.0:{port} 上监听")
     assert "Traceback" not in log
+
+
+def test_serve_at_log_level_warning_logs_no_routine_line(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    port = free_port()
+    process = serve(
+        server.root,
+        TOKEN,
+        tmp_path,
+        POLICYBOT_METRICS_PORT=str(port),
+        POLICYBOT_LOG_LEVEL="WARNING",
+    )
+    try:
+        server.api.send(server.api.private(91), server.api.user(91), "数据二十条第十条")
+        wait_until(lambda: server.api.sent(91))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert " INFO " not in serve_log(tmp_path)

@@ -4,6 +4,7 @@ balancer: the local Bot API server posts each update to the next replica in turn
 from __future__ import annotations
 
 import subprocess
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -258,3 +259,36 @@ def digests(server: FakeServer, chat_id: int) -> int:
     return sum(
         "政策日报" in str(c.get("text", "")) and int(c["chat_id"]) == chat_id for c in calls
     )
+
+
+def test_a_replica_stopping_in_a_flood_answers_every_update_it_took(
+    server: FakeServer, replicas: Replicas, tmp_path: Path
+) -> None:
+    # 60 questions a second from 300 users; SIGTERM to one replica 3.5 s in. It refuses new
+    # updates (503: the balancer gives them to the other) and answers all it said 200 to.
+    # Each answer takes Telegram 3 s to accept: ~90 updates are in each replica at once, more
+    # than its 64 slots, so some wait for a slot when the stop comes, as under a real load.
+    replicas.start("a", "b")
+    server.api.hold("sendMessage", "", 3.0)
+    chats = range(20_000, 20_300)
+    stopping = None
+    started = time.monotonic()
+    for n, chat in enumerate(chats):
+        time.sleep(max(0.0, started + n / 60 - time.monotonic()))
+        server.api.send(server.api.private(chat), server.api.user(chat), QUESTIONS[n % 4])
+        if n == 210:
+            replicas.processes["a"].terminate()
+            stopping = time.monotonic()
+    assert stopping is not None
+    assert replicas.processes["a"].wait(timeout=30) == 0
+    wait_until(lambda: all(server.api.sent(c) for c in chats), 90)
+    answered = Counter(m["chat"]["id"] for m in server.api.sent() if m["chat"]["id"] in chats)
+    assert set(answered) == set(chats)
+    assert set(answered.values()) == {1}
+    took = [
+        u for u, url, status in server.api.deliveries if status == 200 and url == replicas.url("a")
+    ]
+    assert took  # a took its share before the stop
+    log = serve_log(tmp_path)
+    assert "not answered" not in log
+    assert "Traceback" not in log

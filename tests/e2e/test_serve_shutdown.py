@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.store import Store
-from bot.telegram.limits import DRAIN_SECONDS
-from tests.e2e.conftest import Hooked
+from tests.e2e.conftest import SECRET, Hooked
 from tests.e2e.fake_bot_api import FakeServer
 from tests.e2e.test_digest_parts import PART_2, PART_3, three_part_policy
 from tests.e2e.test_digest_resume import CHAT, say, sends
@@ -23,6 +23,7 @@ from tests.e2e.test_serve import TOKEN, serve, serve_log, wait_until
 pytestmark = pytest.mark.e2e
 QUESTION = "数据二十条第十条"
 ANSWER_MARK = "（十）"  # in the answer's text: the fake holds that sendMessage
+DRAIN = 3.0  # POLICYBOT_DRAIN_TIMEOUT of the process that is stopped past it
 
 
 @contextmanager
@@ -58,7 +59,7 @@ def test_sigterm_lets_an_answer_in_flight_finish_and_exits_0(
 ) -> None:
     with reaped(serve(server.root, TOKEN, tmp_path)) as process:
         wait_until(lambda: "Application started" in serve_log(tmp_path))
-        server.api.hold("sendMessage", ANSWER_MARK, DRAIN_SECONDS / 2)
+        server.api.hold("sendMessage", ANSWER_MARK, 2.0)
         server.api.send(server.api.private(501), server.api.user(501), QUESTION)
         wait_until(lambda: server.api.held)  # Telegram is receiving the answer
         process.terminate()
@@ -70,7 +71,8 @@ def test_sigterm_lets_an_answer_in_flight_finish_and_exits_0(
 def test_sigterm_cancels_an_answer_stuck_past_the_grace_and_still_exits_0(
     server: FakeServer, tmp_path: Path
 ) -> None:
-    with reaped(serve(server.root, TOKEN, tmp_path)) as process:
+    drain = {"POLICYBOT_DRAIN_TIMEOUT": str(DRAIN)}
+    with reaped(serve(server.root, TOKEN, tmp_path, **drain)) as process:
         wait_until(lambda: "Application started" in serve_log(tmp_path))
         server.api.hold("sendMessage", ANSWER_MARK, 60)
         server.api.send(server.api.private(502), server.api.user(502), QUESTION)
@@ -78,20 +80,41 @@ def test_sigterm_cancels_an_answer_stuck_past_the_grace_and_still_exits_0(
         stopping = time.monotonic()
         process.terminate()
         assert process.wait(timeout=30) == 0
-    assert time.monotonic() - stopping < DRAIN_SECONDS + 8
+    assert time.monotonic() - stopping < DRAIN + 8
     assert logged(tmp_path, 502) == []  # cancelled: nothing recorded as answered
-    assert "cancelled 1 updates still in progress" in serve_log(tmp_path)
+    assert "cancelling 1 updates in progress" in serve_log(tmp_path)
+    assert "WARNING bot.telegram.lifecycle: stopping: 1 updates" in serve_log(tmp_path)
 
 
 def test_sigterm_in_webhook_mode_lets_an_answer_in_flight_finish(
     server: FakeServer, hooked: Hooked, tmp_path: Path
 ) -> None:
-    server.api.hold("sendMessage", ANSWER_MARK, DRAIN_SECONDS / 2)
+    server.api.hold("sendMessage", ANSWER_MARK, 2.0)
     server.api.send(server.api.private(503), server.api.user(503), QUESTION)
     wait_until(lambda: server.api.held)
     hooked.process.terminate()
     assert hooked.process.wait(timeout=30) == 0
     assert logged(tmp_path, 503) == [QUESTION]
+
+
+def test_a_stopping_webhook_replica_refuses_new_updates_with_503_while_it_drains(
+    server: FakeServer, hooked: Hooked
+) -> None:
+    server.api.hold("sendMessage", ANSWER_MARK, 3.0)
+    server.api.send(server.api.private(504), server.api.user(504), QUESTION)
+    wait_until(lambda: server.api.held)
+    hooked.process.terminate()
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    update = {"update_id": 99, "message": {"message_id": 9, "date": 0, "chat": {"id": 504}}}
+
+    def refused() -> bool:
+        reply = httpx.post(hooked.url, json=update, headers=headers, trust_env=False)
+        return reply.status_code == 503 and reply.text.strip() == "stopping"
+
+    wait_until(refused, seconds=2)
+    assert httpx.get(f"{hooked.base}/healthz", trust_env=False).text.strip() == "stopping"
+    assert hooked.process.wait(timeout=30) == 0
+    assert ANSWER_MARK in server.api.sent(504)[0]["text"]  # the update it took was answered
 
 
 def test_sigterm_mid_digest_stops_between_parts_and_the_next_start_sends_the_rest(
@@ -100,7 +123,7 @@ def test_sigterm_mid_digest_stops_between_parts_and_the_next_start_sends_the_res
     corpus = str(three_part_policy(tmp_path / "corpus"))
     with reaped(serve(server.root, TOKEN, tmp_path, POLICYBOT_CORPUS_DIR=corpus)) as first:
         say(server, "/subscribe 00:00 甲类事项 乙类事项", "已订阅")
-        server.api.hold("sendMessage", "政策日报", DRAIN_SECONDS / 2)
+        server.api.hold("sendMessage", "政策日报", 2.0)
         server.api.send(server.api.private(CHAT), server.api.user(CHAT), "/digest")
         wait_until(lambda: server.api.held)  # part 1 is on its way
         first.terminate()

@@ -7,6 +7,7 @@ import asyncio
 import copy
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -251,4 +252,31 @@ async def test_a_refresh_while_saving_does_not_take_the_old_row_for_news(tmp_pat
     stored = store.chat_state(SUPERGROUP)
     assert stored is not None
     assert parse_chat_state(stored) == state
+    store.close()
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+async def test_a_database_that_does_not_answer_holds_an_update_at_most_a_moment(
+    database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import psycopg
+
+    store = Store(database)
+    reading = persistence(store)
+    await reading.update_chat_data(SUPERGROUP, asking())
+    await reading.flush()
+    # Another session holds the table: every read of a chat's state now waits.
+    with psycopg.connect(database, autocommit=True) as other, other.transaction():
+        other.execute("LOCK TABLE chat_state IN ACCESS EXCLUSIVE MODE")
+        waits = []
+        for _ in range(5):  # a flood meets the stuck readers, then skips the read at once
+            state = ChatState("个人信息保护法")
+            started = time.monotonic()
+            with caplog.at_level(logging.DEBUG, logger="bot.telegram.persistence"):
+                await reading.refresh_chat_data(SUPERGROUP, state)
+            waits.append(time.monotonic() - started)
+            assert state == ChatState("个人信息保护法")  # memory goes on
+    assert max(waits) < 0.3
+    assert caplog.text.count("WARNING") == 1  # one warning, not one per update
+    await reading.flush()
     store.close()

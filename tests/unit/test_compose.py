@@ -73,9 +73,36 @@ def test_volumes_are_named_and_declared(compose: dict[str, Any]) -> None:
         for service in compose["services"].values()
         for mount in service.get("volumes", [])
     }
-    assert used == set(compose["volumes"]) == {"db-data", "bot-1-data", "bot-2-data"}
+    assert used == set(compose["volumes"]) == {"db-data", "bot-1-data", "bot-2-data", "corpus"}
     for name in BOTS:
         assert f"{name}-data:/data" in compose["services"][name]["volumes"]
+
+
+def test_the_replicas_share_one_writable_corpus_volume(compose: dict[str, Any]) -> None:
+    for name in BOTS:
+        service = compose["services"][name]
+        assert f"corpus:{env(service)['POLICYBOT_CORPUS_DIR']}" in service["volumes"]
+
+
+def test_the_image_is_built_once_and_both_replicas_run_it(compose: dict[str, Any]) -> None:
+    one, two = (compose["services"][name] for name in BOTS)
+    assert one["image"] == two["image"]
+    assert "build" in one
+    assert "build" not in two
+    assert two["pull_policy"] == "never"
+    assert one["build"]["secrets"] == ["pip_ca"]
+    assert "pip_ca" in compose["secrets"]
+
+
+@pytest.mark.parametrize(
+    "name", ["TELEGRAM_BASE_URL", "LLM_BASE_URL", "LLM_API_KEY", "EMBED_BASE_URL", "LOG_LEVEL"]
+)
+def test_settings_are_passed_through_from_the_environment(
+    compose: dict[str, Any], name: str
+) -> None:
+    assert env(compose["services"]["bot-1"])[f"POLICYBOT_{name}"].startswith(
+        f"${{POLICYBOT_{name}:-"
+    )
 
 
 def test_postgresql_is_checked_with_pg_isready(compose: dict[str, Any]) -> None:

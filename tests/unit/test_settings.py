@@ -53,6 +53,7 @@ def test_an_env_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
         ("POLICYBOT_WEBHOOK_PORT", "70000"),
         ("POLICYBOT_WEBHOOK_SECRET", "has spaces"),  # Telegram refuses such a secret_token
         ("POLICYBOT_METRICS_PORT", "http"),
+        ("POLICYBOT_LOG_LEVEL", "LOUD"),
     ],
 )
 def test_bad_value_names_the_variable(
@@ -90,3 +91,9 @@ def test_embedding_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings()
     assert settings.embed_base_url == "http://127.0.0.1:11434/v1"
     assert "HIDDEN" not in repr(settings)
+
+
+def test_log_level_is_read_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().log_level == "INFO"
+    monkeypatch.setenv("POLICYBOT_LOG_LEVEL", "warning")
+    assert load_settings().log_level == "WARNING"
