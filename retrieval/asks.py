@@ -31,12 +31,33 @@ _NOBODY = (
 )
 
 
+_LATIN = re.compile(r"[a-z]")
+
+
+@dataclass(frozen=True, slots=True)
+class Phrases:
+    """Chinese and English phrases that ask a kind; the English ones are tried only on text
+    with Latin letters (word-boundary alternations cost ten times the Chinese ones)."""
+
+    chinese: re.Pattern[str]
+    english: re.Pattern[str] | None
+
+    def search(self, text: str, latin: bool) -> bool:
+        """Whether the (folded) text holds one of the phrases."""
+        found = self.chinese.search(text) or (latin and self.english and self.english.search(text))
+        return bool(found)
+
+
+def _asks(chinese: str, english: str = "") -> Phrases:
+    return Phrases(re.compile(chinese), re.compile(english) if english else None)
+
+
 @dataclass(frozen=True, slots=True)
 class Kind:
     """One kind of question: how it is asked, how a clause states the answer, what is not it."""
 
     name: str
-    asks: re.Pattern[str]
+    asks: Phrases
     # A clause answering it must match; None: any clause may (lists, reasons, procedures).
     states: re.Pattern[str] | None = None
     unless: re.Pattern[str] | None = None  # a question matching this does not ask it
@@ -51,14 +72,14 @@ def _re(pattern: str) -> re.Pattern[str]:
 KINDS: tuple[Kind, ...] = (
     Kind(
         "amount",
-        asks=_re(
+        asks=_asks(
             r"多少(?:[万亿千百]|万元|亿元)?[钱元块费]|多少[万亿](?![" + _COUNTED + r"])"
             r"|[收罚交花拨扣补赔奖付].{0,2}多少(?![" + _COUNTED + r"])"
             r"|(?:工资|薪水|薪资|薪酬|月薪|年薪|收入|报酬|价格|价钱|票价|费用|收费|金额|资金|经费"
             r"|投资|补贴|补助|奖金|奖励|罚款|罚金|赔偿|税率|税款).{0,6}(?:多少|多高|几成)"
             r"(?![" + _COUNTED + r"])"
-            r"|几块|几[万千百亿](?:块|元|钱)|几[万亿](?![" + _COUNTED + r"])"
-            r"|\bhow much (?:money|is|does it cost|are)\b|\bfees?\b|\b(?:salary|wages?|price)\b"
+            r"|几块|几[万千百亿](?:块|元|钱)|几[万亿](?![" + _COUNTED + r"])",
+            r"\bhow much (?:money|is|does it cost|are)\b|\bfees?\b|\b(?:salary|wages?|price)\b",
         ),
         states=_re(
             r"\d[\d.,]*\s*(?:[万亿千]|万亿)?元|[一二三四五六七八九十百千万亿两]+元"
@@ -69,16 +90,16 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "day",
-        asks=_re(r"哪一?天|几月几[号日]|几号|\bwhat date\b|\bwhich day\b"),
+        asks=_asks(r"哪一?天|几月几[号日]|几号", r"\bwhat date\b|\bwhich day\b"),
         states=_re(
             r"\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日"
         ),
     ),
     Kind(
         "date",
-        asks=_re(
-            r"什么时候|何时|哪一年|哪年|多久|多长时间|^\s*when\b"
-            r"|\bwhen (?:did|was|were|will|is|does|do)\b|\bhow long\b"
+        asks=_asks(
+            r"什么时候|何时|哪一年|哪年|多久|多长时间",
+            r"^\s*when\b|\bwhen (?:did|was|were|will|is|does|do)\b|\bhow long\b",
         ),
         states=_re(
             r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月"
@@ -88,9 +109,10 @@ KINDS: tuple[Kind, ...] = (
     # 好几个/十几家/这几个 are quantities in passing; 哪几个 asks which ones, not how many.
     Kind(
         "count",
-        asks=_re(
+        asks=_asks(
             r"多少[个家项所条位名只次种类户分]|(?<![好十这那哪])几[个家项所条位名省年只次种类户](?!十)"
-            r"|\bhow many\b|\bhow much\b"
+            r"",
+            r"\bhow many\b|\bhow much\b",
         ),
         asking=_re(r"多少[个家项所条位名只次种类户]|几[个家项所条位名只次种类户]"),
         # 28个省, 七方面, 三融五跨: a number before a measure word or a noun.
@@ -101,8 +123,8 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "person",
-        asks=_re(
-            r"哪位|是谁|谁是|叫什么名字|^\s*who (?:is|was) (?:the )?(?!responsible|in charge)"
+        asks=_asks(
+            r"哪位|是谁|谁是|叫什么名字", r"^\s*who (?:is|was) (?:the )?(?!responsible|in charge)"
         ),
         states=_re(r"同志|总书记|主席|总理|院长|部长|主任|局长|书记|教授"),
         unless=_re(_NOBODY),
@@ -110,12 +132,12 @@ KINDS: tuple[Kind, ...] = (
     # 谁负责, 由谁审批, 哪个部门管: answered by a body (or an office holder), not any clause.
     Kind(
         "who",
-        asks=_re(
+        asks=_asks(
             r"谁来?(?:负责|管|主管|监管|审批|批准|认定|承担|牵头|组织|制定|发布|受理|处理|处罚|监督)"
-            r"|由谁|归谁|哪个(?:部门|机构|单位|机关)|哪一?级(?:部门|政府)|什么(?:部门|机构|单位|机关)"
-            r"|\bwho (?:is|are) (?:responsible|in charge)\b"
+            r"|由谁|归谁|哪个(?:部门|机构|单位|机关)|哪一?级(?:部门|政府)|什么(?:部门|机构|单位|机关)",
+            r"\bwho (?:is|are) (?:responsible|in charge)\b"
             r"|\bwhich (?:department|agency|authority|body|ministry|office)\b"
-            r"|\bwho (?:approves|decides|manages|regulates|supervises|enforces|handles)\b"
+            r"|\bwho (?:approves|decides|manages|regulates|supervises|enforces|handles)\b",
         ),
         states=_re(
             r"部门|机关|机构|委员会|政府|[局厅署委办]|中心|单位|主体|法院|检察院|负责|牵头|主管"
@@ -127,26 +149,27 @@ KINDS: tuple[Kind, ...] = (
     # 哪个省排第一, 排名前十的城市, which province ranks first: only a stated ranking answers.
     Kind(
         "rank",
-        asks=_re(
-            r"排名|排第几|排在?第|排前|哪[个些一]?.{0,4}(?:省|市|城市|地区|国家|部门).{0,8}(?:最[好强高]|第一)"
-            r"|\branks?(?:ed)? (?:first|top|highest|best)\b|\branking\b|\btop[- ]ranked\b"
+        asks=_asks(
+            r"排名|排第几|排在?第|排前|哪[个些一]?.{0,4}(?:省|市|城市|地区|国家|部门).{0,8}(?:最[好强高]|第一)",
+            r"\branks?(?:ed)? (?:first|top|highest|best)\b|\branking\b|\btop[- ]ranked\b",
         ),
         states=_re(r"排名|排行|名列|位居|第\s*[\d一二三四五六七八九十]+\s*位|前列"),
     ),
     # A phone number, a website or an address is only answered by a clause that gives one.
     Kind(
         "contact",
-        asks=_re(
-            r"电话|热线号码|联系方式|网址|官网|邮箱|地址在哪|办公地点|\bphone\b|\bwebsite\b|\be-?mail\b"
+        asks=_asks(
+            r"电话|热线号码|联系方式|网址|官网|邮箱|地址在哪|办公地点",
+            r"\bphone\b|\bwebsite\b|\be-?mail\b",
         ),
         states=_re(r"\d{3,4}-\d{7,8}|(?<!\d)\d{5,}(?!\d)|https?://|www\.|@\w|[路街]\d+号"),
     ),
     # 哪个省先试点, 在哪个城市: a named province or city answers.
     Kind(
         "region",
-        asks=_re(
-            r"哪[个些一]?(?:个)?(?:省|市|城市|地区|地方政府|自治区|县)"
-            r"|\bwhich (?:provinces?|cities|city|regions?)\b"
+        asks=_asks(
+            r"哪[个些一]?(?:个)?(?:省|市|城市|地区|地方政府|自治区|县)",
+            r"\bwhich (?:provinces?|cities|city|regions?)\b",
         ),
         states=_re(
             _PROVINCES + r"|[\u4e00-\u9fff]{2}(?:省|自治区)|各省|省份"
@@ -157,8 +180,8 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "place",
         # 如何处理 and 存在哪些 only look like 何处 and 在哪.
-        asks=_re(
-            r"哪里|哪儿|(?<!如)何处|什么地方|(?<![存现实])在哪(?![些几])|去哪|到哪|\bwhere\b"
+        asks=_asks(
+            r"哪里|哪儿|(?<!如)何处|什么地方|(?<![存现实])在哪(?![些几])|去哪|到哪", r"\bwhere\b"
         ),
         states=_re(
             r"部门|机关|机构|中心|大厅|窗口|场所|地点|平台|网站|网上|线上|在线|客户端|热线"
@@ -168,20 +191,21 @@ KINDS: tuple[Kind, ...] = (
     # 有哪些情形, 哪几类, which ones: a list, never a count.
     Kind(
         "list",
-        asks=_re(
+        asks=_asks(
             r"哪些|哪几|有什么(?:情形|情况|条件|要求|措施|方式|渠道|规定|内容|权利|义务)"
-            r"|包括什么|包括哪|\bwhich (?:ones|kinds?|types?)\b|\bwhat (?:kinds?|types?) of\b"
+            r"|包括什么|包括哪",
+            r"\bwhich (?:ones|kinds?|types?)\b|\bwhat (?:kinds?|types?) of\b",
         ),
         asking=_re(r"哪几[个家项所条位名种类方面]|哪几"),
     ),
     # 什么是X, X是指什么, X的定义: laws answer these in one sentence (本条例所称X，是指…).
     Kind(
         "definition",
-        asks=_re(
+        asks=_asks(
             r"什么是|是指什么|指的是什么|指什么|是什么意思|什么意思|的定义|的含义|怎么定义|如何定义"
-            r"|怎么理解|如何理解"
-            r"|\bwhat (?:is|are|does) (?:an? |the )?\w+(?: \w+)? mean\b"
-            r"|\bdefin(?:e|ition)\b|\bmeaning of\b"
+            r"|怎么理解|如何理解",
+            r"\bwhat (?:is|are|does) (?:an? |the )?\w+(?: \w+)? mean\b"
+            r"|\bdefin(?:e|ition)\b|\bmeaning of\b",
         ),
         asking=_re(
             r"是什么意思|什么意思|是指什么|指的是什么|指什么|什么是|是什么|的定义|的含义|含义"
@@ -189,13 +213,13 @@ KINDS: tuple[Kind, ...] = (
             r"|\bmean(?:s|ing)?\b|\bdefin(?:e|ed|ition)\b"
         ),
     ),
-    Kind("why", asks=_re(r"为什么|为何|为啥|什么原因|原因是什么|目的是什么|\bwhy\b")),
+    Kind("why", asks=_asks(r"为什么|为何|为啥|什么原因|原因是什么|目的是什么", r"\bwhy\b")),
     Kind(
         "procedure",
-        asks=_re(
+        asks=_asks(
             r"(?:怎么|怎样|如何)(?:办理?|申请|登记|报名|办证|领取|投诉|举报|查询|提交|备案)"
-            r"|流程|手续|步骤|要带什么|需要什么材料"
-            r"|\bhow (?:do|can|should) (?:i|we|you) (?:apply|register|get|file)\b"
+            r"|流程|手续|步骤|要带什么|需要什么材料",
+            r"\bhow (?:do|can|should) (?:i|we|you) (?:apply|register|get|file)\b",
         ),
     ),
 )
@@ -225,10 +249,12 @@ class Asked:
 
 def read(text: str) -> Asked:
     """What a (folded) question asks for, by the table above."""
+    latin = bool(_LATIN.search(text))
     kinds = tuple(
         kind.name
         for kind in KINDS
-        if kind.asks.search(text) and not (kind.unless is not None and kind.unless.search(text))
+        if kind.asks.search(text, latin)
+        and not (kind.unless is not None and kind.unless.search(text))
     )
     return Asked(kinds[0] if kinds else "", kinds)
 
