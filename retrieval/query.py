@@ -13,6 +13,7 @@ from retrieval import asks as question_kinds
 from retrieval.expansion import Expander
 from retrieval.normalize import fold_for_search
 from retrieval.tokenize import Tokenizer
+from retrieval.typos import believed
 
 # Expansions count below the asker's own words (weights chosen by cross-validated eval,
 # `policybot eval --cv 5`); a word's own tokens always weigh 1.
@@ -84,16 +85,9 @@ def prepare(wording: Wording, tokenizer: Tokenizer, expander: Expander, focus: s
         for near in expander.related_to(token):
             for part in tokenizer.tokens(near):
                 add(part, RELATED_WEIGHT)
-    # A repair stands for one of the asker's words that the corpus does not know: a stretch
-    # that straddles two words (的高 in 的高铁) or lies inside a known one (字政 in 数字政府)
-    # is a coincidence of sounds, not a typo.
+    # Homophone typos, where the asker's segmentation points to one (retrieval/typos.py).
     said = tokenizer.words(translated)
-    spoken = [w for w in said if w not in expander.vocabulary]
-    repairs = [
-        (window, fix)
-        for window, fix in expander.repaired(translated)
-        if any(window in word or word in window for word in spoken)
-    ]
+    repairs = believed(translated, said, tokenizer, expander)
     for _, fix in repairs:
         for part in tokenizer.tokens(fix):
             add(part, TYPO_WEIGHT)
