@@ -317,7 +317,8 @@ class Library:
         terms = prepared.highlight
         rankings = [ranking]
         # The LLM rewrite is a fallback: a sure lexical answer never waits for it.
-        restated = None if sure(ranking) else self._restated(query, n)
+        asked = self.rewriter is not None and not sure(ranking)
+        restated = self._restated(query, n) if asked else None
         if restated is not None:
             again, again_terms = restated
             if ranking.answers:
@@ -337,9 +338,7 @@ class Library:
 
     def _restated(self, query: str, n: int) -> tuple[Ranking, tuple[str, ...]] | None:
         """The ranking of the question as the rewriter restates it, and its highlight terms."""
-        if self.rewriter is None:
-            return None
-        rewritten = self.rewriter.rewrite(query)
+        rewritten = self.rewriter.rewrite(query) if self.rewriter is not None else None
         if not rewritten or rewritten == query:
             return None
         prepared, mentioned = self.prepare(rewritten)

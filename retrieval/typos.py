@@ -2,10 +2,10 @@
 
 A stretch that sounds like a corpus word is taken for a typo of it only when the asker's own
 segmentation points that way: the stretch holds or lies in a word the corpus does not know
-(数剧, 个仁信细), or it is made of whole tokens of which one is a stray character the typo
-broke off (出|竞 for 出境). Straddling two words (的高 in 的高铁) or lying inside a known one (字政
-in 数字政府) is a coincidence of sounds. Two characters may differ only when the stretch is not
-itself a dictionary word: 公想 stands for 共享, but 鸡汁 and 正午 were meant as typed.
+(数剧, 个仁信细), or it is a run of stray single characters the typo broke a word into (瓶|抬
+for 平台). Straddling two words (的高 in 的高铁) or lying inside a known one (字政 in 数字政府) is
+a coincidence of sounds. Two characters may differ only when the stretch is no dictionary word
+and lies in none: 公想 stands for 共享, but 正午 and 教义 were meant as typed.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def believed(
     """The (stretch, corpus word) repairs of a (translated) question worth searching for;
     `most` and `broken` (stray characters count) let benchmarks.typo_repairs compare."""
     spoken = [w for w in said if w not in expander.vocabulary]
-    layout: _Layout | None = None  # the question's token edges, cut only when needed
+    layout: _Layout | None = None  # the question's stray characters, found only when needed
     out: list[tuple[str, str]] = []
     for window, fix in expander.repaired(text, most=most):
         two = chars_apart(window, fix) > 1
