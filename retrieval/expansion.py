@@ -208,8 +208,10 @@ class Expander:
         """Corpus words that a mistyped stretch of the question most likely stands for."""
         return list(dict.fromkeys(word for _, word in self.repaired(text)))
 
-    def repaired(self, text: str) -> list[tuple[str, str]]:
-        """Each mistyped stretch of the question with a corpus word it may stand for."""
+    def repaired(self, text: str, most: int = 1) -> list[tuple[str, str]]:
+        """Each mistyped stretch of the question with a corpus word it may stand for: one that
+        sounds the same and differs in one character, or in up to `most` characters that
+        each sound like the word's in their usual reading."""
         out: list[tuple[str, str]] = []
         for run in _CJK_RUN.findall(text):
             sounds = [self._sounds_of(char) for char in run]
@@ -220,9 +222,21 @@ class Expander:
                         continue
                     for key in _keys(sounds[start : start + size]):
                         for word in self.homophones.get(key, ()):
-                            if _one_char_apart(window, word) and (window, word) not in out:
+                            apart = chars_apart(window, word)
+                            if (
+                                apart == 1 or (1 < apart <= most and self._alike(window, word))
+                            ) and (window, word) not in out:
                                 out.append((window, word))
         return out
+
+    def _alike(self, typed: str, word: str) -> bool:
+        """Whether every differing character reads like the word's in its usual reading: with
+        two characters wrong, a rare reading (些 as suo, 还 as fu) is not a typo's sound."""
+        return all(
+            self._sounds_of(x)[:1] == self._sounds_of(y)[:1]
+            for x, y in zip(typed, word, strict=True)
+            if x != y
+        )
 
     def _sounds_of(self, char: str) -> tuple[str, ...]:
         sounds = self._sounds.get(char)
@@ -427,5 +441,8 @@ def _split(readings: str | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(readings.split(",")) if isinstance(readings, str) else readings
 
 
-def _one_char_apart(a: str, b: str) -> bool:
-    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+def chars_apart(a: str, b: str) -> int:
+    """How many characters two stretches of the same length differ in."""
+    if len(a) != len(b):
+        return max(len(a), len(b))
+    return sum(x != y for x, y in zip(a, b, strict=True))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from retrieval.asks import defines
 from retrieval.bm25 import SparseBM25
 from retrieval.model import Clause
 from retrieval.normalize import strip_name_marks
@@ -118,7 +119,8 @@ class Index:
             scored.append(Candidate(position, bm25, row, models.score(row)))
         scored.sort(key=lambda c: (-c.score, c.position))
         if query.wants_definition:
-            scored.sort(key=lambda c: not self._defines(position=c.position, words=query.words))
+            # The clause defining the term first (本条例所称X，是指…), then looser ones.
+            scored.sort(key=lambda c: -defines(self.clauses[c.position].text, query.words))
         if len(scored) > 1:
             top, runner = scored[0], scored[1]
             lead = (*top.features[:-1], top.score - runner.score)
@@ -147,15 +149,6 @@ class Index:
             heading,
             float(lacks_fact),
             float(self.kinds[clause.doc_id] in ("policy", "regulation")),
-        )
-
-    def _defines(self, position: int, words: Sequence[str]) -> bool:
-        """Whether a clause defines one of the words (本条例所称X，是指…; X是指…)."""
-        text = self.clauses[position].text
-        return any(
-            f"所称{w}" in text or f"{w}，是指" in text or f"{w},是指" in text or f"{w}是指" in text
-            for w in words
-            if len(w) >= 2
         )
 
     def _idf(self, token: str) -> float:

@@ -13,11 +13,12 @@ from retrieval.bm25 import SparseBM25
 from retrieval.card import document_card
 from retrieval.catalog import load_catalog
 from retrieval.channels import QueryRewriter, SemanticChannel, reciprocal_rank_fusion
+from retrieval.confidence import sure
 from retrieval.corpus import corpus_files, read_corpus
 from retrieval.expansion import EXPANDER_VERSION, Expander
 from retrieval.formats import PARSER_VERSION
 from retrieval.headings import Headings
-from retrieval.index import Index
+from retrieval.index import Index, Ranking
 from retrieval.lookup import Numbers
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
 from retrieval.names import Names
@@ -304,37 +305,52 @@ class Library:
         note: Note = "",
         wording: Wording | None = None,
     ) -> Answer:
-        """BM25 candidates reranked by a linear model; a logistic model decides abstaining.
+        """BM25 candidates reranked by a linear model; a two-parameter rule decides abstaining.
 
-        Optional channels (embeddings, an LLM rewrite) are fused in by reciprocal rank.
+        An embedding channel is fused in by reciprocal rank; an LLM rewrite is asked for only
+        when the answer is unsure or abstains (retrieval/confidence.py).
         """
         text = original if original is not None else query
         prepared, mentioned = self.prepare(query, wording)
-        ranking = self.index.search(prepared, mentioned, self.models, n=max(k * 5, 20))
-        if not ranking.answers:
-            return Answer(text, "search", "abstain", note=note, terms=prepared.highlight)
-        scores = {c.position: c.score for c in ranking.candidates}
-        order = self._fused([c.position for c in ranking.candidates], query, k)
+        n = max(k * 5, 20)
+        ranking = self.index.search(prepared, mentioned, self.models, n)
+        terms = prepared.highlight
+        rankings = [ranking]
+        # The LLM rewrite is a fallback: a sure lexical answer never waits for it.
+        asked = self.rewriter is not None and not sure(ranking)
+        restated = self._restated(query, n) if asked else None
+        if restated is not None:
+            again, again_terms = restated
+            if ranking.answers:
+                rankings.append(again)  # unsure: the restatement's clauses are fused in
+            elif again.answers:
+                rankings = [again]  # the words alone found nothing; the restatement did
+                terms = tuple(dict.fromkeys((*terms, *again_terms)))
+        if not rankings[0].answers:
+            return Answer(text, "search", "abstain", note=note, terms=terms)
+        scores = {c.position: c.score for c in rankings[0].candidates}
+        order = self._fused([[c.position for c in r.candidates] for r in rankings], query, k)
         hits = tuple(
             self.hit(self.clauses[p], round(scores.get(p, 0.0), 4))
             for p in self.index.distinct(order, k)
         )
-        return Answer(text, "search", "ok", hits, note=note, terms=prepared.highlight)
+        return Answer(text, "search", "ok", hits, note=note, terms=terms)
 
-    def _fused(self, ranking: list[int], query: str, k: int) -> list[int]:
-        """BM25's ranking fused with the optional channels' rankings (RRF), BM25 first."""
-        rankings = [ranking]
+    def _restated(self, query: str, n: int) -> tuple[Ranking, tuple[str, ...]] | None:
+        """The ranking of the question as the rewriter restates it, and its highlight terms."""
+        rewritten = self.rewriter.rewrite(query) if self.rewriter is not None else None
+        if not rewritten or rewritten == query:
+            return None
+        prepared, mentioned = self.prepare(rewritten)
+        return self.index.search(prepared, mentioned, self.models, n), prepared.highlight
+
+    def _fused(self, rankings: list[list[int]], query: str, k: int) -> list[int]:
+        """The lexical rankings (the question's first) fused with the semantic channel's (RRF)."""
         if self.semantic is not None:
             semantic = self.semantic.rank(query, max(k * 5, 20))
             if semantic:
-                rankings.append(list(semantic))
-        if self.rewriter is not None:
-            rewritten = self.rewriter.rewrite(query)
-            if rewritten and rewritten != query:
-                prepared, mentioned = self.prepare(rewritten)
-                extra = self.index.candidates(prepared, mentioned, self.models, n=max(k * 5, 20))
-                rankings.append([c.position for c in extra])
-        return ranking if len(rankings) == 1 else reciprocal_rank_fusion(rankings)
+                rankings = [*rankings, list(semantic)]
+        return rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings)
 
 
 def _expander_path(cache_dir: Path, key: str) -> Path:

@@ -12,10 +12,12 @@ and stored as JSON in the lexicon directory, so refitting never touches code.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+# Whether a clause states what the question asks for: read from the table of question kinds.
+from retrieval.asks import states as states
 
 FEATURES = (
     "bm25_rel",  # BM25 / best candidate's BM25
@@ -36,25 +38,6 @@ _WORDS = FEATURES.index("words")
 _FACT = FEATURES.index("fact")
 _NAMED = FEATURES.index("named")
 SINGLE_WORD_COVERAGE = 0.75
-
-# A clause "states" what a question of each kind wants.
-_STATES = {
-    "amount": re.compile(r"\d[\d.,]*\s*(?:万|亿)?元|[一二三四五六七八九十百千万亿]+元|费用?标准"),
-    "day": re.compile(
-        r"\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日"
-    ),
-    "date": re.compile(
-        r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月"
-        r"|[\d一二三四五六七八九十百两]+\s*个?(?:工作日|天|日内|日|月|年|小时)"
-    ),
-    # 28个省, 七方面, 三融五跨: a number before a measure word or a noun.
-    "count": re.compile(
-        r"\d+|[一二三四五六七八九十百两]+(?:个|项|家|方面|类|条|位|省|名|年|次)|[二三四五六七八九十]+[\u4e00-\u9fff]"
-    ),
-    "person": re.compile(r"同志|总书记|主席|总理|院长|部长|主任|局长|书记|教授"),
-    "contact": re.compile(r"\d{3,4}-\d{7,8}|(?<!\d)\d{5,}(?!\d)|https?://|www\.|@\w|[路街]\d+号"),
-    "rank": re.compile(r"排名|排行|名列|位居|第\s*[\d一二三四五六七八九十]+\s*位|前列"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +100,3 @@ DEFAULT_MODELS = Models(
     min_coverage=0.2,
     min_words=2,
 )
-
-
-def states(kind: str, text: str) -> bool:
-    """Whether a clause states what a question of this kind asks for."""
-    pattern = _STATES.get(kind)
-    return pattern is None or bool(pattern.search(text))

@@ -131,6 +131,7 @@ class Tokenizer:
             )
         self._log_total = math.log(self._jieba.total or 1)
         self._memo: dict[str, list[str]] = {}
+        self._cuts: dict[str, tuple[str, ...]] = {}
         self._parts: dict[str, list[str]] = {}
         # One alternation, longest phrase first, over singular forms on both sides, so a plural
         # or possessive still matches its entry (clouds, ministries, ministry's).
@@ -191,10 +192,20 @@ class Tokenizer:
                         extra.append(part)
         return own, extra
 
+    def segments(self, folded: str) -> tuple[str, ...]:
+        """All precise-mode tokens of folded text, single characters and stop words included."""
+        # Remembered: a question's words and typo repair both read its segmentation.
+        cut = self._cuts.get(folded)
+        if cut is None:
+            if len(self._cuts) >= _MEMO_SIZE:
+                self._cuts.clear()
+            cut = self._cuts[folded] = tuple(self._jieba.cut(folded))
+        return cut
+
     def words(self, folded: str) -> list[str]:
         """Precise-mode words of at least two characters of folded text (the units coverage
         is judged on)."""
-        return [w for w in self._jieba.cut(folded) if len(w) >= 2 and self._keep(w)]
+        return [w for w in self.segments(folded) if len(w) >= 2 and self._keep(w)]
 
     def parts(self, word: str) -> list[str]:
         """A word and the shorter dictionary words inside it (search-mode segmentation)."""

@@ -2,9 +2,11 @@
 
 ok, quote (quotes clause [1] verbatim), fake-quote, uncited, bad-cite, slow, e500, e429,
 e429-once, e400, garbage, empty, stream, stream-cut, rewrite (a labelled restatement of the
-<question> plus a second line), the inventions (invent-article, invent-figure, invent-corner,
-invent-single, invent-title: cited, but naming what no clause says) and long (well over 600
-characters, every sentence grounded). Every request body is recorded.
+<question> plus a second line), restate and restate-slow (the <question> with colloquial phrases
+put in policy wording from a small table; -slow after one second), the inventions
+(invent-article, invent-figure, invent-corner, invent-single, invent-title: cited, but naming
+what no clause says) and long (well over 600 characters, every sentence grounded). Every
+request body is recorded.
 """
 
 from __future__ import annotations
@@ -17,6 +19,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 GROUNDED = "该条款对此作了明确要求[1]。相关工作要依法依规推进[1]。"
+# What a model restating questions in policy wording does to a few everyday phrases.
+POLICY_WORDING = {
+    "领导": "政府",
+    "拍脑袋做决定": "用大数据辅助决策",
+    "咋": "如何",
+    "网上搞": "网上办理",
+}
+RESTATE_DELAY = 1.0  # seconds, restate-slow
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -37,6 +47,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif model == "slow":
             time.sleep(3)
             self._completion(GROUNDED)
+        elif model == "restate-slow":
+            time.sleep(RESTATE_DELAY)
+            self._completion(_content("restate", body))
         elif model == "e500":
             self._json(500, {"error": {"message": "boom"}})
         elif model == "e429" or (model == "e429-once" and count == 1):
@@ -121,6 +134,12 @@ def _content(model: str, body: dict[str, Any]) -> str:
         asked = re.search(r"<question>(.*)</question>", user)
         question = json.loads(asked.group(1)) if asked else ""
         return f"改写：“{question.replace('咋', '如何')}的有关规定”\n这样检索更容易命中条款。"
+    if model == "restate":
+        asked = re.search(r"<question>(.*)</question>", user)
+        question = json.loads(asked.group(1)) if asked else ""
+        for everyday, policy in POLICY_WORDING.items():
+            question = question.replace(everyday, policy)
+        return question
     if model == "quote":
         first = re.search(r"\[1\][^\n]*\n([^\n]{12})", user)
         return f"条款明确提出“{first.group(1) if first else ''}”[1]。"

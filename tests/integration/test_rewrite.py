@@ -1,4 +1,5 @@
-"""LLM query rewrites against the real local chat-completions server: success, every failure."""
+"""LLM query rewrites against the real local chat-completions server: success, every failure,
+and only for questions the words alone leave unanswered or unsure."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from bot.rewrite import (
     LLMRewriter,
     clean_rewrite,
 )
-from tests.fake_llm import FakeLLM
+from retrieval.library import Library
+from tests.fake_llm import RESTATE_DELAY, FakeLLM
 
 QUESTION = "公共数据授权运营咋公开"
 
@@ -113,3 +115,37 @@ def test_a_long_reply_is_capped() -> None:
     cleaned = clean_rewrite("数据" * 500, "问")
     assert cleaned is not None
     assert len(cleaned) == MAX_REWRITE_CHARS
+
+
+@pytest.fixture
+def restating(library: Library, llm: FakeLLM) -> Iterator[Library]:
+    """The bundled library with a rewriter on the local server, detached afterwards."""
+    library.attach(rewriter=rewriter(llm, "restate"))
+    yield library
+    library.attach(None, None)
+
+
+def test_a_sure_answer_sends_nothing_to_the_llm(restating: Library, llm: FakeLLM) -> None:
+    answer = restating.answer("公共数据授权运营情况要公开吗")
+    assert answer.status == "ok"
+    assert answer.hits[0].clause.label == "（五）"
+    assert llm.requests == []
+
+
+def test_an_abstaining_question_is_restated_and_answered(restating: Library, llm: FakeLLM) -> None:
+    answer = restating.answer("领导拍脑袋做决定")
+    [request] = llm.requests
+    assert request["body"]["messages"][1]["content"] == quote_question("领导拍脑袋做决定")
+    assert answer.status == "ok"
+    assert answer.hits[0].clause.label == "二、（六）"
+
+
+def test_a_sure_answer_does_not_wait_for_a_slow_llm(library: Library, llm: FakeLLM) -> None:
+    library.attach(rewriter=rewriter(llm, "restate-slow"))
+    try:
+        started = time.monotonic()
+        assert library.answer("数据安全谁负责").status == "ok"
+        assert time.monotonic() - started < RESTATE_DELAY
+    finally:
+        library.attach(None, None)
+    assert llm.requests == []

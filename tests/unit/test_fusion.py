@@ -29,8 +29,10 @@ class FixedRewriter:
 
     def __init__(self, rewritten: str | None) -> None:
         self.rewritten = rewritten
+        self.asked: list[str] = []
 
     def rewrite(self, query: str) -> str | None:
+        self.asked.append(query)
         return self.rewritten
 
 
@@ -62,13 +64,44 @@ def test_a_semantic_ranking_brings_its_clause_into_the_answer(plain: Library) ->
     assert target in [h.clause for h in after.hits]
 
 
-def test_a_rewrite_is_searched_and_fused(plain: Library) -> None:
-    question = "政府拍板定大事，能不能先让数据说话"
-    assert plain.answer(question).hits[0].clause.label != "二、（六）"
-    plain.attach(rewriter=FixedRewriter("运用大数据辅助政府科学决策"))
+def test_a_sure_answer_never_asks_for_a_rewrite(plain: Library) -> None:
+    rewriter = FixedRewriter("运用大数据辅助政府科学决策")
+    plain.attach(rewriter=rewriter)
+    answer = plain.answer("公共数据授权运营情况要公开吗")
+    assert rewriter.asked == []
+    assert answer.hits[0].clause.label == "（五）"
+
+
+def test_an_abstaining_question_is_answered_by_its_rewrite(plain: Library) -> None:
+    question = "领导拍脑袋做决定"
+    assert plain.answer(question).status == "abstain"
+    rewriter = FixedRewriter("运用大数据辅助政府科学决策")
+    plain.attach(rewriter=rewriter)
     answer = plain.answer(question)
+    assert rewriter.asked == [question]
     assert answer.status == "ok"
     assert answer.hits[0].clause.label == "二、（六）"
+    assert "决策" in answer.terms
+
+
+def test_an_unsure_answer_is_fused_with_its_rewrite(plain: Library) -> None:
+    question = "政府部门之间数据怎么共享"  # the commentary leads the runner-up by little
+    assert plain.answer(question).hits[0].clause.doc_id == "commentary"
+    rewriter = FixedRewriter("推进政务数据跨部门共享")
+    plain.attach(rewriter=rewriter)
+    after = plain.answer(question)
+    assert rewriter.asked == [question]
+    # The clause both rankings place high comes first.
+    assert (after.hits[0].clause.doc_id, after.hits[0].clause.label) == (
+        "digital_gov",
+        "五、（二）",
+    )
+
+
+def test_a_rewrite_that_also_abstains_leaves_the_abstention(plain: Library) -> None:
+    question = "领导拍脑袋做决定"
+    plain.attach(rewriter=FixedRewriter("火星基地建设"))
+    assert plain.answer(question).status == "abstain"
 
 
 def test_a_channel_that_is_down_changes_nothing(plain: Library) -> None:

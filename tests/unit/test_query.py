@@ -23,7 +23,7 @@ from retrieval.library import Library
         ("好几个部门各自花钱买同一份社会数据", ""),
         ("Who's liable for security when departments share data?", ""),
         ("When did the plan take effect?", "date"),
-        ("公共数据授权运营要公开哪些情况", ""),
+        ("公共数据授权运营要公开哪些情况", "list"),
         ("哪个城市的政务服务做得最好", "rank"),
         ("全国一体化平台建设排名前十的省", "rank"),
         ("Which city is ranked top in open data?", "rank"),
