@@ -11,7 +11,7 @@ from pathlib import Path
 from retrieval import cache, clause_table
 from retrieval.bm25 import SparseBM25
 from retrieval.card import document_card
-from retrieval.catalog import load_catalog
+from retrieval.catalog import load_catalog, name_similarity
 from retrieval.channels import QueryRewriter, SemanticChannel, reciprocal_rank_fusion
 from retrieval.corpus import corpus_files, read_corpus
 from retrieval.expansion import EXPANDER_VERSION, Expander
@@ -21,6 +21,7 @@ from retrieval.index import Index
 from retrieval.lookup import Numbers
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
 from retrieval.names import Names
+from retrieval.naming import english_titles, looks_like_title, name_documents, named_titles
 from retrieval.normalize import strip_name_marks
 from retrieval.query import Query, Wording, prepare, read_question
 from retrieval.ranking import DEFAULT_MODELS, Models
@@ -31,6 +32,7 @@ from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 MAX_QUERY_CHARS = 500
 Progress = Callable[[int, int], None]  # (clauses indexed, total)
 MODELS_FILE = "ranking.json"
+ENGLISH_TITLES = "titles_en.txt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,8 @@ class Library:
                 )
         catalog = load_catalog(paths.data_dir / "aliases.toml")
         documents, problems = read_corpus(paths.corpus_dir, catalog)
+        english = english_titles(paths.data_dir / ENGLISH_TITLES)
+        documents = name_documents(documents, tokenizer.cut, english)
         documents, unindexable = screen(documents, tokenizer)
         problems += unindexable
         library = cls(
@@ -208,6 +212,11 @@ class Library:
             docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
             if docs or not ref.doc_hint:
                 return self.lookup_ref(ref, text, docs, context_doc)
+            if looks_like_title(ref.doc_hint):
+                return self.not_in_library(ref.doc_hint, text)
+        missing = self._missing_title(wording.folded)
+        if missing:
+            return self.not_in_library(missing, text)
         by_heading = self._heading_answer(cleaned, text)
         if by_heading is not None:
             return by_heading
@@ -226,6 +235,8 @@ class Library:
             return Answer(text, "lookup", "not_found", note="empty" if not text.strip() else "")
         docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
         if ref.doc_hint and not docs:
+            if looks_like_title(ref.doc_hint):
+                return self.not_in_library(ref.doc_hint, text)
             return Answer(text, "lookup", "not_found", note="unknown_doc")
         return self.lookup_ref(ref, text, docs, context_doc)
 
@@ -260,6 +271,31 @@ class Library:
         return Answer(
             text, "lookup", "not_found", suggestions=tuple(self.hit(c, 0.0) for c in near[:6])
         )
+
+    def not_in_library(self, name: str, text: str) -> Answer:
+        """「库中没有《…》」: the document asked for is not loaded; the closest titles loaded
+        come as suggestions (their first clause), never a clause answering for it."""
+        key = strip_name_marks(name)
+        closest = sorted(
+            (d for d in self.documents if not d.superseded),
+            key=lambda d: -max(name_similarity(key, a) for a in (d.title, *d.aliases)),
+        )[:3]
+        hints = tuple(self.hit(d.clauses[0], 0.0) for d in closest if d.clauses)
+        return Answer(text, "lookup", "not_in_library", suggestions=hints, missing=key)
+
+    def _missing_title(self, folded: str) -> str:
+        """A title the question names that no loaded document answers to, or ''."""
+        for name in named_titles(folded):
+            key = strip_name_marks(name)
+            docs = self.names.resolve_folded(key)
+            if any(self.names.names(key, d) for d in docs):
+                continue
+            found, rest = self.names.mentioned_folded(key)
+            # A loaded name inside it must be most of it: 劳动合同法实施条例 is not 劳动合同法.
+            if found and len(strip_name_marks(rest)) <= 0.4 * len(key):
+                continue
+            return key
+        return ""
 
     def _document_answer(self, cleaned: str, text: str) -> Answer | None:
         """The document's card when the message (cleaned, so folded) is just a document's name."""

@@ -9,11 +9,13 @@ bigrams.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 import ahocorasick
 
+from retrieval.dedup import title_key
 from retrieval.model import Document
 from retrieval.normalize import fold_for_search, strip_name_marks
 
@@ -34,6 +36,35 @@ def spread_in(key: str, name: str) -> bool:
         return False
     rest = iter(key)
     return all(char in rest for char in name)
+
+
+_YEAR = re.compile(r"((?:19|20)\d\d)年?")
+_OLD = re.compile(r"旧版|旧的|原来的|修订前|修正前|老版")
+
+
+def pick_editions(key: str, docs: list[Document]) -> list[Document]:
+    """Of several editions of one title, the one asked for: the year named (会计法2017年),
+    the previous one for 旧版, else the current (newest) one. Other documents stay."""
+    if len(docs) < 2 or not any(d.edition for d in docs):
+        return docs
+    groups: dict[str, list[Document]] = defaultdict(list)
+    for doc in docs:
+        groups[title_key(doc.title)].append(doc)
+    years = set(_YEAR.findall(key))
+    out: list[Document] = []
+    for editions in groups.values():
+        if len(editions) == 1:
+            out += editions
+            continue
+        editions.sort(key=lambda d: d.edition)
+        named = [d for d in editions if d.edition[:4] in years]
+        if named:
+            out.append(named[-1])
+        elif _OLD.search(key):
+            out.append(editions[-2])
+        else:
+            out.append(editions[-1])
+    return sorted(out, key=lambda d: docs.index(d))
 
 
 def _automaton(words: Iterable[str]) -> ahocorasick.Automaton | None:
@@ -93,8 +124,9 @@ class Names:
     def resolve_folded(self, name: str) -> list[Document]:
         """`resolve` for a name already folded by `fold_for_search` (the question path's)."""
         key = strip_name_marks(name)
-        if not key:
-            return []
+        return pick_editions(key, self._resolve(key)) if key else []
+
+    def _resolve(self, key: str) -> list[Document]:
         if key in self._exact:
             return self._docs(self._exact[key])
         contained = sorted(self._contained(key))
@@ -129,11 +161,15 @@ class Names:
         candidates = {
             p for _, name in self._mentionable.iter(key) for p in self._normal_docs[name]
         }
+        whole = key
         for position in sorted(candidates):
             for name in self._normal[position]:
                 if len(name) >= _MIN_NAME and name in key:
                     found.add(self.documents[position].doc_id)
                     key = key.replace(name, " ")
+        if len(found) > 1:
+            docs = pick_editions(whole, [d for d in self.documents if d.doc_id in found])
+            found = {d.doc_id for d in docs}
         return found, key
 
     def names(self, key: str, doc: Document) -> bool:
