@@ -30,6 +30,8 @@ from retrieval.screen import screen
 from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 
 MAX_QUERY_CHARS = 500
+_HEADING_ASK = re.compile(r"(?:有哪些|是哪些|包括哪些|包括什么|有什么|是什么|是啥|指什么)$")
+_HEADING_NOISE = re.compile(r"^[\s的之中里]+|[\s的]+$")
 Progress = Callable[[int, int], None]  # (clauses indexed, total)
 MODELS_FILE = "ranking.json"
 ENGLISH_TITLES = "titles_en.txt"
@@ -318,6 +320,8 @@ class Library:
     def _heading_ref(self, cleaned: str) -> list[Clause]:
         """Clauses addressed by headings, e.g. 总体要求 主要目标 (optionally after a name)."""
         parts = [p for p in re.split(r"[\s、，,/>›→-]+", cleaned) if p]
+        if len(parts) == 1:
+            return self._named_heading(parts[0])
         if len(parts) < 2 or len(parts) > 4:
             return []
         docs = self.names.resolve_folded(parts[0])
@@ -325,6 +329,19 @@ class Library:
         keys = [strip_name_marks(p) for p in wanted]  # cleaned, so already folded
         within = [self._spans[d.doc_id] for d in docs] if docs else None
         return [self.clauses[p] for p in self.headings.find(keys, within, 3)]
+
+    def _named_heading(self, cleaned: str) -> list[Clause]:
+        """A heading asked for in a question naming one document: 数据二十条的总体要求是什么,
+        公共数据意见的工作原则有哪些 → that heading's clause in that document."""
+        found, rest = self.names.mentioned_folded(cleaned)
+        if len(found) != 1:
+            return []
+        rest = _HEADING_ASK.sub("", rest.strip())
+        key = strip_name_marks(_HEADING_NOISE.sub("", rest))
+        if not 2 <= len(key) <= 12:
+            return []
+        within = [self._spans[doc_id] for doc_id in found]
+        return [self.clauses[p] for p in self.headings.find([key], within, 3)]
 
     def prepare(self, query: str, wording: Wording | None = None) -> tuple[Query, set[str]]:
         """The prepared question and the documents it names; `wording` when already read."""
@@ -347,6 +364,13 @@ class Library:
         text = original if original is not None else query
         prepared, mentioned = self.prepare(query, wording)
         ranking = self.index.search(prepared, mentioned, self.models, n=max(k * 5, 20))
+        top = ranking.candidates[0].position if ranking.candidates else None
+        if mentioned and (top is None or self.clauses[top].doc_id not in mentioned):
+            # A named document answers for itself when it holds an answer.
+            scope = [self._spans[doc_id] for doc_id in mentioned if doc_id in self._spans]
+            scoped = self.index.search(prepared, mentioned, self.models, max(k * 5, 20), scope)
+            if scoped.answers:
+                ranking = scoped
         if not ranking.answers:
             return Answer(text, "search", "abstain", note=note, terms=prepared.highlight)
         scores = {c.position: c.score for c in ranking.candidates}

@@ -203,7 +203,8 @@ _LEAD = re.compile(
 )
 # A question's own words are never part of a name; 的 only inside 关于…的….
 _NOT_NAME = re.compile(
-    r"什么|哪|怎|吗|谁|多少|几|能不能|可不能|是否|^[^关]*的|^(?:这|那|我|你|他|她|它|咱)"
+    r"什么|哪|怎|吗|谁|多少|几|能不能|可不能|是否|^[^关]*的|这|那|该|说|里|没有"
+    r"|^(?:我|你|他|她|它|咱|有|是|明确|具体|相关|有关)"
     r"|(?:违|非|合|依|守|执|方|做|看|说|想|用|算|手)法$"
 )
 # Words ending like a title that are everyday words, not names: 办法, 违法, 方案 …
@@ -224,6 +225,9 @@ def named_titles(folded: str) -> list[str]:
         for match in _RUN.finditer(run):
             name = _LEAD.sub("", match.group(0))
             if len(name) < 3 or _COMMON.match(name) or _NOT_NAME.search(name):
+                continue
+            # 收益法, 成本法 are methods: unmarked, a law's name needs three characters before 法.
+            if re.fullmatch(r"[\u4e00-\u9fff]{1,2}法", name):
                 continue
             out.append(name)
     return out
