@@ -199,7 +199,8 @@ _TITLE_END = (
 _MARKED = re.compile(r"《([^《》]{2,60})》")
 _RUN = re.compile(rf"[\u4e00-\u9fff]{{2,40}}?{_TITLE_END}")
 _LEAD = re.compile(
-    r"^(?:请问|我想问|问一下|按照|依照|依据|根据|对照|关于|对于|按|依|据|在|看看|查查)+"
+    r"^(?:请问|我想问|问一下|按照|依照|依据|根据|对照|关于|对于|还是|或者|以及|按|依|据|在|和|与|跟|及"
+    r"|看看|查查)+"
 )
 # A question's own words are never part of a name; 的 only inside 关于…的….
 _NOT_NAME = re.compile(
@@ -236,6 +237,6 @@ def named_titles(folded: str) -> list[str]:
 def looks_like_title(name: str) -> bool:
     """Whether a document hint is shaped like a title (for 'not in the library')."""
     key = strip_name_marks(name)
-    return bool(re.fullmatch(rf"[\u4e00-\u9fff]{{2,40}}{_TITLE_END}", key)) and not (
+    return bool(re.fullmatch(rf"[\u4e00-\u9fff]{{1,40}}{_TITLE_END}", key)) and not (
         _COMMON.search(key) and len(key) <= 4
     )
