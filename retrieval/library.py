@@ -81,6 +81,12 @@ class Library:
         for doc in documents:
             self._spans[doc.doc_id] = (start, start + len(doc.clauses))
             start += len(doc.clauses)
+        # Superseded editions answer only when named (会计法2017年): searching skips them.
+        self._current: list[tuple[int, int]] | None = (
+            [self._spans[d.doc_id] for d in documents if not d.superseded]
+            if any(d.superseded for d in documents)
+            else None
+        )
         total = len(self.clauses)
         self.index = Index(
             self.clauses,
@@ -363,7 +369,9 @@ class Library:
         """
         text = original if original is not None else query
         prepared, mentioned = self.prepare(query, wording)
-        ranking = self.index.search(prepared, mentioned, self.models, n=max(k * 5, 20))
+        ranking = self.index.search(
+            prepared, mentioned, self.models, max(k * 5, 20), self._current
+        )
         top = ranking.candidates[0].position if ranking.candidates else None
         if mentioned and (top is None or self.clauses[top].doc_id not in mentioned):
             # A named document answers for itself when it holds an answer.

@@ -27,7 +27,7 @@ _TRAILER = re.compile(r"[\s?？。!！,，、：:呢吗啊呀嘞]+$")
 # 第 may be left out where a space sets the number off: 数据二十条 九条, 数字政府 七部分(二).
 _DI = r"(?:第|(?<=\s))"
 # 第 may also be left out right after a law's name: 劳动合同法13条, 刑法二十条.
-_DI_ARTICLE = r"(?:第|(?<=\s)|(?<=[法例定则])|^(?=\d))"
+_DI_ARTICLE = r"(?:第|(?<=\s)|(?<=[法例定则释程度])|^(?=\d))"
 # 之一 after an article number; a 款 or 项 after it narrows to the article that holds it.
 _ARTICLE = rf"{_DI_ARTICLE}({NUM})条(?:之({_CN}))?(?:第?(?:{NUM})[款项])*"
 # English: "Article 12 of the Labor Contract Law", "Labor Contract Law Article 12", "Art. 12".
