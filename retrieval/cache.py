@@ -176,6 +176,7 @@ def _document(data: dict[str, Any]) -> tuple[Document, int]:
         short=data.get("short", ""),
         edition=data.get("edition", ""),
         superseded=bool(data.get("superseded", False)),
+        derived=tuple(data.get("derived", ())),
     )
     return document, int(data["clauses"])
 

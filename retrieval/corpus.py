@@ -30,7 +30,7 @@ def corpus_files(directory: Path) -> list[Path]:
         return []
     root = directory.resolve()
     found: list[Path] = []
-    for folder, dirs, files in os.walk(directory):
+    for folder, dirs, files in os.walk(directory, onerror=_unlistable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
             path = Path(folder) / name
@@ -40,6 +40,11 @@ def corpus_files(directory: Path) -> list[Path]:
                 continue
             found.append(path)
     return sorted(found, key=lambda p: p.relative_to(directory).as_posix())
+
+
+def _unlistable(error: OSError) -> None:
+    """A folder that cannot be listed is an error, as for the corpus directory itself."""
+    raise error
 
 
 def source_name(path: Path, directory: Path) -> str:

@@ -75,6 +75,8 @@ class Document:
     short: str = ""
     edition: str = ""  # YYYY-MM-DD of this edition when its file name states one
     superseded: bool = False  # a newer edition of the same title is loaded
+    # Abbreviations derived from the title (消保法): matched whole, never spread or fuzzy.
+    derived: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,13 +85,23 @@ class Names:
         self._position = {d.doc_id: n for n, d in enumerate(self.documents)}
         # Per document: aliases normalised (longest first, for `mentioned`), and squashed.
         self._normal = [
-            tuple(fold_for_search(a) for a in sorted(d.aliases, key=len, reverse=True))
+            tuple(
+                fold_for_search(a) for a in sorted((*d.aliases, *d.derived), key=len, reverse=True)
+            )
             for d in self.documents
         ]
-        self._squashed = [frozenset(strip_name_marks(a) for a in names) for names in self._normal]
+        self._squashed = [
+            frozenset(strip_name_marks(fold_for_search(a)) for a in d.aliases)
+            for d in self.documents
+        ]
+        derived = [
+            frozenset(strip_name_marks(fold_for_search(a)) for a in d.derived)
+            for d in self.documents
+        ]
         self._whole = [
             frozenset(strip_name_marks(fold_for_search(n)) for n in (*d.aliases, d.title, d.short))
-            for d in self.documents
+            | more
+            for d, more in zip(self.documents, derived, strict=True)
         ]
         self._exact: dict[str, list[int]] = defaultdict(list)
         self._normal_docs: dict[str, list[int]] = defaultdict(list)
@@ -110,11 +120,17 @@ class Names:
             for name in self._normal[position]:
                 if len(name) >= _MIN_NAME:
                     self._normal_docs[name].append(position)
+        # Derived abbreviations are found whole (exactly, or inside a question) only.
+        for position, names in enumerate(derived):
+            for name in names - self._squashed[position]:
+                self._exact[name].append(position)
         # A posting list holds a document once, in document order.
         for gram, docs in self._grams.items():
             self._grams[gram] = sorted(set(docs))
         self._by_rarest = {char: tuple(set(names)) for char, names in by_rarest.items()}
-        self._inside = _automaton(n for names in self._squashed for n in names if len(n) >= 2)
+        self._inside = _automaton(
+            n for names in (*self._squashed, *derived) for n in names if len(n) >= 2
+        )
         self._mentionable = _automaton(self._normal_docs)
 
     def resolve(self, name: str) -> list[Document]:

@@ -172,9 +172,9 @@ def name_documents(
             for a, whole in sorted(forms[core].items())
             if not taken[_key(a)] - {core} and (whole or not complete[a] - {core})
         ]
-        names = [*doc.aliases, core, *sorted(defined.get(core, ())), *derived]
-        names += english.get(core, ())
-        out.append(replace(doc, aliases=tuple(dict.fromkeys(n for n in names if n))))
+        names = [*doc.aliases, core, *sorted(defined.get(core, ())), *english.get(core, ())]
+        aliases = tuple(dict.fromkeys(n for n in names if n))
+        out.append(replace(doc, aliases=aliases, derived=tuple(derived)))
     return tuple(out)
 
 
@@ -183,7 +183,7 @@ def collisions(documents: Iterable[Document]) -> dict[str, tuple[str, ...]]:
     such a name is answered with the list, never with one of them."""
     titles: dict[str, set[str]] = defaultdict(set)
     for doc in documents:
-        for name in doc.aliases:
+        for name in (*doc.aliases, *doc.derived):
             titles[_key(name)].add(core_title(doc.title))
     return {name: tuple(sorted(t)) for name, t in titles.items() if len(t) > 1}
 
