@@ -62,7 +62,7 @@ def reference_questions(
         out.append(("title N条", f"{core}{number}条", core, clause.label))
         out.append(("full title", f"{doc.title}第{int_to_cn(number)}条", core, clause.label))
         forms = abbreviation_forms(core, library.tokenizer.cut)
-        short = sorted(a for a, whole in forms.items() if whole and a in doc.aliases)
+        short = sorted(a for a, whole in forms.items() if whole and a in doc.derived)
         if short:
             out.append(("abbreviation", f"{short[0]}第{int_to_cn(number)}条", core, clause.label))
         english = [a for a in doc.aliases if a.isascii() and " " in a]
