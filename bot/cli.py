@@ -21,6 +21,7 @@ from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
 from retrieval.evaluate import evaluate, report
 from retrieval.library import Library, LibraryPaths
 from retrieval.model import Answer
+from retrieval.naming import collisions
 
 if TYPE_CHECKING:  # Telegram, httpx and SQLite are imported only by the commands using them
     from bot.llm import LLMClient
@@ -180,6 +181,11 @@ def run_check(library: Library, out: TextIO) -> int:
         incomplete = [c.label for c in doc.clauses if c.incomplete]
         if incomplete:
             print(f"    不完整的段落：{'、'.join(incomplete)}", file=out)
+    shared = collisions(library.documents)
+    if shared:
+        print(f"同名简称 {len(shared)} 个（查询时列出各文件，不替用户选）：", file=out)
+        for name, titles in sorted(shared.items()):
+            print(f"  {name}：{'、'.join(titles)}", file=out)
     print(f"警告 {len(library.problems)} 条：", file=out)
     for problem in library.problems:
         print(f"  [{problem.source}] {problem.message}", file=out)

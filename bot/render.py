@@ -104,6 +104,11 @@ def to_text(answer: Answer) -> str:
         parts.append(texts.EMPTY)
     elif answer.status == "abstain":
         parts.extend([texts.ABSTAIN, texts.ABSTAIN_TIPS])
+    elif answer.status == "not_in_library":
+        parts.append(texts.NOT_IN_LIBRARY.format(name=answer.missing))
+        if answer.suggestions:
+            titles = [f"  {quoted_title(h.doc_title)}" for h in answer.suggestions]
+            parts.append("\n".join([texts.CLOSEST_TITLES, *titles]))
     elif answer.note == "unknown_doc":
         parts.append(texts.UNKNOWN_DOC)
     else:
@@ -142,7 +147,10 @@ def suggestion_line(hit: Hit) -> str:
 def doc_line(doc: Document) -> str:
     """One line of the document list."""
     kind = texts.KIND_NAMES.get(doc.kind, doc.kind)
-    return f"{doc.doc_id}  {quoted_title(doc.title)} [{kind}] {len(doc.clauses)} 条"
+    line = f"{doc.doc_id}  {quoted_title(doc.title)} [{kind}] {len(doc.clauses)} 条"
+    if doc.edition:
+        line += f" {doc.edition}{texts.EDITION_OLD if doc.superseded else texts.EDITION_CURRENT}"
+    return line
 
 
 def toc_text(doc: Document) -> str:

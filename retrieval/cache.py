@@ -28,7 +28,7 @@ from retrieval.bm25 import SparseBM25
 from retrieval.integrity import cache_directory, discard, intact, seal
 from retrieval.model import CorpusProblem, Document
 
-FORMAT = "policybot-cache-6"
+FORMAT = "policybot-cache-7"  # 7: editions, sub-folders
 # The index's arrays, one .npy each: memory-mapped on load, so a page is read (and counts in
 # the process's memory) only when a question touches the postings on it.
 ARRAYS = {"idf": np.float64, "indptr": np.int64, "docs": np.int32, "weights": np.float64}
@@ -174,6 +174,9 @@ def _document(data: dict[str, Any]) -> tuple[Document, int]:
         aliases=tuple(data["aliases"]),
         continuous_sections=bool(data["continuous_sections"]),
         short=data.get("short", ""),
+        edition=data.get("edition", ""),
+        superseded=bool(data.get("superseded", False)),
+        derived=tuple(data.get("derived", ())),
     )
     return document, int(data["clauses"])
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from retrieval.normalize import strip_name_marks
 
-_ISSUERS = re.compile(r"^(中共中央办公厅|国务院办公厅|中共中央|国务院|\s)+")
+_ISSUERS = re.compile(r"^(中华人民共和国|中共中央办公厅|国务院办公厅|中共中央|国务院|\s)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ def identify(title: str, catalog: tuple[CatalogEntry, ...]) -> CatalogEntry | No
 
 
 def short_title(title: str) -> str:
-    """Drop issuers and 关于 from a title: 国务院关于加强…意见 → 加强…意见."""
+    """Drop issuers, 中华人民共和国 and 关于 from a title: 国务院关于加强…意见 → 加强…意见."""
     text = _ISSUERS.sub("", title)
     return text[2:] if text.startswith("关于") else text
 

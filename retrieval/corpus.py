@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 from retrieval.catalog import CatalogEntry, identify, short_title
-from retrieval.dedup import Copy, group_copies, merge
+from retrieval.dedup import Copy, group_copies, merge, title_key
 from retrieval.formats import SUFFIXES, read_bytes
 from retrieval.model import CorpusProblem, Document
 from retrieval.structure import build_clauses, split_documents
@@ -14,27 +16,65 @@ from retrieval.text import UnreadableFile
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
+_EDITION = re.compile(r"[(（](\d{4}-\d{2}-\d{2})[)）]")
+
+
+def _skipped(name: str) -> bool:
+    return name.startswith(".") or name.upper().startswith("README")
+
+
 def corpus_files(directory: Path) -> list[Path]:
-    """The files of a corpus directory in name order, hidden files excluded."""
-    return sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
+    """The files of a corpus directory and its sub-folders (行政法规/, 部门规章/…) in path
+    order; hidden files and folders and README files excluded, symlinks never followed out."""
+    if not directory.is_dir():
+        return []
+    root = directory.resolve()
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(directory, onerror=_unlistable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            path = Path(folder) / name
+            if _skipped(name) or not path.is_file():
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                continue
+            found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(directory).as_posix())
 
 
-def read_file(path: Path) -> tuple[list[Copy], list[CorpusProblem]]:
-    """Parse one file into document copies; an unreadable file becomes a problem."""
+def _unlistable(error: OSError) -> None:
+    """A folder that cannot be listed is an error, as for the corpus directory itself."""
+    raise error
+
+
+def source_name(path: Path, directory: Path) -> str:
+    """How a corpus file is named in sources and messages: its path inside the corpus."""
+    return path.relative_to(directory).as_posix()
+
+
+def edition_of(name: str) -> str:
+    """The edition date a file name carries (会计法(2024-06-28).md), or ''."""
+    match = _EDITION.search(Path(name).name)
+    return match.group(1) if match else ""
+
+
+def read_file(path: Path, name: str | None = None) -> tuple[list[Copy], list[CorpusProblem]]:
+    """Parse one file into document copies; an unreadable file becomes a problem.
+
+    `name` is the file's path inside the corpus (its file name by default)."""
+    name = name or path.name
     if path.suffix.lower() not in SUFFIXES:
-        return [], [
-            CorpusProblem(path.name, f"已跳过：不支持的文件类型 {path.suffix or '(无扩展名)'}")
-        ]
+        return [], [CorpusProblem(name, f"已跳过：不支持的文件类型 {path.suffix or '(无扩展名)'}")]
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise UnreadableFile("文件过大")
         data = path.read_bytes()
     except (OSError, UnreadableFile) as exc:
-        return [], [CorpusProblem(path.name, f"已跳过：{exc}")]
+        return [], [CorpusProblem(name, f"已跳过：{exc}")]
     try:
-        return parse_file(path.name, data)
+        return parse_file(name, data)
     except Exception as exc:  # one odd file must never take the corpus down
-        return [], [CorpusProblem(path.name, f"已跳过：无法解析（{type(exc).__name__}）")]
+        return [], [CorpusProblem(name, f"已跳过：无法解析（{type(exc).__name__}）")]
 
 
 def parse_file(name: str, data: bytes) -> tuple[list[Copy], list[CorpusProblem]]:
@@ -53,7 +93,15 @@ def parse_file(name: str, data: bytes) -> tuple[list[Copy], list[CorpusProblem]]
             problems.append(CorpusProblem(name, f"《{raw.title}》没有可引用的正文，已跳过"))
             continue
         copies.append(
-            Copy(raw.title, outline.kind, outline.continuous, outline.clauses, name, raw.author)
+            Copy(
+                raw.title,
+                outline.kind,
+                outline.continuous,
+                outline.clauses,
+                name,
+                raw.author,
+                edition_of(name),
+            )
         )
     if not copies and not problems:
         problems.append(CorpusProblem(name, "已跳过：没有可识别的正文"))
@@ -67,23 +115,37 @@ def read_corpus(
     copies: list[Copy] = []
     problems: list[CorpusProblem] = []
     for path in corpus_files(directory):
-        found, trouble = read_file(path)
+        found, trouble = read_file(path, source_name(path, directory))
         copies.extend(found)
         problems.extend(trouble)
+    groups = group_copies(copies)
+    # Editions of one title (会计法 2017 and 2024): the newest dated one is current.
+    newest: dict[str, str] = {}
+    for group in groups:
+        key = title_key(group[0].title)
+        newest[key] = max(newest.get(key, ""), group[0].edition)
     documents: list[Document] = []
-    for group in group_copies(copies):
+    for group in groups:
         merged, trouble = merge(group)
         problems.extend(trouble)
         sources = tuple(dict.fromkeys(c.source for c in group))
-        documents.append(_document(merged, sources, catalog, {d.doc_id for d in documents}))
+        superseded = merged.edition < newest[title_key(merged.title)]
+        taken = {d.doc_id for d in documents}
+        documents.append(_document(merged, sources, catalog, taken, superseded))
     return tuple(documents), tuple(problems)
 
 
 def _document(
-    copy: Copy, sources: tuple[str, ...], catalog: tuple[CatalogEntry, ...], taken: set[str]
+    copy: Copy,
+    sources: tuple[str, ...],
+    catalog: tuple[CatalogEntry, ...],
+    taken: set[str],
+    superseded: bool = False,
 ) -> Document:
     entry = identify(copy.title, catalog)
     doc_id = entry.doc_id if entry else short_title(copy.title)
+    if superseded:
+        doc_id = f"{doc_id}@{copy.edition}"
     base, n = doc_id, 2
     while doc_id in taken:
         doc_id, n = f"{base}-{n}", n + 1
@@ -103,4 +165,6 @@ def _document(
         aliases=tuple(dict.fromkeys(a for a in aliases if a)),
         continuous_sections=copy.continuous,
         short=entry.short if entry else short_title(copy.title),
+        edition=copy.edition,
+        superseded=superseded,
     )

@@ -23,6 +23,7 @@ class Copy:
     clauses: tuple[ClauseDraft, ...]
     source: str
     author: str | None = None
+    edition: str = ""  # the date the file name carries: copies of other dates are editions
 
 
 def _shingles(copy: Copy) -> set[str]:
@@ -30,9 +31,9 @@ def _shingles(copy: Copy) -> set[str]:
     return {text[i : i + 5] for i in range(0, max(0, len(text) - 4))}
 
 
-def _title_key(copy: Copy) -> str:
+def title_key(title: str) -> str:
     """Copies must carry the same title, issuers and 关于/全文 aside, to be merged."""
-    title = fold_layout(copy.title)
+    title = fold_layout(title)
     title = re.sub(r"^(中共中央办公厅|国务院办公厅|中共中央|国务院)+", "", title)
     return title.removeprefix("关于").removesuffix("全文")
 
@@ -47,7 +48,8 @@ def group_copies(copies: list[Copy]) -> list[list[Copy]]:
     groups: list[list[Copy]] = []
     by_title: dict[str, list[int]] = {}
     for copy in copies:
-        candidates = by_title.setdefault(_title_key(copy), [])
+        # Editions (same title, another date: 会计法 2017 and 2024) are never merged.
+        candidates = by_title.setdefault(f"{title_key(copy.title)}@{copy.edition}", [])
         grams = _shingles(copy) if candidates else set()
         for group in candidates:
             seen = _shingles(groups[group][0])

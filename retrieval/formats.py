@@ -9,7 +9,7 @@ from retrieval.text import Source, decode, read_source
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx")
 # Part of the cache key: a file's parse changes when these readers change.
-PARSER_VERSION = "formats-1"
+PARSER_VERSION = "formats-2"  # 2: 第X条之一 articles of their own
 
 
 def read_bytes(name: str, data: bytes) -> tuple[Source, list[str]]:

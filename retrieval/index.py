@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from retrieval.asks import defines
-from retrieval.bm25 import SparseBM25
+from retrieval.bm25 import SparseBM25, best
 from retrieval.model import Clause
 from retrieval.normalize import strip_name_marks
 from retrieval.query import Query
@@ -79,9 +81,17 @@ class Index:
         self._max_idf = float(self.bm25.idf.max()) if len(self.bm25.idf) else 1.0
         self.kinds: dict[str, str] = dict(kinds or {})
 
-    def search(self, query: Query, mentioned: Collection[str], models: Models, n: int) -> Ranking:
-        """The n best clauses for a prepared question, reranked, and whether the best answers."""
-        candidates = tuple(self.candidates(query, mentioned, models, n))
+    def search(
+        self,
+        query: Query,
+        mentioned: Collection[str],
+        models: Models,
+        n: int,
+        scope: Sequence[tuple[int, int]] | None = None,
+    ) -> Ranking:
+        """The n best clauses for a prepared question, reranked, and whether the best answers;
+        `scope`, when given, the [start, end) clause ranges to look in (named documents)."""
+        candidates = tuple(self.candidates(query, mentioned, models, n, scope))
         return Ranking(candidates, bool(candidates) and models.answers(candidates[0].features))
 
     def distinct(self, positions: Iterable[int], k: int) -> list[int]:
@@ -99,10 +109,23 @@ class Index:
         return out
 
     def candidates(
-        self, query: Query, mentioned: Collection[str], models: Models, n: int
+        self,
+        query: Query,
+        mentioned: Collection[str],
+        models: Models,
+        n: int,
+        scope: Sequence[tuple[int, int]] | None = None,
     ) -> list[Candidate]:
         """The n best clauses for a prepared question, reranked, each with its features."""
-        found = [(p, s) for p, s in self.bm25.top_weighted(query.terms, n) if s > 0]
+        if scope is None:
+            ranked = self.bm25.top_weighted(query.terms, n)
+        else:
+            scores = self.bm25.weighted_scores(query.terms)
+            inside = np.zeros(len(scores), dtype=bool)
+            for start, end in scope:
+                inside[start:end] = True
+            ranked = best(np.where(inside, scores, 0.0), n)
+        found = [(p, s) for p, s in ranked if s > 0]
         if not found:
             return []
         best_bm25 = found[0][1]

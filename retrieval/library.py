@@ -11,7 +11,7 @@ from pathlib import Path
 from retrieval import cache, clause_table
 from retrieval.bm25 import SparseBM25
 from retrieval.card import document_card
-from retrieval.catalog import load_catalog
+from retrieval.catalog import load_catalog, name_similarity
 from retrieval.channels import QueryRewriter, SemanticChannel, reciprocal_rank_fusion
 from retrieval.confidence import sure
 from retrieval.corpus import corpus_files, read_corpus
@@ -22,6 +22,7 @@ from retrieval.index import Index, Ranking
 from retrieval.lookup import Numbers
 from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
 from retrieval.names import Names
+from retrieval.naming import english_titles, looks_like_title, name_documents, named_titles
 from retrieval.normalize import strip_name_marks
 from retrieval.query import Query, Wording, prepare, read_question
 from retrieval.ranking import DEFAULT_MODELS, Models
@@ -30,8 +31,11 @@ from retrieval.screen import screen
 from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 
 MAX_QUERY_CHARS = 500
+_HEADING_ASK = re.compile(r"(?:有哪些|是哪些|包括哪些|包括什么|有什么|是什么|是啥|指什么)$")
+_HEADING_NOISE = re.compile(r"^[\s的之中里]+|[\s的]+$")
 Progress = Callable[[int, int], None]  # (clauses indexed, total)
 MODELS_FILE = "ranking.json"
+ENGLISH_TITLES = "titles_en.txt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,12 @@ class Library:
         for doc in documents:
             self._spans[doc.doc_id] = (start, start + len(doc.clauses))
             start += len(doc.clauses)
+        # Superseded editions answer only when named (会计法2017年): searching skips them.
+        self._current: list[tuple[int, int]] | None = (
+            [self._spans[d.doc_id] for d in documents if not d.superseded]
+            if any(d.superseded for d in documents)
+            else None
+        )
         total = len(self.clauses)
         self.index = Index(
             self.clauses,
@@ -123,6 +133,8 @@ class Library:
                 )
         catalog = load_catalog(paths.data_dir / "aliases.toml")
         documents, problems = read_corpus(paths.corpus_dir, catalog)
+        english = english_titles(paths.data_dir / ENGLISH_TITLES)
+        documents = name_documents(documents, tokenizer.cut, english)
         documents, unindexable = screen(documents, tokenizer)
         problems += unindexable
         library = cls(
@@ -209,6 +221,11 @@ class Library:
             docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
             if docs or not ref.doc_hint:
                 return self.lookup_ref(ref, text, docs, context_doc)
+            if looks_like_title(ref.doc_hint):
+                return self.not_in_library(ref.doc_hint, text)
+        missing = self._missing_title(wording.folded)
+        if missing:
+            return self.not_in_library(missing, text)
         by_heading = self._heading_answer(cleaned, text)
         if by_heading is not None:
             return by_heading
@@ -227,6 +244,8 @@ class Library:
             return Answer(text, "lookup", "not_found", note="empty" if not text.strip() else "")
         docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
         if ref.doc_hint and not docs:
+            if looks_like_title(ref.doc_hint):
+                return self.not_in_library(ref.doc_hint, text)
             return Answer(text, "lookup", "not_found", note="unknown_doc")
         return self.lookup_ref(ref, text, docs, context_doc)
 
@@ -262,6 +281,31 @@ class Library:
             text, "lookup", "not_found", suggestions=tuple(self.hit(c, 0.0) for c in near[:6])
         )
 
+    def not_in_library(self, name: str, text: str) -> Answer:
+        """「库中没有《…》」: the document asked for is not loaded; the closest titles loaded
+        come as suggestions (their first clause), never a clause answering for it."""
+        key = strip_name_marks(name)
+        closest = sorted(
+            (d for d in self.documents if not d.superseded),
+            key=lambda d: -max(name_similarity(key, a) for a in (d.title, *d.aliases)),
+        )[:3]
+        hints = tuple(self.hit(d.clauses[0], 0.0) for d in closest if d.clauses)
+        return Answer(text, "lookup", "not_in_library", suggestions=hints, missing=key)
+
+    def _missing_title(self, folded: str) -> str:
+        """A title the question names that no loaded document answers to, or ''."""
+        for name in named_titles(folded):
+            key = strip_name_marks(name)
+            docs = self.names.resolve_folded(key)
+            if any(self.names.names(key, d) for d in docs):
+                continue
+            found, rest = self.names.mentioned_folded(key)
+            # A loaded name inside it must be most of it: 劳动合同法实施条例 is not 劳动合同法.
+            if found and len(strip_name_marks(rest)) <= 0.4 * len(key):
+                continue
+            return key
+        return ""
+
     def _document_answer(self, cleaned: str, text: str) -> Answer | None:
         """The document's card when the message (cleaned, so folded) is just a document's name."""
         name = strip_name_marks(cleaned)
@@ -283,6 +327,8 @@ class Library:
     def _heading_ref(self, cleaned: str) -> list[Clause]:
         """Clauses addressed by headings, e.g. 总体要求 主要目标 (optionally after a name)."""
         parts = [p for p in re.split(r"[\s、，,/>›→-]+", cleaned) if p]
+        if len(parts) == 1:
+            return self._named_heading(parts[0])
         if len(parts) < 2 or len(parts) > 4:
             return []
         docs = self.names.resolve_folded(parts[0])
@@ -290,6 +336,19 @@ class Library:
         keys = [strip_name_marks(p) for p in wanted]  # cleaned, so already folded
         within = [self._spans[d.doc_id] for d in docs] if docs else None
         return [self.clauses[p] for p in self.headings.find(keys, within, 3)]
+
+    def _named_heading(self, cleaned: str) -> list[Clause]:
+        """A heading asked for in a question naming one document: 数据二十条的总体要求是什么,
+        公共数据意见的工作原则有哪些 → that heading's clause in that document."""
+        found, rest = self.names.mentioned_folded(cleaned)
+        if len(found) != 1:
+            return []
+        rest = _HEADING_ASK.sub("", rest.strip())
+        key = strip_name_marks(_HEADING_NOISE.sub("", rest))
+        if not 2 <= len(key) <= 12:
+            return []
+        within = [self._spans[doc_id] for doc_id in found]
+        return [self.clauses[p] for p in self.headings.find([key], within, 3)]
 
     def prepare(self, query: str, wording: Wording | None = None) -> tuple[Query, set[str]]:
         """The prepared question and the documents it names; `wording` when already read."""
@@ -313,7 +372,14 @@ class Library:
         text = original if original is not None else query
         prepared, mentioned = self.prepare(query, wording)
         n = max(k * 5, 20)
-        ranking = self.index.search(prepared, mentioned, self.models, n)
+        ranking = self.index.search(prepared, mentioned, self.models, n, self._current)
+        top = ranking.candidates[0].position if ranking.candidates else None
+        if mentioned and (top is None or self.clauses[top].doc_id not in mentioned):
+            # A named document answers for itself when it holds an answer.
+            scope = [self._spans[doc_id] for doc_id in mentioned if doc_id in self._spans]
+            scoped = self.index.search(prepared, mentioned, self.models, n, scope)
+            if scoped.answers:
+                ranking = scoped
         terms = prepared.highlight
         rankings = [ranking]
         # The LLM rewrite is a fallback: a sure lexical answer never waits for it.
@@ -342,7 +408,9 @@ class Library:
         if not rewritten or rewritten == query:
             return None
         prepared, mentioned = self.prepare(rewritten)
-        return self.index.search(prepared, mentioned, self.models, n), prepared.highlight
+        return self.index.search(
+            prepared, mentioned, self.models, n, self._current
+        ), prepared.highlight
 
     def _fused(self, rankings: list[list[int]], query: str, k: int) -> list[int]:
         """The lexical rankings (the question's first) fused with the semantic channel's (RRF)."""

@@ -25,6 +25,8 @@ def _wanted(doc: Document, ref: ClauseRef) -> tuple[str, int, dict[str, int]] | 
         outer["chapter"] = ref.chapter
     if ref.paragraph is not None:
         return "paragraph", ref.paragraph, {}
+    if ref.numbered is not None and ref.sub is not None:
+        return "sub", ref.sub, {"article": ref.numbered}
     if ref.numbered is not None:
         if doc.kind == "regulation":
             return "article", ref.numbered, {}

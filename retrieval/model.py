@@ -9,7 +9,7 @@ from typing import Literal
 DocKind = Literal["policy", "regulation", "news", "commentary"]
 ClauseKind = Literal["preamble", "lead", "section", "item", "article", "paragraph"]
 Mode = Literal["search", "lookup"]
-Status = Literal["ok", "abstain", "not_found"]
+Status = Literal["ok", "abstain", "not_found", "not_in_library"]
 # Why an answer looks the way it does, for renderers.
 Note = Literal["", "ambiguous", "empty", "too_long", "unknown_doc", "document"]
 
@@ -73,6 +73,10 @@ class Document:
     aliases: tuple[str, ...] = ()
     continuous_sections: bool = False
     short: str = ""
+    edition: str = ""  # YYYY-MM-DD of this edition when its file name states one
+    superseded: bool = False  # a newer edition of the same title is loaded
+    # Abbreviations derived from the title (消保法): matched whole, never spread or fuzzy.
+    derived: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +107,7 @@ class ClauseRef:
     paragraph: int | None = None
     # 第N条: an article of a regulation, or the Nth （N） section of a policy text.
     numbered: int | None = None
+    sub: int | None = None  # 第N条之一: the article inserted after article N
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,3 +138,4 @@ class Answer:
     suggestions: tuple[Hit, ...] = field(default=())
     card: DocumentCard | None = None  # with note "document"
     terms: tuple[str, ...] = ()  # the question's search terms, for highlighting
+    missing: str = ""  # with not_in_library: the document asked for (suggestions: closest)

@@ -9,11 +9,13 @@ bigrams.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 import ahocorasick
 
+from retrieval.dedup import title_key
 from retrieval.model import Document
 from retrieval.normalize import fold_for_search, strip_name_marks
 
@@ -36,6 +38,35 @@ def spread_in(key: str, name: str) -> bool:
     return all(char in rest for char in name)
 
 
+_YEAR = re.compile(r"((?:19|20)\d\d)年?")
+_OLD = re.compile(r"旧版|旧的|原来的|修订前|修正前|老版")
+
+
+def pick_editions(key: str, docs: list[Document]) -> list[Document]:
+    """Of several editions of one title, the one asked for: the year named (会计法2017年),
+    the previous one for 旧版, else the current (newest) one. Other documents stay."""
+    if len(docs) < 2 or not any(d.edition for d in docs):
+        return docs
+    groups: dict[str, list[Document]] = defaultdict(list)
+    for doc in docs:
+        groups[title_key(doc.title)].append(doc)
+    years = set(_YEAR.findall(key))
+    out: list[Document] = []
+    for editions in groups.values():
+        if len(editions) == 1:
+            out += editions
+            continue
+        editions.sort(key=lambda d: d.edition)
+        named = [d for d in editions if d.edition[:4] in years]
+        if named:
+            out.append(named[-1])
+        elif _OLD.search(key):
+            out.append(editions[-2])
+        else:
+            out.append(editions[-1])
+    return sorted(out, key=lambda d: docs.index(d))
+
+
 def _automaton(words: Iterable[str]) -> ahocorasick.Automaton | None:
     automaton = ahocorasick.Automaton()
     for word in set(words):
@@ -54,13 +85,23 @@ class Names:
         self._position = {d.doc_id: n for n, d in enumerate(self.documents)}
         # Per document: aliases normalised (longest first, for `mentioned`), and squashed.
         self._normal = [
-            tuple(fold_for_search(a) for a in sorted(d.aliases, key=len, reverse=True))
+            tuple(
+                fold_for_search(a) for a in sorted((*d.aliases, *d.derived), key=len, reverse=True)
+            )
             for d in self.documents
         ]
-        self._squashed = [frozenset(strip_name_marks(a) for a in names) for names in self._normal]
+        self._squashed = [
+            frozenset(strip_name_marks(fold_for_search(a)) for a in d.aliases)
+            for d in self.documents
+        ]
+        derived = [
+            frozenset(strip_name_marks(fold_for_search(a)) for a in d.derived)
+            for d in self.documents
+        ]
         self._whole = [
             frozenset(strip_name_marks(fold_for_search(n)) for n in (*d.aliases, d.title, d.short))
-            for d in self.documents
+            | more
+            for d, more in zip(self.documents, derived, strict=True)
         ]
         self._exact: dict[str, list[int]] = defaultdict(list)
         self._normal_docs: dict[str, list[int]] = defaultdict(list)
@@ -79,11 +120,17 @@ class Names:
             for name in self._normal[position]:
                 if len(name) >= _MIN_NAME:
                     self._normal_docs[name].append(position)
+        # Derived abbreviations are found whole (exactly, or inside a question) only.
+        for position, names in enumerate(derived):
+            for name in names - self._squashed[position]:
+                self._exact[name].append(position)
         # A posting list holds a document once, in document order.
         for gram, docs in self._grams.items():
             self._grams[gram] = sorted(set(docs))
         self._by_rarest = {char: tuple(set(names)) for char, names in by_rarest.items()}
-        self._inside = _automaton(n for names in self._squashed for n in names if len(n) >= 2)
+        self._inside = _automaton(
+            n for names in (*self._squashed, *derived) for n in names if len(n) >= 2
+        )
         self._mentionable = _automaton(self._normal_docs)
 
     def resolve(self, name: str) -> list[Document]:
@@ -93,8 +140,9 @@ class Names:
     def resolve_folded(self, name: str) -> list[Document]:
         """`resolve` for a name already folded by `fold_for_search` (the question path's)."""
         key = strip_name_marks(name)
-        if not key:
-            return []
+        return pick_editions(key, self._resolve(key)) if key else []
+
+    def _resolve(self, key: str) -> list[Document]:
         if key in self._exact:
             return self._docs(self._exact[key])
         contained = sorted(self._contained(key))
@@ -129,11 +177,15 @@ class Names:
         candidates = {
             p for _, name in self._mentionable.iter(key) for p in self._normal_docs[name]
         }
+        whole = key
         for position in sorted(candidates):
             for name in self._normal[position]:
                 if len(name) >= _MIN_NAME and name in key:
                     found.add(self.documents[position].doc_id)
                     key = key.replace(name, " ")
+        if len(found) > 1:
+            docs = pick_editions(whole, [d for d in self.documents if d.doc_id in found])
+            found = {d.doc_id for d in docs}
         return found, key
 
     def names(self, key: str, doc: Document) -> bool:

@@ -89,12 +89,13 @@ class Marker:
     body: str
     rest: str = ""  # the verbatim text after the number
     unit: str = ""  # for 第X章/节/编/部分 lines: which of those units
+    sub: int = 0  # 第十七条之一: an article inserted after article 17 (1), numbered on its own
 
 
 # Full- and half-width brackets both occur (001 is scraped with half-width punctuation).
 _PATTERNS: tuple[tuple[Level, re.Pattern[str]], ...] = (
     ("part", re.compile(rf"^第({NUM})(章|节|编|部分)\s*(.*)$")),
-    ("article", re.compile(rf"^第({NUM})条(?:\s+|　|$)(.*)$")),
+    ("article", re.compile(rf"^第({NUM})条(?:之([{CN_NUM}]+))?(?:\s+|　|$)(.*)$")),
     ("chapter", re.compile(r"^([一二三四五六七八九十]+)、\s*(.*)$")),
     ("section", re.compile(r"^[（(]([一二三四五六七八九十]+)[)）]\s*(.*)$")),
     ("item", re.compile(r"^(\d{1,2})[.．、](?!\d)\s*(.*)$")),
@@ -128,7 +129,8 @@ def parse_marker(line: str) -> Marker | None:
         if level == "part":
             return Marker(level, number, rest, "", rest, unit=match.group(2))
         if level == "article":
-            return Marker(level, number, "", rest, rest)
+            sub = cn_to_int(match.group(2)) if match.group(2) else 0
+            return Marker(level, number, "", rest, rest, sub=sub or 0)
         heading, body = split_heading(rest)
         return Marker(level, number, heading, body, rest)
     return None

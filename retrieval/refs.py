@@ -16,13 +16,23 @@ _ASK = re.compile(
     r"|[讲说写]了?的?是?啥|是啥)$"
 )
 _POLITE = re.compile(
-    r"^(?:那么|那|还有|再看|请问|请|查一下|查查|查询|查|看看|看一下|给我看看?|显示|打开)"
+    r"^(?:那么|那|还有|再看|请问|请|查一下|查查|查询|查|看看|看一下|给我看看?|显示|打开"
+    r"|what (?:does|do|is in|says?)\s+|show(?: me)?\s+|read\s+)"
 )
+# English asks after a reference: "What does Article 12 of the Labor Law say?"
+_ASK_EN = re.compile(r"\s+(?:say|says|provide|provides|state|states|stipulate|read|mean)$")
 _TRAILER = re.compile(r"[\s?？。!！,，、：:呢吗啊呀嘞]+$")
 
 # Each pattern is matched against the tail of the text; what precedes it is the document hint.
 # 第 may be left out where a space sets the number off: 数据二十条 九条, 数字政府 七部分(二).
 _DI = r"(?:第|(?<=\s))"
+# 第 may also be left out right after a law's name: 劳动合同法13条, 刑法二十条.
+_DI_ARTICLE = r"(?:第|(?<=\s)|(?<=[法例定则释程度])|^(?=\d))"
+# 之一 after an article number; a 款 or 项 after it narrows to the article that holds it.
+_ARTICLE = rf"{_DI_ARTICLE}({NUM})条(?:之({_CN}))?(?:第?(?:{NUM})[款项])*"
+# English: "Article 12 of the Labor Contract Law", "Labor Contract Law Article 12", "Art. 12".
+_EN_OF = re.compile(r"^(?:the\s+)?(?:article|art\.?)\s*(\d{1,4})\s+of\s+(?:the\s+)?(.+)$")
+_EN_AFTER = re.compile(r"^(?:the\s+)?(.+?)[\s,，]*(?:article|art\.?)\s*(\d{1,4})$")
 _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("part_numbered", re.compile(rf"{_DI}({NUM})(?:部分|章)\s*的?第?({NUM})(?:条|节|项|点)$")),
     (
@@ -34,7 +44,7 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("dotted", re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?$")),
     ("section", re.compile(rf"\(({NUM})\)\s*(?:(\d{{1,2}})[.．、]?)?$")),
-    ("numbered", re.compile(rf"{_DI}({NUM})条$")),
+    ("numbered", re.compile(rf"{_ARTICLE}$")),
     ("paragraph", re.compile(rf"第({NUM})段$")),
     ("chapter", re.compile(rf"{_DI}({NUM})(?:部分|章)$")),
     ("chapter_only", re.compile(rf"(?<![\u4e00-\u9fff])({_CN})、$")),
@@ -63,7 +73,7 @@ def clean_folded(text: str) -> str:
     text = _TRAILER.sub("", text)
     text = _POLITE.sub("", text)
     for _ in range(2):
-        text = _TRAILER.sub("", _ASK.sub("", text))
+        text = _TRAILER.sub("", _ASK_EN.sub("", _ASK.sub("", text)))
     return text.strip()
 
 
@@ -76,6 +86,9 @@ def parse_cleaned(text: str) -> ClauseRef | None:
     """`parse_ref` for a question already cleaned by `clean_query` or `clean_folded`."""
     if not text or len(text) > 80:
         return None
+    english = _english(text)
+    if english is not None:
+        return english
     for form, pattern in _FORMS:
         match = pattern.search(text)
         if not match:
@@ -86,6 +99,17 @@ def parse_cleaned(text: str) -> ClauseRef | None:
         ref = _build(form, match.groups(), hint)
         if ref is not None:
             return ref
+    return None
+
+
+def _english(text: str) -> ClauseRef | None:
+    """An English article reference, the document named before or after the number."""
+    match = _EN_OF.match(text)
+    if match:
+        return ClauseRef(match.group(2).strip(" ,.?"), numbered=int(match.group(1)) or None)
+    match = _EN_AFTER.match(text)
+    if match and re.search(r"[a-z]", match.group(1)):
+        return ClauseRef(match.group(1).strip(" ,.?"), numbered=int(match.group(2)) or None)
     return None
 
 
@@ -103,7 +127,9 @@ def _build(form: str, groups: tuple[str | None, ...], hint: str) -> ClauseRef | 
         return ClauseRef(hint, chapter=numbers[0], section=numbers[1], item=numbers[2])
     if form == "section":
         return ClauseRef(hint, section=numbers[0], item=numbers[1])
-    if form in ("numbered", "bare"):
+    if form == "numbered":
+        return ClauseRef(hint, numbered=numbers[0], sub=numbers[1])
+    if form == "bare":
         return ClauseRef(hint, numbered=numbers[0])
     if form == "paragraph":
         return ClauseRef(hint, paragraph=numbers[0])

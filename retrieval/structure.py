@@ -142,9 +142,11 @@ def _articles(blocks: list[str], markers: list[Marker | None]) -> list[_Unit]:
                 crumbs = (*crumbs[:1], title)
             current = None
         elif marker and marker.level == "article":
+            # 第十七条之一 is an article of its own, after article 17: ("sub", 1) under it.
+            sub: tuple[PathStep, ...] = (("sub", marker.sub),) if marker.sub else ()
             current = _Unit(
                 "article",
-                (*chapter, ("article", marker.number)),
+                (*chapter, ("article", marker.number), *sub),
                 None,
                 [marker.body] if marker.body else [],
                 crumbs,
@@ -266,6 +268,8 @@ def section_label(kind: ClauseKind, path: tuple[PathStep, ...], continuous: bool
             parts.append(f"{number}.")
         elif level == "article":
             parts.append(f"第{int_to_cn(number)}条")
+        elif level == "sub":
+            parts.append(f"之{int_to_cn(number)}")
         elif level == "paragraph":
             parts.append(f"第{number}段")
     return "".join(parts)

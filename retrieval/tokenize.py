@@ -207,6 +207,11 @@ class Tokenizer:
         is judged on)."""
         return [w for w in self.segments(folded) if len(w) >= 2 and self._keep(w)]
 
+    def cut(self, folded: str) -> list[str]:
+        """Precise-mode words of folded text, single characters and stop words kept
+        (a title's words, for the abbreviations derived from it)."""
+        return [w for w in self._jieba.cut(folded) if w.strip()]
+
     def parts(self, word: str) -> list[str]:
         """A word and the shorter dictionary words inside it (search-mode segmentation)."""
         # Remembered: the same words (数据, 政府 …) come back in question after question.

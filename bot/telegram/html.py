@@ -114,6 +114,12 @@ def answer_messages(answer: Answer, terms: Iterable[str], limit: int = LIMIT) ->
             f"\n{html.escape(texts.ABSTAIN_TIPS)}"
         )
         return pack([*notes, body], limit)
+    if answer.status == "not_in_library":
+        message = f"<b>{html.escape(texts.NOT_IN_LIBRARY.format(name=answer.missing))}</b>"
+        if answer.suggestions:
+            titles = [html.escape(quoted_title(h.doc_title)) for h in answer.suggestions]
+            message += "\n" + "\n".join([texts.CLOSEST_TITLES, *titles])
+        return [message]
     if answer.note == "unknown_doc":
         return [html.escape(texts.UNKNOWN_DOC)]
     message = f"<b>{texts.NOT_FOUND}</b>"

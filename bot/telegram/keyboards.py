@@ -53,6 +53,11 @@ def answer_keyboard(answer: Answer, qid: int, library: Library) -> InlineKeyboar
             for h in answer.suggestions[:6]
         ]
         return InlineKeyboardMarkup(buttons) if buttons else None
+    if answer.status == "not_in_library":
+        rows = [
+            [_button(h.doc_title[:30], f"t|{h.clause.doc_id}|0")] for h in answer.suggestions[:3]
+        ]
+        return InlineKeyboardMarkup(rows) if rows else None
     if answer.card is not None:
         doc_id = answer.card.doc_id
         return InlineKeyboardMarkup(

@@ -1,0 +1,217 @@
+"""Any document, any name: laws dropped into the corpus folder are found by the names,
+references and editions people use, and a law that is not loaded is said to be missing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from config.settings import BUNDLED_CORPUS, LEXICON_DIR
+from retrieval.library import Library, LibraryPaths
+from retrieval.naming import abbreviations, collisions, core_title, named_titles
+from retrieval.refs import parse_ref
+
+LAW = """# 中华人民共和国{name}
+
+2007年6月29日 通过
+
+<!-- INFO END -->
+
+## 第一章 总则
+
+第一条 为了{topic}，制定本法。
+
+第二条 本法所称{topic}，是指依法进行的活动。
+
+第二条之一 {topic}应当遵循公开透明原则，本条为后来增加的条文。
+
+第三条 国务院有关部门负责{topic}的监督管理工作。
+"""
+
+
+def _write(folder: Path, file: str, name: str, topic: str, extra: str = "") -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / file).write_text(LAW.format(name=name, topic=topic) + extra, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def laws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seeds plus laws in sub-folders, as such collections come (经济法/, 社会法/ …)."""
+    corpus = tmp_path_factory.mktemp("laws")
+    for path in BUNDLED_CORPUS.iterdir():
+        shutil.copy(path, corpus / path.name)
+    _write(corpus / "经济法", "消费者权益保护法(2013-10-25).md", "消费者权益保护法", "消费者保护")
+    _write(corpus / "经济法", "政府采购法(2014-08-31).md", "政府采购法", "政府采购")
+    _write(corpus / "社会法", "劳动合同法(2012-12-28).md", "劳动合同法", "劳动合同订立")
+    _write(corpus / "经济法", "会计法(2017-11-04).md", "会计法", "旧版会计核算")
+    _write(corpus / "经济法", "会计法(2024-06-28).md", "会计法", "新版会计核算")
+    _write(corpus / "经济法", "会计法(2024-06-28) copy.md", "会计法", "新版会计核算")
+    _write(
+        corpus / "司法解释",
+        "关于适用民事诉讼法的解释(2022-04-01).md",
+        "最高人民法院关于适用民事诉讼法的解释",
+        "民事案件审理",
+        "\n第四条 依照《中华人民共和国政府采购法》（以下简称政府采购法）第三条处理。\n",
+    )
+    (corpus / "README.md").write_text("# 说明\n\n第一条 不是文件。\n", encoding="utf-8")
+    (corpus / ".hidden").mkdir()
+    _write(corpus / ".hidden", "保密法(2010-04-29).md", "保守国家秘密法", "保密")
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def library(laws: Path) -> Library:
+    return Library.load(LibraryPaths(laws, LEXICON_DIR))
+
+
+@pytest.mark.parametrize(
+    ("title", "short"),
+    [
+        ("消费者权益保护法", "消保法"),
+        ("政府采购法", "政采法"),
+        ("行政处罚法", "行罚法"),
+        ("劳动合同法", "劳合法"),
+        ("民事诉讼法", "民诉法"),
+        ("道路交通安全法", "道交法"),
+        ("政府采购法实施条例", "政采条例"),
+    ],
+)
+def test_abbreviations_come_from_the_titles_words(
+    library: Library, title: str, short: str
+) -> None:
+    assert short in abbreviations(title, library.tokenizer.cut)
+
+
+def test_core_title_drops_the_state_name_issuers_and_edition_marks() -> None:
+    assert core_title("中华人民共和国劳动合同法（2012年修正）") == "劳动合同法"
+    assert core_title("国务院关于加强数字政府建设的指导意见") == "加强数字政府建设的指导意见"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "劳动合同法第三条",
+        "中华人民共和国劳动合同法第三条",
+        "劳动合同法第3条",
+        "劳动合同法3条",
+        "劳合法第三条",
+        "劳动合同法第三条第二款",
+        "勞動合同法第三條",
+        "劳动合同法第３条",
+        "Article 3 of the Labour Contract Law",
+        "Labor Contract Law Article 3",
+    ],
+)
+def test_every_reference_form_reaches_the_article(library: Library, question: str) -> None:
+    answer = library.answer(question)
+    assert answer.status == "ok", answer
+    [hit] = answer.hits
+    assert hit.clause.label == "第三条"
+    assert "劳动合同" in hit.doc_title
+
+
+def test_an_article_zhi_yi_is_its_own_article(library: Library) -> None:
+    [inserted] = library.answer("消保法第二条之一").hits
+    assert inserted.clause.label == "第二条之一"
+    assert "后来增加的条文" in inserted.clause.text
+    [second] = library.answer("消保法第二条").hits
+    assert "后来增加" not in second.clause.text
+
+
+def test_zhi_yi_and_kuan_parse() -> None:
+    ref = parse_ref("刑法第一百四十二条之一")
+    assert ref is not None
+    assert (ref.doc_hint, ref.numbered, ref.sub) == ("刑法", 142, 1)
+    ref = parse_ref("第十三条第二款")
+    assert ref is not None
+    assert ref.numbered == 13
+
+
+def test_a_number_beyond_the_last_article_is_not_found_with_the_nearest(
+    library: Library,
+) -> None:
+    answer = library.answer("政采法第九十九条")
+    assert answer.status == "not_found"
+    assert answer.suggestions
+    assert "政府采购法" in answer.suggestions[0].doc_title
+
+
+def test_a_short_name_another_text_defines_names_the_document(library: Library) -> None:
+    [doc] = library.resolve("政府采购法")
+    assert "政府采购法" in doc.aliases
+
+
+def test_names_shared_by_two_titles_are_listed_not_guessed(library: Library) -> None:
+    shared = collisions(library.documents)
+    for name, titles in shared.items():
+        assert len(titles) > 1
+        assert len(library.resolve(name)) > 1, name
+
+
+def test_a_law_not_in_the_library_is_said_to_be_missing(library: Library) -> None:
+    for question in ("个人信息保护法第十条", "《网络安全法》对数据出境怎么规定", "刑法第一条"):
+        answer = library.answer(question)
+        assert answer.status == "not_in_library", question
+        assert answer.missing in question
+        assert all(h.score == 0.0 for h in answer.suggestions)
+
+
+def test_everyday_words_are_not_taken_for_titles() -> None:
+    for question in ("有什么办法能快点办", "这样违法吗", "用什么方法", "收益法还是成本法"):
+        assert named_titles(question) == [], question
+    assert named_titles("北京市数字政府建设条例从哪天开始施行") == ["北京市数字政府建设条例"]
+
+
+def test_a_named_document_scopes_the_answer(library: Library) -> None:
+    answer = library.answer("消保法里说的监督管理工作由谁负责")
+    assert answer.status == "ok"
+    assert "消费者权益保护法" in answer.hits[0].doc_title
+
+
+def test_a_heading_asked_in_a_question_answers_with_that_heading() -> None:
+    seeds = Library.load(LibraryPaths(BUNDLED_CORPUS, LEXICON_DIR))
+    natural = seeds.answer("数字政府的基本原则是什么")
+    assert natural.hits[0].clause.heading == "基本原则"
+    assert "加强数字政府建设" in natural.hits[0].doc_title
+
+
+def test_sub_folders_are_read_readmes_and_hidden_folders_skipped(library: Library) -> None:
+    sources = {s for d in library.documents for s in d.sources}
+    assert "社会法/劳动合同法(2012-12-28).md" in sources
+    assert not any("README" in s or ".hidden" in s for s in sources)
+
+
+def test_editions_stay_apart_the_newest_answers(library: Library) -> None:
+    editions = [d for d in library.documents if d.title == "中华人民共和国会计法"]
+    assert sorted(d.edition for d in editions) == ["2017-11-04", "2024-06-28"]
+    assert len(next(d for d in editions if d.edition == "2024-06-28").sources) == 2  # a copy
+    [current] = library.answer("会计法第一条").hits
+    assert "新版" in current.clause.text
+    [old] = library.answer("会计法2017年版第一条").hits
+    assert "旧版" in old.clause.text
+    [previous] = library.answer("旧版会计法第一条").hits
+    assert "旧版" in previous.clause.text
+
+
+def test_cli_json_reports_not_in_library(
+    laws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POLICYBOT_CORPUS_DIR", str(laws))
+    assert main(["ask", "个人信息保护法第十条", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "not_in_library"
+    assert all(hit["score"] == 0 for hit in result["hits"])
+
+
+def test_cli_docs_shows_edition_dates(
+    laws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POLICYBOT_CORPUS_DIR", str(laws))
+    assert main(["docs"]) == 0
+    out = capsys.readouterr().out
+    assert "2024-06-28 版（现行）" in out
+    assert "2017-11-04 版（旧版）" in out
