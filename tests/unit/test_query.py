@@ -9,6 +9,7 @@ import retrieval.query as query_module
 import retrieval.refs as refs_module
 import retrieval.tokenize as tokenize_module
 from retrieval.library import Library
+from retrieval.ranking import ExpansionWeights
 
 
 @pytest.mark.parametrize(
@@ -38,16 +39,18 @@ def test_what_a_question_asks_for(library: Library, question: str, asks: str) ->
 
 def test_own_words_weigh_more_than_expansions(library: Library) -> None:
     query, _ = library.prepare("企业要不要设首席数据官，数据资产入标怎么办")
-    weights = dict(query.terms)
+    weights = query.weights()
     assert weights["企业"] == 1.0
     assert 0 < min(weights.values()) < 1.0
 
 
 def test_neighbouring_thesaurus_words_weigh_below_synonyms(library: Library) -> None:
-    query, _ = library.prepare("哪些数据禁止出境")
-    weights = dict(query.terms)
-    assert weights["严禁"] == query_module.RELATED_WEIGHT < weights["取缔"]
-    assert ("严禁", query_module.RELATED_WEIGHT) in query.alternates["禁止"]
+    wording = query_module.read_question("哪些数据禁止出境", library.tokenizer)
+    chosen = ExpansionWeights(thesaurus=0.4, related=0.2)
+    query = query_module.prepare(wording, library.tokenizer, library.expander, weights=chosen)
+    weights = query.weights()
+    assert weights["严禁"] == 0.2 < weights["取缔"]
+    assert ("严禁", 0.2) in query.alternates["禁止"]
 
 
 def test_document_names_are_not_coverage_words(library: Library) -> None:
@@ -71,7 +74,8 @@ def test_english_with_no_corpus_counterpart_abstains(library: Library) -> None:
 
 def test_a_mistyped_word_is_repaired_at_a_lower_weight(library: Library) -> None:
     query, _ = library.prepare("让数剧多跑路")
-    assert dict(query.terms)["数据"] == pytest.approx(0.8)
+    assert query.weights()["数据"] == pytest.approx(library.models.expansion.typo)
+    assert "数据" not in dict(query.terms)  # a stand-in, not the asker's own word
 
 
 @pytest.mark.parametrize(
@@ -85,7 +89,7 @@ def test_sounds_across_or_inside_known_words_are_no_typo(
     library: Library, question: str, coincidence: str
 ) -> None:
     query, _ = library.prepare(question)
-    assert coincidence not in dict(query.terms)
+    assert coincidence not in query.weights()
 
 
 @pytest.mark.parametrize(
