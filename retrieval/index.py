@@ -36,8 +36,8 @@ class WordPlan:
     """A coverage word and the tokens that count as finding it in a clause."""
 
     weight: float  # general-language informativeness
-    exact: tuple[str, ...]  # the word itself: found means fully covered
-    # Stand-ins (lexicon, thesaurus, typo repairs, learned bridges): covered at their weight.
+    exact: tuple[str, ...]  # the word and its synonyms.txt terms: found means fully covered
+    # Stand-ins (curated lexicon, thesaurus, typo repairs, learned bridges): at their weight.
     alternates: tuple[tuple[str, float], ...]
     parts: tuple[str, ...]  # shorter words inside it: partial cover
 
@@ -208,7 +208,7 @@ class Index:
         return tuple(
             WordPlan(
                 self.tokenizer.informativeness(word),
-                (word,),
+                (word, *self.tokenizer.expansions(word)),
                 tuple(alternates.get(word, ())),
                 tuple(p for p in self.tokenizer.parts(word) if p != word and len(p) >= 2),
             )

@@ -134,9 +134,9 @@ def prepare(
                 group[tokens] = weight
 
     phrases = tokenizer.lexicon_phrases(translated, own)
-    for phrase, formal in phrases:
+    for phrase, formal, curated in phrases:
         for term in formal:
-            stand_in(phrase, term, weights.lexicon)
+            stand_in(phrase, term, weights.curated if curated else weights.lexicon)
     for token in own:
         for synonym in expander.synonyms_of(token):
             stand_in(token, synonym, weights.thesaurus)
@@ -170,9 +170,9 @@ def prepare(
             + [(near, weights.related) for near in expander.related_to(word)]
             + [(fix, weights.typo) for window, fix in repairs if window in word or word in window]
             + [
-                (term, weights.lexicon)
-                for phrase, formal in phrases
-                if word in phrase
+                (term, weights.curated)
+                for phrase, formal, curated in phrases
+                if curated and word in phrase
                 for formal_term in formal
                 for term in _findable(formal_term, tokenizer)
             ]

@@ -20,8 +20,8 @@ def test_the_lexicon_folder_adds_colloquial_lines_and_glossaries(tmp_path: Path)
     write(tmp_path, "lexicon/glossary_en_extra.txt", "wage arrears = 拖欠工资\n")
     lexicon = Lexicon.from_dir(tmp_path)
     assert ("汇报", "报告") in lexicon.synonyms
-    assert ("老板欠薪", "拖欠工资") in lexicon.synonyms
-    assert all(len(line) >= 2 for line in lexicon.synonyms)  # a word alone expands to nothing
+    assert ("老板欠薪", "拖欠工资") in lexicon.curated
+    assert all(len(line) >= 2 for line in lexicon.curated)  # a word alone expands to nothing
     assert ("wage arrears", "拖欠工资") in lexicon.glossary
 
 
@@ -43,13 +43,13 @@ def test_bridges_are_read_with_their_probability(tmp_path: Path) -> None:
 def test_a_colloquial_phrase_is_found_in_the_text_not_only_among_tokens(tmp_path: Path) -> None:
     write(tmp_path, "lexicon/laodong.txt", "老板欠薪 拖欠工资\n欠薪 拖欠劳动报酬\n")
     tokenizer = Tokenizer(Lexicon.from_dir(tmp_path), tmp_path)
-    found = dict(tokenizer.lexicon_phrases("老板欠薪三个月了怎么办"))
-    assert found == {"老板欠薪": ("拖欠工资",)}  # the longest phrase, not 欠薪 inside it
+    found = tokenizer.lexicon_phrases("老板欠薪三个月了怎么办")
+    assert found == [("老板欠薪", ("拖欠工资",), True)]  # the longest phrase, not 欠薪 inside
 
 
 def test_the_shipped_lexicon_leaves_the_user_dictionary_alone(tmp_path: Path) -> None:
     shipped = Lexicon.from_dir(LEXICON_DIR)
-    assert len(shipped.synonyms) >= 2000
+    assert len(shipped.curated) >= 2000
     bare = Tokenizer(Lexicon(userdict=shipped.userdict, stopwords=shipped.stopwords), tmp_path)
     full = Tokenizer(shipped, tmp_path)
     text = "老板欠薪三个月，推进一网通办和公共数据授权运营"

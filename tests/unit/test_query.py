@@ -166,3 +166,30 @@ def test_everyday_words_reach_legal_wording(
     answer = library_with_regulation.answer(question)
     assert answer.status == "ok"
     assert answer.hits[0].clause.label == label
+
+
+@pytest.mark.parametrize(
+    ("question", "label", "absent"),
+    [
+        ("自贸区那边数据能不能放开点试试", "（十九）", "自贸区"),  # 自贸区 → 自由贸易试验区
+        ("盗号卖数据的人管不管", "二、（七）", "盗号"),  # 盗号 → 非法获取
+    ],
+)
+def test_the_curated_lexicon_reaches_a_clause_in_its_official_words(
+    library: Library, question: str, label: str, absent: str
+) -> None:
+    answer = library.answer(question)
+    assert answer.status == "ok"
+    assert answer.hits[0].clause.label == label
+    assert absent not in answer.hits[0].clause.text  # reached only through the lexicon
+
+
+def test_a_learned_bridge_adds_translations_by_their_probability(library: Library) -> None:
+    library.tokenizer.bridge["研发"] = (("研究", 0.2), ("技术", 0.1))
+    try:
+        query, _ = library.prepare("研发投入有什么支持")
+    finally:
+        del library.tokenizer.bridge["研发"]
+    weights = query.weights()
+    assert weights["研究"] == pytest.approx(library.models.expansion.bridge)
+    assert weights["技术"] == pytest.approx(library.models.expansion.bridge / 2)
