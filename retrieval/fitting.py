@@ -103,7 +103,8 @@ def ranked(item: Item, rank_w: Matrix) -> tuple[list[int], Matrix]:
     if not len(item.features):
         return [], np.zeros(len(FEATURES))
     scores = item.features @ rank_w
-    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+    named = item.features[:, FEATURES.index("named")]
+    order = sorted(range(len(scores)), key=lambda i: (named[i] == 0, -scores[i], i))
     top = item.features[order[0]].copy()
     top[FEATURES.index("margin")] = (
         scores[order[0]] - scores[order[1]] if len(order) > 1 else scores[order[0]]

@@ -14,8 +14,10 @@ from retrieval.bm25 import SparseBM25
 from retrieval.model import Clause
 from retrieval.normalize import strip_name_marks
 from retrieval.query import Query
-from retrieval.ranking import Models, states
+from retrieval.ranking import FEATURES, Models, states
 from retrieval.tokenize import Tokenizer
+
+_NAMED = FEATURES.index("named")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +135,10 @@ class Index:
             row = (bm25 / best_bm25, min(1.0, bm25 / ceiling), *features, unknown, 0.0)
             scored.append(Candidate(position, bm25, row, models.score(row)))
         scored.sort(key=lambda c: (-c.score, c.position))
+        if mentioned:
+            # The document the asker names comes first, whatever the weights learned from
+            # questions that rarely name one.
+            scored.sort(key=lambda c: c.features[_NAMED] == 0)
         if query.wants_definition:
             scored.sort(key=lambda c: not self._defines(position=c.position, words=query.words))
         if len(scored) > 1:

@@ -171,8 +171,8 @@ def test_everyday_words_reach_legal_wording(
 @pytest.mark.parametrize(
     ("question", "label", "absent"),
     [
-        ("自贸区那边数据能不能放开点试试", "（十九）", "自贸区"),  # 自贸区 → 自由贸易试验区
-        ("盗号卖数据的人管不管", "二、（七）", "盗号"),  # 盗号 → 非法获取
+        ("研发加计对数据企业有没有", "（十）", "研发加计"),  # → 研发费用加计扣除
+        ("银行卡信息被人拿去卖了国家管吗", "二、（七）", "银行卡"),  # → 敏感个人信息
     ],
 )
 def test_the_curated_lexicon_reaches_a_clause_in_its_official_words(
