@@ -30,6 +30,7 @@ _TERM_SHIFT = _TF_BITS + _DOC_BITS
 _TF_MAX = (1 << _TF_BITS) - 1
 MAX_TERM_FREQUENCY = _TF_MAX  # a token repeated more often in one clause cannot be indexed
 _CHUNK = 1 << 22
+_SMALL_GROUPS = 5000  # clauses up to which groups are scored in plain Python
 # Stand-ins for one question word: each a term's tokens and the weight it counts at.
 Group = Sequence[tuple[Sequence[str], float]]
 
@@ -172,6 +173,8 @@ class SparseBM25:
         its weight, so a source word expanded to five terms, or to a phrase of three tokens,
         still adds one word's worth. Postings only: no array of the corpus's size per group.
         """
+        if self.doc_count <= _SMALL_GROUPS:
+            return self._best_of_small_groups(groups)
         doc_chunks, weight_chunks, alt_chunks = [], [], []
         alt_group: list[int] = []
         for number, group in enumerate(groups):
@@ -200,6 +203,36 @@ class SparseBM25:
         first[1:] = ordered[1:] != ordered[:-1]
         best_docs: npt.NDArray[np.int64] = ordered[first] % size
         return best_docs, sums[order][first]
+
+    def _best_of_small_groups(
+        self, groups: Sequence[Group]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """best_of_groups in plain Python: in a small library (short postings) this costs a
+        fraction of numpy's sorting calls."""
+        docs: list[int] = []
+        scores: list[float] = []
+        # A token comes back in many alternatives (政府 in 人民政府 and 政府部门): read it once.
+        read: dict[str, list[tuple[int, float]]] = {}
+        for group in groups:
+            best_here: dict[int, float] = {}
+            for tokens, weight in group:
+                share = weight / len(tokens)
+                sums: dict[int, float] = {}
+                for token in tokens:
+                    pairs = read.get(token)
+                    if pairs is None:
+                        found, weights = self.postings(token)
+                        pairs = read[token] = list(
+                            zip(found.tolist(), weights.tolist(), strict=True)
+                        )
+                    for doc, value in pairs:
+                        sums[doc] = sums.get(doc, 0.0) + value * share
+                for doc, value in sums.items():
+                    if value > best_here.get(doc, 0.0):
+                        best_here[doc] = value
+            docs.extend(best_here)
+            scores.extend(best_here.values())
+        return np.asarray(docs, np.int64), np.asarray(scores, np.float64)
 
     def idf_of(self, token: str) -> float | None:
         """A token's idf, None when no document has it."""

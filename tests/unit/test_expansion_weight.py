@@ -48,3 +48,17 @@ def test_a_lexicon_line_adds_one_group_for_its_colloquial_word(library: Library)
     groups = [g for g in query.groups if any(tokens == formal for tokens, _ in g)]
     assert len(groups) == 1
     assert len(groups[0]) >= 2  # 自由贸易试验区 and 自由贸易港: alternatives of one word
+
+
+def test_small_and_large_libraries_score_groups_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    import retrieval.bm25 as bm25_module
+
+    index = SparseBM25.build(CLAUSES)
+    groups = [
+        [(("劳动报酬",), 0.8), (("工资", "支付"), 0.4)],
+        [(("期限",), 0.3), (("通知", "薪酬"), 0.5)],
+    ]
+    small = index.weighted_scores([("支付", 1.0)], groups)
+    monkeypatch.setattr(bm25_module, "_SMALL_GROUPS", 0)  # the numpy path, as for 1M clauses
+    large = index.weighted_scores([("支付", 1.0)], groups)
+    assert small == pytest.approx(large)
