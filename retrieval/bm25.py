@@ -18,7 +18,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +45,10 @@ class SparseBM25:
     docs: npt.NDArray[np.int32]
     weights: npt.NDArray[np.float64]
     doc_count: int
+    # A small library's postings as Python pairs, read once a process (best_of_groups).
+    _pairs: dict[str, list[tuple[int, float]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def build(
@@ -211,8 +215,7 @@ class SparseBM25:
         fraction of numpy's sorting calls."""
         docs: list[int] = []
         scores: list[float] = []
-        # A token comes back in many alternatives (政府 in 人民政府 and 政府部门): read it once.
-        read: dict[str, list[tuple[int, float]]] = {}
+        read = self._pairs
         for group in groups:
             best_here: dict[int, float] = {}
             for tokens, weight in group:
