@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("file", type=Path)
     ev.add_argument("--cv", type=int, metavar="K", help="K 折交叉验证排序与拒答模型（如 5）")
     ev.add_argument("--fit", action="store_true", help="与 --cv 同用：在全部数据上重训并写入模型")
+    ev.add_argument(
+        "--train-items",
+        type=Path,
+        metavar="JSON",
+        help="与 --cv 同用：每折训练时加入训练集检索结果（benchmarks/fit_ranking.py 写出）",
+    )
     sub.add_parser("chat", help="终端里的本地对话")
     serve = sub.add_parser("serve", help="运行 Telegram 机器人")
     serve.add_argument("--webhook", action="store_true", help="以 webhook 接收更新（默认长轮询）")
@@ -205,7 +211,7 @@ def run_eval(library: Library, args: argparse.Namespace, out: TextIO) -> int:
         print(problem, file=out)
         return 2
     if args.cv:
-        return run_cross_validation(library, path, args.cv, args.fit, out)
+        return run_cross_validation(library, path, args.cv, args.fit, out, args.train_items)
     tallies = evaluate(path, lambda q: library.answer(q, k=3))
     for line in report(tallies):
         print(line, file=out)
@@ -237,8 +243,19 @@ def eval_file_problem(path: Path) -> str | None:
     return None
 
 
-def run_cross_validation(library: Library, path: Path, folds: int, fit: bool, out: TextIO) -> int:
-    """K-fold figures per style; with fit, refit on everything and write ranking.json."""
+def run_cross_validation(
+    library: Library,
+    path: Path,
+    folds: int,
+    fit: bool,
+    out: TextIO,
+    train_items: Path | None = None,
+) -> int:
+    """K-fold figures per style; with fit, refit on everything and write ranking.json.
+
+    `train_items` (collected by benchmarks/fit_ranking.py from the train splits) join every
+    fold's training data and the refit, so `--fit` keeps what the shipped models learned there.
+    """
     from retrieval import fitting
     from retrieval.library import MODELS_FILE
 
@@ -246,13 +263,19 @@ def run_cross_validation(library: Library, path: Path, folds: int, fit: bool, ou
         print("--cv 至少为 2", file=out)
         return 2
     items = fitting.collect(library, path)
-    outcomes = fitting.cross_validate(items, folds)
+    extra = fitting.load_items(train_items) if train_items is not None else []
+    outcomes = fitting.cross_validate(
+        items, folds, extra=extra, expansion=library.models.expansion
+    )
     print(f"{folds}-fold cross-validation, {len(items)} questions and out-of-scope", file=out)
     for line in [*fitting.table(outcomes), *fitting.misses(outcomes)]:
         print(line, file=out)
     if fit:
         target = LEXICON_DIR / MODELS_FILE
-        target.write_text(fitting.fit_all(items).to_json() + "\n", encoding="utf-8")
+        # The expansion weights are chosen on the train splits (benchmarks/fit_ranking.py):
+        # a refit on this file alone keeps them.
+        models = fitting.fit_all(items + extra, library.models.expansion)
+        target.write_text(models.to_json() + "\n", encoding="utf-8")
         print(f"wrote {target}", file=out)
     return 0
 

@@ -18,7 +18,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,9 @@ _TERM_SHIFT = _TF_BITS + _DOC_BITS
 _TF_MAX = (1 << _TF_BITS) - 1
 MAX_TERM_FREQUENCY = _TF_MAX  # a token repeated more often in one clause cannot be indexed
 _CHUNK = 1 << 22
+_SMALL_GROUPS = 5000  # clauses up to which groups are scored in plain Python
+# Stand-ins for one question word: each a term's tokens and the weight it counts at.
+Group = Sequence[tuple[Sequence[str], float]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,10 @@ class SparseBM25:
     docs: npt.NDArray[np.int32]
     weights: npt.NDArray[np.float64]
     doc_count: int
+    # A small library's postings as Python pairs, read once a process (best_of_groups).
+    _pairs: dict[str, list[tuple[int, float]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def build(
@@ -130,13 +137,19 @@ class SparseBM25:
             minlength=self.doc_count,
         ).astype(np.float64)
 
-    def weighted_scores(self, terms: Sequence[tuple[str, float]]) -> npt.NDArray[np.float64]:
-        """Dense scores for weighted query terms (an expansion counts at its weight)."""
+    def weighted_scores(
+        self, terms: Sequence[tuple[str, float]], groups: Sequence[Group] = ()
+    ) -> npt.NDArray[np.float64]:
+        """Dense scores for weighted query terms, plus each group's best alternative once."""
         doc_chunks, weight_chunks = [], []
         for token, weight in terms:
             docs, weights = self.postings(token)
             doc_chunks.append(docs)
             weight_chunks.append(weights * weight if weight != 1.0 else weights)
+        if groups:
+            group_docs, group_weights = self.best_of_groups(groups)
+            doc_chunks.append(group_docs.astype(np.int32))
+            weight_chunks.append(group_weights)
         if not doc_chunks:
             return np.zeros(self.doc_count)
         return np.bincount(
@@ -149,9 +162,80 @@ class SparseBM25:
         """The k best (document, score) pairs with a non-zero score; ties by document order."""
         return best(self.get_scores(query), k)
 
-    def top_weighted(self, terms: Sequence[tuple[str, float]], k: int) -> list[tuple[int, float]]:
-        """The k best (document, score) pairs for weighted terms."""
-        return best(self.weighted_scores(terms), k)
+    def top_weighted(
+        self, terms: Sequence[tuple[str, float]], k: int, groups: Sequence[Group] = ()
+    ) -> list[tuple[int, float]]:
+        """The k best (document, score) pairs for weighted terms and groups."""
+        return best(self.weighted_scores(terms, groups), k)
+
+    def best_of_groups(
+        self, groups: Sequence[Group]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Per group and document, the score of the group's best alternative there.
+
+        An alternative (a term's tokens, a weight) scores the mean BM25 of its tokens times
+        its weight, so a source word expanded to five terms, or to a phrase of three tokens,
+        still adds one word's worth. Postings only: no array of the corpus's size per group.
+        """
+        if self.doc_count <= _SMALL_GROUPS:
+            return self._best_of_small_groups(groups)
+        doc_chunks, weight_chunks, alt_chunks = [], [], []
+        alt_group: list[int] = []
+        for number, group in enumerate(groups):
+            for tokens, weight in group:
+                share = weight / len(tokens)
+                for token in tokens:
+                    docs, weights = self.postings(token)
+                    if len(docs):
+                        doc_chunks.append(docs)
+                        weight_chunks.append(weights * share)
+                        alt_chunks.append(np.full(len(docs), len(alt_group), np.int64))
+                alt_group.append(number)
+        if not doc_chunks:
+            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        docs = np.concatenate(doc_chunks).astype(np.int64)
+        size = max(self.doc_count, 1)
+        # Sum each alternative's tokens per document, then keep each group's best per document.
+        keys, where = np.unique(np.concatenate(alt_chunks) * size + docs, return_inverse=True)
+        sums: npt.NDArray[np.float64] = np.bincount(
+            where, weights=np.concatenate(weight_chunks)
+        ).astype(np.float64)
+        group_keys = np.asarray(alt_group, np.int64)[keys // size] * size + keys % size
+        order = np.lexsort((-sums, group_keys))
+        ordered = group_keys[order]
+        first = np.ones(len(ordered), bool)
+        first[1:] = ordered[1:] != ordered[:-1]
+        best_docs: npt.NDArray[np.int64] = ordered[first] % size
+        return best_docs, sums[order][first]
+
+    def _best_of_small_groups(
+        self, groups: Sequence[Group]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """best_of_groups in plain Python: in a small library (short postings) this costs a
+        fraction of numpy's sorting calls."""
+        docs: list[int] = []
+        scores: list[float] = []
+        read = self._pairs
+        for group in groups:
+            best_here: dict[int, float] = {}
+            for tokens, weight in group:
+                share = weight / len(tokens)
+                sums: dict[int, float] = {}
+                for token in tokens:
+                    pairs = read.get(token)
+                    if pairs is None:
+                        found, weights = self.postings(token)
+                        pairs = read[token] = list(
+                            zip(found.tolist(), weights.tolist(), strict=True)
+                        )
+                    for doc, value in pairs:
+                        sums[doc] = sums.get(doc, 0.0) + value * share
+                for doc, value in sums.items():
+                    if value > best_here.get(doc, 0.0):
+                        best_here[doc] = value
+            docs.extend(best_here)
+            scores.extend(best_here.values())
+        return np.asarray(docs, np.int64), np.asarray(scores, np.float64)
 
     def idf_of(self, token: str) -> float | None:
         """A token's idf, None when no document has it."""

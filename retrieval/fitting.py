@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import numpy.typing as npt
 
 from retrieval.library import Library
 from retrieval.normalize import fold_layout
-from retrieval.ranking import DEFAULT_MODELS, FEATURES, Models
+from retrieval.ranking import DEFAULT_MODELS, FEATURES, ExpansionWeights, Models
 
 ANSWER_WEIGHT = 2.0
 CANDIDATES = 20
@@ -102,7 +103,8 @@ def ranked(item: Item, rank_w: Matrix) -> tuple[list[int], Matrix]:
     if not len(item.features):
         return [], np.zeros(len(FEATURES))
     scores = item.features @ rank_w
-    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+    named = item.features[:, FEATURES.index("named")]
+    order = sorted(range(len(scores)), key=lambda i: (named[i] == 0, -scores[i], i))
     top = item.features[order[0]].copy()
     top[FEATURES.index("margin")] = (
         scores[order[0]] - scores[order[1]] if len(order) > 1 else scores[order[0]]
@@ -187,9 +189,13 @@ def _searched(item: Item) -> bool:
     return not item.routed and len(item.features) > 0
 
 
-def models_from(rank_w: Matrix, rule: tuple[float, int]) -> Models:
-    """Package fitted weights and rule for ranking.json."""
-    return Models(tuple(round(float(v), 6) for v in rank_w), rule[0], rule[1])
+def models_from(
+    rank_w: Matrix,
+    rule: tuple[float, int],
+    expansion: ExpansionWeights = DEFAULT_MODELS.expansion,
+) -> Models:
+    """Package fitted weights, the rule and the expansion weights for ranking.json."""
+    return Models(tuple(round(float(v), 6) for v in rank_w), rule[0], rule[1], expansion)
 
 
 @dataclass
@@ -213,8 +219,15 @@ def judge(item: Item, models: Models) -> Outcome:
     return Outcome(item, None if abstained else first_gold(item, order), abstained)
 
 
-def cross_validate(items: list[Item], folds_n: int = 5, seed: int = 13) -> list[Outcome]:
-    """Stratified k-fold CV: every item judged by models fitted without it."""
+def cross_validate(
+    items: list[Item],
+    folds_n: int = 5,
+    seed: int = 13,
+    extra: list[Item] | None = None,
+    expansion: ExpansionWeights = DEFAULT_MODELS.expansion,
+) -> list[Outcome]:
+    """Stratified k-fold CV: every item judged by models fitted without it (and with the
+    `extra` items, e.g. the train splits, in every fold's training data)."""
     rng = random.Random(seed)
     folds: list[list[int]] = [[] for _ in range(folds_n)]
     for answerable in (True, False):
@@ -224,9 +237,10 @@ def cross_validate(items: list[Item], folds_n: int = 5, seed: int = 13) -> list[
             folds[n % folds_n].append(index)
     outcomes: dict[int, Outcome] = {}
     for fold in folds:
-        train = [items[i] for i in range(len(items)) if i not in set(fold)]
+        held = set(fold)
+        train = [items[i] for i in range(len(items)) if i not in held] + list(extra or ())
         rank_w = fit_rank(train)
-        models = models_from(rank_w, fit_answer(train, rank_w))
+        models = models_from(rank_w, fit_answer(train, rank_w), expansion)
         for i in fold:
             outcomes[i] = judge(items[i], models)
     return [outcomes[i] for i in range(len(items))]
@@ -279,7 +293,45 @@ def misses(outcomes: list[Outcome]) -> list[str]:
     return out
 
 
-def fit_all(items: list[Item]) -> Models:
-    """Models fitted on every item (what ships)."""
+def fit_all(items: list[Item], expansion: ExpansionWeights = DEFAULT_MODELS.expansion) -> Models:
+    """Models fitted on every item (what ships), keeping the given expansion weights."""
     rank_w = fit_rank(items)
-    return models_from(rank_w, fit_answer(items, rank_w))
+    return models_from(rank_w, fit_answer(items, rank_w), expansion)
+
+
+def save_items(items: list[Item], path: Path) -> None:
+    """Collected items as JSON (candidates' features, which are gold, their texts' keys), so
+    a refit can pool them without rebuilding the libraries they were searched in."""
+    rows = [
+        {
+            "case": {k: item.case.get(k) for k in ("id", "kind", "query", "note")},
+            "answerable": item.answerable,
+            "fixed_rank": item.fixed_rank,
+            "routed": item.routed,
+            "features": item.features.round(6).tolist(),
+            "gold": item.gold,
+            "texts": [f"{zlib.crc32(t.encode()):08x}" for t in item.texts],
+        }
+        for item in items
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+
+
+def load_items(path: Path) -> list[Item]:
+    """Items written by save_items."""
+    out = []
+    for row in json.loads(path.read_text(encoding="utf-8")):
+        features = np.array(row["features"], dtype=np.float64).reshape(-1, len(FEATURES))
+        out.append(
+            Item(
+                row["case"],
+                row["answerable"],
+                row["fixed_rank"],
+                row["routed"],
+                features,
+                list(row["gold"]),
+                list(row["texts"]),
+            )
+        )
+    return out

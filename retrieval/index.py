@@ -17,8 +17,10 @@ from retrieval.bm25 import SparseBM25, best
 from retrieval.model import Clause
 from retrieval.normalize import strip_name_marks
 from retrieval.query import Query
-from retrieval.ranking import Models, states
+from retrieval.ranking import FEATURES, Models, states
 from retrieval.tokenize import Tokenizer
+
+_NAMED = FEATURES.index("named")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +41,9 @@ class WordPlan:
     """A coverage word and the tokens that count as finding it in a clause."""
 
     weight: float  # general-language informativeness
-    exact: tuple[str, ...]  # the word and its lexicon synonyms: found means fully covered
-    alternates: tuple[tuple[str, float], ...]  # thesaurus synonyms, typo repairs: at weight
+    exact: tuple[str, ...]  # the word and its synonyms.txt terms: found means fully covered
+    # Stand-ins (curated lexicon, thesaurus, typo repairs, learned bridges): at their weight.
+    alternates: tuple[tuple[str, float], ...]
     parts: tuple[str, ...]  # shorter words inside it: partial cover
 
 
@@ -72,6 +75,7 @@ class Index:
         bm25: SparseBM25 | None = None,
         progress: Callable[[int], None] | None = None,
         kinds: Mapping[str, str] | None = None,
+        titles: Mapping[str, str] | None = None,
     ) -> None:
         self.clauses = clauses
         self.tokenizer = tokenizer
@@ -80,6 +84,7 @@ class Index:
         )
         self._max_idf = float(self.bm25.idf.max()) if len(self.bm25.idf) else 1.0
         self.kinds: dict[str, str] = dict(kinds or {})
+        self.titles: dict[str, str] = dict(titles or {})
 
     def search(
         self,
@@ -118,9 +123,9 @@ class Index:
     ) -> list[Candidate]:
         """The n best clauses for a prepared question, reranked, each with its features."""
         if scope is None:
-            ranked = self.bm25.top_weighted(query.terms, n)
+            ranked = self.bm25.top_weighted(query.terms, n, query.groups)
         else:
-            scores = self.bm25.weighted_scores(query.terms)
+            scores = self.bm25.weighted_scores(query.terms, query.groups)
             inside = np.zeros(len(scores), dtype=bool)
             for start, end in scope:
                 inside[start:end] = True
@@ -129,18 +134,35 @@ class Index:
         if not found:
             return []
         best_bm25 = found[0][1]
-        own = [t for t, w in query.terms if w == 1.0]
+        own = [t for t, _ in query.terms]
         ceiling = sum(self._idf(t) for t in own) or 1.0
         plan = self.plan(query.words, query.alternates)
         unknown = self._unknown_share(plan)
         positions = [position for position, _ in found]
         matches = self.matches(plan, positions)
+        # Where the candidates' BM25 gathers: the document most of them come from is the one
+        # the question is about, whatever the document.
+        by_doc: dict[str, float] = {}
+        for position, bm25 in found:
+            doc_id = self.clauses[position].doc_id
+            by_doc[doc_id] = by_doc.get(doc_id, 0.0) + bm25
+        mass = sum(by_doc.values()) or 1.0
+        titles = {doc_id: self._title_share(plan, doc_id) for doc_id in by_doc}
         scored = []
         for (position, bm25), match in zip(found, matches, strict=True):
-            features = self._features(query, match, position, mentioned)
+            doc_id = self.clauses[position].doc_id
+            features = (
+                *self._features(query, match, position, mentioned),
+                titles[doc_id],
+                by_doc[doc_id] / mass,
+            )
             row = (bm25 / best_bm25, min(1.0, bm25 / ceiling), *features, unknown, 0.0)
             scored.append(Candidate(position, bm25, row, models.score(row)))
         scored.sort(key=lambda c: (-c.score, c.position))
+        if mentioned:
+            # The document the asker names comes first, whatever the weights learned from
+            # questions that rarely name one.
+            scored.sort(key=lambda c: c.features[_NAMED] == 0)
         if query.wants_definition:
             # The clause defining the term first (本条例所称X，是指…), then looser ones.
             scored.sort(key=lambda c: -defines(self.clauses[c.position].text, query.words))
@@ -160,9 +182,11 @@ class Index:
             sum(map(body.__contains__, query.bigrams)) / len(query.bigrams) if query.bigrams else 0
         )
         heads = "".join((*clause.breadcrumb, clause.heading or ""))
-        heading = (
-            sum(map(heads.__contains__, query.words)) / len(query.words) if query.words else 0
-        )
+        # A heading repeating the document's own topic (食品安全 in every chapter of the food
+        # safety law) says nothing about which clause answers: only other words count.
+        title = self.titles.get(clause.doc_id, "")
+        topical = [w for w in query.words if w not in title]
+        heading = sum(map(heads.__contains__, topical)) / len(query.words) if query.words else 0
         lacks_fact = bool(query.asks) and not states(query.asks, clause.text)
         return (
             match.coverage,
@@ -173,6 +197,14 @@ class Index:
             float(lacks_fact),
             float(self.kinds[clause.doc_id] in ("policy", "regulation")),
         )
+
+    def _title_share(self, plan: Sequence[WordPlan], doc_id: str) -> float:
+        """Informativeness share of the question's words that the document's title contains."""
+        title = self.titles.get(doc_id, "")
+        total = sum(w.weight for w in plan)
+        if not title or not total:
+            return 0.0
+        return sum(w.weight for w in plan if any(t in title for t in w.exact)) / total
 
     def _idf(self, token: str) -> float:
         idf = self.bm25.idf_of(token)

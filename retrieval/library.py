@@ -95,6 +95,7 @@ class Library:
             bm25,
             (lambda done: progress(done, total)) if progress else None,
             kinds={d.doc_id: d.kind for d in documents},
+            titles={d.doc_id: d.title for d in documents},
         )
         vocabulary = tokenizer.known(self.index.bm25.vocab)
         self.expander = (
@@ -354,7 +355,10 @@ class Library:
         """The prepared question and the documents it names; `wording` when already read."""
         wording = wording or read_question(query, self.tokenizer)
         mentioned, rest = self.names.mentioned_folded(wording.translated)
-        return prepare(wording, self.tokenizer, self.expander, focus=rest), mentioned
+        return (
+            prepare(wording, self.tokenizer, self.expander, rest, self.models.expansion),
+            mentioned,
+        )
 
     def search(
         self,

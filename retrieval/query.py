@@ -12,15 +12,21 @@ from dataclasses import dataclass
 from retrieval import asks as question_kinds
 from retrieval.expansion import Expander
 from retrieval.normalize import fold_for_search
+from retrieval.ranking import ExpansionWeights
 from retrieval.tokenize import Tokenizer
 from retrieval.typos import believed
 
-# Expansions count below the asker's own words (weights chosen by cross-validated eval,
-# `policybot eval --cv 5`); a word's own tokens always weigh 1.
-LEXICON_WEIGHT = 0.8
-THESAURUS_WEIGHT = 0.4
-TYPO_WEIGHT = 0.8
-RELATED_WEIGHT = 0.2  # a neighbouring Cilin group: half a synonym
+# Expansions count below the asker's own words; a word's own tokens always weigh 1. These are
+# the defaults; ranking.json's "expansion" table (fitted on the train splits) overrides them.
+DEFAULT_WEIGHTS = ExpansionWeights()
+LEXICON_WEIGHT = DEFAULT_WEIGHTS.lexicon
+THESAURUS_WEIGHT = DEFAULT_WEIGHTS.thesaurus
+TYPO_WEIGHT = DEFAULT_WEIGHTS.typo
+RELATED_WEIGHT = DEFAULT_WEIGHTS.related  # a neighbouring Cilin group: half a synonym
+BRIDGE_TERMS = 3  # a word's likeliest learned translations that are tried
+
+# One stand-in for a question word: the index tokens of a corpus term, and its weight.
+Alternative = tuple[tuple[str, ...], float]
 
 _CJK_BIGRAM = re.compile(r"(?=([\u4e00-\u9fff]{2}))")
 _ENGLISH = re.compile(r"[a-z]{3,}")
@@ -32,7 +38,10 @@ class Query:
     """A normalised question and everything searching needs from it."""
 
     text: str  # normalised and English phrases translated
-    terms: tuple[tuple[str, float], ...]  # BM25 terms with their weights, own words first
+    terms: tuple[tuple[str, float], ...]  # the asker's own BM25 terms, weight 1
+    # Per source word (a token, a lexicon phrase, a typo, an English unit): its stand-ins.
+    # BM25 adds only the best-matching stand-in of each group, once (index.py).
+    groups: tuple[tuple[Alternative, ...], ...]
     words: tuple[str, ...]  # precise-mode words the coverage is judged on
     bigrams: tuple[str, ...]  # CJK character bigrams, robust to segmentation
     asks: str  # a kind of retrieval/asks.py ("amount", "date", "who", "list" …) or ""
@@ -44,7 +53,17 @@ class Query:
     @property
     def highlight(self) -> tuple[str, ...]:
         """Terms worth bold in a quoted clause."""
-        return tuple(t for t, _ in self.terms if len(t) >= 2)
+        return tuple(t for t in self.weights() if len(t) >= 2)
+
+    def weights(self) -> dict[str, float]:
+        """Every search token with the most it can weigh: own words first, then stand-ins."""
+        out = dict(self.terms)
+        for group in self.groups:
+            for tokens, weight in group:
+                for token in tokens:
+                    if weight > out.get(token, 0.0):
+                        out[token] = weight
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,48 +80,71 @@ def read_question(text: str, tokenizer: Tokenizer) -> Wording:
     return Wording(folded, tokenizer.translate(folded))
 
 
-def prepare(wording: Wording, tokenizer: Tokenizer, expander: Expander, focus: str = "") -> Query:
+def prepare(
+    wording: Wording,
+    tokenizer: Tokenizer,
+    expander: Expander,
+    focus: str = "",
+    weights: ExpansionWeights = DEFAULT_WEIGHTS,
+) -> Query:
     """Prepare a question; `focus` is its translated text without document names, if known."""
     asked = question_kinds.read(wording.folded)
     # The phrases that only ask (是什么意思, what does … mean) are not words to find.
     folded, translated = asked.plain(wording.folded), asked.plain(wording.translated)
     english = bool(_ENGLISH.search(folded))
-    own, lexicon = tokenizer.query_tokens(translated)
-    weighted: dict[str, float] = {}
+    own = tokenizer.own_tokens(translated)
+    mine = set(own)
+    groups: dict[str, dict[tuple[str, ...], float]] = {}
 
-    def add(token: str, weight: float) -> None:
-        if weight > weighted.get(token, 0.0):
-            weighted[token] = weight
+    def stand_in(source: str, term: str, weight: float) -> None:
+        """One more corpus term for a source word; tokens the asker typed are not repeated."""
+        tokens = tuple(t for t in tokenizer.tokens(term) if t not in mine)
+        if tokens and weight > 0:
+            group = groups.setdefault(source, {})
+            if weight > group.get(tokens, 0.0):
+                group[tokens] = weight
 
+    phrases = tokenizer.lexicon_phrases(translated, own)
+    for phrase, formal, curated in phrases:
+        for term in formal:
+            stand_in(phrase, term, weights.curated if curated else weights.lexicon)
     for token in own:
-        add(token, 1.0)
-    for token in lexicon:
-        add(token, LEXICON_WEIGHT)
-    for token in list(own):
         for synonym in expander.synonyms_of(token):
-            for part in tokenizer.tokens(synonym):
-                add(part, THESAURUS_WEIGHT)
+            stand_in(token, synonym, weights.thesaurus)
         for near in expander.related_to(token):
-            for part in tokenizer.tokens(near):
-                add(part, RELATED_WEIGHT)
+            stand_in(token, near, weights.related)
     # Homophone typos, where the asker's segmentation points to one (retrieval/typos.py).
     said = tokenizer.words(translated)
     repairs = believed(translated, said, tokenizer, expander)
-    for _, fix in repairs:
-        for part in tokenizer.tokens(fix):
-            add(part, TYPO_WEIGHT)
+    for window, fix in repairs:
+        stand_in(window, fix, weights.typo)
+    bridged = _bridged(said, tokenizer, expander, weights)
+    for word, targets in bridged.items():
+        for target, share in targets:
+            stand_in(word, target, weights.bridge * share)
     units = expander.english_units(folded, tokenizer.glossary) if english else []
-    for _, terms, weight in units:
+    for key, terms, weight in units:
         for term in terms:
-            for part in tokenizer.tokens(term):
-                add(part, weight)
+            stand_in(key, term, weight)
     basis = asked.plain(focus) or translated
     words = (tokenizer.words(basis) if basis != translated else said) or said
     alternates = {
         word: tuple(
-            [(syn, THESAURUS_WEIGHT) for syn in expander.synonyms_of(word)]
-            + [(near, RELATED_WEIGHT) for near in expander.related_to(word)]
-            + [(fix, TYPO_WEIGHT) for window, fix in repairs if window in word or word in window]
+            [(syn, weights.thesaurus) for syn in expander.synonyms_of(word)]
+            + [(near, weights.related) for near in expander.related_to(word)]
+            + [(fix, weights.typo) for window, fix in repairs if window in word or word in window]
+            + [
+                (term, weights.curated)
+                for phrase, formal, curated in phrases
+                if curated and word in phrase
+                for formal_term in formal
+                for term in _findable(formal_term, tokenizer)
+            ]
+            + [
+                (target, weights.bridge_coverage * share)
+                for target, share in bridged.get(word, ())
+                if weights.bridge_coverage > 0
+            ]
         )
         for word in words
     }
@@ -117,7 +159,8 @@ def prepare(wording: Wording, tokenizer: Tokenizer, expander: Expander, focus: s
             )
     return Query(
         text=wording.translated,
-        terms=tuple(weighted.items()),
+        terms=tuple((t, 1.0) for t in dict.fromkeys(own)),
+        groups=tuple(tuple(g.items()) for g in groups.values()),
         words=tuple(dict.fromkeys(words)),
         bigrams=tuple(dict.fromkeys(_CJK_BIGRAM.findall(basis))),
         asks=asked.kind,
@@ -125,6 +168,23 @@ def prepare(wording: Wording, tokenizer: Tokenizer, expander: Expander, focus: s
         wants_definition=asked.definition,
         alternates={w: a for w, a in alternates.items() if a},
     )
+
+
+def _bridged(
+    said: list[str], tokenizer: Tokenizer, expander: Expander, weights: ExpansionWeights
+) -> dict[str, list[tuple[str, float]]]:
+    """Learned translations of the question's words that the corpus has, each with its
+    probability as a share of the word's likeliest one."""
+    if weights.bridge <= 0 and weights.bridge_coverage <= 0:
+        return {}
+    out: dict[str, list[tuple[str, float]]] = {}
+    for word in dict.fromkeys(said):
+        found = [(t, p) for t, p in tokenizer.bridge.get(word, ()) if t in expander.vocabulary]
+        if found:
+            top = max(p for _, p in found)
+            ranked = sorted(found, key=lambda pair: -pair[1])[:BRIDGE_TERMS]
+            out[word] = [(t, p / top) for t, p in ranked]
+    return out
 
 
 def _findable(term: str, tokenizer: Tokenizer) -> list[str]:

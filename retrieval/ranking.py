@@ -29,6 +29,8 @@ FEATURES = (
     "heading",  # share of the question's words found in the clause's headings
     "fact",  # 1 when the question wants a figure/date/name and the clause states none
     "primary",  # the clause is from a policy or regulation, not a report about one
+    "title",  # informativeness share of the question's words in the clause's document title
+    "doc_share",  # share of the candidates' BM25 that falls in the clause's document
     "unknown",  # share of the question's informativeness in no clause at all
     "margin",  # rank score lead over the runner-up
 )
@@ -41,20 +43,47 @@ SINGLE_WORD_COVERAGE = 0.75
 
 
 @dataclass(frozen=True, slots=True)
+class ExpansionWeights:
+    """What a question word's stand-ins count for, below its own weight of 1.
+
+    Each source word adds its best-matching stand-in once (retrieval/query.py); the weights
+    are chosen on the train splits (`python -m benchmarks.fit_ranking`), not by hand.
+    """
+
+    lexicon: float = 0.8  # synonyms.txt (hand-written, reviewed)
+    curated: float = 0.8  # the curated colloquial → official lexicon (lexicon/*.txt)
+    thesaurus: float = 0.4  # Cilin synonyms in the corpus
+    related: float = 0.2  # neighbouring Cilin groups
+    typo: float = 0.8  # homophone repairs
+    bridge: float = 0.0  # learned translations (bridge.tsv), times t / best t of the word
+    bridge_coverage: float = 0.0  # what a learned translation counts for in coverage
+
+    @classmethod
+    def from_dict(cls, data: dict[str, float]) -> ExpansionWeights:
+        """Weights from ranking.json's "expansion" table; missing names keep their default."""
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: float(v) for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True, slots=True)
 class Models:
-    """Weights of the rerank score and the two parameters of the abstain rule."""
+    """Weights of the rerank score, the two parameters of the abstain rule, and what
+    expansions count for."""
 
     rank: tuple[float, ...]
     min_coverage: float
     min_words: int
+    expansion: ExpansionWeights = ExpansionWeights()
 
     @classmethod
     def load(cls, path: Path) -> Models:
         """Read ranking.json; missing or malformed → the defaults below."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            rank = tuple(float(data["rank"][f]) for f in FEATURES)
-            return cls(rank, float(data["min_coverage"]), int(data["min_words"]))
+            # A feature added since the file was fitted weighs nothing until the next fit.
+            rank = tuple(float(data["rank"].get(f, 0.0)) for f in FEATURES)
+            expansion = ExpansionWeights.from_dict(dict(data.get("expansion", {})))
+            return cls(rank, float(data["min_coverage"]), int(data["min_words"]), expansion)
         except (OSError, ValueError, KeyError, TypeError):
             return DEFAULT_MODELS
 
@@ -65,6 +94,10 @@ class Models:
                 "rank": dict(zip(FEATURES, self.rank, strict=True)),
                 "min_coverage": self.min_coverage,
                 "min_words": self.min_words,
+                "expansion": {
+                    name: getattr(self.expansion, name)
+                    for name in ExpansionWeights.__dataclass_fields__
+                },
             },
             indent=2,
         )
@@ -96,7 +129,7 @@ def whole_words(features: Sequence[float]) -> int:
 
 # Hand-set starting point; ranking.json (fitted with cross-validation) overrides it.
 DEFAULT_MODELS = Models(
-    rank=(1.0, 0.0, 1.0, 0.0, 0.3, 0.3, 0.2, -1.0, 0.1, 0.0, 0.0),
+    rank=(1.0, 0.0, 1.0, 0.0, 0.3, 0.3, 0.2, -1.0, 0.1, 0.0, 0.0, 0.0, 0.0),
     min_coverage=0.2,
     min_words=2,
 )

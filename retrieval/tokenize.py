@@ -20,6 +20,8 @@ from retrieval.normalize import fold_for_search
 _SENTENCE = re.compile(r"[^。！？；\n]*(?:[。！？；\n]+|$)")
 _MEMO_SIZE = 200_000
 _PUNCT_ONLY = re.compile(r"^[\W_]+$", re.U)
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,25 +32,52 @@ class Lexicon:
     stopwords: frozenset[str] = frozenset()
     synonyms: tuple[tuple[str, ...], ...] = ()
     glossary: tuple[tuple[str, str], ...] = ()
+    # The curated colloquial → official lexicon (lexicon/*.txt): same format as synonyms.txt,
+    # its own fitted weight, and it stands in for a word rather than being the word.
+    curated: tuple[tuple[str, ...], ...] = ()
+    # Learned question word → clause word translations with their probability (bridge.tsv).
+    bridge: tuple[tuple[str, str, float], ...] = ()
 
     @classmethod
     def from_dir(cls, directory: Path) -> Lexicon:
-        """Load userdict.txt, stopwords.txt, synonyms.txt and glossary_en.txt if present."""
+        """Load userdict.txt, stopwords.txt, synonyms.txt plus lexicon/*.txt, glossary_en.txt
+        plus lexicon/glossary_en_*.txt, and bridge.tsv, those present."""
         userdict = directory / "userdict.txt"
-        glossary = []
-        for line in _lines(directory / "glossary_en.txt"):
+        extra = sorted((directory / "lexicon").glob("*.txt"))
+        glossaries = [directory / "glossary_en.txt"]
+        glossaries += [p for p in extra if p.name.startswith("glossary_en")]
+        glossary: dict[str, str] = {}
+        for line in (ln for path in glossaries for ln in _lines(path)):
             phrase, _, terms = line.partition("=")
-            glossary.append((phrase.strip().lower(), terms.strip()))
-        glossary.sort(key=lambda pair: -len(pair[0]))
+            # The first entry of a phrase wins: our own glossary before the added ones.
+            if terms.strip():
+                glossary.setdefault(phrase.strip().lower(), terms.strip())
+        curated_files = [p for p in extra if not p.name.startswith("glossary_en")]
+        bridge = []
+        for line in _lines(directory / "bridge.tsv"):
+            fields = line.split("\t")
+            with contextlib.suppress(IndexError, ValueError):
+                bridge.append(
+                    (fold_for_search(fields[0]), fold_for_search(fields[1]), float(fields[2]))
+                )
         return cls(
             userdict=userdict if userdict.is_file() else None,
             stopwords=frozenset(fold_for_search(w) for w in _lines(directory / "stopwords.txt")),
-            synonyms=tuple(
-                tuple(fold_for_search(w) for w in line.split())
-                for line in _lines(directory / "synonyms.txt")
-            ),
-            glossary=tuple(glossary),
+            synonyms=_expansion_lines([directory / "synonyms.txt"]),
+            curated=_expansion_lines(curated_files),
+            glossary=tuple(sorted(glossary.items(), key=lambda pair: -len(pair[0]))),
+            bridge=tuple(bridge),
         )
+
+
+def _expansion_lines(paths: list[Path]) -> tuple[tuple[str, ...], ...]:
+    """Lines of "word formal formal…" (a word alone on its line expands to nothing)."""
+    return tuple(
+        tuple(fold_for_search(w) for w in line.split())
+        for path in paths
+        for line in _lines(path)
+        if len(line.split()) >= 2
+    )
 
 
 _EN_WORD = re.compile(r"[a-z][a-z'-]*")
@@ -64,6 +93,15 @@ def _content_key(phrase: str) -> str:
     production)."""
     words = (lemma(w) for w in phrase.split() if w not in EN_STOPWORDS)
     return " ".join(w for w in words if w not in EN_STOPWORDS)
+
+
+def _expansion_table(lines: Iterable[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Word → its formal terms, lines of the same word merged, the word itself left out."""
+    table: dict[str, tuple[str, ...]] = {}
+    for word, *formal in lines:
+        merged = dict.fromkeys((*table.get(word, ()), *formal))
+        table[word] = tuple(f for f in merged if f != word)
+    return table
 
 
 def _lines(path: Path) -> list[str]:
@@ -124,11 +162,21 @@ class Tokenizer:
             # Pass an open file: given a path, jieba leaves the file open.
             with lexicon.userdict.open("rb") as fh:
                 self._jieba.load_userdict(fh)
-        self._expansions: dict[str, tuple[str, ...]] = {}
-        for word, *formal in lexicon.synonyms:
-            self._expansions[word] = tuple(
-                dict.fromkeys((*self._expansions.get(word, ()), *formal))
-            )
+        self._expansions = _expansion_table(lexicon.synonyms)
+        self._curated = _expansion_table(lexicon.curated)
+        # Colloquial phrases are found in the question's text, not among its tokens: 拿不到工资
+        # is no jieba word, and the user dictionary (which shapes the index) stays as it is.
+        self._phrase_sizes = sorted(
+            {
+                len(w)
+                for w in (*self._expansions, *self._curated)
+                if len(w) >= 2 and _CJK_WORD.match(w)
+            },
+            reverse=True,
+        )
+        self.bridge: dict[str, tuple[tuple[str, float], ...]] = {}
+        for source, target, probability in lexicon.bridge:
+            self.bridge[source] = (*self.bridge.get(source, ()), (target, probability))
         self._log_total = math.log(self._jieba.total or 1)
         self._memo: dict[str, list[str]] = {}
         self._cuts: dict[str, tuple[str, ...]] = {}
@@ -179,14 +227,19 @@ class Tokenizer:
         terms = self._glossary_terms
         return self._glossary.sub(lambda m: f" {terms[m.group(1)]} ", _singular(folded))
 
+    def own_tokens(self, translated: str) -> list[str]:
+        """A translated (so already folded) question's own search tokens."""
+        return self._tokens(translated, fold=False)
+
     def query_tokens(self, translated: str) -> tuple[list[str], list[str]]:
-        """A translated question's own tokens and the synonyms they expand to."""
+        """A translated question's own tokens and the formal terms its lexicon phrases expand
+        to."""
         own = self._tokens(translated, fold=False)
         seen = set(own)
         extra: list[str] = []
-        for token in own:
-            for synonym in self._expansions.get(token, ()):
-                for part in self.tokens(synonym):
+        for _, formal, _ in self.lexicon_phrases(translated, own):
+            for term in formal:
+                for part in self.tokens(term):
                     if part not in seen:
                         seen.add(part)
                         extra.append(part)
@@ -201,6 +254,36 @@ class Tokenizer:
                 self._cuts.clear()
             cut = self._cuts[folded] = tuple(self._jieba.cut(folded))
         return cut
+
+    def lexicon_phrases(
+        self, translated: str, own: Iterable[str] = ()
+    ) -> list[tuple[str, tuple[str, ...], bool]]:
+        """The lexicons' colloquial words in a question, each with its formal terms and whether
+        it is from the curated lexicon: its own tokens, then longest-first phrases of its text
+        (老板欠薪 before 欠薪)."""
+        found: dict[str, None] = {}
+        for token in own:
+            if token in self._expansions or token in self._curated:
+                found[token] = None
+        for run in _CJK_RUN.findall(translated):
+            at = 0
+            while at < len(run) - 1:
+                for size in self._phrase_sizes:
+                    phrase = run[at : at + size]
+                    if len(phrase) == size and (
+                        phrase in self._expansions or phrase in self._curated
+                    ):
+                        found[phrase] = None
+                        at += size
+                        break
+                else:
+                    at += 1
+        out = []
+        for phrase in found:
+            for table, curated in ((self._expansions, False), (self._curated, True)):
+                if table.get(phrase):
+                    out.append((phrase, table[phrase], curated))
+        return out
 
     def words(self, folded: str) -> list[str]:
         """Precise-mode words of at least two characters of folded text (the units coverage

@@ -9,6 +9,7 @@ import retrieval.query as query_module
 import retrieval.refs as refs_module
 import retrieval.tokenize as tokenize_module
 from retrieval.library import Library
+from retrieval.ranking import ExpansionWeights
 
 
 @pytest.mark.parametrize(
@@ -38,16 +39,18 @@ def test_what_a_question_asks_for(library: Library, question: str, asks: str) ->
 
 def test_own_words_weigh_more_than_expansions(library: Library) -> None:
     query, _ = library.prepare("企业要不要设首席数据官，数据资产入标怎么办")
-    weights = dict(query.terms)
+    weights = query.weights()
     assert weights["企业"] == 1.0
     assert 0 < min(weights.values()) < 1.0
 
 
 def test_neighbouring_thesaurus_words_weigh_below_synonyms(library: Library) -> None:
-    query, _ = library.prepare("哪些数据禁止出境")
-    weights = dict(query.terms)
-    assert weights["严禁"] == query_module.RELATED_WEIGHT < weights["取缔"]
-    assert ("严禁", query_module.RELATED_WEIGHT) in query.alternates["禁止"]
+    wording = query_module.read_question("哪些数据禁止出境", library.tokenizer)
+    chosen = ExpansionWeights(thesaurus=0.4, related=0.2)
+    query = query_module.prepare(wording, library.tokenizer, library.expander, weights=chosen)
+    weights = query.weights()
+    assert weights["严禁"] == 0.2 < weights["取缔"]
+    assert ("严禁", 0.2) in query.alternates["禁止"]
 
 
 def test_document_names_are_not_coverage_words(library: Library) -> None:
@@ -71,7 +74,8 @@ def test_english_with_no_corpus_counterpart_abstains(library: Library) -> None:
 
 def test_a_mistyped_word_is_repaired_at_a_lower_weight(library: Library) -> None:
     query, _ = library.prepare("让数剧多跑路")
-    assert dict(query.terms)["数据"] == pytest.approx(0.8)
+    assert query.weights()["数据"] == pytest.approx(library.models.expansion.typo)
+    assert "数据" not in dict(query.terms)  # a stand-in, not the asker's own word
 
 
 @pytest.mark.parametrize(
@@ -85,7 +89,7 @@ def test_sounds_across_or_inside_known_words_are_no_typo(
     library: Library, question: str, coincidence: str
 ) -> None:
     query, _ = library.prepare(question)
-    assert coincidence not in dict(query.terms)
+    assert coincidence not in query.weights()
 
 
 @pytest.mark.parametrize(
@@ -162,3 +166,30 @@ def test_everyday_words_reach_legal_wording(
     answer = library_with_regulation.answer(question)
     assert answer.status == "ok"
     assert answer.hits[0].clause.label == label
+
+
+@pytest.mark.parametrize(
+    ("question", "label", "absent"),
+    [
+        ("研发加计对数据企业有没有", "（十）", "研发加计"),  # → 研发费用加计扣除
+        ("银行卡信息被人拿去卖了国家管吗", "二、（七）", "银行卡"),  # → 敏感个人信息
+    ],
+)
+def test_the_curated_lexicon_reaches_a_clause_in_its_official_words(
+    library: Library, question: str, label: str, absent: str
+) -> None:
+    answer = library.answer(question)
+    assert answer.status == "ok"
+    assert answer.hits[0].clause.label == label
+    assert absent not in answer.hits[0].clause.text  # reached only through the lexicon
+
+
+def test_a_learned_bridge_adds_translations_by_their_probability(library: Library) -> None:
+    library.tokenizer.bridge["研发"] = (("研究", 0.2), ("技术", 0.1))
+    try:
+        query, _ = library.prepare("研发投入有什么支持")
+    finally:
+        del library.tokenizer.bridge["研发"]
+    weights = query.weights()
+    assert weights["研究"] == pytest.approx(library.models.expansion.bridge)
+    assert weights["技术"] == pytest.approx(library.models.expansion.bridge / 2)
