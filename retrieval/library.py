@@ -376,14 +376,14 @@ class Library:
         text = original if original is not None else query
         prepared, mentioned = self.prepare(query, wording)
         n = max(k * 5, 20)
-        ranking = self.index.search(prepared, mentioned, self.models, n, self._current)
-        top = ranking.candidates[0].position if ranking.candidates else None
-        if mentioned and (top is None or self.clauses[top].doc_id not in mentioned):
-            # A named document answers for itself when it holds an answer.
-            scope = [self._spans[doc_id] for doc_id in mentioned if doc_id in self._spans]
-            scoped = self.index.search(prepared, mentioned, self.models, n, scope)
-            if scoped.answers:
-                ranking = scoped
+        # A named document answers for itself when it holds an answer; else the library does.
+        scope = [self._spans[doc_id] for doc_id in mentioned if doc_id in self._spans]
+        scoped = self.index.search(prepared, mentioned, self.models, n, scope) if scope else None
+        ranking = (
+            scoped
+            if scoped is not None and scoped.answers
+            else self.index.search(prepared, mentioned, self.models, n, self._current)
+        )
         terms = prepared.highlight
         rankings = [ranking]
         # The LLM rewrite is a fallback: a sure lexical answer never waits for it.

@@ -5,11 +5,19 @@ from __future__ import annotations
 import pytest
 
 from retrieval.library import Library
-from retrieval.query import TYPO_WEIGHT
 
 
 def repaired_to(library: Library, question: str) -> dict[str, float]:
-    return {t: w for t, w in library.prepare(question)[0].terms if w == TYPO_WEIGHT}
+    """The corpus words a question's typos stand in for (stand-ins at the typo weight)."""
+    typo = library.models.expansion.typo
+    prepared = library.prepare(question)[0]
+    return {
+        token: weight
+        for group in prepared.groups
+        for tokens, weight in group
+        if weight == typo
+        for token in tokens
+    }
 
 
 @pytest.mark.parametrize(
