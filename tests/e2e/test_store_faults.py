@@ -35,7 +35,12 @@ def locked(bot: Harness) -> Iterator[sqlite3.Connection]:
 async def test_the_question_is_logged_after_the_answer(bot: Harness) -> None:
     bot.api.send(ALICE_CHAT, ALICE, "数据二十条第十条")
     await bot.replies(ALICE_CHAT["id"])
-    await bot.services.writes.run(lambda store: None)  # the queued writes are done
+    # The handler submits the log entry just after the reply is sent: wait for it to be queued.
+    for _ in range(100):
+        await bot.services.writes.run(lambda store: None)  # the queued writes are done
+        if bot.services.store.questions_since(ALICE_CHAT["id"], None):
+            break
+        await asyncio.sleep(0.05)
     [logged] = bot.services.store.questions_since(ALICE_CHAT["id"], None)
     assert logged.question == "数据二十条第十条"
     assert logged.sections == ("《数据二十条》（十）",)
