@@ -8,7 +8,7 @@ ranking.json or the bridge does not re-index 1,500 laws.
 Splits (fixed, never fitted on their test halves):
 - STARD train (1,141 lay questions over the laws), split by query with seed 22: 80 % train,
   20 % test. STARD's own dev split is withheld.
-- Generated questions (/work/gen/generated), split by document by whoever assembled them.
+- Generated questions (tests/fixtures/generated, see its PROVENANCE.md), split by document.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ SHARED = PROJECT_ROOT.parent / "shared"
 LAWS = SHARED / "laws"
 STARD = SHARED / "stard" / "train.jsonl"
 DEV = SHARED / "eval" / "dev_qa.jsonl"
-GENERATED = PROJECT_ROOT.parent / "gen" / "generated"
+GENERATED = PROJECT_ROOT / "tests" / "fixtures" / "generated"
 SEEDS = PROJECT_ROOT / "seeds"
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 WORK = PROJECT_ROOT / "data" / "quality"
