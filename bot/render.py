@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot import texts
 from retrieval.card import quoted_title
+from retrieval.diff import ArticleChange, word_diff
+from retrieval.editions import EditionDiff, NoDiff
 from retrieval.library import MAX_QUERY_CHARS
 from retrieval.model import Answer, Document, DocumentCard, Hit
 
@@ -187,3 +189,90 @@ def digest_text(content: DigestContent) -> str:
     if content.changes:
         parts.append("\n".join(change_lines(content.changes, limit=MESSAGE_CHARS)))
     return "\n\n".join(parts)
+
+
+# --- edition diffs -----------------------------------------------------------------------
+
+
+def diff_lines(diff: EditionDiff) -> list[str]:
+    """The first lines of a diff: which editions, and how many articles of each kind."""
+    return [
+        texts.DIFF_HEADER.format(
+            title=diff.new.title, old=edition_name(diff.old), new=edition_name(diff.new)
+        ),
+        texts.DIFF_COUNTS.format(**diff.counts),
+    ]
+
+
+def edition_name(doc: Document) -> str:
+    """An edition's date, or a word saying it has none."""
+    return doc.edition or texts.DIFF_UNDATED
+
+
+def change_label(change: ArticleChange) -> str:
+    """【修改】第五条, 【条序调整】第五条 → 第六条 …"""
+    kind = texts.DIFF_KIND[change.kind]
+    if change.old is not None and change.new is not None and change.old.label != change.new.label:
+        return f"【{kind}】{change.old.label} → {change.new.label}"
+    clause = change.new or change.old
+    return f"【{kind}】{clause.label if clause else ''}"
+
+
+def marked_text(change: ArticleChange) -> str:
+    """The article's text with [+added+] and [-removed-] words (plain text)."""
+    if change.old is None or change.new is None:
+        clause = change.new or change.old
+        return clause.text if clause else ""
+    out = []
+    for kind, text in word_diff(change.old.text, change.new.text):
+        out.append(text if kind == "same" else f"[+{text}+]" if kind == "added" else f"[-{text}-]")
+    return "".join(out)
+
+
+def diff_text(diff: EditionDiff) -> str:
+    """A diff as plain text for the terminal."""
+    lines = diff_lines(diff)
+    if not diff.shown:
+        return "\n".join([*lines, texts.DIFF_NOTHING])
+    blocks = ["\n".join(lines)]
+    blocks += [f"{change_label(c)}\n{marked_text(c)}" for c in diff.shown]
+    return "\n\n".join(blocks)
+
+
+def diff_json(diff: EditionDiff) -> str:
+    """A diff as one JSON object: editions, counts, and the changed articles with words."""
+    articles = [
+        {
+            "kind": c.kind,
+            "old_section": c.old.label if c.old else None,
+            "new_section": c.new.label if c.new else None,
+            "old_text": c.old.text if c.old else None,
+            "new_text": c.new.text if c.new else None,
+            "similarity": round(c.similarity, 3),
+            "words": (
+                [[k, t] for k, t in word_diff(c.old.text, c.new.text)]
+                if c.old is not None and c.new is not None
+                else None
+            ),
+        }
+        for c in diff.shown
+    ]
+    return json.dumps(
+        {
+            "doc_title": diff.new.title,
+            "from": {"doc_id": diff.old.doc_id, "edition": diff.old.edition},
+            "to": {"doc_id": diff.new.doc_id, "edition": diff.new.edition},
+            "counts": diff.counts,
+            "articles": articles,
+        },
+        ensure_ascii=False,
+    )
+
+
+def no_diff_text(why: NoDiff, name: str) -> str:
+    """Why no diff: unknown document, one edition, or a date no edition has."""
+    if why.document is None:
+        return texts.DIFF_UNKNOWN.format(name=name)
+    dates = "、".join(d or texts.DIFF_UNDATED for d in why.dates)
+    template = texts.DIFF_ONE_EDITION if why.reason == "one_edition" else texts.DIFF_NO_DATE
+    return template.format(title=why.document.title, dates=dates)

@@ -25,7 +25,16 @@ from telegram.ext import (
 
 from bot import commands, reload, texts
 from bot.state import Services
-from bot.telegram import blocked, handlers, inline, keyboards, subscriptions, summaries, uploads
+from bot.telegram import (
+    blocked,
+    diffs,
+    handlers,
+    inline,
+    keyboards,
+    subscriptions,
+    summaries,
+    uploads,
+)
 from bot.telegram.arrivals import StampingQueue
 from bot.telegram.context import CONTEXT_TYPES, DEFAULTS, SERVICES_KEY
 from bot.telegram.lifecycle import PolicyApplication, PollingRequest
@@ -132,6 +141,7 @@ def build_application(
         ("help", handlers.gated(handlers.help_command)),
         ("docs", handlers.gated(handlers.docs_command)),
         ("toc", handlers.gated(handlers.toc_command)),
+        ("diff", handlers.gated(diffs.diff_command)),
         ("subscribe", handlers.gated(subscriptions.subscribe_command)),
         ("unsubscribe", handlers.gated(subscriptions.unsubscribe_command)),
         ("digest", handlers.gated(subscriptions.digest_command)),
@@ -152,6 +162,7 @@ def build_application(
         (keyboards.CHAPTER, handlers.chapter_button),
         (keyboards.TOC, handlers.toc_button),
         (keyboards.SOURCE, handlers.source_button),
+        (diffs.DIFF, diffs.diff_button),
     ):
         app.add_handler(CallbackQueryHandler(button, pattern=pattern))
     app.add_handler(CallbackQueryHandler(handlers.expired_button))
