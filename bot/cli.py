@@ -20,7 +20,7 @@ from bot.startup import check_directories, open_database
 from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
 from retrieval.evaluate import evaluate, report
 from retrieval.library import Library, LibraryPaths
-from retrieval.model import Answer
+from retrieval.model import Answer, Hit
 from retrieval.naming import collisions
 
 if TYPE_CHECKING:  # Telegram, httpx and SQLite are imported only by the commands using them
@@ -158,7 +158,19 @@ def with_summary(llm: LLMClient, answer: Answer) -> Answer:
 
 
 def run_clause(library: Library, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    _emit((library.lookup(r) for r in _inputs(args.ref, stdin)), args.json, out)
+    answers = (library.lookup(r) for r in _inputs(args.ref, stdin))
+    if not args.json:
+        _emit(answers, False, out)
+        return 0
+
+    def links(hit: Hit) -> dict[str, Any]:
+        return {
+            "cites": [render.citation_json(c) for c in library.cites(hit.clause)],
+            "cited_by": [render.citation_json(c) for c in library.cited_by(hit.clause)],
+        }
+
+    for answer in answers:
+        print(render.to_json(answer, links), file=out)
     return 0
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import texts
 from retrieval.card import quoted_title
+from retrieval.citations import Citation
 from retrieval.diff import ArticleChange, word_diff
 from retrieval.editions import EditionDiff, NoDiff
 from retrieval.library import MAX_QUERY_CHARS
@@ -56,18 +57,29 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     }
 
 
-def to_json(answer: Answer) -> str:
+def citation_json(citation: Citation) -> dict[str, Any]:
+    """A cited (or citing) clause: document, section, and whether the document is loaded."""
+    return {
+        "doc_id": citation.doc_id,
+        "doc_title": citation.doc_title,
+        "section": citation.section,
+        "in_library": citation.in_library,
+    }
+
+
+def to_json(answer: Answer, links: Callable[[Hit], dict[str, Any]] | None = None) -> str:
     """One JSON line exactly as the README's `--json` contract.
 
-    For not_found the hits are the nearest existing sections, scored 0.
-    """
+    For not_found the hits are the nearest existing sections, scored 0. `links` adds fields
+    to each found hit (`clause` adds cites / cited_by)."""
     hits = answer.hits if answer.status == "ok" else answer.suggestions
+    found = answer.status == "ok" and links is not None
     return json.dumps(
         {
             "query": answer.query,
             "mode": answer.mode,
             "status": answer.status,
-            "hits": [hit_json(h) for h in hits],
+            "hits": [hit_json(h) | (links(h) if found and links else {}) for h in hits],
             "summary": answer.summary,
         },
         ensure_ascii=False,
@@ -276,3 +288,13 @@ def no_diff_text(why: NoDiff, name: str) -> str:
     dates = "、".join(d or texts.DIFF_UNDATED for d in why.dates)
     template = texts.DIFF_ONE_EDITION if why.reason == "one_edition" else texts.DIFF_NO_DATE
     return template.format(title=why.document.title, dates=dates)
+
+
+def citation_line(citation: Citation) -> str:
+    """《标题》第N条, or that it is not in the library / has no such article."""
+    name = f"{quoted_title(citation.doc_title)}{citation.section}"
+    if not citation.in_library:
+        return f"{name}（{texts.CITED_NOT_IN_LIBRARY}）"
+    if citation.ordinal is None:
+        return f"{name}（{texts.CITED_NOT_FOUND}）"
+    return name

@@ -193,3 +193,8 @@ DIFF_KIND = {
 }
 DIFF_LEGEND = "加粗为新增文字，删除线为删去的文字。"
 DIFF_CUT = "……（本条较长，其余变化见 policybot diff）"
+# --- citations between clauses ----------------------------------------------------------
+BUTTON_CITES = "引用条款"
+CITES_HEADER = "{name} 引用的条款："
+CITED_NOT_IN_LIBRARY = "库中没有这份文件"
+CITED_NOT_FOUND = "文件中没有这一条"

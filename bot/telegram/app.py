@@ -163,6 +163,7 @@ def build_application(
         (keyboards.TOC, handlers.toc_button),
         (keyboards.SOURCE, handlers.source_button),
         (diffs.DIFF, diffs.diff_button),
+        (keyboards.CITES, handlers.cites_button),
     ):
         app.add_handler(CallbackQueryHandler(button, pattern=pattern))
     app.add_handler(CallbackQueryHandler(handlers.expired_button))

@@ -18,7 +18,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, TimedOut
 from bot import commands, metrics, render, texts
 from bot.telegram.arrivals import arrived
 from bot.telegram.context import Context, chat_state, reply_html, services
-from bot.telegram.html import answer_messages
+from bot.telegram.html import answer_messages, hit_blocks, pack
 from bot.telegram.keyboards import (
     TOC_PAGE,
     answer_keyboard,
@@ -307,6 +307,33 @@ async def source_button(update: Update, context: Context) -> None:
             )
         ),
     )
+
+
+async def cites_button(update: Update, context: Context) -> None:
+    """引用条款: the clauses this one refers to, quoted, as new messages."""
+    if (pressed := _pressed(update)) is None:
+        return
+    query, message = pressed
+    library = services(context).library
+    doc_id, ordinal = _fields(context)
+    if (clause := _clause(library, doc_id, int(ordinal))) is None:
+        await query.answer(texts.EXPIRED)
+        return
+    await query.answer()
+    name = f"{quoted_title(library.title(clause))}{clause.label}"
+    blocks = [f"<b>{html.escape(texts.CITES_HEADER.format(name=name))}</b>"]
+    for citation in library.cites(clause):
+        cited = (
+            _clause(library, citation.doc_id, citation.ordinal)
+            if citation.doc_id is not None and citation.ordinal is not None
+            else None
+        )
+        if cited is None:
+            blocks.append(html.escape(render.citation_line(citation)))
+        else:
+            blocks += hit_blocks(library.hit(cited), [])
+    for part in pack(blocks):
+        await reply_html(message, context, part)
 
 
 async def _named_document(

@@ -84,3 +84,22 @@ async def test_a_long_diff_is_paged_with_buttons(long_bot: Harness) -> None:
     assert "上一页" in buttons(turned)
     assert turned["text"].splitlines()[1].startswith("新增 0 条，删除 0 条，修改 80 条")
     assert not long_bot.errors
+
+
+async def test_a_clause_that_cites_others_quotes_them_behind_a_button(
+    editions_bot: Harness,
+) -> None:
+    editions_bot.api.send(PRIVATE, ALICE, "测试条例第五条")
+    [answer] = await editions_bot.replies(PRIVATE["id"])
+    editions_bot.api.press(answer, buttons(answer)["引用条款"], ALICE)
+    [cites] = await editions_bot.replies(PRIVATE["id"], after=1)
+    assert cites["text"].startswith("《测试条例》第五条 引用的条款：")
+    assert "《测试法》第二条\n违反测试管理规定的，由主管部门责令改正，给予警告。" in cites["text"]
+    assert "《中华人民共和国行政处罚法》第三十二条（库中没有这份文件）" in cites["text"]
+    assert not editions_bot.errors
+
+
+async def test_a_clause_citing_nothing_has_no_citations_button(editions_bot: Harness) -> None:
+    editions_bot.api.send(PRIVATE, ALICE, "测试法第一条")
+    [answer] = await editions_bot.replies(PRIVATE["id"])
+    assert "引用条款" not in buttons(answer)

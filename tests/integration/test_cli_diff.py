@@ -76,3 +76,28 @@ def test_an_unknown_document_is_named(editions: Path) -> None:
     code, out = run("diff", "不存在的办法")
     assert code == 1
     assert "没有找到文件「不存在的办法」" in out
+
+
+def test_clause_json_lists_what_it_cites_resolved_or_not(editions: Path) -> None:
+    _, out = run("clause", "测试条例第五条", "--json")
+    [hit] = json.loads(out)["hits"]
+    assert hit["cites"] == [
+        {"doc_id": "测试条例", "doc_title": "测试条例", "section": "第二条", "in_library": True},
+        {"doc_id": "测试法", "doc_title": "测试法", "section": "第二条", "in_library": True},
+        {
+            "doc_id": None,
+            "doc_title": "中华人民共和国行政处罚法",
+            "section": "第三十二条",
+            "in_library": False,
+        },
+    ]
+    assert hit["cited_by"] == []
+
+
+def test_clause_json_lists_who_cites_it(editions: Path) -> None:
+    _, out = run("clause", "测试法第二条", "--json")
+    [hit] = json.loads(out)["hits"]
+    assert hit["cites"] == []
+    assert hit["cited_by"] == [
+        {"doc_id": "测试条例", "doc_title": "测试条例", "section": "第五条", "in_library": True}
+    ]
