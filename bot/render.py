@@ -15,7 +15,7 @@ from retrieval.library import MAX_QUERY_CHARS
 from retrieval.model import Answer, Document, DocumentCard, Hit
 
 if TYPE_CHECKING:
-    from bot.digest import DigestContent
+    from bot.digest import DigestContent, NewEdition
 
 CHANGE_VERBS = {
     "added": texts.DIGEST_ADDED,
@@ -26,12 +26,47 @@ MESSAGE_CHARS = 4096  # Telegram's limit; the CLI's digest keeps each section wi
 MAX_CHANGE_LINES = 20  # a library swap can change hundreds of files: the digest names a few
 
 
+def edition_lines(news: NewEdition) -> list[str]:
+    """A new edition in the 文件更新 section: counts, a few changed articles, how to see all."""
+    lines = [
+        texts.DIGEST_EDITION.format(title=news.title[:80], edition=news.edition, **news.counts)
+    ]
+    for change, words in news.articles:
+        clause = change.new or change.old
+        if clause is None:
+            continue
+        matched = texts.DIGEST_EDITION_MATCHED.format(words="、".join(words)) if words else ""
+        excerpt = " ".join(clause.text.split())
+        lines.append(
+            texts.DIGEST_EDITION_ARTICLE.format(
+                label=clause.label,
+                kind=texts.DIFF_KIND[change.kind],
+                matched=matched,
+                excerpt=excerpt[:40] + ("…" if len(excerpt) > 40 else ""),
+            )
+        )
+    lines.append(texts.DIGEST_EDITION_ALL.format(name=news.short))
+    return lines
+
+
 def change_lines(
-    changes: Sequence[tuple[str, str]], limit: int, escape: Callable[[str], str] = str
+    changes: Sequence[tuple[str, str]],
+    limit: int,
+    escape: Callable[[str], str] = str,
+    editions: Sequence[NewEdition] = (),
 ) -> list[str]:
-    """The 文件更新 section within `limit` characters: the first changes, then how many more."""
+    """The 文件更新 section within `limit` characters: new editions with what they changed,
+    then the first other changes, then how many more."""
     lines = [escape(texts.DIGEST_CHANGES)]
     size = len(lines[0])
+    for news in editions:
+        block = [escape(line) for line in edition_lines(news)]
+        if size + sum(1 + len(line) for line in block) > limit // 2:
+            block = block[:1]  # many editions at once: one line each, within half the room
+        if size + 1 + len(block[0]) > limit // 2:
+            break
+        lines += block
+        size += sum(1 + len(line) for line in block)
     for n, (kind, title) in enumerate(changes):
         line = f"• {CHANGE_VERBS[kind]}《{escape(title[:80])}》"
         rest = len(changes) - n
@@ -198,8 +233,9 @@ def digest_text(content: DigestContent) -> str:
             answered = "、".join(q.sections) if q.sections else texts.DIGEST_UNANSWERED
             lines.append(f"• {q.question[:60]} → {answered}")
         parts.append("\n".join(lines))
-    if content.changes:
-        parts.append("\n".join(change_lines(content.changes, limit=MESSAGE_CHARS)))
+    if content.changes or content.editions:
+        lines = change_lines(content.changes, MESSAGE_CHARS, editions=content.editions)
+        parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
 

@@ -78,6 +78,13 @@ DIGEST_QUESTIONS = "本群近日提问"
 DIGEST_UNANSWERED = "未找到相关条款"
 DIGEST_CHANGES = "文件更新"
 DIGEST_MORE_CHANGES = "……另有 {n} 个文件有变化，发送 /docs 查看全部收录文件"
+DIGEST_EDITION = (
+    "• 更新《{title}》（新版 {edition}）：修改 {changed} 条，新增 {added} 条，"
+    "删除 {removed} 条，调整条序 {renumbered} 条"
+)
+DIGEST_EDITION_ARTICLE = "  · {label}（{kind}{matched}）：{excerpt}"
+DIGEST_EDITION_MATCHED = "，含关键词 {words}"
+DIGEST_EDITION_ALL = "  查看全部变化：/diff {name}"
 DIGEST_ADDED = "新增"
 DIGEST_CHANGED = "更新"
 DIGEST_REMOVED = "移除"
