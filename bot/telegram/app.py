@@ -56,6 +56,10 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
     start_schedules(app, app.bot_data[SERVICES_KEY])
     services: Services = app.bot_data[SERVICES_KEY]
     services.background.append(asyncio.get_running_loop().create_task(watch_event_loop()))
+    # References between clauses, read once off the loop (answers never wait on it).
+    services.background.append(
+        asyncio.get_running_loop().create_task(asyncio.to_thread(services.library.citations.build))
+    )
     reload.start(services)
 
 
