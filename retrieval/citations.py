@@ -71,6 +71,11 @@ class Citations:
         assert self._cited_by is not None
         return self._cited_by.get((clause.doc_id, clause.ordinal), [])
 
+    @property
+    def ready(self) -> bool:
+        """Whether every clause has been read (cited_by is then a lookup)."""
+        return self._cited_by is not None
+
     def build(self) -> None:
         """Read every clause's references once (0.3 s for 1,500 laws), both directions."""
         if self._cited_by is None:

@@ -93,7 +93,7 @@ async def test_a_clause_that_cites_others_quotes_them_behind_a_button(
     [answer] = await editions_bot.replies(PRIVATE["id"])
     editions_bot.api.press(answer, buttons(answer)["引用条款"], ALICE)
     [cites] = await editions_bot.replies(PRIVATE["id"], after=1)
-    assert cites["text"].startswith("《测试条例》第五条 引用的条款：")
+    assert cites["text"].startswith("《测试条例》第五条引用的条款：")
     assert "《测试法》第二条\n违反测试管理规定的，由主管部门责令改正，给予警告。" in cites["text"]
     assert "《中华人民共和国行政处罚法》第三十二条（库中没有这份文件）" in cites["text"]
     assert not editions_bot.errors
@@ -103,3 +103,14 @@ async def test_a_clause_citing_nothing_has_no_citations_button(editions_bot: Har
     editions_bot.api.send(PRIVATE, ALICE, "测试法第一条")
     [answer] = await editions_bot.replies(PRIVATE["id"])
     assert "引用条款" not in buttons(answer)
+
+
+async def test_a_cited_clause_lists_who_cites_it_behind_a_button(editions_bot: Harness) -> None:
+    await editions_bot.wait_for(lambda: editions_bot.services.library.citations.ready)
+    editions_bot.api.send(PRIVATE, ALICE, "测试法第二条")
+    [answer] = await editions_bot.replies(PRIVATE["id"])
+    editions_bot.api.press(answer, buttons(answer)["被引用"], ALICE)
+    [citing] = await editions_bot.replies(PRIVATE["id"], after=1)
+    assert citing["text"].startswith("引用《测试法》第二条的条款：")
+    assert "《测试条例》第五条\n违反本条例第二条规定的，依照《测试法》第二条处理" in citing["text"]
+    assert not editions_bot.errors
