@@ -1,4 +1,4 @@
-"""The `policybot` command line: ask, clause, docs, toc, check, eval, chat, serve, digest."""
+"""The `policybot` command line: ask, clause, docs, toc, diff, check, eval, chat, serve, digest."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from bot.startup import check_directories, open_database
 from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
 from retrieval.evaluate import evaluate, report
 from retrieval.library import Library, LibraryPaths
-from retrieval.model import Answer
+from retrieval.model import Answer, Hit
 from retrieval.naming import collisions
 
 if TYPE_CHECKING:  # Telegram, httpx and SQLite are imported only by the commands using them
@@ -47,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     toc = sub.add_parser("toc", help="文件目录")
     toc.add_argument("doc", help="文件名、简称或 ID")
     sub.add_parser("check", help="解析语料并报告文件、条款数和警告")
+    diff = sub.add_parser("diff", help="比较同一文件的两个版本")
+    diff.add_argument("doc", help="文件名、简称或 ID")
+    diff.add_argument("--from", dest="since", default="", help="旧版本日期（默认：次新版）")
+    diff.add_argument("--to", dest="until", default="", help="新版本日期（默认：最新版）")
+    diff.add_argument("--json", action="store_true")
     ev = sub.add_parser("eval", help="在评测集上计算指标")
     ev.add_argument("file", type=Path)
     ev.add_argument("--cv", type=int, metavar="K", help="K 折交叉验证排序与拒答模型（如 5）")
@@ -159,7 +164,19 @@ def with_summary(llm: LLMClient, answer: Answer) -> Answer:
 
 
 def run_clause(library: Library, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    _emit((library.lookup(r) for r in _inputs(args.ref, stdin)), args.json, out)
+    answers = (library.lookup(r) for r in _inputs(args.ref, stdin))
+    if not args.json:
+        _emit(answers, False, out)
+        return 0
+
+    def links(hit: Hit) -> dict[str, Any]:
+        return {
+            "cites": [render.citation_json(c) for c in library.cites(hit.clause)],
+            "cited_by": [render.citation_json(c) for c in library.cited_by(hit.clause)],
+        }
+
+    for answer in answers:
+        print(render.to_json(answer, links), file=out)
     return 0
 
 
@@ -176,6 +193,19 @@ def run_toc(library: Library, name: str, out: TextIO) -> int:
         print(texts.TOC_UNKNOWN.format(name=name), file=out)
         return 0
     print(render.toc_text(docs[0]), file=out)
+    return 0
+
+
+def run_diff(library: Library, args: argparse.Namespace, out: TextIO) -> int:
+    """What changed between two editions of a document; exit 1 when there is no pair."""
+    from retrieval.editions import NoDiff, compare
+
+    found = library.resolve(args.doc) or [d for d in library.documents if d.doc_id == args.doc]
+    diff = compare(library.documents, found, args.since, args.until)
+    if isinstance(diff, NoDiff):
+        print(render.no_diff_text(diff, args.doc), file=out)
+        return 1
+    print(render.diff_json(diff) if args.json else render.diff_text(diff), file=out)
     return 0
 
 
@@ -429,6 +459,7 @@ def _run(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextI
         "docs": lambda: run_docs(library, out),
         "toc": lambda: run_toc(library, args.doc, out),
         "check": lambda: run_check(library, out),
+        "diff": lambda: run_diff(library, args, out),
         "eval": lambda: run_eval(library, args, out),
         "chat": lambda: run_chat(library, out, stdin),
         "digest": lambda: run_digest(settings, library, args, out),

@@ -24,6 +24,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("clause", "<编号>", "按编号查条款，如 数据二十条第十条"),
     Command("docs", "", "收录的文件"),
     Command("toc", "<文件>", "文件目录"),
+    Command("diff", "<文件>", "比较文件新旧两版：新增、删除、修改的条款"),
     Command("subscribe", "[HH:MM] [关键词…]", "订阅每日推送；不带参数查看当前设置"),
     Command("unsubscribe", "", "取消每日推送"),
     Command("digest", "", "立即发送今日推送"),

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.store import LoggedQuestion, Store, Subscription
+from retrieval.diff import ArticleChange, ChangeKind
+from retrieval.editions import EditionDiff, compare, editions
 from retrieval.library import Library
 from retrieval.model import Clause, Hit
 
 PLAN_KINDS = ("policy", "regulation")
 KEYWORD_HITS = 3
 MAX_QUESTIONS = 10
+EDITION_ARTICLES = 3  # changed articles named under a new edition, keyword matches first
 
 
 def clause_key(clause: Clause) -> str:
@@ -63,6 +66,55 @@ def keyword_hits(library: Library, keywords: tuple[str, ...], sent: set[str]) ->
 
 
 @dataclass(frozen=True, slots=True)
+class NewEdition:
+    """A new edition that arrived since the chat's last digest, and what it changed."""
+
+    title: str
+    short: str  # a name /diff resolves
+    edition: str
+    counts: dict[ChangeKind, int]
+    articles: tuple[tuple[ArticleChange, tuple[str, ...]], ...]  # (change, keywords it holds)
+
+
+def new_edition(diff: EditionDiff, keywords: tuple[str, ...]) -> NewEdition:
+    """The digest's note on a new edition: counts, and changed articles matching keywords first."""
+    scored = []
+    for change in diff.shown:
+        text = "".join(c.text for c in (change.old, change.new) if c is not None)
+        scored.append((change, tuple(k for k in keywords if k in text)))
+    scored.sort(key=lambda pair: not pair[1])  # stable: text order within each group
+    return NewEdition(
+        diff.new.title,
+        diff.new.short or diff.new.title,
+        diff.new.edition,
+        diff.counts,
+        tuple(scored[:EDITION_ARTICLES]),
+    )
+
+
+def arrived_editions(
+    library: Library, changed: list[tuple[str, str, bool]]
+) -> tuple[list[EditionDiff], set[str]]:
+    """New editions among changed documents: a current edition that changed while its
+    previous edition appeared under an @date id. Also the ids these notes stand for."""
+    added = {doc_id for doc_id, _, is_new in changed if is_new}
+    diffs: list[EditionDiff] = []
+    covered: set[str] = set()
+    for doc_id, _, _ in changed:
+        doc = library.document(doc_id)
+        if doc is None or doc.superseded:
+            continue
+        group = editions(library.documents, doc)
+        if len(group) < 2 or group[-2].doc_id not in added:
+            continue
+        diff = compare(library.documents, [doc])
+        if isinstance(diff, EditionDiff):
+            diffs.append(diff)
+            covered |= {doc.doc_id, diff.old.doc_id}
+    return diffs, covered
+
+
+@dataclass(frozen=True, slots=True)
 class DigestContent:
     """What a digest says, as plain data: gathered once, rendered to HTML or text after."""
 
@@ -74,6 +126,7 @@ class DigestContent:
     questions: tuple[LoggedQuestion, ...]
     changes: tuple[tuple[str, str], ...]  # (added | changed | removed, title)
     lead: str | None = None
+    editions: tuple[NewEdition, ...] = ()  # shown first in the 文件更新 section
 
     @property
     def hits(self) -> tuple[Hit, ...]:
@@ -93,9 +146,15 @@ def gather(
     since = store.last_digest_at(chat_id)
     questions = store.questions_since(chat_id, since)[-MAX_QUESTIONS:]
     changes: list[tuple[str, str]] = []
+    news: list[NewEdition] = []
     if since is not None:
         removed = store.removed_documents()
-        for doc_id, title, is_new in store.documents_changed_since(since):
+        changed = store.documents_changed_since(since)
+        diffs, covered = arrived_editions(library, changed)
+        news = [new_edition(d, subscription.keywords) for d in diffs]
+        for doc_id, title, is_new in changed:
+            if doc_id in covered:
+                continue  # said by the new edition's note
             # A removed document was taken out of the corpus (bot/reload.py).
             kind = "removed" if doc_id in removed else "added" if is_new else "changed"
             changes.append((kind, title))
@@ -107,4 +166,5 @@ def gather(
         tuple(hits),
         tuple(questions),
         tuple(changes),
+        editions=tuple(news),
     )

@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot import texts
 from retrieval.card import quoted_title
+from retrieval.citations import Citation
+from retrieval.diff import ArticleChange, word_diff
+from retrieval.editions import EditionDiff, NoDiff
 from retrieval.library import MAX_QUERY_CHARS
 from retrieval.model import Answer, Document, DocumentCard, Hit
 
 if TYPE_CHECKING:
-    from bot.digest import DigestContent
+    from bot.digest import DigestContent, NewEdition
 
 CHANGE_VERBS = {
     "added": texts.DIGEST_ADDED,
@@ -23,12 +26,47 @@ MESSAGE_CHARS = 4096  # Telegram's limit; the CLI's digest keeps each section wi
 MAX_CHANGE_LINES = 20  # a library swap can change hundreds of files: the digest names a few
 
 
+def edition_lines(news: NewEdition) -> list[str]:
+    """A new edition in the 文件更新 section: counts, a few changed articles, how to see all."""
+    lines = [
+        texts.DIGEST_EDITION.format(title=news.title[:80], edition=news.edition, **news.counts)
+    ]
+    for change, words in news.articles:
+        clause = change.new or change.old
+        if clause is None:
+            continue
+        matched = texts.DIGEST_EDITION_MATCHED.format(words="、".join(words)) if words else ""
+        excerpt = " ".join(clause.text.split())
+        lines.append(
+            texts.DIGEST_EDITION_ARTICLE.format(
+                label=clause.label,
+                kind=texts.DIFF_KIND[change.kind],
+                matched=matched,
+                excerpt=excerpt[:40] + ("…" if len(excerpt) > 40 else ""),
+            )
+        )
+    lines.append(texts.DIGEST_EDITION_ALL.format(name=news.short))
+    return lines
+
+
 def change_lines(
-    changes: Sequence[tuple[str, str]], limit: int, escape: Callable[[str], str] = str
+    changes: Sequence[tuple[str, str]],
+    limit: int,
+    escape: Callable[[str], str] = str,
+    editions: Sequence[NewEdition] = (),
 ) -> list[str]:
-    """The 文件更新 section within `limit` characters: the first changes, then how many more."""
+    """The 文件更新 section within `limit` characters: new editions with what they changed,
+    then the first other changes, then how many more."""
     lines = [escape(texts.DIGEST_CHANGES)]
     size = len(lines[0])
+    for news in editions:
+        block = [escape(line) for line in edition_lines(news)]
+        if size + sum(1 + len(line) for line in block) > limit // 2:
+            block = block[:1]  # many editions at once: one line each, within half the room
+        if size + 1 + len(block[0]) > limit // 2:
+            break
+        lines += block
+        size += sum(1 + len(line) for line in block)
     for n, (kind, title) in enumerate(changes):
         line = f"• {CHANGE_VERBS[kind]}《{escape(title[:80])}》"
         rest = len(changes) - n
@@ -54,18 +92,29 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     }
 
 
-def to_json(answer: Answer) -> str:
+def citation_json(citation: Citation) -> dict[str, Any]:
+    """A cited (or citing) clause: document, section, and whether the document is loaded."""
+    return {
+        "doc_id": citation.doc_id,
+        "doc_title": citation.doc_title,
+        "section": citation.section,
+        "in_library": citation.in_library,
+    }
+
+
+def to_json(answer: Answer, links: Callable[[Hit], dict[str, Any]] | None = None) -> str:
     """One JSON line exactly as the README's `--json` contract.
 
-    For not_found the hits are the nearest existing sections, scored 0.
-    """
+    For not_found the hits are the nearest existing sections, scored 0. `links` adds fields
+    to each found hit (`clause` adds cites / cited_by)."""
     hits = answer.hits if answer.status == "ok" else answer.suggestions
+    found = answer.status == "ok" and links is not None
     return json.dumps(
         {
             "query": answer.query,
             "mode": answer.mode,
             "status": answer.status,
-            "hits": [hit_json(h) for h in hits],
+            "hits": [hit_json(h) | (links(h) if found and links else {}) for h in hits],
             "summary": answer.summary,
         },
         ensure_ascii=False,
@@ -184,6 +233,104 @@ def digest_text(content: DigestContent) -> str:
             answered = "、".join(q.sections) if q.sections else texts.DIGEST_UNANSWERED
             lines.append(f"• {q.question[:60]} → {answered}")
         parts.append("\n".join(lines))
-    if content.changes:
-        parts.append("\n".join(change_lines(content.changes, limit=MESSAGE_CHARS)))
+    if content.changes or content.editions:
+        lines = change_lines(content.changes, MESSAGE_CHARS, editions=content.editions)
+        parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+# --- edition diffs -----------------------------------------------------------------------
+
+
+def diff_lines(diff: EditionDiff) -> list[str]:
+    """The first lines of a diff: which editions, and how many articles of each kind."""
+    return [
+        texts.DIFF_HEADER.format(
+            title=diff.new.title, old=edition_name(diff.old), new=edition_name(diff.new)
+        ),
+        texts.DIFF_COUNTS.format(**diff.counts),
+    ]
+
+
+def edition_name(doc: Document) -> str:
+    """An edition's date, or a word saying it has none."""
+    return doc.edition or texts.DIFF_UNDATED
+
+
+def change_label(change: ArticleChange) -> str:
+    """【修改】第五条, 【条序调整】第五条 → 第六条 …"""
+    kind = texts.DIFF_KIND[change.kind]
+    if change.old is not None and change.new is not None and change.old.label != change.new.label:
+        return f"【{kind}】{change.old.label} → {change.new.label}"
+    clause = change.new or change.old
+    return f"【{kind}】{clause.label if clause else ''}"
+
+
+def marked_text(change: ArticleChange) -> str:
+    """The article's text with [+added+] and [-removed-] words (plain text)."""
+    if change.old is None or change.new is None:
+        clause = change.new or change.old
+        return clause.text if clause else ""
+    out = []
+    for kind, text in word_diff(change.old.text, change.new.text):
+        out.append(text if kind == "same" else f"[+{text}+]" if kind == "added" else f"[-{text}-]")
+    return "".join(out)
+
+
+def diff_text(diff: EditionDiff) -> str:
+    """A diff as plain text for the terminal."""
+    lines = diff_lines(diff)
+    if not diff.shown:
+        return "\n".join([*lines, texts.DIFF_NOTHING])
+    blocks = ["\n".join(lines)]
+    blocks += [f"{change_label(c)}\n{marked_text(c)}" for c in diff.shown]
+    return "\n\n".join(blocks)
+
+
+def diff_json(diff: EditionDiff) -> str:
+    """A diff as one JSON object: editions, counts, and the changed articles with words."""
+    articles = [
+        {
+            "kind": c.kind,
+            "old_section": c.old.label if c.old else None,
+            "new_section": c.new.label if c.new else None,
+            "old_text": c.old.text if c.old else None,
+            "new_text": c.new.text if c.new else None,
+            "similarity": round(c.similarity, 3),
+            "words": (
+                [[k, t] for k, t in word_diff(c.old.text, c.new.text)]
+                if c.old is not None and c.new is not None
+                else None
+            ),
+        }
+        for c in diff.shown
+    ]
+    return json.dumps(
+        {
+            "doc_title": diff.new.title,
+            "from": {"doc_id": diff.old.doc_id, "edition": diff.old.edition},
+            "to": {"doc_id": diff.new.doc_id, "edition": diff.new.edition},
+            "counts": diff.counts,
+            "articles": articles,
+        },
+        ensure_ascii=False,
+    )
+
+
+def no_diff_text(why: NoDiff, name: str) -> str:
+    """Why no diff: unknown document, one edition, or a date no edition has."""
+    if why.document is None:
+        return texts.DIFF_UNKNOWN.format(name=name)
+    dates = "、".join(d or texts.DIFF_UNDATED for d in why.dates)
+    template = texts.DIFF_ONE_EDITION if why.reason == "one_edition" else texts.DIFF_NO_DATE
+    return template.format(title=why.document.title, dates=dates)
+
+
+def citation_line(citation: Citation) -> str:
+    """《标题》第N条, or that it is not in the library / has no such article."""
+    name = f"{quoted_title(citation.doc_title)}{citation.section}"
+    if not citation.in_library:
+        return f"{name}（{texts.CITED_NOT_IN_LIBRARY}）"
+    if citation.ordinal is None:
+        return f"{name}（{texts.CITED_NOT_FOUND}）"
+    return name

@@ -78,6 +78,13 @@ DIGEST_QUESTIONS = "本群近日提问"
 DIGEST_UNANSWERED = "未找到相关条款"
 DIGEST_CHANGES = "文件更新"
 DIGEST_MORE_CHANGES = "……另有 {n} 个文件有变化，发送 /docs 查看全部收录文件"
+DIGEST_EDITION = (
+    "• 更新《{title}》（新版 {edition}）：修改 {changed} 条，新增 {added} 条，"
+    "删除 {removed} 条，调整条序 {renumbered} 条"
+)
+DIGEST_EDITION_ARTICLE = "  · {label}（{kind}{matched}）：{excerpt}"
+DIGEST_EDITION_MATCHED = "，含关键词 {words}"
+DIGEST_EDITION_ALL = "  查看全部变化：/diff {name}"
 DIGEST_ADDED = "新增"
 DIGEST_CHANGED = "更新"
 DIGEST_REMOVED = "移除"
@@ -172,3 +179,31 @@ EMPTY_CORPUS = (
     "语料目录里没有可用的文件（POLICYBOT_CORPUS_DIR={path}）：机器人会对所有问题回答未找到。"
 )
 STORE_BUSY = "暂时无法保存设置（数据库忙），请稍后再试。"
+# --- edition diff (/diff, policybot diff) -------------------------------------------------
+DIFF_USAGE = "用法：/diff 文件名，例如 /diff 会计法。比较该文件最新的两个版本。"
+DIFF_UNKNOWN = "没有找到文件「{name}」。用 /docs 查看收录的文件。"
+DIFF_ONE_EDITION = "《{title}》在文件库里只有一个版本（{dates}），没有可比较的旧版本。"
+DIFF_NO_DATE = "《{title}》没有这个日期的版本。已收录的版本：{dates}"
+DIFF_UNDATED = "未注明日期"
+DIFF_HEADER = "《{title}》{old} 版 → {new} 版"
+DIFF_COUNTS = (
+    "新增 {added} 条，删除 {removed} 条，修改 {changed} 条，调整条序 {renumbered} 条，"
+    "未变 {unchanged} 条"
+)
+DIFF_NOTHING = "两个版本的条文没有变化。"
+DIFF_KIND = {
+    "added": "新增",
+    "removed": "删除",
+    "changed": "修改",
+    "renumbered": "条序调整",
+    "unchanged": "未变",
+}
+DIFF_LEGEND = "加粗为新增文字，删除线为删去的文字。"
+DIFF_CUT = "……（本条较长，其余变化见 policybot diff）"
+# --- citations between clauses ----------------------------------------------------------
+BUTTON_CITES = "引用条款"
+CITES_HEADER = "{name}引用的条款："
+BUTTON_CITED_BY = "被引用"
+CITED_BY_HEADER = "引用{name}的条款："
+CITED_NOT_IN_LIBRARY = "库中没有这份文件"
+CITED_NOT_FOUND = "文件中没有这一条"

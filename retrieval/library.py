@@ -13,6 +13,7 @@ from retrieval.bm25 import SparseBM25
 from retrieval.card import document_card
 from retrieval.catalog import load_catalog, name_similarity
 from retrieval.channels import QueryRewriter, SemanticChannel, reciprocal_rank_fusion
+from retrieval.citations import Citation, Citations
 from retrieval.confidence import sure
 from retrieval.corpus import corpus_files, read_corpus
 from retrieval.expansion import EXPANDER_VERSION, Expander
@@ -106,6 +107,7 @@ class Library:
         self.models = models or DEFAULT_MODELS
         self.semantic: SemanticChannel | None = None
         self.rewriter: QueryRewriter | None = None
+        self._citations: Citations | None = None
 
     def attach(
         self, semantic: SemanticChannel | None = None, rewriter: QueryRewriter | None = None
@@ -190,6 +192,21 @@ class Library:
     def hit(self, clause: Clause, score: float = 1.0) -> Hit:
         """Wrap a clause as a result."""
         return Hit(clause, self.title(clause), score)
+
+    def cites(self, clause: Clause) -> tuple[Citation, ...]:
+        """The clauses this clause's text refers to (read once per clause)."""
+        return self.citations.cites(clause)
+
+    def cited_by(self, clause: Clause) -> list[Citation]:
+        """The clauses whose text refers to this one (all clauses read on the first call)."""
+        return self.citations.cited_by(clause)
+
+    @property
+    def citations(self) -> Citations:
+        """References between clauses, read lazily: most answers never need them."""
+        if self._citations is None:
+            self._citations = Citations(self.documents, self.resolve, self.numbers.within)
+        return self._citations
 
     # --- documents by name -------------------------------------------------------------
 

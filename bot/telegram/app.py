@@ -25,7 +25,16 @@ from telegram.ext import (
 
 from bot import commands, reload, texts
 from bot.state import Services
-from bot.telegram import blocked, handlers, inline, keyboards, subscriptions, summaries, uploads
+from bot.telegram import (
+    blocked,
+    diffs,
+    handlers,
+    inline,
+    keyboards,
+    subscriptions,
+    summaries,
+    uploads,
+)
 from bot.telegram.arrivals import StampingQueue
 from bot.telegram.context import CONTEXT_TYPES, DEFAULTS, SERVICES_KEY
 from bot.telegram.lifecycle import PolicyApplication, PollingRequest
@@ -47,6 +56,10 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
     start_schedules(app, app.bot_data[SERVICES_KEY])
     services: Services = app.bot_data[SERVICES_KEY]
     services.background.append(asyncio.get_running_loop().create_task(watch_event_loop()))
+    # References between clauses, read once off the loop (answers never wait on it).
+    services.background.append(
+        asyncio.get_running_loop().create_task(asyncio.to_thread(services.library.citations.build))
+    )
     reload.start(services)
 
 
@@ -132,6 +145,7 @@ def build_application(
         ("help", handlers.gated(handlers.help_command)),
         ("docs", handlers.gated(handlers.docs_command)),
         ("toc", handlers.gated(handlers.toc_command)),
+        ("diff", handlers.gated(diffs.diff_command)),
         ("subscribe", handlers.gated(subscriptions.subscribe_command)),
         ("unsubscribe", handlers.gated(subscriptions.unsubscribe_command)),
         ("digest", handlers.gated(subscriptions.digest_command)),
@@ -152,6 +166,9 @@ def build_application(
         (keyboards.CHAPTER, handlers.chapter_button),
         (keyboards.TOC, handlers.toc_button),
         (keyboards.SOURCE, handlers.source_button),
+        (diffs.DIFF, diffs.diff_button),
+        (keyboards.CITES, handlers.cites_button),
+        (keyboards.CITED_BY, handlers.cited_by_button),
     ):
         app.add_handler(CallbackQueryHandler(button, pattern=pattern))
     app.add_handler(CallbackQueryHandler(handlers.expired_button))

@@ -49,9 +49,9 @@ def _blocks(content: DigestContent, limit: int) -> list[Part]:
             answered = "、".join(q.sections) if q.sections else texts.DIGEST_UNANSWERED
             lines.append(f"• {html.escape(q.question[:60])} → {html.escape(answered)}")
         blocks.append(Part("\n".join(lines)))
-    if content.changes:
+    if content.changes or content.editions:
         # The heading's <b></b> takes 7 characters of the message.
-        [heading, *lines] = change_lines(content.changes, limit - 7, html.escape)
+        [heading, *lines] = change_lines(content.changes, limit - 7, html.escape, content.editions)
         blocks.append(Part("\n".join([f"<b>{heading}</b>", *lines])))
     return blocks
 

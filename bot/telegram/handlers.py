@@ -18,7 +18,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, TimedOut
 from bot import commands, metrics, render, texts
 from bot.telegram.arrivals import arrived
 from bot.telegram.context import Context, chat_state, reply_html, services
-from bot.telegram.html import answer_messages
+from bot.telegram.html import answer_messages, hit_blocks, pack
 from bot.telegram.keyboards import (
     TOC_PAGE,
     answer_keyboard,
@@ -307,6 +307,46 @@ async def source_button(update: Update, context: Context) -> None:
             )
         ),
     )
+
+
+async def cites_button(update: Update, context: Context) -> None:
+    """引用条款: the clauses this one refers to, quoted, as new messages."""
+    await _linked(update, context, cited_by=False)
+
+
+async def cited_by_button(update: Update, context: Context) -> None:
+    """被引用: the clauses that refer to this one, quoted, as new messages."""
+    await _linked(update, context, cited_by=True)
+
+
+async def _linked(update: Update, context: Context, cited_by: bool) -> None:
+    if (pressed := _pressed(update)) is None:
+        return
+    query, message = pressed
+    library = services(context).library
+    doc_id, ordinal = _fields(context)
+    if (clause := _clause(library, doc_id, int(ordinal))) is None:
+        await query.answer(texts.EXPIRED)
+        return
+    await query.answer()
+    name = f"{quoted_title(library.title(clause))}{clause.label}"
+    header = texts.CITED_BY_HEADER if cited_by else texts.CITES_HEADER
+    blocks = [f"<b>{html.escape(header.format(name=name))}</b>"]
+    links = (
+        await asyncio.to_thread(library.cited_by, clause) if cited_by else library.cites(clause)
+    )
+    for citation in links:
+        linked = (
+            _clause(library, citation.doc_id, citation.ordinal)
+            if citation.doc_id is not None and citation.ordinal is not None
+            else None
+        )
+        if linked is None:
+            blocks.append(html.escape(render.citation_line(citation)))
+        else:
+            blocks += hit_blocks(library.hit(linked), [])
+    for part in pack(blocks):
+        await reply_html(message, context, part)
 
 
 async def _named_document(

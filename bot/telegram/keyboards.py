@@ -21,6 +21,8 @@ NEIGHBOUR = r"^n\|(.+)\|([0-9]+)$"  # n|doc_id|clause ordinal
 CHAPTER = r"^h\|(.+)\|([0-9]+)$"  # h|doc_id|clause ordinal
 TOC = r"^t\|(.+)\|([0-9]+)$"  # t|doc_id|page
 SOURCE = r"^s\|(.+)$"  # s|doc_id
+CITES = r"^c\|(.+)\|([0-9]+)$"  # c|doc_id|clause ordinal
+CITED_BY = r"^y\|(.+)\|([0-9]+)$"  # y|doc_id|clause ordinal
 
 
 def clause_keyboard(
@@ -35,8 +37,16 @@ def clause_keyboard(
         row.append(_button(texts.BUTTON_NEXT, f"n|{doc.doc_id}|{clause.ordinal + 1}"))
     row.append(_button(texts.BUTTON_CHAPTER, f"h|{clause.doc_id}|{clause.ordinal}"))
     rows = [row]
+    extra = []
+    if library.cites(clause):
+        extra.append(_button(texts.BUTTON_CITES, f"c|{clause.doc_id}|{clause.ordinal}"))
+    # Only once every clause was read (at start, off the loop): an answer never waits on it.
+    if library.citations.ready and library.cited_by(clause):
+        extra.append(_button(texts.BUTTON_CITED_BY, f"y|{clause.doc_id}|{clause.ordinal}"))
     if with_source:
-        rows.append([_button(texts.BUTTON_SOURCE, f"s|{clause.doc_id}")])
+        extra.append(_button(texts.BUTTON_SOURCE, f"s|{clause.doc_id}"))
+    if extra:
+        rows.append(extra)
     return InlineKeyboardMarkup(rows)
 
 
