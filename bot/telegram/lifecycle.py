@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram.error import InvalidToken
@@ -16,6 +16,7 @@ from bot.telegram.context import SERVICES_KEY
 from bot.telegram.limits import DRAIN_SECONDS, FairUpdateProcessor
 
 log = logging.getLogger(__name__)
+SUMMARY_GRACE = 3.0  # seconds a stopping bot gives summaries still being written
 
 
 class PolicyApplication(Application):  # type: ignore[type-arg]
@@ -26,6 +27,14 @@ class PolicyApplication(Application):  # type: ignore[type-arg]
         self.fatal: str | None = None
         # Set in webhook mode, where our own loop (not run_polling's) waits for this.
         self.stop_requested: asyncio.Event | None = None
+        self._summaries: set[asyncio.Task[Any]] = set()
+
+    def start_summary(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Write a summary in the background; at stop it gets SUMMARY_GRACE seconds, not the
+        LLM's whole timeout (PTB would wait for it)."""
+        task = self.create_task(coroutine, name="summary")
+        self._summaries.add(task)
+        task.add_done_callback(self._summaries.discard)
 
     def stop_running(self) -> None:
         """End run_polling, or the webhook loop waiting on `stop_requested`."""
@@ -61,19 +70,31 @@ class PolicyApplication(Application):  # type: ignore[type-arg]
             if isinstance(processor, FairUpdateProcessor)
             else None
         )
+        summaries = asyncio.create_task(self._end_summaries())
         try:
             await super().stop()
         finally:
-            if deadline is not None:
-                deadline.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await deadline
+            for task in (deadline, summaries):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
         if isinstance(processor, FairUpdateProcessor) and processor.dropped:
             log.warning(
                 "stopping: %d updates taken from Telegram were not answered (drain timeout %g s)",
                 processor.dropped,
                 timeout,
             )
+
+    async def _end_summaries(self) -> None:
+        """Cancel the summaries still unfinished after SUMMARY_GRACE (the quotes are out)."""
+        await asyncio.sleep(SUMMARY_GRACE)
+        while pending := {task for task in self._summaries if not task.done()}:
+            # Answers draining meanwhile may start more; each gets no grace of its own.
+            log.warning("stopping: %d summaries not finished, cancelled", len(pending))
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending)
 
 
 class PollingRequest(HTTPXRequest):
