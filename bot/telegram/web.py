@@ -26,7 +26,8 @@ from urllib.parse import urlparse
 
 import tornado.web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from telegram import Update
+from telegram import Bot, Update
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
@@ -47,6 +48,7 @@ IDLE_SECONDS = 10.0  # a connection that sends no (complete) request for this lo
 MAX_CONNECTIONS = 512  # open at once; fewer when the file limit leaves less room
 FILE_HEADROOM = 64  # descriptors kept free under RLIMIT_NOFILE for the bot's own files and calls
 ACCEPT_PAUSE = 0.5  # seconds without accepting after the process ran out of descriptors
+BOT_API_INTERVAL = 10.0  # seconds between getMe calls that check the token and the Bot API
 LOG_EVERY = 60.0  # seconds between two warnings about the connection limits
 
 
@@ -71,9 +73,12 @@ class Health:
     """The replica's fitness: checked on each /healthz and every few seconds in the background;
     the webhook path reads the last result, so an update never waits for a check."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, bot: Bot | None = None, on_revoked: Any = None) -> None:
         self.services = services
-        self.problem: str | None = None  # the last check's finding
+        self.problem: str | None = None  # the last check's finding (index, database)
+        self.bot_api: str | None = None  # the last getMe's finding: the Bot API's state
+        self._bot, self._on_revoked = bot, on_revoked
+        self._bot_checked = 0.0
         self.stopping = False  # SIGTERM: refuse updates, finish those taken (lifecycle.py)
         self._probe: asyncio.Future[None] | None = None  # a PostgreSQL check still running
         self._prober = ThreadPoolExecutor(1, thread_name_prefix="health")
@@ -91,13 +96,36 @@ class Health:
         if self.stopping:
             self.problem = STOPPING
             return STOPPING
-        was, self.problem = self.problem, await self._find_problem()
-        if self.problem != was:
-            if self.problem:
-                log.warning("unhealthy: %s", self.problem)
+        was = self.problem or self.bot_api
+        self.problem = await self._find_problem()
+        await self._check_bot_api()
+        now = self.problem or self.bot_api
+        if now != was:
+            if now:
+                log.warning("unhealthy: %s", now)
             else:
                 log.info("healthy again")
-        return self.problem
+        return now
+
+    async def _check_bot_api(self) -> None:
+        """getMe every BOT_API_INTERVAL seconds: in webhook mode nothing else notices a
+        revoked token until a reply fails (polling has getUpdates)."""
+        loop = asyncio.get_running_loop()
+        if self._bot is None or loop.time() - self._bot_checked < BOT_API_INTERVAL:
+            return
+        self._bot_checked = loop.time()
+        try:
+            await asyncio.wait_for(self._bot.get_me(), HEALTH_TIMEOUT * 2)
+        except InvalidToken:
+            self.bot_api = "Bot API: token rejected"
+            if self._on_revoked is not None:
+                self._on_revoked()
+        except TimeoutError:
+            self.bot_api = "Bot API not answering"
+        except TelegramError as exc:
+            self.bot_api = f"Bot API: {_reason(exc)}"
+        else:
+            self.bot_api = None
 
     async def watch(self) -> None:
         """Check every HEALTH_INTERVAL seconds, so the webhook path follows the database."""
@@ -203,7 +231,10 @@ class WebServer:
         services: Services,
         webhook: Webhook | None = None,
     ) -> None:
-        self.health = Health(services)
+        revoked = getattr(app, "fail", None)
+        self.health = Health(
+            services, app.bot, (lambda: revoked(texts.TOKEN_REVOKED)) if revoked else None
+        )
         self._watch: asyncio.Task[None] | None = None
         self._webhook = webhook
         routes: list[Any] = [
