@@ -8,10 +8,12 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from telegram import Update, __bot_api_version__
 from telegram.error import InvalidToken
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
+from bot import texts
 from bot.telegram.context import SERVICES_KEY
 from bot.telegram.limits import DRAIN_SECONDS, FairUpdateProcessor
 
@@ -103,6 +105,7 @@ class PollingRequest(HTTPXRequest):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(connection_pool_size=1, **kwargs)
         self.on_invalid_token: Callable[[], None] | None = None
+        self.on_unreadable: Callable[[str], None] | None = None
         self.revoked = False
 
     # BaseRequest.post is final, but InvalidToken is raised there, after do_request returns.
@@ -111,7 +114,7 @@ class PollingRequest(HTTPXRequest):
         if self.revoked:  # PTB's last getUpdates at stop: nothing to fetch, nothing to log
             return []
         try:
-            return await super().post(*args, **kwargs)
+            result = await super().post(*args, **kwargs)
         except InvalidToken:
             if self.on_invalid_token is None:
                 raise
@@ -120,3 +123,28 @@ class PollingRequest(HTTPXRequest):
             # PTB would log the error with a traceback and stop polling yet keep the process.
             await asyncio.Event().wait()
             raise
+        problem = _unreadable(result)
+        if problem is not None and self.on_unreadable is not None:
+            # PTB would log a traceback and fetch the same update again at once, forever
+            # (~2 MB/s of log): an older Bot API server's update stays unreadable.
+            self.revoked = True
+            self.on_unreadable(problem)
+            await asyncio.Event().wait()
+        return result
+
+
+def _unreadable(result: Any) -> str | None:
+    """Why PTB cannot read one of these updates (e.g. a field older Bot API servers lack)."""
+    if not isinstance(result, list):
+        return None
+    for data in result:
+        try:
+            Update.de_json(dict(data), None)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    return None
+
+
+def unreadable_update(error: str) -> str:
+    """The one line `serve` prints when the Bot API server is older than this PTB's."""
+    return texts.BOT_API_TOO_OLD.format(error=error, version=__bot_api_version__)
