@@ -175,6 +175,10 @@ ADMINS_ONLY_COMMAND = "在群里只有群管理员可以使用 {command}。"
 TOKEN_REVOKED = (
     "POLICYBOT_TELEGRAM_TOKEN 已失效：Telegram 拒绝了这个令牌（可能已被撤销），机器人停止运行。"
 )
+BOT_API_TOO_OLD = (
+    "Bot API 服务器发来本版本读不懂的更新（{error}）：请把 POLICYBOT_TELEGRAM_BASE_URL 的服务器"
+    "升级到 Bot API {version} 或更高，机器人停止运行。"
+)
 EMPTY_CORPUS = (
     "语料目录里没有可用的文件（POLICYBOT_CORPUS_DIR={path}）：机器人会对所有问题回答未找到。"
 )

@@ -1,6 +1,7 @@
 """A local OpenAI-compatible chat-completions server for tests, one behaviour per model name.
 
-ok, quote (quotes clause [1] verbatim), fake-quote, uncited, bad-cite, slow, e500, e429,
+ok, quote (quotes clause [1] verbatim), fake-quote, uncited, bad-cite, slow, stall (answers after
+STALL seconds), e500, e429,
 e429-once, e400, garbage, empty, stream, stream-cut, rewrite (a labelled restatement of the
 <question> plus a second line), restate and restate-slow (the <question> with colloquial phrases
 put in policy wording from a small table; -slow after one second), the inventions
@@ -27,6 +28,7 @@ POLICY_WORDING = {
     "网上搞": "网上办理",
 }
 RESTATE_DELAY = 1.0  # seconds, restate-slow
+STALL = 30.0  # seconds, stall: longer than any stop may take
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -46,6 +48,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": {"message": "not found"}})
         elif model == "slow":
             time.sleep(3)
+            self._completion(GROUNDED)
+        elif model == "stall":
+            time.sleep(STALL)
             self._completion(GROUNDED)
         elif model == "restate-slow":
             time.sleep(RESTATE_DELAY)

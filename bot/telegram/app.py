@@ -37,7 +37,7 @@ from bot.telegram import (
 )
 from bot.telegram.arrivals import StampingQueue
 from bot.telegram.context import CONTEXT_TYPES, DEFAULTS, SERVICES_KEY
-from bot.telegram.lifecycle import PolicyApplication, PollingRequest
+from bot.telegram.lifecycle import PolicyApplication, PollingRequest, unreadable_update
 from bot.telegram.limits import ChatRateLimiter, FairUpdateProcessor
 from bot.telegram.persistence import ChatStatePersistence
 from bot.telegram.schedule import start_schedules
@@ -134,6 +134,7 @@ def build_application(
     )
     if isinstance(app, PolicyApplication):
         polling.on_invalid_token = lambda: app.fail(texts.TOKEN_REVOKED)
+        polling.on_unreadable = lambda error: app.fail(unreadable_update(error))
     app.bot_data[SERVICES_KEY] = services
     # Before every other handler: a user writing again un-blocks the chat.
     app.add_handler(TypeHandler(Update, blocked.welcome_back), group=-1)

@@ -63,7 +63,12 @@ async def send_answer(
         metrics.ANSWER_SECONDS.observe(time.monotonic() - asked)
     if answer.status == "ok" and enabled(services(context), message.chat_id):
         # In the background: the quotes are out, and a slow endpoint must not hold other chats.
-        context.application.create_task(send_summary(message, context, answer), name="summary")
+        # At stop a summary gets a short grace, then is cancelled (lifecycle.py).
+        app = context.application
+        if isinstance(app, Stoppable):
+            app.start_summary(send_summary(message, context, answer))
+        else:
+            app.create_task(send_summary(message, context, answer), name="summary")
 
 
 async def admitted(message: Message, context: Context) -> bool:

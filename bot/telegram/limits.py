@@ -47,7 +47,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self.max_retries = max_retries
         self._overall = AsyncLimiter(FloodLimit.MESSAGES_PER_SECOND, 1)
         self._groups: dict[int | str, AsyncLimiter] = {}
-        self._until: dict[int | str | None, float] = {}
+        self._until: dict[int | str, float] = {}
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -78,13 +78,19 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                 if attempt == retries:
                     raise
                 seconds = _seconds(exc) + 0.1
+                if chat is None:
+                    # An inline answer or a button answer (no chat): only this request waits,
+                    # not every other user's results and presses.
+                    log.info("429 on %s: waiting %.1f s for this one only", endpoint, seconds)
+                    await asyncio.sleep(seconds)
+                    continue
                 log.info("429 in chat %s: waiting %.1f s there, other chats go on", chat, seconds)
                 loop = asyncio.get_running_loop()
                 self._until[chat] = max(self._until.get(chat, 0.0), loop.time() + seconds)
         raise AssertionError("unreachable")
 
     async def _wait_out(self, chat: int | str | None) -> None:
-        until = self._until.get(chat)
+        until = None if chat is None else self._until.get(chat)
         if until is not None:
             await asyncio.sleep(max(0.0, until - asyncio.get_running_loop().time()))
 

@@ -8,10 +8,16 @@ update to the Application's update queue, exactly where PTB's server would put i
 from __future__ import annotations
 
 import asyncio
+import errno
 import hmac
 import json
 import logging
+import os
 import re
+import resource
+import socket
+import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -20,9 +26,12 @@ from urllib.parse import urlparse
 
 import tornado.web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from telegram import Update
+from telegram import Bot, Update
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
+from tornado.ioloop import IOLoop
+from tornado.iostream import IOStream
 
 from bot import texts
 from bot.state import Services
@@ -34,6 +43,13 @@ INDEX_NOT_LOADED = "index not loaded"
 STOPPING = "stopping"
 PING_WAIT = 0.5  # seconds for a pooled PostgreSQL connection before a fresh one says why not
 HEALTH_INTERVAL = 2.0  # seconds between the checks that open or close the webhook path
+MAX_BODY = 2 * 2**20  # bytes; Telegram's updates are under 1 MB, a bigger body is refused unread
+IDLE_SECONDS = 10.0  # a connection that sends no (complete) request for this long is closed
+MAX_CONNECTIONS = 512  # open at once; fewer when the file limit leaves less room
+FILE_HEADROOM = 64  # descriptors kept free under RLIMIT_NOFILE for the bot's own files and calls
+ACCEPT_PAUSE = 0.5  # seconds without accepting after the process ran out of descriptors
+BOT_API_INTERVAL = 10.0  # seconds between getMe calls that check the token and the Bot API
+LOG_EVERY = 60.0  # seconds between two warnings about the connection limits
 
 
 class ListenFailed(Exception):
@@ -57,9 +73,12 @@ class Health:
     """The replica's fitness: checked on each /healthz and every few seconds in the background;
     the webhook path reads the last result, so an update never waits for a check."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, bot: Bot | None = None, on_revoked: Any = None) -> None:
         self.services = services
-        self.problem: str | None = None  # the last check's finding
+        self.problem: str | None = None  # the last check's finding (index, database)
+        self.bot_api: str | None = None  # the last getMe's finding: the Bot API's state
+        self._bot, self._on_revoked = bot, on_revoked
+        self._bot_checked = 0.0
         self.stopping = False  # SIGTERM: refuse updates, finish those taken (lifecycle.py)
         self._probe: asyncio.Future[None] | None = None  # a PostgreSQL check still running
         self._prober = ThreadPoolExecutor(1, thread_name_prefix="health")
@@ -77,13 +96,36 @@ class Health:
         if self.stopping:
             self.problem = STOPPING
             return STOPPING
-        was, self.problem = self.problem, await self._find_problem()
-        if self.problem != was:
-            if self.problem:
-                log.warning("unhealthy: %s", self.problem)
+        was = self.problem or self.bot_api
+        self.problem = await self._find_problem()
+        await self._check_bot_api()
+        now = self.problem or self.bot_api
+        if now != was:
+            if now:
+                log.warning("unhealthy: %s", now)
             else:
                 log.info("healthy again")
-        return self.problem
+        return now
+
+    async def _check_bot_api(self) -> None:
+        """getMe every BOT_API_INTERVAL seconds: in webhook mode nothing else notices a
+        revoked token until a reply fails (polling has getUpdates)."""
+        loop = asyncio.get_running_loop()
+        if self._bot is None or loop.time() - self._bot_checked < BOT_API_INTERVAL:
+            return
+        self._bot_checked = loop.time()
+        try:
+            await asyncio.wait_for(self._bot.get_me(), HEALTH_TIMEOUT * 2)
+        except InvalidToken:
+            self.bot_api = "Bot API: token rejected"
+            if self._on_revoked is not None:
+                self._on_revoked()
+        except TimeoutError:
+            self.bot_api = "Bot API not answering"
+        except TelegramError as exc:
+            self.bot_api = f"Bot API: {_reason(exc)}"
+        else:
+            self.bot_api = None
 
     async def watch(self) -> None:
         """Check every HEALTH_INTERVAL seconds, so the webhook path follows the database."""
@@ -99,13 +141,9 @@ class Health:
         if not services.library.clauses:
             return INDEX_NOT_LOADED
         try:
-            if services.store.postgres:
-                await asyncio.wait_for(asyncio.shield(self._ping()), HEALTH_TIMEOUT)
-            else:
-                # On the store's write thread: a database stuck or broken there is one
-                # answering badly.
-                read = services.writes.run(lambda store: store.applied_migrations())
-                await asyncio.wait_for(read, HEALTH_TIMEOUT)
+            # A read as answers make it, off the write threads: a settings write waiting for
+            # another process's lock delays no answer, so it must not fail the check either.
+            await asyncio.wait_for(asyncio.shield(self._ping()), HEALTH_TIMEOUT)
         except TimeoutError:
             return "database not answering"
         except Exception as exc:  # whatever the engine raises, the answer is the same: unhealthy
@@ -146,7 +184,8 @@ class WebhookHandler(tornado.web.RequestHandler):
             return
         try:
             update = Update.de_json(json.loads(self.request.body), self.app.bot)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:  # not an Update
+        # RecursionError: JSON nested deeper than Python's stack (100,000 brackets)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from exc
         await self.app.update_queue.put(update)
 
@@ -188,7 +227,10 @@ class WebServer:
         services: Services,
         webhook: Webhook | None = None,
     ) -> None:
-        self.health = Health(services)
+        revoked = getattr(app, "fail", None)
+        self.health = Health(
+            services, app.bot, (lambda: revoked(texts.TOKEN_REVOKED)) if revoked else None
+        )
         self._watch: asyncio.Task[None] | None = None
         self._webhook = webhook
         routes: list[Any] = [
@@ -199,7 +241,13 @@ class WebServer:
             route = "/" + webhook.path.strip("/")
             hooked = {"app": app, "secret": webhook.secret, "health": self.health}
             routes.append((rf"{re.escape(route)}/?", WebhookHandler, hooked))
-        self._server = HTTPServer(tornado.web.Application(routes, log_function=_quiet))
+        self._server = GuardedServer(
+            tornado.web.Application(routes, log_function=_quiet),
+            idle_connection_timeout=IDLE_SECONDS,
+            body_timeout=IDLE_SECONDS,
+            max_body_size=MAX_BODY,
+            max_buffer_size=MAX_BODY,
+        )
 
     def start(self, listen: str, port: int) -> None:
         """Listen now (on the running event loop); ListenFailed when the port is taken."""
@@ -227,6 +275,86 @@ class WebServer:
         self._server.stop()
         await self._server.close_all_connections()
         self.health.close()
+
+
+class GuardedServer(HTTPServer):
+    """An HTTPServer that cannot be stopped by connections alone: at most `connection_limit()`
+    open (a new one closes the oldest), and running out of descriptors pauses accepting with
+    one warning a minute instead of a traceback per attempt."""
+
+    def initialize(self, *args: Any, **kwargs: Any) -> None:
+        super().initialize(*args, **kwargs)
+        self._streams: dict[IOStream, None] = {}  # open connections, oldest first
+        self._base_files = _open_files()
+        self._warned = 0.0
+
+    def connection_limit(self) -> int:
+        """MAX_CONNECTIONS, or fewer so FILE_HEADROOM descriptors stay free."""
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft == resource.RLIM_INFINITY:
+            return MAX_CONNECTIONS
+        return max(8, min(MAX_CONNECTIONS, soft - self._base_files - FILE_HEADROOM))
+
+    def handle_stream(self, stream: IOStream, address: tuple[Any, ...]) -> None:
+        for old in [s for s in self._streams if s.closed()]:
+            del self._streams[old]
+        limit = self.connection_limit()
+        while len(self._streams) >= limit:
+            oldest = next(iter(self._streams))
+            del self._streams[oldest]
+            oldest.close()  # idle or slow: Telegram and proxies reconnect, an attacker loses
+            self._warn(f"{limit} HTTP connections open: closing the oldest")
+        self._streams[stream] = None
+        super().handle_stream(stream, address)
+
+    def add_sockets(self, sockets: Iterable[socket.socket]) -> None:
+        # Tornado's accept handler lets EMFILE escape and the loop retries it at once,
+        # logging a traceback each time (~5 MB/s).
+        for sock in sockets:
+            self._sockets[sock.fileno()] = sock
+            self._handlers[sock.fileno()] = self._accepting(sock)
+
+    def _accepting(self, sock: socket.socket) -> Any:
+        loop = IOLoop.current()
+
+        def accept(fd: Any, events: int) -> None:
+            for _ in range(128):
+                try:
+                    connection, address = sock.accept()
+                except (BlockingIOError, ConnectionAbortedError):
+                    return
+                except OSError as exc:
+                    if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                        raise
+                    self._warn(f"not accepting connections for {ACCEPT_PAUSE:g} s: {exc}")
+                    loop.remove_handler(sock)
+                    loop.call_later(ACCEPT_PAUSE, _resume)
+                    return
+                self._handle_connection(connection, address)
+
+        def _resume() -> None:
+            if sock.fileno() in self._handlers:
+                loop.add_handler(sock, accept, IOLoop.READ)
+
+        def remove() -> None:
+            self._handlers.pop(sock.fileno(), None)
+            loop.remove_handler(sock)  # none when paused: tornado ignores an unknown socket
+
+        loop.add_handler(sock, accept, IOLoop.READ)
+        return remove
+
+    def _warn(self, text: str) -> None:
+        now = time.monotonic()
+        if now - self._warned >= LOG_EVERY:
+            self._warned = now
+            log.warning("%s (logged at most once a minute)", text)
+
+
+def _open_files() -> int:
+    try:
+        return len(os.listdir("/proc/self/fd"))
+    except OSError:
+        return 32  # no /proc: a typical count for this process at start
 
 
 def _quiet(handler: tornado.web.RequestHandler) -> None:

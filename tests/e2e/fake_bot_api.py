@@ -339,6 +339,11 @@ class FakeBotApi:
                 return _member(status, self.user(int(params["user_id"])))
         raise Failure(400, f"Bad Request: method {method} not supported by the fake")
 
+    def push(self, update: dict[str, Any]) -> None:
+        """Queue an update as given (e.g. as an older Bot API server would send it)."""
+        with self.cond:
+            self._push(update)
+
     def _push(self, update: dict[str, Any]) -> None:
         update["update_id"] = self.next_update
         self.next_update += 1

@@ -75,3 +75,38 @@ async def test_a_flood_of_digest_commands_is_rate_limited_like_questions(bot: Ha
     assert len(notices) == 1
     assert len(sent) < 40  # not one digest (of several messages each) per command
     assert not bot.errors
+
+
+async def test_a_429_on_one_inline_answer_does_not_delay_other_users_results(
+    bot: Harness,
+) -> None:
+    bot.api.fail_next("answerInlineQuery", 429, "Too Many Requests: retry after 4", retry_after=4)
+    carols = bot.api.inline(CAROL, "数据二十条第十条")
+    await bot.wait_for(lambda: bot.api.calls_of("answerInlineQuery"))
+    started = time.monotonic()
+    daves = bot.api.inline(DAVE, "数据二十条第十条")
+    await bot.wait_for(lambda: bot.api.inline_answers.get(daves), seconds=10)
+    assert time.monotonic() - started < 2.0
+    assert carols not in bot.api.inline_answers  # Carol's query waits out its 4 s
+
+
+async def test_a_429_on_one_button_answer_does_not_delay_other_users_presses(
+    bot: Harness,
+) -> None:
+    await answered_within(bot, CAROL_CHAT, CAROL, 10.0)
+    await answered_within(bot, DAVE_CHAT, DAVE, 10.0)
+    carols, daves = bot.api.sent(CAROL_CHAT["id"])[-1], bot.api.sent(DAVE_CHAT["id"])[-1]
+    bot.api.fail_next(
+        "answerCallbackQuery", 429, "Too Many Requests: retry after 4", retry_after=4
+    )
+    bot.api.press(carols, "no-such-button", CAROL)
+    await bot.wait_for(lambda: bot.api.calls_of("answerCallbackQuery"))
+    started = time.monotonic()
+    daves_press = bot.api.press(daves, "no-such-button", DAVE)
+    await bot.wait_for(
+        lambda: any(
+            c["callback_query_id"] == daves_press for c in bot.api.calls_of("answerCallbackQuery")
+        ),
+        seconds=10,
+    )
+    assert time.monotonic() - started < 2.0

@@ -97,3 +97,34 @@ def test_an_empty_corpus_warns_at_start_up(server: FakeServer, tmp_path: Path) -
     finally:
         terminate(process)
     assert texts.EMPTY_CORPUS.format(path=corpus) in serve_log(tmp_path)
+
+
+# A poll as Bot API servers before 9.6 send it: its options have no persistent_id.
+OLD_POLL = {
+    "id": "5",
+    "question": "开会时间？",
+    "options": [{"text": "周一", "voter_count": 0}, {"text": "周二", "voter_count": 0}],
+    "total_voter_count": 0,
+    "is_closed": False,
+    "is_anonymous": True,
+    "type": "regular",
+    "allows_multiple_answers": False,
+}
+
+
+def test_an_update_from_an_older_bot_api_server_ends_the_process_with_one_line(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    process = serve(server.root, TOKEN, tmp_path)
+    try:
+        wait_until(lambda: "Application started" in serve_log(tmp_path))
+        server.api.push({"poll": OLD_POLL})
+        process.wait(timeout=30)
+    finally:
+        terminate(process, 0)
+    log = serve_log(tmp_path)
+    assert process.returncode == 2
+    assert log.strip().splitlines()[-1].startswith(texts.BOT_API_TOO_OLD.split("（")[0])
+    assert "persistent_id" in log.strip().splitlines()[-1]
+    assert "Traceback" not in log
+    assert len(log) < 20_000

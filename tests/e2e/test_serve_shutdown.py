@@ -19,11 +19,13 @@ from tests.e2e.fake_bot_api import FakeServer
 from tests.e2e.test_digest_parts import PART_2, PART_3, three_part_policy
 from tests.e2e.test_digest_resume import CHAT, say, sends
 from tests.e2e.test_serve import TOKEN, serve, serve_log, wait_until
+from tests.fake_llm import FakeLLM
 
 pytestmark = pytest.mark.e2e
 QUESTION = "数据二十条第十条"
 ANSWER_MARK = "（十）"  # in the answer's text: the fake holds that sendMessage
 DRAIN = 3.0  # POLICYBOT_DRAIN_TIMEOUT of the process that is stopped past it
+SUMMARY_GRACE = 3.0  # seconds a stopping bot gives summaries still being written (README)
 
 
 @contextmanager
@@ -137,3 +139,26 @@ def test_sigterm_mid_digest_stops_between_parts_and_the_next_start_sends_the_res
         assert second.wait(timeout=30) == 0
     assert (sends(server, "政策日报"), sends(server, PART_2), sends(server, PART_3)) == (1, 1, 1)
     assert part_states(tmp_path) == ["sent", "sent", "sent"]
+
+
+def test_sigterm_does_not_wait_for_a_summary_the_llm_has_not_finished(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    with FakeLLM() as llm:
+        endpoint = {
+            "POLICYBOT_LLM_BASE_URL": llm.base_url,
+            "POLICYBOT_LLM_MODEL": "stall",
+            "POLICYBOT_LLM_TIMEOUT": "60",
+        }
+        with reaped(serve(server.root, TOKEN, tmp_path, **endpoint)) as process:
+            wait_until(lambda: "Application started" in serve_log(tmp_path))
+            server.api.send(server.api.private(505), server.api.user(505), QUESTION)
+            wait_until(lambda: server.api.sent(505))  # the quotes are out
+            wait_until(lambda: llm.requests)  # the summary is being written
+            stopping = time.monotonic()
+            process.terminate()
+            assert process.wait(timeout=40) == 0
+            took = time.monotonic() - stopping
+    assert took < SUMMARY_GRACE + 4
+    assert logged(tmp_path, 505) == [QUESTION]  # the answer itself was complete
+    assert "stopping: 1 summaries not finished, cancelled" in serve_log(tmp_path)

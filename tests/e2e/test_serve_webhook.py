@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot import texts
 from tests.e2e.conftest import SECRET, Hooked, free_port
 from tests.e2e.fake_bot_api import FakeServer
 from tests.e2e.test_serve import TOKEN, serve, serve_log, wait_until
@@ -127,3 +128,29 @@ def test_a_port_already_taken_ends_serve_with_one_line(server: FakeServer, tmp_p
     assert log.strip().splitlines()[-1].startswith(f"无法在 127.0.0.1:{port} 上监听")
     assert "Traceback" not in log
     assert not server.api.calls_of("setWebhook")
+
+
+def test_a_token_revoked_in_webhook_mode_ends_the_process_with_one_line(
+    server: FakeServer, hooked: Hooked, tmp_path: Path
+) -> None:
+    # No update arrives: the bot must notice on its own (getMe), as getUpdates does in polling.
+    for method in ("getMe", "sendMessage", "deleteWebhook"):
+        server.api.fail_next(method, 401, "Unauthorized", times=1000)
+    assert hooked.process.wait(timeout=40) == 2
+    log = serve_log(tmp_path)
+    assert log.count(texts.TOKEN_REVOKED) == 1
+    assert log.strip().splitlines()[-1] == texts.TOKEN_REVOKED
+    assert "Traceback" not in log
+
+
+def test_healthz_reports_a_bot_api_that_does_not_answer(
+    server: FakeServer, hooked: Hooked
+) -> None:
+    assert httpx.get(f"{hooked.base}/healthz", trust_env=False).text.strip() == "ok"
+    server.api.fail_next("getMe", 502, "Bad Gateway", times=1000)
+
+    def reported() -> str | None:
+        reply = httpx.get(f"{hooked.base}/healthz", trust_env=False)
+        return reply.text.strip() if reply.status_code == 503 else None
+
+    assert wait_until(reported, seconds=30).startswith("Bot API")

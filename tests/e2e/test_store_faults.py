@@ -12,6 +12,7 @@ import pytest
 
 from bot import texts
 from bot.telegram.schedule import job_name, retry_name
+from bot.telegram.web import Health
 from tests.e2e.conftest import Harness
 
 pytestmark = pytest.mark.e2e
@@ -160,3 +161,18 @@ async def test_subscribe_with_the_database_lost_says_so_and_holds_no_one_up(
     [busy] = await bot.replies(ALICE_CHAT["id"])
     assert busy["text"] == texts.STORE_BUSY
     assert not bot.errors
+
+
+async def test_health_stays_ok_under_a_write_lock_that_answers_survive(
+    bot: Harness, locked: sqlite3.Connection
+) -> None:
+    bot.api.send(BOB_CHAT, BOB, "/subscribe 09:00 数据")  # a settings write now waits for the lock
+    await asyncio.sleep(0.3)
+    health = Health(bot.services)
+    try:
+        assert await health.check() is None
+    finally:
+        health.close()
+    bot.api.send(ALICE_CHAT, ALICE, "数据二十条第十条")
+    [reply] = await bot.replies(ALICE_CHAT["id"])
+    assert "（十）" in reply["text"]
