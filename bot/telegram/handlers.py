@@ -243,6 +243,20 @@ def _pressed(update: Update) -> tuple[CallbackQuery, Message] | None:
     return query, query.message
 
 
+async def _pressed_clause(update: Update, context: Context) -> tuple[Message, Clause] | None:
+    """The message under a pressed clause button and the clause its data names; the press is
+    answered (as expired when the clause is gone, then None)."""
+    if (pressed := _pressed(update)) is None:
+        return None
+    query, message = pressed
+    doc_id, ordinal = _fields(context)
+    if (clause := _clause(services(context).library, doc_id, int(ordinal))) is None:
+        await query.answer(texts.EXPIRED)
+        return None
+    await query.answer()
+    return message, clause
+
+
 def _fields(context: Context) -> tuple[str, ...]:
     """What the button's pattern (keyboards.py) captured from its callback data."""
     return context.match.groups() if context.match is not None else ()
@@ -260,15 +274,10 @@ async def more_button(update: Update, context: Context) -> None:
 
 async def neighbour_button(update: Update, context: Context) -> None:
     """上一条 / 下一条 and the nearest sections: show that clause in place."""
-    if (pressed := _pressed(update)) is None:
+    if (found := await _pressed_clause(update, context)) is None:
         return
-    query, message = pressed
+    message, clause = found
     library = services(context).library
-    doc_id, ordinal = _fields(context)
-    if (clause := _clause(library, doc_id, int(ordinal))) is None:
-        await query.answer(texts.EXPIRED)
-        return
-    await query.answer()
     chat_state(context).doc_id = clause.doc_id
     answer = Answer(clause.label, "lookup", "ok", (library.hit(clause),))
     parts = answer_messages(answer, [])
@@ -325,15 +334,10 @@ async def cited_by_button(update: Update, context: Context) -> None:
 
 
 async def _linked(update: Update, context: Context, cited_by: bool) -> None:
-    if (pressed := _pressed(update)) is None:
+    if (found := await _pressed_clause(update, context)) is None:
         return
-    query, message = pressed
+    message, clause = found
     library = services(context).library
-    doc_id, ordinal = _fields(context)
-    if (clause := _clause(library, doc_id, int(ordinal))) is None:
-        await query.answer(texts.EXPIRED)
-        return
-    await query.answer()
     name = f"{quoted_title(library.title(clause))}{clause.label}"
     header = texts.CITED_BY_HEADER if cited_by else texts.CITES_HEADER
     blocks = [f"<b>{html.escape(header.format(name=name))}</b>"]
