@@ -7,8 +7,13 @@ import re
 import sys
 
 root = pathlib.Path(__file__).resolve().parents[3] / "shared"
+# `assemble.py DEST [ROUND]`: round 1 writes DEST/{train,test}.jsonl; a later round reads
+# tasks_rR_w*.jsonl / out_rR_w*.jsonl and appends its items to DEST's files.
+dest = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "generated")
+ROUND = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+PREFIX = "" if ROUND == 1 else f"r{ROUND}_"
 tasks = {}
-for f in sorted(pathlib.Path(".").glob("tasks_w*.jsonl")):
+for f in sorted(pathlib.Path(".").glob(f"tasks_{PREFIX}w*.jsonl")):
     for line in f.open(encoding="utf-8"):
         t = json.loads(line)
         tasks[t["doc"]] = t
@@ -68,10 +73,13 @@ def parsed(file):  # the articles as the bot itself parses them
     return _parsed[file]
 
 
-outs = {"train": [], "test": []}
+outs: dict[str, list[dict]] = {"train": [], "test": []}
+if ROUND > 1:
+    for name, items in outs.items():
+        items.extend(json.loads(ln) for ln in (dest / f"{name}.jsonl").open(encoding="utf-8"))
 bad = 0
-seen = set()
-for f in sorted(pathlib.Path(".").glob("out_w*.jsonl")):
+seen = {it["query"] for items in outs.values() for it in items}
+for f in sorted(pathlib.Path(".").glob(f"out_{PREFIX}w*.jsonl")):
     w = f.stem[-1]
     for i, line in enumerate(f.open(encoding="utf-8")):
         try:
@@ -86,7 +94,8 @@ for f in sorted(pathlib.Path(".").glob("out_w*.jsonl")):
             continue
         seen.add(q)
         style = r.get("style", "colloquial")
-        item = {"id": f"g{w}{i:04d}", "query": q, "doc": t["doc"], "file": t["file"]}
+        tag = "" if ROUND == 1 else str(ROUND)
+        item = {"id": f"g{tag}{w}{i:04d}", "query": q, "doc": t["doc"], "file": t["file"]}
         if r.get("expect") == "abstain" or style == "near_oos":
             item.update(kind="out_of_scope", gold=[], expect="abstain", note="near-topic")
         else:
@@ -107,7 +116,6 @@ for f in sorted(pathlib.Path(".").glob("out_w*.jsonl")):
                 note=STYLE_NOTE.get(style, "colloquial"),
             )
         outs[split_of(t["doc"])].append(item)
-dest = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "generated")
 dest.mkdir(parents=True, exist_ok=True)
 for name, items in outs.items():
     with (dest / f"{name}.jsonl").open("w", encoding="utf-8") as fh:

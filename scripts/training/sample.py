@@ -1,9 +1,11 @@
 """Sample articles from shared/laws for question writing. Output: one JSONL of tasks per writer."""
 
+import hashlib
 import json
 import pathlib
 import random
 import re
+import sys
 
 root = pathlib.Path(__file__).resolve().parents[3] / "shared" / "laws"
 ART = re.compile(r"^第[零一二三四五六七八九十百千]+条(之[一二三四五六七八九十]+)?(?=[\s　])")
@@ -57,9 +59,20 @@ for c in cands:
     seen.setdefault(c[2], c)
 cands = list(seen.values())
 rng.shuffle(cands)
+# Round 2 (`sample.py 2`): documents no earlier round used, train split only, so the test split
+# (documents never fitted on) stays the same set.
+ROUND = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+if ROUND > 1:
+    gen = pathlib.Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "generated"
+    used = {json.loads(ln)["doc"] for f in gen.glob("*.jsonl") for ln in f.open(encoding="utf-8")}
+    cands = [
+        c
+        for c in cands
+        if c[2] not in used and int(hashlib.sha256(c[2].encode()).hexdigest(), 16) % 5 != 0
+    ]
 # weight toward policy domains: take up to quota per folder
 quota = {
-    "行政法规": 150,
+    "行政法规": 150 if ROUND == 1 else 120,
     "行政法": 50,
     "经济法": 50,
     "社会法": 20,
@@ -75,7 +88,8 @@ for c in cands:
         count[c[0]] = count.get(c[0], 0) + 1
 writers = 3
 for w in range(writers):
-    out = open(f"tasks_w{w + 1}.jsonl", "w", encoding="utf-8")  # noqa: SIM115  (closed at exit)
+    name = f"tasks_w{w + 1}.jsonl" if ROUND == 1 else f"tasks_r{ROUND}_w{w + 1}.jsonl"
+    out = open(name, "w", encoding="utf-8")  # noqa: SIM115  (closed at exit)
     for i, (_folder, p, title, good) in enumerate(chosen):
         if i % writers != w:
             continue
