@@ -67,6 +67,9 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
+BUSY_TIMEOUT = 5.0  # seconds a statement waits for another process's write lock (SQLite's own)
+
+
 class SqliteEngine:
     """One SQLite file and one connection, shared by threads: one writer at a time."""
 
@@ -80,7 +83,9 @@ class SqliteEngine:
         self.path: Path | None = path
         self._key = str(path.resolve())
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+        )
         _use_wal(self._db)
         self._db.execute("PRAGMA synchronous=FULL")
         self._mine: set[str] = set()

@@ -12,10 +12,7 @@ import pytest
 from bot.store import Store
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
 from retrieval.library import Library, LibraryPaths
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-EXTRA_REGULATION = SHARED / "corpus-extra" / "上海市社会信用条例(2017-06-23).md"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from tests.harness import EXTRA_REGULATION, FIXTURES
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import COMMANDS
-from tests.e2e.conftest import Harness
 from tests.e2e.fake_bot_api import BOT
+from tests.e2e.harness import Harness, buttons
 
 pytestmark = pytest.mark.e2e
 
@@ -14,13 +14,6 @@ ALICE = {"id": 501, "is_bot": False, "first_name": "Alice"}
 BOB = {"id": 502, "is_bot": False, "first_name": "Bob"}
 GROUP = {"id": -1001, "type": "supergroup", "title": "数据处"}
 PRIVATE = {"id": 501, "type": "private", "first_name": "Alice"}
-
-
-def buttons(message: dict) -> dict[str, str]:
-    markup = message.get("reply_markup") or {}
-    return {
-        b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row
-    }
 
 
 async def test_start_and_help(bot: Harness) -> None:

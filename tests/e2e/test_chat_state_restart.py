@@ -11,10 +11,8 @@ import pytest
 
 from bot import texts
 from retrieval.library import Library
-from tests.e2e.conftest import running_bot
 from tests.e2e.fake_bot_api import FakeServer
-from tests.e2e.test_bot import buttons
-from tests.e2e.test_serve import TOKEN, serve, wait_until
+from tests.e2e.harness import TOKEN, buttons, running_bot, serve, wait_until
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,8 @@ import pytest
 
 from config.settings import LEXICON_DIR
 from retrieval.library import Library, LibraryPaths
-from tests.e2e.conftest import FakeServer, Harness, running_bot
+from tests.e2e.fake_bot_api import FakeServer
+from tests.e2e.harness import Harness, running_bot
 from tests.two_editions import OLD, write_editions
 
 pytestmark = pytest.mark.e2e

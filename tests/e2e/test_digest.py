@@ -12,8 +12,8 @@ import pytest
 from bot.store import Store, Subscription
 from bot.telegram.schedule import SYNC_NAME, job_name, start_schedules
 from retrieval.library import Library
-from tests.e2e.conftest import Harness, running_bot
 from tests.e2e.fake_bot_api import FakeServer
+from tests.e2e.harness import Harness, run_job, running_bot
 
 pytestmark = pytest.mark.e2e
 
@@ -25,11 +25,6 @@ PRIVATE = {"id": 601, "type": "private", "first_name": "Admin"}
 
 def digests(bot: Harness, chat_id: int) -> list[dict]:
     return [m for m in bot.api.sent(chat_id) if "政策日报" in m["text"]]
-
-
-async def run_job(bot: Harness, chat_id: int) -> None:
-    [job] = bot.app.job_queue.get_jobs_by_name(job_name(chat_id))
-    await job.run(bot.app)
 
 
 async def test_subscribe_shows_settings_and_schedules(bot: Harness) -> None:

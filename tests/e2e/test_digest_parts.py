@@ -7,31 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram.schedule import job_name
 from config.settings import LEXICON_DIR
 from retrieval.library import Library, LibraryPaths
-from tests.e2e.conftest import Harness, running_bot
 from tests.e2e.fake_bot_api import FakeServer
+from tests.e2e.harness import PART_2, PART_3, Harness, run_job, running_bot, three_part_policy
 
 pytestmark = pytest.mark.e2e
 ADMIN = {"id": 611, "is_bot": False, "first_name": "Admin"}
 PRIVATE = {"id": 611, "type": "private", "first_name": "Admin"}
-PART_2 = "一、（二）"  # the heads of the keyword clauses, in parts 2 and 3
-PART_3 = "一、（三）"
-
-
-def three_part_policy(directory: Path) -> Path:
-    """A policy whose digest (with 甲类事项 and 乙类事项 as keywords) needs three messages."""
-    directory.mkdir()
-    basics = "各地区各部门要坚持统筹推进，确保基础工作扎实有效开展。" * 110
-    first = "各地区各部门要落实甲类事项的工作要求，确保甲类事项有序推进。" * 64
-    second = "各地区各部门要落实乙类事项的工作要求，确保乙类事项有序推进。" * 64
-    (directory / "分段推送测试通知.txt").write_text(
-        f"关于测试推送分段的通知\n\n一、总体要求\n\n（一）基本原则。{basics}\n\n"
-        f"（二）甲类事项。{first}\n\n（三）乙类事项。{second}\n",
-        encoding="utf-8",
-    )
-    return directory
 
 
 @pytest.fixture
@@ -40,11 +23,6 @@ async def bot(server: FakeServer, tmp_path: Path):
     library = Library.load(LibraryPaths(corpus, LEXICON_DIR))
     async with running_bot(server, library, tmp_path, corpus_dir=corpus) as harness:
         yield harness
-
-
-async def run_job(bot: Harness, chat_id: int) -> None:
-    [job] = bot.app.job_queue.get_jobs_by_name(job_name(chat_id))
-    await job.run(bot.app)
 
 
 async def test_keywords_with_markup_characters_are_escaped(bot: Harness) -> None:

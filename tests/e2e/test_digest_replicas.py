@@ -19,11 +19,17 @@ from bot.telegram.delivery import deliver
 from bot.telegram.schedule import job_name, next_run, retry_name
 from config.settings import LEXICON_DIR, Settings
 from retrieval.library import Library, LibraryPaths
-from tests.e2e.conftest import Harness
 from tests.e2e.fake_bot_api import FakeServer
-from tests.e2e.test_digest_parts import PART_2, PART_3, three_part_policy
-from tests.e2e.test_digest_resume import CHAT, kill_during_part_1_then_restart, sends
-from tests.e2e.test_serve import TOKEN
+from tests.e2e.harness import (
+    CHAT,
+    PART_2,
+    PART_3,
+    TOKEN,
+    Harness,
+    kill_during_part_1_then_restart,
+    sends,
+    three_part_policy,
+)
 
 pytestmark = pytest.mark.e2e
 KEYWORDS = ("甲类事项", "乙类事项")

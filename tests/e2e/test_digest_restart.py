@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.fake_bot_api import FakeServer
-from tests.e2e.test_serve import TOKEN, serve, wait_until
+from tests.e2e.harness import TOKEN, serve, wait_until
 
 pytestmark = pytest.mark.e2e
 CHAT = 88

@@ -10,25 +10,21 @@ import pytest
 
 from bot.llm import LEAD_QUESTION
 from tests.e2e.fake_bot_api import FakeServer
-from tests.e2e.test_digest_parts import PART_2, PART_3, three_part_policy
-from tests.e2e.test_serve import TOKEN, serve, wait_until
+from tests.e2e.harness import (
+    CHAT,
+    PART_2,
+    PART_3,
+    TOKEN,
+    kill_during_part_1_then_restart,
+    say,
+    sends,
+    serve,
+    three_part_policy,
+    wait_until,
+)
 from tests.fake_llm import FakeLLM
 
 pytestmark = pytest.mark.e2e
-CHAT = 89
-
-
-def sends(server: FakeServer, marker: str) -> int:
-    calls = server.api.calls_of("sendMessage")
-    return sum(marker in str(c.get("text", "")) and int(c["chat_id"]) == CHAT for c in calls)
-
-
-def say(server: FakeServer, text: str, expect: str) -> None:
-    before = len(server.api.sent(CHAT))
-    server.api.send(server.api.private(CHAT), server.api.user(CHAT), text)
-    wait_until(
-        lambda: len(server.api.sent(CHAT)) > before and expect in server.api.sent(CHAT)[-1]["text"]
-    )
 
 
 def recorded(tmp_path: Path) -> tuple[tuple[str, int] | None, set[str]]:
@@ -40,30 +36,6 @@ def recorded(tmp_path: Path) -> tuple[tuple[str, int] | None, set[str]]:
             r[0] for r in db.execute("SELECT clause_key FROM sent_log WHERE chat_id = ?", (CHAT,))
         }
     return (tuple(cursor) if cursor else None), keys  # type: ignore[return-value]
-
-
-def kill_during_part_1_then_restart(
-    server: FakeServer, tmp_path: Path, first_env: dict[str, str], second_env: dict[str, str]
-) -> None:
-    """/digest of a three-part digest, SIGKILL while part 1 is in flight, then a second
-    `serve` (the same deployment restarted, or another replica) until it says 已经发送过."""
-    server.api.hold("sendMessage", "政策日报", 15)
-    first = serve(server.root, TOKEN, tmp_path, **first_env)
-    try:
-        say(server, "/subscribe 00:00 甲类事项 乙类事项", "已订阅")
-        server.api.send(server.api.private(CHAT), server.api.user(CHAT), "/digest")
-        wait_until(lambda: server.api.held)
-    finally:
-        first.kill()  # SIGKILL while Telegram is still receiving part 1
-        first.wait(timeout=20)
-    server.api.holds.clear()
-    second = serve(server.root, TOKEN, tmp_path, **second_env)
-    try:
-        wait_until(lambda: sends(server, PART_3), seconds=60)  # start-up catch-up resumes
-        say(server, "/digest", "已经发送过")
-    finally:
-        second.terminate()
-        second.wait(timeout=20)
 
 
 @pytest.fixture

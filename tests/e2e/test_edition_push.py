@@ -11,8 +11,8 @@ import pytest
 from bot.telegram.schedule import job_name
 from config.settings import LEXICON_DIR
 from retrieval.library import Library, LibraryPaths
-from tests.e2e.conftest import Harness, running_bot
 from tests.e2e.fake_bot_api import FakeServer
+from tests.e2e.harness import Harness, running_bot
 from tests.two_editions import NEW, OLD
 
 pytestmark = pytest.mark.e2e

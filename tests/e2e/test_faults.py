@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import texts
-from tests.e2e.conftest import Harness
+from tests.e2e.harness import Harness
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import Harness
+from tests.e2e.harness import Harness
 
 pytestmark = pytest.mark.e2e
 

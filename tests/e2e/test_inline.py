@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Harness
 from tests.e2e.fake_bot_api import Failure, FakeBotApi
+from tests.e2e.harness import Harness
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,8 @@ import pytest
 from bot.telegram.schedule import job_name
 from config.settings import BUNDLED_CORPUS
 from retrieval.library import Library
-from tests.e2e.conftest import Harness, running_bot
 from tests.e2e.fake_bot_api import FakeServer
+from tests.e2e.harness import Harness, running_bot
 from tests.make_documents import paragraph_bomb, write_docx, write_pdf
 
 pytestmark = pytest.mark.e2e

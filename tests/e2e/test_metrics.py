@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client import REGISTRY
 
-from tests.e2e.conftest import Harness
-from tests.e2e.test_digest import run_job
+from tests.e2e.harness import Harness, run_job
 
 pytestmark = pytest.mark.e2e
 

@@ -2,64 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.e2e.fake_bot_api import FakeServer
+from tests.e2e.harness import TOKEN, serve, serve_log, wait_until
 
 pytestmark = pytest.mark.e2e
-TOKEN = "424242:SERVE-SECRET-TOKEN"
-
-
-def serve(
-    root: str, token: str | None, tmp_path: Path, *flags: str, **extra: str
-) -> subprocess.Popen[str]:
-    """Start `policybot serve [flags]` as its own process, configured only by environment.
-
-    Its stderr goes to tmp_path/serve.log (a pipe nobody reads could fill and stall it).
-    """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYBOT_")}
-    env.update(
-        POLICYBOT_TELEGRAM_BASE_URL=root,
-        POLICYBOT_DATA_DIR=str(tmp_path / "data"),
-        NO_PROXY="127.0.0.1,localhost",
-        PYTHONUNBUFFERED="1",
-    )
-    if token is not None:
-        env["POLICYBOT_TELEGRAM_TOKEN"] = token
-    env.update(extra)
-    with (tmp_path / "serve.log").open("a", encoding="utf-8") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", *flags],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            text=True,
-        )
-
-
-def serve_log(tmp_path: Path) -> str:
-    """Everything the serve processes of this test wrote to stderr."""
-    return (tmp_path / "serve.log").read_text(encoding="utf-8")
-
-
-def wait_until(condition: Callable[[], Any], seconds: float = 30.0) -> Any:
-    """Poll a condition from the test thread (the bot runs in another process)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for the bot process")
 
 
 def test_serve_answers_and_keeps_the_token_out_of_logs(server: FakeServer, tmp_path: Path) -> None:

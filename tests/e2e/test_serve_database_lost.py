@@ -11,10 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import SECRET, free_port
 from tests.e2e.db_link import DatabaseLink
 from tests.e2e.fake_bot_api import FakeServer
-from tests.e2e.test_serve import TOKEN, serve, serve_log, wait_until
+from tests.e2e.harness import SECRET, TOKEN, free_port, serve, serve_log, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("database", ["postgresql"], indirect=True)]
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot import texts
 from tests.e2e.fake_bot_api import FakeServer
-from tests.e2e.test_serve import TOKEN, serve, serve_log, wait_until
+from tests.e2e.harness import TOKEN, serve, serve_log, wait_until
 
 pytestmark = pytest.mark.e2e
 GROUP = {"id": -1010, "type": "supergroup", "title": "大群"}

@@ -13,9 +13,8 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from tests.e2e.conftest import SECRET, Hooked
 from tests.e2e.fake_bot_api import FakeServer
-from tests.e2e.test_serve import serve_log, wait_until
+from tests.e2e.harness import SECRET, Hooked, serve_log, wait_until
 
 pytestmark = pytest.mark.e2e
 FILE_LIMIT = 256  # RLIMIT_NOFILE given to the bot process

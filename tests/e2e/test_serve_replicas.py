@@ -15,11 +15,20 @@ import pytest
 
 from bot import texts
 from bot.store import Store
-from tests.e2e.conftest import SECRET, free_port
 from tests.e2e.fake_bot_api import FakeServer
-from tests.e2e.test_digest_parts import PART_2, PART_3, three_part_policy
-from tests.e2e.test_digest_resume import CHAT, sends
-from tests.e2e.test_serve import TOKEN, serve, serve_log, wait_until
+from tests.e2e.harness import (
+    CHAT,
+    PART_2,
+    PART_3,
+    SECRET,
+    TOKEN,
+    free_port,
+    sends,
+    serve,
+    serve_log,
+    three_part_policy,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("database", ["postgresql"], indirect=True)]
 PUBLIC_URL = "https://bot.example.org/telegram/hook"  # what both replicas register

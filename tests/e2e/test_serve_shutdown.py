@@ -14,11 +14,21 @@ import httpx
 import pytest
 
 from bot.store import Store
-from tests.e2e.conftest import SECRET, Hooked
 from tests.e2e.fake_bot_api import FakeServer
-from tests.e2e.test_digest_parts import PART_2, PART_3, three_part_policy
-from tests.e2e.test_digest_resume import CHAT, say, sends
-from tests.e2e.test_serve import TOKEN, serve, serve_log, wait_until
+from tests.e2e.harness import (
+    CHAT,
+    PART_2,
+    PART_3,
+    SECRET,
+    TOKEN,
+    Hooked,
+    say,
+    sends,
+    serve,
+    serve_log,
+    three_part_policy,
+    wait_until,
+)
 from tests.fake_llm import FakeLLM
 
 pytestmark = pytest.mark.e2e

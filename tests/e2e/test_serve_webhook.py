@@ -9,9 +9,8 @@ import httpx
 import pytest
 
 from bot import texts
-from tests.e2e.conftest import SECRET, Hooked, free_port
 from tests.e2e.fake_bot_api import FakeServer
-from tests.e2e.test_serve import TOKEN, serve, serve_log, wait_until
+from tests.e2e.harness import SECRET, TOKEN, Hooked, free_port, serve, serve_log, wait_until
 
 pytestmark = pytest.mark.e2e
 

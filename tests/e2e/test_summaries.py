@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from retrieval.library import Library
-from tests.e2e.conftest import Harness, running_bot
 from tests.e2e.fake_bot_api import FakeServer
+from tests.e2e.harness import Harness, running_bot
 from tests.fake_llm import FakeLLM
 
 pytestmark = pytest.mark.e2e

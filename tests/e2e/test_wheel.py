@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.fake_bot_api import FakeServer
-from tests.e2e.test_serve import TOKEN, wait_until
+from tests.e2e.harness import TOKEN, wait_until
 
 pytestmark = pytest.mark.e2e
 CHECKOUT = Path(__file__).resolve().parents[2]

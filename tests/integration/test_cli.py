@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -11,16 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from tests.conftest import FIXTURES
+from tests.harness import FIXTURES, run
 
 HIT_KEYS = {"doc_id", "doc_title", "section", "heading", "text", "score"}
-
-
-def run(*argv: str, stdin: str = "") -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out, stdin=io.StringIO(stdin))
-    return code, out.getvalue()
 
 
 def json_lines(text: str) -> list[dict[str, object]]:

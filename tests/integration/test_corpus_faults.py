@@ -14,7 +14,7 @@ from bot.state import Services
 from bot.store import Store
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR, Settings
 from retrieval.library import Library, LibraryPaths
-from tests.integration.test_cli import run
+from tests.harness import run
 
 POLICY = "关于测试重载的通知\n\n一、总体要求\n\n（一）基本原则。坚持依法行政，推进重载测试。\n"
 # One clause in which 数据 repeats past the index's 16-bit term-frequency limit.

@@ -9,7 +9,7 @@ import pytest
 
 from retrieval.corpus import read_file
 from retrieval.normalize import fold_layout
-from tests.conftest import FIXTURES, SHARED
+from tests.harness import FIXTURES, SHARED
 
 GENERATED = FIXTURES / "generated"
 LAWS = SHARED / "laws"

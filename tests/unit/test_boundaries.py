@@ -84,3 +84,23 @@ def test_the_entry_point_imports_the_telegram_package_only_inside_serve() -> Non
     serve = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "run_serve")
     inside = {id(node) for node in ast.walk(serve)}
     assert all(id(node) in inside for node in edge)
+
+
+TESTS = ROOT / "tests"
+TEST_MODULES = sorted(p for p in TESTS.rglob("*.py") if p.name.startswith("test_"))
+
+
+def is_test_module(name: str) -> bool:
+    last = name.split(".")[-1]
+    return is_under(name, "tests") and (last.startswith("test_") or last == "conftest")
+
+
+def test_the_scan_sees_the_test_modules() -> None:
+    assert TESTS / "e2e" / "test_serve.py" in TEST_MODULES
+
+
+@pytest.mark.parametrize("path", TEST_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_test_module_imports_another_or_a_conftest(path: Path) -> None:
+    # Shared helpers live in tests/harness.py and tests/e2e/harness.py; a test module that
+    # imports another also runs that module's fixtures and hides where a helper lives.
+    assert not [n for n in names(path) if is_test_module(n.rsplit(".", 1)[0]) or is_test_module(n)]
