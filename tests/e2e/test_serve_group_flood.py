@@ -16,7 +16,7 @@ import pytest
 from telegram.constants import FloodLimit
 
 from tests.e2e.fake_bot_api import FakeBotApi, FakeServer
-from tests.e2e.test_serve import TOKEN, serve, wait_until
+from tests.e2e.harness import TOKEN, serve, wait_until
 
 pytestmark = pytest.mark.e2e
 
