@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from retrieval import cache, clause_table
@@ -21,10 +21,25 @@ from retrieval.formats import PARSER_VERSION
 from retrieval.headings import Headings
 from retrieval.index import Index, Ranking
 from retrieval.lookup import Numbers
-from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
+from retrieval.model import (
+    Answer,
+    Clause,
+    ClauseRef,
+    CorpusProblem,
+    Document,
+    Hit,
+    Mode,
+    Note,
+)
 from retrieval.names import Names
-from retrieval.naming import english_titles, looks_like_title, name_documents, named_titles
-from retrieval.normalize import strip_name_marks
+from retrieval.naming import (
+    core_title,
+    english_titles,
+    looks_like_title,
+    name_documents,
+    named_titles,
+)
+from retrieval.normalize import fold_for_search, strip_name_marks
 from retrieval.query import Query, Wording, prepare, read_question
 from retrieval.ranking import DEFAULT_MODELS, Models
 from retrieval.refs import clean_folded, clean_query, parse_cleaned, parse_ref
@@ -33,6 +48,7 @@ from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 
 MAX_QUERY_CHARS = 500
 _HEADING_ASK = re.compile(r"(?:有哪些|是哪些|包括哪些|包括什么|有什么|是什么|是啥|指什么)$")
+_NAME_GAP = r"[\s《》〈〉“”\"'：:·]*"  # what strip_name_marks drops between a name's characters
 _HEADING_NOISE = re.compile(r"^[\s的之中里]+|[\s的]+$")
 Progress = Callable[[int, int], None]  # (clauses indexed, total)
 MODELS_FILE = "ranking.json"
@@ -220,11 +236,19 @@ class Library:
 
     # --- routing -----------------------------------------------------------------------
 
-    def answer(self, text: str, k: int = 3, context_doc: str | None = None) -> Answer:
+    def answer(
+        self, text: str, k: int = 3, context_doc: str | None = None, chosen: str | None = None
+    ) -> Answer:
         """Route a message like the bot does: a clause reference is looked up, else searched.
 
         The question is folded and translated once here; every route reads that wording.
+        A name several documents answer to is asked about (status "ambiguous"); `chosen`, the
+        id of one of them, answers the same message as if it had named that one.
         """
+        if chosen is not None:
+            settled = self._settle(text, chosen)
+            if settled is not None:
+                return replace(self.answer(settled, k, context_doc), query=text)
         query = text.strip()
         head = query[:MAX_QUERY_CHARS]
         wording = read_question(head, self.tokenizer)
@@ -235,6 +259,15 @@ class Library:
         if too_long:
             return self.search(head, k, original=text, note="too_long", wording=wording)
         ref = parse_cleaned(cleaned)
+        if ref is not None and ref.doc_hint:
+            shared = self.names.shared(strip_name_marks(ref.doc_hint))
+            if shared:
+                return self.ambiguous(strip_name_marks(ref.doc_hint), shared, text, "lookup")
+        if ref is None:
+            name, shared = self.names.shared_in(wording.folded)
+            if shared:
+                bare = name == strip_name_marks(cleaned)
+                return self.ambiguous(name, shared, text, "lookup" if bare else "search")
         if ref is not None:
             docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
             if docs or not ref.doc_hint:
@@ -260,6 +293,9 @@ class Library:
             if by_heading is not None:
                 return by_heading
             return Answer(text, "lookup", "not_found", note="empty" if not text.strip() else "")
+        shared = self.names.shared(strip_name_marks(ref.doc_hint)) if ref.doc_hint else []
+        if shared:
+            return self.ambiguous(strip_name_marks(ref.doc_hint), shared, text, "lookup")
         docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
         if ref.doc_hint and not docs:
             if looks_like_title(ref.doc_hint):
@@ -309,6 +345,31 @@ class Library:
         )[:3]
         hints = tuple(self.hit(d.clauses[0], 0.0) for d in closest if d.clauses)
         return Answer(text, "lookup", "not_in_library", suggestions=hints, missing=key)
+
+    def ambiguous(self, name: str, docs: list[Document], text: str, mode: Mode) -> Answer:
+        """「…」 names several documents: which one? Each comes as a suggestion (its first
+        clause, score 0), never one of them guessed."""
+        hints = tuple(self.hit(d.clauses[0], 0.0) for d in docs if d.clauses)
+        return Answer(text, mode, "ambiguous", suggestions=hints, missing=name)
+
+    def _settle(self, text: str, chosen: str) -> str | None:
+        """The message with its shared name replaced by a name only the chosen document
+        answers to; None when the message names no shared name of it."""
+        doc = self._by_id.get(chosen)
+        folded = fold_for_search(text)
+        name, shared = self.names.shared_in(folded)
+        if doc is None or doc not in shared:
+            return None
+        own = next(
+            (
+                n
+                for n in sorted({core_title(doc.title), *doc.aliases, doc.title}, key=len)
+                if self.names.resolve(n) == [doc]
+            ),
+            doc.title,
+        )
+        gaps = _NAME_GAP.join(map(re.escape, name))
+        return re.sub(gaps, lambda _: own, folded, count=1)
 
     def _missing_title(self, folded: str) -> str:
         """A title the question names that no loaded document answers to, or ''."""

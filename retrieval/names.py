@@ -163,6 +163,31 @@ class Names:
             return self._docs(contained)
         return self._docs(p for p, s in scores.items() if s == best)
 
+    def shared(self, key: str) -> list[Document]:
+        """The documents a squashed name is a whole name of, when it is several titles'
+        (editions of one title count once): such a name is asked about, never guessed."""
+        positions = self._exact.get(key)
+        if not positions:
+            return []
+        docs = pick_editions(key, self._docs(set(positions)))
+        return docs if len({title_key(d.title) for d in docs}) > 1 else []
+
+    def shared_in(self, folded: str) -> tuple[str, list[Document]]:
+        """A name inside a (folded) question that several documents answer to, with them;
+        ('', []) when none is. A longer name around it (数据安全法 around 数据法) settles it."""
+        if self._inside is None:
+            return "", []
+        key = strip_name_marks(folded)
+        spans = [(end - len(name) + 1, end + 1, name) for end, name in self._inside.iter(key)]
+        for start, end, name in sorted(spans, key=lambda s: s[0] - s[1]):
+            docs = self.shared(name)
+            if not docs or (name.isascii() and not re.search(rf"\b{re.escape(name)}\b", folded)):
+                continue  # an acronym counts only as a word of its own (not pl in people)
+            wider = any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)
+            if not wider:
+                return name, docs
+        return "", []
+
     def mentioned(self, text: str) -> tuple[set[str], str]:
         """Documents named inside a question, and the question without those names."""
         return self.mentioned_folded(fold_for_search(text))

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from retrieval.catalog import short_title
+from retrieval.dedup import title_key
 from retrieval.model import Document
 from retrieval.normalize import fold_for_search, strip_name_marks
 
@@ -179,13 +180,13 @@ def name_documents(
 
 
 def collisions(documents: Iterable[Document]) -> dict[str, tuple[str, ...]]:
-    """Names that several titles answer to (editions of one title are one), with the titles:
-    such a name is answered with the list, never with one of them."""
-    titles: dict[str, set[str]] = defaultdict(set)
+    """Names that several titles answer to (editions of one title are one; 刑法修正案（五） and
+    （六） are two), with the titles: such a name is asked about, never answered with one."""
+    titles: dict[str, dict[str, str]] = defaultdict(dict)
     for doc in documents:
         for name in (*doc.aliases, *doc.derived):
-            titles[_key(name)].add(core_title(doc.title))
-    return {name: tuple(sorted(t)) for name, t in titles.items() if len(t) > 1}
+            titles[_key(name)].setdefault(title_key(doc.title), doc.title)
+    return {name: tuple(sorted(t.values())) for name, t in titles.items() if len(t) > 1}
 
 
 def _key(name: str) -> str:
