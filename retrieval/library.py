@@ -373,7 +373,10 @@ class Library:
 
     def _missing_title(self, folded: str) -> str:
         """A title the question names that no loaded document answers to, or ''."""
+        loaded = self.names.spans(folded)
         for name in named_titles(folded):
+            if _part_of_loaded(name, folded, loaded):
+                continue
             key = strip_name_marks(name)
             docs = self.names.resolve_folded(key)
             if any(self.names.names(key, d) for d in docs):
@@ -456,7 +459,11 @@ class Library:
         n = max(k * 5, 20)
         # A named document answers for itself when it holds an answer; else the library does.
         scope = [self._spans[doc_id] for doc_id in mentioned if doc_id in self._spans]
-        scoped = self.index.search(prepared, mentioned, self.models, n, scope) if scope else None
+        scoped = (
+            self.index.search(self._within_named(prepared), mentioned, self.models, n, scope)
+            if scope
+            else None
+        )
         ranking = (
             scoped
             if scoped is not None and scoped.answers
@@ -484,6 +491,14 @@ class Library:
         )
         return Answer(text, "search", "ok", hits, note=note, terms=terms)
 
+    def _within_named(self, prepared: Query) -> Query:
+        """The question as searched inside the documents it names: the names' own words
+        (农民专业合作社登记管理条例 in every clause of it) say which document, not which
+        clause, so only the other words are scored (换发). A bare name keeps its words."""
+        rest = set(self.tokenizer.tokens(" ".join(prepared.words)))
+        terms = tuple((t, w) for t, w in prepared.terms if t in rest)
+        return replace(prepared, terms=terms) if terms else prepared
+
     def _restated(self, query: str, n: int) -> tuple[Ranking, tuple[str, ...]] | None:
         """The ranking of the question as the rewriter restates it, and its highlight terms."""
         rewritten = self.rewriter.rewrite(query) if self.rewriter is not None else None
@@ -501,6 +516,25 @@ class Library:
             if semantic:
                 rankings = [*rankings, list(semantic)]
         return rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings)
+
+
+_ABOUT = re.compile(r"^(?:关于|里|中|的)")
+
+
+def _part_of_loaded(name: str, folded: str, loaded: list[tuple[int, int]]) -> bool:
+    """Whether a title-shaped name is a loaded document's name or a phrase about one: inside
+    a loaded name (实施条例 of 外商投资法实施条例, 行为记分管理办法 of a title whose 违法 ends in
+    法), or a loaded name followed by 关于…的规定 / 里 / 中 (民法典关于病情的规定)."""
+    start = folded.find(name)
+    if start < 0:
+        return False
+    end = start + len(name)
+    for s, e in loaded:
+        if s <= start and end <= e:
+            return True
+        if s == start and e < end and _ABOUT.match(folded[e:end]):
+            return True
+    return False
 
 
 def _expander_path(cache_dir: Path, key: str) -> Path:

@@ -188,6 +188,12 @@ class Names:
                 return name, docs
         return "", []
 
+    def spans(self, folded: str) -> list[tuple[int, int]]:
+        """Where loaded documents' names occur in a folded question: [start, end) each."""
+        if self._mentionable is None:
+            return []
+        return [(end - len(name) + 1, end + 1) for end, name in self._mentionable.iter(folded)]
+
     def mentioned(self, text: str) -> tuple[set[str], str]:
         """Documents named inside a question, and the question without those names."""
         return self.mentioned_folded(fold_for_search(text))
@@ -197,17 +203,15 @@ class Names:
         found: set[str] = set()
         if self._mentionable is None:
             return found, key
-        # Only documents with an alias inside the original question can match; replaying the
-        # scan over them in document order keeps which names are cut out, and in what order.
-        candidates = {
-            p for _, name in self._mentionable.iter(key) for p in self._normal_docs[name]
-        }
+        # Only documents with an alias inside the original question can match. The longest
+        # names are cut out first, whichever document has them: 社会保险法 before the 保险法
+        # inside it, 外商投资法实施条例 before 外商投资法.
+        inside = {name for _, name in self._mentionable.iter(key)}
         whole = key
-        for position in sorted(candidates):
-            for name in self._normal[position]:
-                if len(name) >= _MIN_NAME and name in key:
-                    found.add(self.documents[position].doc_id)
-                    key = key.replace(name, " ")
+        for name in sorted(inside, key=lambda n: (-len(n), n)):
+            if name in key:
+                found.update(self.documents[p].doc_id for p in self._normal_docs[name])
+                key = key.replace(name, " ")
         if len(found) > 1:
             docs = pick_editions(whole, [d for d in self.documents if d.doc_id in found])
             found = {d.doc_id for d in docs}

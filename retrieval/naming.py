@@ -198,7 +198,8 @@ _TITLE_END = (
     r"(?:实施细则|实施条例|实施办法|暂行办法|暂行规定|管理办法|条例|法|办法|规定|意见|方案)"
 )
 _MARKED = re.compile(r"《([^《》]{2,60})》")
-_RUN = re.compile(rf"[\u4e00-\u9fff]{{2,40}}?{_TITLE_END}")
+# A law's implementing rules go with it: 劳动合同法实施条例 is one name, not two.
+_RUN = re.compile(rf"[\u4e00-\u9fff]{{2,40}}?{_TITLE_END}(?:实施条例|实施细则|实施办法)?")
 _LEAD = re.compile(
     r"^(?:请问|我想问|问一下|按照|依照|依据|根据|对照|关于|对于|还是|或者|以及|按|依|据|在|和|与|跟|及"
     r"|看看|查查)+"

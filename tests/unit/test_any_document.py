@@ -13,6 +13,7 @@ from bot.cli import main
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
 from retrieval.library import Library, LibraryPaths
 from retrieval.naming import abbreviations, collisions, core_title, named_titles
+from retrieval.numbering import int_to_cn
 from retrieval.refs import parse_ref
 
 LAW = """# 中华人民共和国{name}
@@ -60,6 +61,24 @@ def laws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Two laws both shortened to 科技法 (a real collision among the laws of ../shared/laws).
     _write(corpus / "科技法", "科学技术进步法(2021-12-24).md", "科学技术进步法", "科技进步")
     _write(corpus / "科技法", "科学技术普及法(2002-06-29).md", "科学技术普及法", "科学普及")
+    _write(
+        corpus / "行政法规",
+        "防范和处置非法集资条例(2021-01-26).md",
+        "防范和处置非法集资条例",
+        "集资防范",
+    )
+    # 保险法 is read before 社会保险法 (专门法/ sorts first): the longer name must still win.
+    _write(corpus / "专门法", "保险法(2015-04-24).md", "保险法", "保险合同")
+    registration = "\n\n".join(
+        f"第{int_to_cn(n)}条 农民专业合作社登记管理工作第{n}项：合作社登记机关依照本条例办理。"
+        for n in range(1, 31)
+    )
+    (corpus / "行政法规" / "农民专业合作社登记管理条例.md").write_text(
+        f"# 农民专业合作社登记管理条例\n\n{registration}\n\n"
+        "第三十一条 营业执照遗失的，可以申请换发。\n",
+        encoding="utf-8",
+    )
+    _write(corpus / "社会法", "社会保险法(2018-12-29).md", "社会保险法", "社会保险费征缴")
     (corpus / "README.md").write_text("# 说明\n\n第一条 不是文件。\n", encoding="utf-8")
     (corpus / ".hidden").mkdir()
     _write(corpus / ".hidden", "保密法(2010-04-29).md", "保守国家秘密法", "保密")
@@ -209,6 +228,44 @@ def test_a_law_not_in_the_library_is_said_to_be_missing(library: Library) -> Non
         assert answer.status == "not_in_library", question
         assert answer.missing in question
         assert all(h.score == 0.0 for h in answer.suggestions)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "政府采购法关于监督管理的规定",  # a loaded name, then 关于…的规定: not a title
+        "劳动合同法里监督管理怎么规定",
+        "防范和处置非法集资条例 集资防范",  # 非法 inside a loaded title ends no name
+        "防范和处置非法集资条例关于监督管理的规定",
+    ],
+)
+def test_a_phrase_about_a_loaded_document_is_not_a_missing_title(
+    library: Library, question: str
+) -> None:
+    answer = library.answer(question)
+    assert answer.status == "ok", (question, answer.missing)
+
+
+def test_the_longest_name_in_a_question_names_the_document(library: Library) -> None:
+    found, _ = library.mentioned("社会保险法里监督管理工作由谁负责")
+    assert [library.document(d).title for d in found] == ["中华人民共和国社会保险法"]  # type: ignore[union-attr]
+    answer = library.answer("社会保险法里监督管理工作由谁负责")
+    assert "社会保险费征缴" in answer.hits[0].clause.text
+
+
+def test_inside_a_named_document_its_name_s_words_do_not_pick_the_clause(
+    library: Library,
+) -> None:
+    # 农民专业合作社登记 is in every clause of the regulation; the one word left picks it.
+    answer = library.answer("农民专业合作社登记管理条例 换发")
+    assert answer.status == "ok"
+    assert answer.hits[0].clause.label == "第三十一条"
+
+
+def test_a_law_s_implementing_rules_are_one_missing_name(library: Library) -> None:
+    answer = library.answer("劳动合同法实施条例对试用期怎么规定")
+    assert answer.status == "not_in_library"
+    assert answer.missing == "劳动合同法实施条例"
 
 
 def test_everyday_words_are_not_taken_for_titles() -> None:
