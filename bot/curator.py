@@ -14,7 +14,7 @@ from typing import Literal
 
 from bot.sandbox import Parsed
 from config.settings import BUNDLED_CORPUS
-from retrieval.corpus import corpus_files
+from retrieval.corpus import corpus_files, source_name
 from retrieval.library import Library
 
 UPLOAD_SUFFIXES = (".pdf", ".docx", ".txt", ".md", ".html")
@@ -105,10 +105,13 @@ def add_file(corpus_dir: Path, name: str, data: bytes, trash: Path, now: datetim
 
 
 def files_for(name: str, library: Library, corpus_dir: Path) -> tuple[list[str], list[str]]:
-    """The corpus files a name means (a file name, or a document's files) and their titles."""
-    names = [p.name for p in corpus_files(corpus_dir)]
-    if name in names:
-        files = [name]
+    """The corpus files a name means (a file's path in the corpus or its bare name, or a
+    document's files) and their titles. Files in sub-folders count: the corpus is read
+    recursively, and a document's sources are its files' paths inside the corpus."""
+    names = [source_name(p, corpus_dir) for p in corpus_files(corpus_dir)]
+    by_file = [n for n in names if n == name or n.rsplit("/", 1)[-1] == name]
+    if by_file:
+        files = by_file
     else:
         docs = library.resolve(name)
         files = (
@@ -125,4 +128,5 @@ def remove_files(corpus_dir: Path, files: tuple[str, ...], trash: Path, now: dat
     for name in files:
         source = corpus_dir / name
         if source.exists():
-            shutil.move(source, trash / f"{stamp}-{name}")
+            # A sub-folder's file keeps its folder in the name: 经济法/x.md → stamp-经济法__x.md.
+            shutil.move(source, trash / f"{stamp}-{name.replace('/', '__')}")

@@ -23,7 +23,7 @@ UPDATES_DROPPED = Counter(
 )
 
 # Every label value shows, at 0, from the start: rate() and increase() need the first sample.
-for _status in ("ok", "abstain", "not_found"):
+for _status in ("ok", "abstain", "not_found", "not_in_library", "ambiguous"):
     ANSWERS.labels(_status)
 for _outcome in ("sent", "failed"):
     DIGESTS.labels(_outcome)

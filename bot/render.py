@@ -109,16 +109,20 @@ def to_json(answer: Answer, links: Callable[[Hit], dict[str, Any]] | None = None
     to each found hit (`clause` adds cites / cited_by)."""
     hits = answer.hits if answer.status == "ok" else answer.suggestions
     found = answer.status == "ok" and links is not None
-    return json.dumps(
-        {
-            "query": answer.query,
-            "mode": answer.mode,
-            "status": answer.status,
-            "hits": [hit_json(h) | (links(h) if found and links else {}) for h in hits],
-            "summary": answer.summary,
-        },
-        ensure_ascii=False,
-    )
+    line: dict[str, Any] = {
+        "query": answer.query,
+        "mode": answer.mode,
+        "status": answer.status,
+        "hits": [hit_json(h) | (links(h) if found and links else {}) for h in hits],
+        "summary": answer.summary,
+    }
+    if answer.status == "ambiguous":
+        # Added only to these lines: the contract's other lines keep exactly their fields.
+        line["name"] = answer.missing
+        line["candidates"] = [
+            {"doc_id": h.clause.doc_id, "doc_title": h.doc_title} for h in answer.suggestions
+        ]
+    return json.dumps(line, ensure_ascii=False)
 
 
 def hit_text(hit: Hit) -> str:
@@ -158,6 +162,9 @@ def to_text(answer: Answer) -> str:
         if answer.suggestions:
             titles = [f"  {quoted_title(h.doc_title)}" for h in answer.suggestions]
             parts.append("\n".join([texts.CLOSEST_TITLES, *titles]))
+    elif answer.status == "ambiguous":
+        titles = [f"  {quoted_title(h.doc_title)}" for h in answer.suggestions]
+        parts.append("\n".join([texts.AMBIGUOUS_NAME.format(name=answer.missing), *titles]))
     elif answer.note == "unknown_doc":
         parts.append(texts.UNKNOWN_DOC)
     else:

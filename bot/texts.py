@@ -14,6 +14,7 @@ NOT_FOUND = "没有找到该编号的条款。"
 NEAREST = "相近的条款："
 UNKNOWN_DOC = "没有找到这份文件。用 /docs 查看收录的文件名。"
 NOT_IN_LIBRARY = "库中没有《{name}》，不用其他文件的条款代答。"
+AMBIGUOUS_NAME = "「{name}」可以指下面几份文件，请选一份（或写出全称再问）："
 CLOSEST_TITLES = "收录的文件中名称最接近的："
 EDITION_CURRENT = " 版（现行）"
 EDITION_OLD = " 版（旧版）"
@@ -169,7 +170,8 @@ HELP_MORE = (
     "<b>管理员</b>：私聊发送 .pdf、.docx、.txt、.md 或 .html 文件，确认后收录进文件库。\n"
     "<b>文件名</b>：全称、简称（如 消保法、政采法、劳动合同法第13条、Article 12 of the Labor "
     "Contract Law）都可以；问到库中没有的文件，会回答「库中没有《…》」并列出最接近的文件，"
-    "不用其他文件的条款代答。同名文件的旧版本写上年份或「旧版」即可查到。"
+    "不用其他文件的条款代答；一个简称对应多份文件时，会列出这几份文件请你选一份（按钮），"
+    "不替你猜。同名文件的旧版本写上年份或「旧版」即可查到。"
 )
 ADMINS_ONLY_COMMAND = "在群里只有群管理员可以使用 {command}。"
 TOKEN_REVOKED = (

@@ -79,7 +79,8 @@ def collect(library: Library, path: Path) -> list[Item]:
         snippets = [fold_layout(s) for g in case["gold"] for s in g.get("snippets", [])]
         item = Item(case, case.get("expect") == "answer")
         routed = library.answer(case["query"], k=3)
-        if routed.mode == "lookup":
+        # A name several documents share is asked about: the asker gets no clause yet.
+        if routed.mode == "lookup" or routed.status == "ambiguous":
             item.routed = True
             ranks = [
                 i + 1

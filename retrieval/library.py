@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from retrieval import cache, clause_table
@@ -21,10 +21,25 @@ from retrieval.formats import PARSER_VERSION
 from retrieval.headings import Headings
 from retrieval.index import Index, Ranking
 from retrieval.lookup import Numbers
-from retrieval.model import Answer, Clause, ClauseRef, CorpusProblem, Document, Hit, Note
+from retrieval.model import (
+    Answer,
+    Clause,
+    ClauseRef,
+    CorpusProblem,
+    Document,
+    Hit,
+    Mode,
+    Note,
+)
 from retrieval.names import Names
-from retrieval.naming import english_titles, looks_like_title, name_documents, named_titles
-from retrieval.normalize import strip_name_marks
+from retrieval.naming import (
+    core_title,
+    english_titles,
+    looks_like_title,
+    name_documents,
+    named_titles,
+)
+from retrieval.normalize import fold_for_search, strip_name_marks
 from retrieval.query import Query, Wording, prepare, read_question
 from retrieval.ranking import DEFAULT_MODELS, Models
 from retrieval.refs import clean_folded, clean_query, parse_cleaned, parse_ref
@@ -33,6 +48,7 @@ from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 
 MAX_QUERY_CHARS = 500
 _HEADING_ASK = re.compile(r"(?:有哪些|是哪些|包括哪些|包括什么|有什么|是什么|是啥|指什么)$")
+_NAME_GAP = r"[\s《》〈〉“”\"'：:·]*"  # what strip_name_marks drops between a name's characters
 _HEADING_NOISE = re.compile(r"^[\s的之中里]+|[\s的]+$")
 Progress = Callable[[int, int], None]  # (clauses indexed, total)
 MODELS_FILE = "ranking.json"
@@ -220,11 +236,19 @@ class Library:
 
     # --- routing -----------------------------------------------------------------------
 
-    def answer(self, text: str, k: int = 3, context_doc: str | None = None) -> Answer:
+    def answer(
+        self, text: str, k: int = 3, context_doc: str | None = None, chosen: str | None = None
+    ) -> Answer:
         """Route a message like the bot does: a clause reference is looked up, else searched.
 
         The question is folded and translated once here; every route reads that wording.
+        A name several documents answer to is asked about (status "ambiguous"); `chosen`, the
+        id of one of them, answers the same message as if it had named that one.
         """
+        if chosen is not None:
+            settled = self._settle(text, chosen)
+            if settled is not None:
+                return replace(self.answer(settled, k, context_doc), query=text)
         query = text.strip()
         head = query[:MAX_QUERY_CHARS]
         wording = read_question(head, self.tokenizer)
@@ -235,6 +259,15 @@ class Library:
         if too_long:
             return self.search(head, k, original=text, note="too_long", wording=wording)
         ref = parse_cleaned(cleaned)
+        if ref is not None and ref.doc_hint:
+            shared = self.names.shared(strip_name_marks(ref.doc_hint))
+            if shared:
+                return self.ambiguous(strip_name_marks(ref.doc_hint), shared, text, "lookup")
+        if ref is None:
+            name, shared = self.names.shared_in(wording.folded)
+            if shared:
+                bare = name == strip_name_marks(cleaned)
+                return self.ambiguous(name, shared, text, "lookup" if bare else "search")
         if ref is not None:
             docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
             if docs or not ref.doc_hint:
@@ -260,6 +293,9 @@ class Library:
             if by_heading is not None:
                 return by_heading
             return Answer(text, "lookup", "not_found", note="empty" if not text.strip() else "")
+        shared = self.names.shared(strip_name_marks(ref.doc_hint)) if ref.doc_hint else []
+        if shared:
+            return self.ambiguous(strip_name_marks(ref.doc_hint), shared, text, "lookup")
         docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
         if ref.doc_hint and not docs:
             if looks_like_title(ref.doc_hint):
@@ -310,9 +346,37 @@ class Library:
         hints = tuple(self.hit(d.clauses[0], 0.0) for d in closest if d.clauses)
         return Answer(text, "lookup", "not_in_library", suggestions=hints, missing=key)
 
+    def ambiguous(self, name: str, docs: list[Document], text: str, mode: Mode) -> Answer:
+        """「…」 names several documents: which one? Each comes as a suggestion (its first
+        clause, score 0), never one of them guessed."""
+        hints = tuple(self.hit(d.clauses[0], 0.0) for d in docs if d.clauses)
+        return Answer(text, mode, "ambiguous", suggestions=hints, missing=name)
+
+    def _settle(self, text: str, chosen: str) -> str | None:
+        """The message with its shared name replaced by a name only the chosen document
+        answers to; None when the message names no shared name of it."""
+        doc = self._by_id.get(chosen)
+        folded = fold_for_search(text)
+        name, shared = self.names.shared_in(folded)
+        if doc is None or doc not in shared:
+            return None
+        own = next(
+            (
+                n
+                for n in sorted({core_title(doc.title), *doc.aliases, doc.title}, key=len)
+                if self.names.resolve(n) == [doc]
+            ),
+            doc.title,
+        )
+        gaps = _NAME_GAP.join(map(re.escape, name))
+        return re.sub(gaps, lambda _: own, folded, count=1)
+
     def _missing_title(self, folded: str) -> str:
         """A title the question names that no loaded document answers to, or ''."""
+        loaded = self.names.spans(folded)
         for name in named_titles(folded):
+            if _part_of_loaded(name, folded, loaded):
+                continue
             key = strip_name_marks(name)
             docs = self.names.resolve_folded(key)
             if any(self.names.names(key, d) for d in docs):
@@ -395,7 +459,11 @@ class Library:
         n = max(k * 5, 20)
         # A named document answers for itself when it holds an answer; else the library does.
         scope = [self._spans[doc_id] for doc_id in mentioned if doc_id in self._spans]
-        scoped = self.index.search(prepared, mentioned, self.models, n, scope) if scope else None
+        scoped = (
+            self.index.search(self._within_named(prepared), mentioned, self.models, n, scope)
+            if scope
+            else None
+        )
         ranking = (
             scoped
             if scoped is not None and scoped.answers
@@ -423,6 +491,14 @@ class Library:
         )
         return Answer(text, "search", "ok", hits, note=note, terms=terms)
 
+    def _within_named(self, prepared: Query) -> Query:
+        """The question as searched inside the documents it names: the names' own words
+        (农民专业合作社登记管理条例 in every clause of it) say which document, not which
+        clause, so only the other words are scored (换发). A bare name keeps its words."""
+        rest = set(self.tokenizer.tokens(" ".join(prepared.words)))
+        terms = tuple((t, w) for t, w in prepared.terms if t in rest)
+        return replace(prepared, terms=terms) if terms else prepared
+
     def _restated(self, query: str, n: int) -> tuple[Ranking, tuple[str, ...]] | None:
         """The ranking of the question as the rewriter restates it, and its highlight terms."""
         rewritten = self.rewriter.rewrite(query) if self.rewriter is not None else None
@@ -440,6 +516,25 @@ class Library:
             if semantic:
                 rankings = [*rankings, list(semantic)]
         return rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings)
+
+
+_ABOUT = re.compile(r"^(?:关于|里|中|的)")
+
+
+def _part_of_loaded(name: str, folded: str, loaded: list[tuple[int, int]]) -> bool:
+    """Whether a title-shaped name is a loaded document's name or a phrase about one: inside
+    a loaded name (实施条例 of 外商投资法实施条例, 行为记分管理办法 of a title whose 违法 ends in
+    法), or a loaded name followed by 关于…的规定 / 里 / 中 (民法典关于病情的规定)."""
+    start = folded.find(name)
+    if start < 0:
+        return False
+    end = start + len(name)
+    for s, e in loaded:
+        if s <= start and end <= e:
+            return True
+        if s == start and e < end and _ABOUT.match(folded[e:end]):
+            return True
+    return False
 
 
 def _expander_path(cache_dir: Path, key: str) -> Path:

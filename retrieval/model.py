@@ -9,7 +9,7 @@ from typing import Literal
 DocKind = Literal["policy", "regulation", "news", "commentary"]
 ClauseKind = Literal["preamble", "lead", "section", "item", "article", "paragraph"]
 Mode = Literal["search", "lookup"]
-Status = Literal["ok", "abstain", "not_found", "not_in_library"]
+Status = Literal["ok", "abstain", "not_found", "not_in_library", "ambiguous"]
 # Why an answer looks the way it does, for renderers.
 Note = Literal["", "ambiguous", "empty", "too_long", "unknown_doc", "document"]
 
@@ -138,4 +138,6 @@ class Answer:
     suggestions: tuple[Hit, ...] = field(default=())
     card: DocumentCard | None = None  # with note "document"
     terms: tuple[str, ...] = ()  # the question's search terms, for highlighting
-    missing: str = ""  # with not_in_library: the document asked for (suggestions: closest)
+    # With not_in_library: the document asked for (suggestions: the closest titles); with
+    # ambiguous: the name several documents answer to (suggestions: those documents).
+    missing: str = ""

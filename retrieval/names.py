@@ -163,6 +163,37 @@ class Names:
             return self._docs(contained)
         return self._docs(p for p, s in scores.items() if s == best)
 
+    def shared(self, key: str) -> list[Document]:
+        """The documents a squashed name is a whole name of, when it is several titles'
+        (editions of one title count once): such a name is asked about, never guessed."""
+        positions = self._exact.get(key)
+        if not positions:
+            return []
+        docs = pick_editions(key, self._docs(set(positions)))
+        return docs if len({title_key(d.title) for d in docs}) > 1 else []
+
+    def shared_in(self, folded: str) -> tuple[str, list[Document]]:
+        """A name inside a (folded) question that several documents answer to, with them;
+        ('', []) when none is. A longer name around it (数据安全法 around 数据法) settles it."""
+        if self._inside is None:
+            return "", []
+        key = strip_name_marks(folded)
+        spans = [(end - len(name) + 1, end + 1, name) for end, name in self._inside.iter(key)]
+        for start, end, name in sorted(spans, key=lambda s: s[0] - s[1]):
+            docs = self.shared(name)
+            if not docs or (name.isascii() and not re.search(rf"\b{re.escape(name)}\b", folded)):
+                continue  # an acronym counts only as a word of its own (not pl in people)
+            wider = any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)
+            if not wider:
+                return name, docs
+        return "", []
+
+    def spans(self, folded: str) -> list[tuple[int, int]]:
+        """Where loaded documents' names occur in a folded question: [start, end) each."""
+        if self._mentionable is None:
+            return []
+        return [(end - len(name) + 1, end + 1) for end, name in self._mentionable.iter(folded)]
+
     def mentioned(self, text: str) -> tuple[set[str], str]:
         """Documents named inside a question, and the question without those names."""
         return self.mentioned_folded(fold_for_search(text))
@@ -172,17 +203,15 @@ class Names:
         found: set[str] = set()
         if self._mentionable is None:
             return found, key
-        # Only documents with an alias inside the original question can match; replaying the
-        # scan over them in document order keeps which names are cut out, and in what order.
-        candidates = {
-            p for _, name in self._mentionable.iter(key) for p in self._normal_docs[name]
-        }
+        # Only documents with an alias inside the original question can match. The longest
+        # names are cut out first, whichever document has them: 社会保险法 before the 保险法
+        # inside it, 外商投资法实施条例 before 外商投资法.
+        inside = {name for _, name in self._mentionable.iter(key)}
         whole = key
-        for position in sorted(candidates):
-            for name in self._normal[position]:
-                if len(name) >= _MIN_NAME and name in key:
-                    found.add(self.documents[position].doc_id)
-                    key = key.replace(name, " ")
+        for name in sorted(inside, key=lambda n: (-len(n), n)):
+            if name in key:
+                found.update(self.documents[p].doc_id for p in self._normal_docs[name])
+                key = key.replace(name, " ")
         if len(found) > 1:
             docs = pick_editions(whole, [d for d in self.documents if d.doc_id in found])
             found = {d.doc_id for d in docs}

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from retrieval.catalog import short_title
+from retrieval.dedup import title_key
 from retrieval.model import Document
 from retrieval.normalize import fold_for_search, strip_name_marks
 
@@ -179,13 +180,13 @@ def name_documents(
 
 
 def collisions(documents: Iterable[Document]) -> dict[str, tuple[str, ...]]:
-    """Names that several titles answer to (editions of one title are one), with the titles:
-    such a name is answered with the list, never with one of them."""
-    titles: dict[str, set[str]] = defaultdict(set)
+    """Names that several titles answer to (editions of one title are one; 刑法修正案（五） and
+    （六） are two), with the titles: such a name is asked about, never answered with one."""
+    titles: dict[str, dict[str, str]] = defaultdict(dict)
     for doc in documents:
         for name in (*doc.aliases, *doc.derived):
-            titles[_key(name)].add(core_title(doc.title))
-    return {name: tuple(sorted(t)) for name, t in titles.items() if len(t) > 1}
+            titles[_key(name)].setdefault(title_key(doc.title), doc.title)
+    return {name: tuple(sorted(t.values())) for name, t in titles.items() if len(t) > 1}
 
 
 def _key(name: str) -> str:
@@ -197,7 +198,8 @@ _TITLE_END = (
     r"(?:实施细则|实施条例|实施办法|暂行办法|暂行规定|管理办法|条例|法|办法|规定|意见|方案)"
 )
 _MARKED = re.compile(r"《([^《》]{2,60})》")
-_RUN = re.compile(rf"[\u4e00-\u9fff]{{2,40}}?{_TITLE_END}")
+# A law's implementing rules go with it: 劳动合同法实施条例 is one name, not two.
+_RUN = re.compile(rf"[\u4e00-\u9fff]{{2,40}}?{_TITLE_END}(?:实施条例|实施细则|实施办法)?")
 _LEAD = re.compile(
     r"^(?:请问|我想问|问一下|按照|依照|依据|根据|对照|关于|对于|还是|或者|以及|按|依|据|在|和|与|跟|及"
     r"|看看|查查)+"

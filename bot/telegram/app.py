@@ -170,6 +170,7 @@ def build_application(
         (diffs.DIFF, diffs.diff_button),
         (keyboards.CITES, handlers.cites_button),
         (keyboards.CITED_BY, handlers.cited_by_button),
+        (keyboards.WHICH, handlers.which_button),
     ):
         app.add_handler(CallbackQueryHandler(button, pattern=pattern))
     app.add_handler(CallbackQueryHandler(handlers.expired_button))

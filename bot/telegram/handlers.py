@@ -46,7 +46,9 @@ async def send_answer(
     library = services(context).library
     if answer.status == "ok" and answer.hits:
         state.doc_id = answer.hits[0].clause.doc_id
-    qid = state.remember(answer.query, len(answer.hits)) if answer.mode == "search" else 0
+    # Remembered for 更多结果, and for the buttons that pick one of several named documents.
+    remembered = answer.mode == "search" or answer.status == "ambiguous"
+    qid = state.remember(answer.query, len(answer.hits)) if remembered else 0
     parts = answer_messages(answer, answer.terms)
     markup = answer_keyboard(answer, qid, library)
     for n, part in enumerate(parts):
@@ -270,6 +272,30 @@ async def more_button(update: Update, context: Context) -> None:
     (qid,) = _fields(context)
     await query.answer()
     await _more_results(message, context, int(qid))
+
+
+async def which_button(update: Update, context: Context) -> None:
+    """One of the documents a shared name fits (消保法 of two laws): the remembered question
+    answered from that document."""
+    if (pressed := _pressed(update)) is None:
+        return
+    query, message = pressed
+    qid, n = (int(f) for f in _fields(context))
+    state = chat_state(context)
+    asked = state.asked.get(qid)
+    library = services(context).library
+    if asked is None:
+        await query.answer(texts.EXPIRED)
+        return
+    # The candidates again, from the library as it is now (a reload may have changed them).
+    again = await asyncio.to_thread(library.answer, asked.text, 3, state.doc_id)
+    if again.status != "ambiguous" or n >= len(again.suggestions):
+        await query.answer(texts.EXPIRED)
+        return
+    await query.answer()
+    doc_id = again.suggestions[n].clause.doc_id
+    answer = await asyncio.to_thread(library.answer, asked.text, 3, state.doc_id, doc_id)
+    await send_answer(message, context, answer)
 
 
 async def neighbour_button(update: Update, context: Context) -> None:

@@ -120,6 +120,9 @@ def answer_messages(answer: Answer, terms: Iterable[str], limit: int = LIMIT) ->
             titles = [html.escape(quoted_title(h.doc_title)) for h in answer.suggestions]
             message += "\n" + "\n".join([texts.CLOSEST_TITLES, *titles])
         return [message]
+    if answer.status == "ambiguous":
+        # The titles are the buttons below (keyboards.py): one press answers from that one.
+        return [f"<b>{html.escape(texts.AMBIGUOUS_NAME.format(name=answer.missing))}</b>"]
     if answer.note == "unknown_doc":
         return [html.escape(texts.UNKNOWN_DOC)]
     message = f"<b>{texts.NOT_FOUND}</b>"

@@ -23,6 +23,8 @@ TOC = r"^t\|(.+)\|([0-9]+)$"  # t|doc_id|page
 SOURCE = r"^s\|(.+)$"  # s|doc_id
 CITES = r"^c\|(.+)\|([0-9]+)$"  # c|doc_id|clause ordinal
 CITED_BY = r"^y\|(.+)\|([0-9]+)$"  # y|doc_id|clause ordinal
+# w|question id|candidate: which of the documents a shared name fits (ids may be too long).
+WHICH = r"^w\|([0-9]+)\|([0-9]+)$"
 
 
 def clause_keyboard(
@@ -63,6 +65,12 @@ def answer_keyboard(answer: Answer, qid: int, library: Library) -> InlineKeyboar
             for h in answer.suggestions[:6]
         ]
         return InlineKeyboardMarkup(buttons) if buttons else None
+    if answer.status == "ambiguous":
+        rows = [
+            [_button(quoted_title(h.doc_title)[:40], f"w|{qid}|{n}")]
+            for n, h in enumerate(answer.suggestions[:8])
+        ]
+        return InlineKeyboardMarkup(rows) if rows and qid else None
     if answer.status == "not_in_library":
         rows = [
             [_button(h.doc_title[:30], f"t|{h.clause.doc_id}|0")] for h in answer.suggestions[:3]

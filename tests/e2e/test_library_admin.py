@@ -151,6 +151,38 @@ async def test_reload_and_remove_with_confirmation(admin_bot: tuple[Harness, Pat
     assert not bot.errors
 
 
+async def test_remove_finds_a_document_in_a_sub_folder(admin_bot: tuple[Harness, Path]) -> None:
+    bot, corpus = admin_bot
+    (corpus / "通知").mkdir()
+    (corpus / "通知" / "notice.txt").write_text("\n\n".join(NOTICE), encoding="utf-8")
+    bot.api.send(ADMIN_CHAT, ADMIN, "/reload")
+    [reloaded] = await bot.replies(ADMIN_CHAT["id"])
+    assert "文件库已重新载入：7 份文件" in reloaded["text"]
+    bot.api.send(ADMIN_CHAT, ADMIN, "/remove 河湖巡查数字化试点")
+    [confirm] = await bot.replies(ADMIN_CHAT["id"], after=1)
+    assert "通知/notice.txt" in confirm["text"]
+    bot.api.press(confirm, buttons(confirm)["确认删除"], ADMIN)
+    [removed] = await bot.replies(ADMIN_CHAT["id"], after=2)
+    assert "移除：《关于开展河湖巡查数字化试点的通知》" in removed["text"]
+    assert not (corpus / "通知" / "notice.txt").exists()
+    [trashed] = (corpus.parent / "data" / "removed").iterdir()
+    assert trashed.name.endswith("通知__notice.txt")
+    assert not bot.errors
+
+
+async def test_remove_by_file_name_finds_it_in_a_sub_folder(
+    admin_bot: tuple[Harness, Path],
+) -> None:
+    bot, corpus = admin_bot
+    (corpus / "通知").mkdir()
+    (corpus / "通知" / "notice.txt").write_text("\n\n".join(NOTICE), encoding="utf-8")
+    bot.api.send(ADMIN_CHAT, ADMIN, "/remove notice.txt")
+    [confirm] = await bot.replies(ADMIN_CHAT["id"])
+    assert "通知/notice.txt" in confirm["text"]
+    assert buttons(confirm)
+    assert not bot.errors
+
+
 async def test_corpus_changes_are_picked_up_and_shown_in_the_digest(
     admin_bot: tuple[Harness, Path],
 ) -> None:

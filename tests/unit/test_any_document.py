@@ -13,6 +13,7 @@ from bot.cli import main
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
 from retrieval.library import Library, LibraryPaths
 from retrieval.naming import abbreviations, collisions, core_title, named_titles
+from retrieval.numbering import int_to_cn
 from retrieval.refs import parse_ref
 
 LAW = """# 中华人民共和国{name}
@@ -57,6 +58,27 @@ def laws(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "民事案件审理",
         "\n第四条 依照《中华人民共和国政府采购法》（以下简称政府采购法）第三条处理。\n",
     )
+    # Two laws both shortened to 科技法 (a real collision among the laws of ../shared/laws).
+    _write(corpus / "科技法", "科学技术进步法(2021-12-24).md", "科学技术进步法", "科技进步")
+    _write(corpus / "科技法", "科学技术普及法(2002-06-29).md", "科学技术普及法", "科学普及")
+    _write(
+        corpus / "行政法规",
+        "防范和处置非法集资条例(2021-01-26).md",
+        "防范和处置非法集资条例",
+        "集资防范",
+    )
+    # 保险法 is read before 社会保险法 (专门法/ sorts first): the longer name must still win.
+    _write(corpus / "专门法", "保险法(2015-04-24).md", "保险法", "保险合同")
+    registration = "\n\n".join(
+        f"第{int_to_cn(n)}条 农民专业合作社登记管理工作第{n}项：合作社登记机关依照本条例办理。"
+        for n in range(1, 31)
+    )
+    (corpus / "行政法规" / "农民专业合作社登记管理条例.md").write_text(
+        f"# 农民专业合作社登记管理条例\n\n{registration}\n\n"
+        "第三十一条 营业执照遗失的，可以申请换发。\n",
+        encoding="utf-8",
+    )
+    _write(corpus / "社会法", "社会保险法(2018-12-29).md", "社会保险法", "社会保险费征缴")
     (corpus / "README.md").write_text("# 说明\n\n第一条 不是文件。\n", encoding="utf-8")
     (corpus / ".hidden").mkdir()
     _write(corpus / ".hidden", "保密法(2010-04-29).md", "保守国家秘密法", "保密")
@@ -152,12 +174,98 @@ def test_names_shared_by_two_titles_are_listed_not_guessed(library: Library) -> 
         assert len(library.resolve(name)) > 1, name
 
 
+def test_a_short_name_two_documents_share_asks_which_one(library: Library) -> None:
+    answer = library.answer("科技法")
+    assert answer.status == "ambiguous"
+    assert answer.missing == "科技法"
+    assert sorted(h.doc_title for h in answer.suggestions) == [
+        "中华人民共和国科学技术普及法",
+        "中华人民共和国科学技术进步法",
+    ]
+    assert all(h.score == 0.0 for h in answer.suggestions)
+
+
+@pytest.mark.parametrize(
+    ("question", "mode"),
+    [("科技法第三条", "lookup"), ("科技法里监督管理工作由谁负责", "search")],
+)
+def test_a_shared_short_name_in_a_question_is_asked_about(
+    library: Library, question: str, mode: str
+) -> None:
+    answer = library.answer(question)
+    assert (answer.status, answer.mode) == ("ambiguous", mode)
+    assert len(answer.suggestions) == 2
+
+
+def test_a_longer_name_around_a_shared_one_settles_it(library: Library) -> None:
+    answer = library.answer("科学技术进步法第三条")
+    assert answer.status == "ok"
+    assert "科技进步" in answer.hits[0].clause.text
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [("科技法第三条", "科学普及"), ("科技法里监督管理工作由谁负责", "科技进步")],
+)
+def test_the_chosen_document_answers_the_same_question(
+    library: Library, question: str, topic: str
+) -> None:
+    [doc] = [d for d in library.documents if topic in d.clauses[-1].text]
+    answer = library.answer(question, chosen=doc.doc_id)
+    assert answer.status == "ok"
+    assert answer.query == question
+    assert {h.clause.doc_id for h in answer.hits} == {doc.doc_id}
+    assert topic in answer.hits[0].clause.text
+
+
+def test_clause_command_asks_which_one_too(library: Library) -> None:
+    assert library.lookup("科技法第三条").status == "ambiguous"
+
+
 def test_a_law_not_in_the_library_is_said_to_be_missing(library: Library) -> None:
     for question in ("个人信息保护法第十条", "《网络安全法》对数据出境怎么规定", "刑法第一条"):
         answer = library.answer(question)
         assert answer.status == "not_in_library", question
         assert answer.missing in question
         assert all(h.score == 0.0 for h in answer.suggestions)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "政府采购法关于监督管理的规定",  # a loaded name, then 关于…的规定: not a title
+        "劳动合同法里监督管理怎么规定",
+        "防范和处置非法集资条例 集资防范",  # 非法 inside a loaded title ends no name
+        "防范和处置非法集资条例关于监督管理的规定",
+    ],
+)
+def test_a_phrase_about_a_loaded_document_is_not_a_missing_title(
+    library: Library, question: str
+) -> None:
+    answer = library.answer(question)
+    assert answer.status == "ok", (question, answer.missing)
+
+
+def test_the_longest_name_in_a_question_names_the_document(library: Library) -> None:
+    found, _ = library.mentioned("社会保险法里监督管理工作由谁负责")
+    assert [library.document(d).title for d in found] == ["中华人民共和国社会保险法"]  # type: ignore[union-attr]
+    answer = library.answer("社会保险法里监督管理工作由谁负责")
+    assert "社会保险费征缴" in answer.hits[0].clause.text
+
+
+def test_inside_a_named_document_its_name_s_words_do_not_pick_the_clause(
+    library: Library,
+) -> None:
+    # 农民专业合作社登记 is in every clause of the regulation; the one word left picks it.
+    answer = library.answer("农民专业合作社登记管理条例 换发")
+    assert answer.status == "ok"
+    assert answer.hits[0].clause.label == "第三十一条"
+
+
+def test_a_law_s_implementing_rules_are_one_missing_name(library: Library) -> None:
+    answer = library.answer("劳动合同法实施条例对试用期怎么规定")
+    assert answer.status == "not_in_library"
+    assert answer.missing == "劳动合同法实施条例"
 
 
 def test_everyday_words_are_not_taken_for_titles() -> None:
@@ -205,6 +313,31 @@ def test_cli_json_reports_not_in_library(
     result = json.loads(capsys.readouterr().out)
     assert result["status"] == "not_in_library"
     assert all(hit["score"] == 0 for hit in result["hits"])
+
+
+def test_cli_json_lists_the_documents_a_shared_name_fits(
+    laws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POLICYBOT_CORPUS_DIR", str(laws))
+    assert main(["ask", "科技法第三条", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "ambiguous"
+    assert result["name"] == "科技法"
+    titles = sorted(c["doc_title"] for c in result["candidates"])
+    assert titles == ["中华人民共和国科学技术普及法", "中华人民共和国科学技术进步法"]
+    assert {"query", "mode", "hits", "summary"} <= result.keys()
+    assert all(hit["score"] == 0 for hit in result["hits"])
+
+
+def test_cli_text_lists_the_documents_a_shared_name_fits(
+    laws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POLICYBOT_CORPUS_DIR", str(laws))
+    assert main(["ask", "科技法"]) == 0
+    out = capsys.readouterr().out
+    assert "「科技法」可以指下面几份文件" in out
+    assert "《中华人民共和国科学技术普及法》" in out
+    assert "《中华人民共和国科学技术进步法》" in out
 
 
 def test_cli_docs_shows_edition_dates(

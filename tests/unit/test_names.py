@@ -47,14 +47,19 @@ def scan_resolve(documents: tuple[Document, ...], name: str) -> list[Document]:
 
 
 def scan_mentioned(documents: tuple[Document, ...], text: str) -> tuple[set[str], str]:
+    """The longest name in the text is cut out first, whichever document it names (社会保险法
+    before the 保险法 inside it); a name several documents share names them all."""
     key = fold_for_search(text)
     found: set[str] = set()
-    for doc in documents:
-        for alias in sorted(doc.aliases, key=len, reverse=True):
-            name = fold_for_search(alias)
-            if len(name) >= 2 and name in key:
-                found.add(doc.doc_id)
-                key = key.replace(name, " ")
+    names = {fold_for_search(a) for doc in documents for a in (*doc.aliases, *doc.derived)}
+    for name in sorted(names, key=lambda n: (-len(n), n)):
+        if len(name) >= 2 and name in key:
+            found.update(
+                d.doc_id
+                for d in documents
+                if name in {fold_for_search(a) for a in (*d.aliases, *d.derived)}
+            )
+            key = key.replace(name, " ")
     return found, key
 
 
