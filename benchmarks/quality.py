@@ -26,6 +26,7 @@ from retrieval.bm25 import SparseBM25
 from retrieval.library import Library
 from retrieval.normalize import fold_layout
 
+HELD_OUT = datasets.WORK / "held_out"
 SUITES = ("dev", "stard", "gen", "gen-all", "extra", "own", "dev-bundled", "dev-all")
 _WORD = re.compile(r"\w")
 
@@ -34,6 +35,9 @@ def judged(library: Library, items: list[dict[str, object]], name: str) -> list[
     """The shipped models' figures on a list of items, per style."""
     path = datasets.write_jsonl(items, datasets.WORK / "sets" / f"{name}.jsonl")
     collected = fitting.collect(library, path)
+    # Kept so a change of the models alone can be judged without searching again
+    # (benchmarks/abstain.py); candidates and features do not depend on the models.
+    fitting.save_items(collected, HELD_OUT / f"{name}.json")
     outcomes = [fitting.judge(item, library.models) for item in collected]
     return fitting.table(outcomes)
 
@@ -76,6 +80,7 @@ def suite(name: str) -> list[str]:
     if name == "dev":
         library = datasets.library("seeds", [])
         collected = fitting.collect(library, datasets.DEV)
+        fitting.save_items(collected, HELD_OUT / "dev.json")
         # Each fold's models are fitted on the other folds plus the train splits, as shipped.
         train = datasets.WORK / "train_items.json"
         extra = fitting.load_items(train) if train.is_file() else []

@@ -28,6 +28,7 @@ from retrieval.normalize import fold_layout
 from retrieval.ranking import DEFAULT_MODELS, FEATURES, ExpansionWeights, Models
 
 ANSWER_WEIGHT = 2.0
+LEARN_ABSTAIN = False
 CANDIDATES = 20
 STYLES = (
     "colloquial",
@@ -186,6 +187,41 @@ def fit_answer(items: list[Item], rank_w: Matrix) -> tuple[float, int]:
     return best
 
 
+def fit_abstain(
+    items: list[Item],
+    rank_w: Matrix,
+    rule: tuple[float, int],
+    answer_weight: float = ANSWER_WEIGHT,
+) -> tuple[float, ...]:
+    """A logistic abstain decision over the best candidate's features, above the rule's floor.
+
+    Fitted on the searched items whose best clause states what is asked and covers at least
+    the rule's minimum; its bias is then moved to maximise the same weighted Youden's J as the
+    rule (answered questions `answer_weight` times the abstained out-of-scope ones).
+    """
+    floor = Models(DEFAULT_MODELS.rank, rule[0], 0)
+    tops = [(item.answerable, ranked(item, rank_w)[1]) for item in items if _searched(item)]
+    above = [(ok, top) for ok, top in tops if floor.answers(top.tolist())]
+    if not above or all(ok for ok, _ in above) or not any(ok for ok, _ in above):
+        return ()
+    x = np.array([top for _, top in above])
+    y = np.array([1.0 if ok else 0.0 for ok, _ in above])
+    w = logistic(x, y, l2=1.0)
+    scores = x @ w[:-1] + w[-1]
+    n_ok = sum(ok for ok, _ in tops) or 1
+    n_oos = sum(not ok for ok, _ in tops) or 1
+    best_shift, best_j = 0.0, -9.0
+    for shift in np.arange(-4.0, 4.01, 0.1):
+        answered = scores + shift >= 0
+        rate = float(answered[y == 1].sum()) / n_ok
+        abstained = (n_oos - float(answered[y == 0].sum())) / n_oos
+        j = answer_weight * rate + abstained
+        if j > best_j + 1e-9:
+            best_shift, best_j = float(shift), j
+    w[-1] += best_shift
+    return tuple(round(float(v), 6) for v in w)
+
+
 def _searched(item: Item) -> bool:
     return not item.routed and len(item.features) > 0
 
@@ -194,9 +230,11 @@ def models_from(
     rank_w: Matrix,
     rule: tuple[float, int],
     expansion: ExpansionWeights = DEFAULT_MODELS.expansion,
+    abstain: tuple[float, ...] = (),
 ) -> Models:
     """Package fitted weights, the rule and the expansion weights for ranking.json."""
-    return Models(tuple(round(float(v), 6) for v in rank_w), rule[0], rule[1], expansion)
+    rank = tuple(round(float(v), 6) for v in rank_w)
+    return Models(rank, rule[0], rule[1], expansion, abstain)
 
 
 @dataclass
@@ -226,6 +264,7 @@ def cross_validate(
     seed: int = 13,
     extra: list[Item] | None = None,
     expansion: ExpansionWeights = DEFAULT_MODELS.expansion,
+    learn_abstain: bool = LEARN_ABSTAIN,
 ) -> list[Outcome]:
     """Stratified k-fold CV: every item judged by models fitted without it (and with the
     `extra` items, e.g. the train splits, in every fold's training data)."""
@@ -240,8 +279,7 @@ def cross_validate(
     for fold in folds:
         held = set(fold)
         train = [items[i] for i in range(len(items)) if i not in held] + list(extra or ())
-        rank_w = fit_rank(train)
-        models = models_from(rank_w, fit_answer(train, rank_w), expansion)
+        models = fit_all(train, expansion, learn_abstain)
         for i in fold:
             outcomes[i] = judge(items[i], models)
     return [outcomes[i] for i in range(len(items))]
@@ -294,10 +332,16 @@ def misses(outcomes: list[Outcome]) -> list[str]:
     return out
 
 
-def fit_all(items: list[Item], expansion: ExpansionWeights = DEFAULT_MODELS.expansion) -> Models:
+def fit_all(
+    items: list[Item],
+    expansion: ExpansionWeights = DEFAULT_MODELS.expansion,
+    learn_abstain: bool = LEARN_ABSTAIN,
+) -> Models:
     """Models fitted on every item (what ships), keeping the given expansion weights."""
     rank_w = fit_rank(items)
-    return models_from(rank_w, fit_answer(items, rank_w), expansion)
+    rule = fit_answer(items, rank_w)
+    abstain = fit_abstain(items, rank_w, rule) if learn_abstain else ()
+    return models_from(rank_w, rule, expansion, abstain)
 
 
 def save_items(items: list[Item], path: Path) -> None:

@@ -74,6 +74,9 @@ class Models:
     min_coverage: float
     min_words: int
     expansion: ExpansionWeights = ExpansionWeights()
+    # A learned abstain decision (logistic over the best candidate's features, bias last),
+    # answering when its score is ≥ 0; empty → the two-parameter rule alone.
+    abstain: tuple[float, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> Models:
@@ -83,7 +86,15 @@ class Models:
             # A feature added since the file was fitted weighs nothing until the next fit.
             rank = tuple(float(data["rank"].get(f, 0.0)) for f in FEATURES)
             expansion = ExpansionWeights.from_dict(dict(data.get("expansion", {})))
-            return cls(rank, float(data["min_coverage"]), int(data["min_words"]), expansion)
+            learned = dict(data.get("abstain", {}))
+            abstain = (
+                (*(float(learned.get(f, 0.0)) for f in FEATURES), float(learned["bias"]))
+                if learned
+                else ()
+            )
+            return cls(
+                rank, float(data["min_coverage"]), int(data["min_words"]), expansion, abstain
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return DEFAULT_MODELS
 
@@ -98,6 +109,11 @@ class Models:
                     name: getattr(self.expansion, name)
                     for name in ExpansionWeights.__dataclass_fields__
                 },
+                **(
+                    {"abstain": dict(zip((*FEATURES, "bias"), self.abstain, strict=True))}
+                    if self.abstain
+                    else {}
+                ),
             },
             indent=2,
         )
@@ -118,6 +134,10 @@ class Models:
         words = whole_words(features) + (features[_NAMED] > 0)
         if features[_FACT] > 0 or coverage < self.min_coverage:
             return False
+        if self.abstain:
+            # The rule's floor stays; above it the learned decision has the last word.
+            weights, bias = self.abstain[:-1], self.abstain[-1]
+            return sum(w * f for w, f in zip(weights, features, strict=False)) + bias >= 0
         return words >= self.min_words or coverage >= SINGLE_WORD_COVERAGE
 
 

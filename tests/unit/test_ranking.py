@@ -62,3 +62,27 @@ def test_models_round_trip_and_bad_files_fall_back(tmp_path: Path) -> None:
     path.write_text("{}", encoding="utf-8")
     assert Models.load(path) == DEFAULT_MODELS
     assert Models.load(tmp_path / "missing.json") == DEFAULT_MODELS
+
+
+def test_a_learned_abstain_decision_answers_above_its_threshold_only() -> None:
+    # Answers when 4 × coverage − 2 ≥ 0: the learned weights, bias last.
+    learned = (*(4.0 if name == "coverage" else 0.0 for name in FEATURES), -2.0)
+    models = Models(DEFAULT_MODELS.rank, 0.1, 2, abstain=learned)
+    assert models.answers(features(coverage=0.6, words=0.5))
+    assert not models.answers(features(coverage=0.4, words=0.75))
+
+
+def test_the_rules_floor_holds_under_a_learned_decision() -> None:
+    always = (*(0.0 for _ in FEATURES), 5.0)
+    models = Models(DEFAULT_MODELS.rank, 0.2, 2, abstain=always)
+    assert models.answers(features(coverage=0.3))
+    assert not models.answers(features(coverage=0.1))  # below min_coverage
+    assert not models.answers(features(coverage=0.9, fact=1.0))  # the fact asked is not stated
+
+
+def test_a_learned_decision_round_trips_through_ranking_json(tmp_path: Path) -> None:
+    learned = tuple(float(n) for n in range(len(FEATURES) + 1))
+    models = Models(DEFAULT_MODELS.rank, 0.1, 2, abstain=learned)
+    path = tmp_path / "ranking.json"
+    path.write_text(models.to_json(), encoding="utf-8")
+    assert Models.load(path) == models
