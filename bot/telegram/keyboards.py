@@ -23,6 +23,7 @@ TOC = r"^t\|(.+)\|([0-9]+)$"  # t|doc_id|page
 SOURCE = r"^s\|(.+)$"  # s|doc_id
 CITES = r"^c\|(.+)\|([0-9]+)$"  # c|doc_id|clause ordinal
 CITED_BY = r"^y\|(.+)\|([0-9]+)$"  # y|doc_id|clause ordinal
+RELATED = r"^a\|(.+)\|([0-9]+)$"  # a|doc_id|clause ordinal (alike)
 
 
 def clause_keyboard(
@@ -43,6 +44,8 @@ def clause_keyboard(
     # Only once every clause was read (at start, off the loop): an answer never waits on it.
     if library.citations.ready and library.cited_by(clause):
         extra.append(_button(texts.BUTTON_CITED_BY, f"y|{clause.doc_id}|{clause.ordinal}"))
+    if library.relations.ready and library.related(clause):
+        extra.append(_button(texts.BUTTON_RELATED, f"a|{clause.doc_id}|{clause.ordinal}"))
     if with_source:
         extra.append(_button(texts.BUTTON_SOURCE, f"s|{clause.doc_id}"))
     if extra:

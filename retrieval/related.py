@@ -1,0 +1,227 @@
+"""Related clauses across documents: for each clause, the few clauses of other documents whose
+wording treats the same matter.
+
+Similarity is the cosine of two clauses' BM25 weight vectors over the index's own tokens
+(retrieval/bm25.py: idf · saturated tf, length-normalised), so nothing is tokenised again.
+Only distinctive words count towards it: words of two or more characters that appear in
+fewer than `MAX_POSTINGS` clauses. A word that common (应当, 人民政府, 数据 in the bundled
+policies) says nothing about which matter a clause treats, and leaving it out bounds the
+work: the pairs to add up are Σ df² over the distinctive words, not N².
+
+A pair is shown only when the cosine reaches `MIN_SIMILARITY` and the clauses share at least
+`MIN_SHARED` distinctive words, both tuned for precision on sampled pairs (docs/evaluation.md):
+a clause with no such neighbour gets none. Clauses are those of policies and regulations
+(news and commentary paragraphs restate policies and are not clauses); a clause needs
+`MIN_WORDS` distinctive words to be matched at all (headings, 本法自…起施行). Editions of
+one title count as one document: an older edition's article is not a related clause.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.bm25 import SparseBM25
+from retrieval.dedup import title_key
+from retrieval.model import Document
+
+RELATED_KINDS = ("policy", "regulation")
+MAX_RELATED = 3
+MAX_POSTINGS = 150  # a word in more clauses than this is not distinctive
+MIN_SIMILARITY = 0.3
+MIN_SHARED = 4
+MIN_WORDS = 6
+# Numbers and dates name no matter: two laws passed at one session share 第十次, 1993年.
+_NUMBER = re.compile(r"[0-9零〇一二两三四五六七八九十百千万]")
+_BLOCK_PAIRS = 1 << 22  # pairs added up at once: a few tens of MB
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A clause of another document (by position in the library) and how alike the two are."""
+
+    position: int
+    similarity: float
+    shared: int  # distinctive words the two clauses share
+
+
+class Relations:
+    """Every clause's related clauses, computed once for a library (off the event loop)."""
+
+    def __init__(
+        self,
+        bm25: SparseBM25,
+        groups: npt.NDArray[np.int64],
+        eligible: npt.NDArray[np.bool_],
+    ) -> None:
+        """`groups[p]`: the document family (editions share one) of the clause at position p;
+        `eligible[p]`: whether that clause may have and be a related clause."""
+        self._bm25 = bm25
+        self._groups = groups
+        self._eligible = eligible
+        self._found: dict[int, tuple[Relation, ...]] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Whether every clause's relations are computed (of() is then a lookup)."""
+        return self._found is not None
+
+    def of(self, position: int) -> tuple[Relation, ...]:
+        """The related clauses of the clause at a position, most alike first."""
+        if self._found is None:
+            self.build()
+        assert self._found is not None
+        return self._found.get(position, ())
+
+    def build(self) -> None:
+        """Compute every clause's related clauses at once (≈ 2 s for 67,000 clauses)."""
+        if self._found is None:
+            self._found = related(self._bm25, self._groups, self._eligible)
+
+    def count(self) -> int:
+        """How many clauses have at least one related clause."""
+        self.build()
+        assert self._found is not None
+        return len(self._found)
+
+
+def related(
+    bm25: SparseBM25,
+    groups: npt.NDArray[np.int64],
+    eligible: npt.NDArray[np.bool_],
+) -> dict[int, tuple[Relation, ...]]:
+    """Each clause's best `MAX_RELATED` clauses of other document families, above threshold."""
+    entries = _Entries.of(bm25, eligible)
+    found: dict[int, tuple[Relation, ...]] = {}
+    for start, end in entries.blocks():
+        rows, cols, sims, shared = _pairs(bm25, entries, groups, start, end)
+        for row, chosen in _best(rows, cols, sims, shared).items():
+            found[row] = chosen
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Entries:
+    """The distinctive words of every clause, clause by clause: row r's words are
+    terms[ptr[r]:ptr[r+1]], each with its weight divided by the clause's norm."""
+
+    ptr: npt.NDArray[np.int64]
+    terms: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.float64]
+    norms: npt.NDArray[np.float64]
+    df: npt.NDArray[np.int64]
+    eligible: npt.NDArray[np.bool_]  # a policy or regulation clause with enough words
+
+    @classmethod
+    def of(cls, bm25: SparseBM25, eligible: npt.NDArray[np.bool_]) -> _Entries:
+        count = bm25.doc_count
+        df = np.diff(bm25.indptr)
+        words = np.zeros(len(df), bool)
+        words[
+            [t for word, t in bm25.vocab.items() if len(word) >= 2 and not _NUMBER.search(word)]
+        ] = True
+        term_of = np.repeat(np.arange(len(df), dtype=np.int64), df)
+        # The norm counts every word of the clause, common ones too: a clause that shares
+        # only its rare words with another is not thereby a copy of it.
+        counted = words[term_of]
+        norms = np.sqrt(
+            np.bincount(bm25.docs[counted], weights=bm25.weights[counted] ** 2, minlength=count)
+        )
+        distinctive = words & (df >= 2) & (df <= MAX_POSTINGS)
+        chosen = np.flatnonzero(distinctive[term_of] & eligible[bm25.docs])
+        docs = bm25.docs[chosen]
+        order = np.argsort(docs, kind="stable")
+        chosen, docs = chosen[order], docs[order]
+        ptr = np.searchsorted(docs, np.arange(count + 1)).astype(np.int64)
+        # Too few distinctive words (a heading, 本法自公布之日起施行): no relations either way.
+        enough = np.diff(ptr) >= MIN_WORDS
+        keep = enough[docs]
+        chosen, docs = chosen[keep], docs[keep]
+        ptr = np.searchsorted(docs, np.arange(count + 1)).astype(np.int64)
+        safe = np.where(norms > 0, norms, 1.0)
+        return cls(
+            ptr,
+            term_of[chosen],
+            bm25.weights[chosen] / safe[docs],
+            safe,
+            df.astype(np.int64),
+            eligible & enough,
+        )
+
+    def blocks(self) -> list[tuple[int, int]]:
+        """Row ranges whose pairs number about `_BLOCK_PAIRS` each."""
+        rows = np.repeat(np.arange(len(self.ptr) - 1), np.diff(self.ptr))
+        cumulative = np.cumsum(np.bincount(rows, self.df[self.terms], len(self.ptr) - 1))
+        out, start = [], 0
+        while start < len(cumulative):
+            base = cumulative[start - 1] if start else 0
+            end = int(np.searchsorted(cumulative, base + _BLOCK_PAIRS, side="right"))
+            out.append((start, max(end, start + 1)))
+            start = max(end, start + 1)
+        return out
+
+
+def _pairs(
+    bm25: SparseBM25,
+    entries: _Entries,
+    groups: npt.NDArray[np.int64],
+    start: int,
+    end: int,
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64]
+]:
+    """Rows start..end against every clause sharing a distinctive word: (row, other clause,
+    cosine, words shared) for the pairs that pass the thresholds."""
+    first, last = entries.ptr[start], entries.ptr[end]
+    terms = entries.terms[first:last]
+    rows = np.repeat(np.arange(start, end, dtype=np.int64), np.diff(entries.ptr[start : end + 1]))
+    n = entries.df[terms]
+    left = np.repeat(np.arange(len(terms)), n)
+    offsets = np.arange(len(left)) - np.repeat(np.cumsum(n) - n, n)
+    right = bm25.indptr[terms][left] + offsets
+    cols = bm25.docs[right].astype(np.int64)
+    row_of = rows[left]
+    ok = entries.eligible[cols] & (groups[cols] != groups[row_of])
+    left, right, cols, row_of = left[ok], right[ok], cols[ok], row_of[ok]
+    values = entries.weights[first:last][left] * bm25.weights[right] / entries.norms[cols]
+    keys = (row_of - start) * bm25.doc_count + cols
+    unique, where = np.unique(keys, return_inverse=True)
+    sims: npt.NDArray[np.float64] = np.bincount(where, weights=values).astype(np.float64)
+    shared: npt.NDArray[np.int64] = np.bincount(where).astype(np.int64)
+    good = (sims >= MIN_SIMILARITY) & (shared >= MIN_SHARED)
+    kept: npt.NDArray[np.int64] = unique[good].astype(np.int64)
+    return kept // bm25.doc_count + start, kept % bm25.doc_count, sims[good], shared[good]
+
+
+def _best(
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+    sims: npt.NDArray[np.float64],
+    shared: npt.NDArray[np.int64],
+) -> dict[int, tuple[Relation, ...]]:
+    """Per row, its `MAX_RELATED` most alike clauses (ties: the earlier clause)."""
+    found: dict[int, list[Relation]] = {}
+    for at in np.lexsort((cols, -sims, rows)):
+        row = int(rows[at])
+        chosen = found.setdefault(row, [])
+        if len(chosen) < MAX_RELATED:
+            chosen.append(Relation(int(cols[at]), float(sims[at]), int(shared[at])))
+    return {row: tuple(chosen) for row, chosen in found.items()}
+
+
+def library_relations(bm25: SparseBM25, documents: Sequence[Document]) -> Relations:
+    """Relations over a library's documents, in the index's clause order: editions of one
+    title are one family; clauses of current policies and regulations are eligible."""
+    sizes = np.asarray([len(d.clauses) for d in documents], np.int64)
+    numbers: dict[str, int] = {}
+    family = [numbers.setdefault(title_key(d.title), len(numbers)) for d in documents]
+    eligible = [d.kind in RELATED_KINDS and not d.superseded for d in documents]
+    return Relations(
+        bm25,
+        np.repeat(np.asarray(family, np.int64), sizes),
+        np.repeat(np.asarray(eligible, bool), sizes),
+    )
