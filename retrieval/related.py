@@ -99,9 +99,20 @@ def related(
     found: dict[int, tuple[Relation, ...]] = {}
     for start, end in entries.blocks():
         rows, cols, sims, shared = _pairs(bm25, entries, groups, start, end)
-        for row, chosen in _best(rows, cols, sims, shared).items():
-            found[row] = chosen
-    return found
+        found.update(_best(rows, cols, sims, shared))
+    return _mutual(found)
+
+
+def _mutual(found: dict[int, tuple[Relation, ...]]) -> dict[int, tuple[Relation, ...]]:
+    """Only pairs each among the other's best: a clause that has closer matches elsewhere is
+    not shown under one it merely resembles (on sampled law pairs, most of the one-sided
+    pairs were not about the same matter)."""
+    best = {row: {r.position for r in chosen} for row, chosen in found.items()}
+    kept = {
+        row: tuple(r for r in chosen if row in best.get(r.position, ()))
+        for row, chosen in found.items()
+    }
+    return {row: chosen for row, chosen in kept.items() if chosen}
 
 
 @dataclass(frozen=True, slots=True)
