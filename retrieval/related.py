@@ -37,6 +37,7 @@ MIN_SHARED = 4
 MIN_WORDS = 6
 # Numbers and dates name no matter: two laws passed at one session share 第十次, 1993年.
 _NUMBER = re.compile(r"[0-9零〇一二两三四五六七八九十百千万]")
+_COPY = 0.9999  # cosine over distinctive words alone at which two clauses are copies
 _BLOCK_PAIRS = 1 << 22  # pairs added up at once: a few tens of MB
 
 
@@ -126,6 +127,9 @@ class _Entries:
     norms: npt.NDArray[np.float64]
     df: npt.NDArray[np.int64]
     eligible: npt.NDArray[np.bool_]  # a policy or regulation clause with enough words
+    # Each clause's cosine with itself over its distinctive words only (≤ 1: common words
+    # are in the norm): two clauses whose cosine is both of these are worded alike.
+    own: npt.NDArray[np.float64]
 
     @classmethod
     def of(cls, bm25: SparseBM25, eligible: npt.NDArray[np.bool_]) -> _Entries:
@@ -154,13 +158,10 @@ class _Entries:
         chosen, docs = chosen[keep], docs[keep]
         ptr = np.searchsorted(docs, np.arange(count + 1)).astype(np.int64)
         safe = np.where(norms > 0, norms, 1.0)
+        weights = bm25.weights[chosen] / safe[docs]
+        own = np.bincount(docs, weights=weights**2, minlength=count).astype(np.float64)
         return cls(
-            ptr,
-            term_of[chosen],
-            bm25.weights[chosen] / safe[docs],
-            safe,
-            df.astype(np.int64),
-            eligible & enough,
+            ptr, term_of[chosen], weights, safe, df.astype(np.int64), eligible & enough, own
         )
 
     def blocks(self) -> list[tuple[int, int]]:
@@ -199,13 +200,18 @@ def _pairs(
     ok = entries.eligible[cols] & (groups[cols] != groups[row_of])
     left, right, cols, row_of = left[ok], right[ok], cols[ok], row_of[ok]
     values = entries.weights[first:last][left] * bm25.weights[right] / entries.norms[cols]
-    keys = (row_of - start) * bm25.doc_count + cols
+    count = bm25.doc_count
+    keys = (row_of - start) * count + cols
     unique, where = np.unique(keys, return_inverse=True)
     sims: npt.NDArray[np.float64] = np.bincount(where, weights=values).astype(np.float64)
     shared: npt.NDArray[np.int64] = np.bincount(where).astype(np.int64)
     good = (sims >= MIN_SIMILARITY) & (shared >= MIN_SHARED)
     kept: npt.NDArray[np.int64] = unique[good].astype(np.int64)
-    return kept // bm25.doc_count + start, kept % bm25.doc_count, sims[good], shared[good]
+    rows, cols, sims, shared = kept // count + start, kept % count, sims[good], shared[good]
+    # A copy of the clause under another title (the laws hold a few documents twice) is not
+    # another document treating the matter: same distinctive words, same weights.
+    copy = sims >= _COPY * np.sqrt(entries.own[rows] * entries.own[cols])
+    return rows[~copy], cols[~copy], sims[~copy], shared[~copy]
 
 
 def _best(

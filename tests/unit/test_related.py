@@ -110,3 +110,12 @@ def test_editions_of_one_document_are_not_related_clauses(tmp_path: Path) -> Non
     for doc in library.documents:
         for own in doc.clauses:
             assert all(library.title(c) != doc.title for c in library.related(own)), own.label
+
+
+def test_a_copy_of_the_clause_under_another_title_is_not_shown(tmp_path: Path) -> None:
+    for name, text in (("烟草标识条例", TOBACCO), ("烟草标识实施细则", TOBACCO_RULES)):
+        (tmp_path / f"{name}.md").write_text(text, encoding="utf-8")
+    copy = TOBACCO.replace("# 烟草标识条例", "# 烟草标识条例汇编本")
+    (tmp_path / "烟草标识条例汇编本.md").write_text(copy, encoding="utf-8")
+    library = Library.load(LibraryPaths(tmp_path, LEXICON_DIR))
+    assert related(library, "烟草标识条例第一条") == [("烟草标识实施细则", "第一条")]
