@@ -89,6 +89,12 @@ class Relations:
         assert self._found is not None
         return len(self._found)
 
+    def pairs(self) -> int:
+        """How many pairs of clauses are shown (a pair under both its clauses counts once)."""
+        self.build()
+        assert self._found is not None
+        return sum(map(len, self._found.values())) // 2
+
 
 def related(
     bm25: SparseBM25,
