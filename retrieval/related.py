@@ -3,17 +3,18 @@ wording treats the same matter.
 
 Similarity is the cosine of two clauses' BM25 weight vectors over the index's own tokens
 (retrieval/bm25.py: idf · saturated tf, length-normalised), so nothing is tokenised again.
-Only distinctive words count towards it: words of two or more characters that appear in
-fewer than `MAX_POSTINGS` clauses. A word that common (应当, 人民政府, 数据 in the bundled
-policies) says nothing about which matter a clause treats, and leaving it out bounds the
-work: the pairs to add up are Σ df² over the distinctive words, not N².
+Only distinctive words count towards it: two or more characters, no numeral, in at most
+`MAX_POSTINGS` clauses. A word that common (应当, 人民政府, 数据 in the bundled policies)
+says nothing about which matter a clause treats, and leaving it out bounds the work: the
+pairs to add up are Σ df² over the distinctive words, not N².
 
-A pair is shown only when the cosine reaches `MIN_SIMILARITY` and the clauses share at least
-`MIN_SHARED` distinctive words, both tuned for precision on sampled pairs (docs/evaluation.md):
-a clause with no such neighbour gets none. Clauses are those of policies and regulations
-(news and commentary paragraphs restate policies and are not clauses); a clause needs
-`MIN_WORDS` distinctive words to be matched at all (headings, 本法自…起施行). Editions of
-one title count as one document: an older edition's article is not a related clause.
+A pair is shown when the cosine reaches `MIN_SIMILARITY`, the clauses share at least
+`MIN_SHARED` distinctive words, each is among the other's `MAX_RELATED` most alike, and they
+are not copies; all tuned for precision on sampled pairs (docs/evaluation.md). A clause with
+no such neighbour gets none. Clauses are those of current policies and regulations (news and
+commentary paragraphs restate policies and are not clauses); a clause needs `MIN_WORDS`
+distinctive words to be matched at all (headings, 本法自…起施行). Editions of one title count
+as one document: an older edition's article is not a related clause.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ MIN_WORDS = 6
 _NUMBER = re.compile(r"[0-9零〇一二两三四五六七八九十百千万]")
 _COPY = 0.9999  # cosine over distinctive words alone at which two clauses are copies
 _BLOCK_PAIRS = 1 << 22  # pairs added up at once: a few tens of MB
+_CHUNK = 1 << 22  # postings read at once for the norms
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ class Relations:
         return self._found.get(position, ())
 
     def build(self) -> None:
-        """Compute every clause's related clauses at once (≈ 2 s for 67,000 clauses)."""
+        """Compute every clause's related clauses at once (1–3 s for 67,000 clauses)."""
         if self._found is None:
             self._found = related(self._bm25, self._groups, self._eligible)
 
@@ -140,35 +142,28 @@ class _Entries:
     @classmethod
     def of(cls, bm25: SparseBM25, eligible: npt.NDArray[np.bool_]) -> _Entries:
         count = bm25.doc_count
-        df = np.diff(bm25.indptr)
+        df = np.diff(bm25.indptr).astype(np.int64)
         words = np.zeros(len(df), bool)
         words[
             [t for word, t in bm25.vocab.items() if len(word) >= 2 and not _NUMBER.search(word)]
         ] = True
-        term_of = np.repeat(np.arange(len(df), dtype=np.int64), df)
-        # The norm counts every word of the clause, common ones too: a clause that shares
-        # only its rare words with another is not thereby a copy of it.
-        counted = words[term_of]
-        norms = np.sqrt(
-            np.bincount(bm25.docs[counted], weights=bm25.weights[counted] ** 2, minlength=count)
-        )
-        distinctive = words & (df >= 2) & (df <= MAX_POSTINGS)
-        chosen = np.flatnonzero(distinctive[term_of] & eligible[bm25.docs])
+        norms = _norms(bm25, words)
+        distinctive = np.flatnonzero(words & (df >= 2) & (df <= MAX_POSTINGS))
+        term_of = np.repeat(distinctive, df[distinctive])
+        chosen = _ranges(bm25.indptr[distinctive], df[distinctive])
         docs = bm25.docs[chosen]
+        keep = eligible[docs]
+        chosen, docs, term_of = chosen[keep], docs[keep], term_of[keep]
         order = np.argsort(docs, kind="stable")
-        chosen, docs = chosen[order], docs[order]
-        ptr = np.searchsorted(docs, np.arange(count + 1)).astype(np.int64)
+        chosen, docs, term_of = chosen[order], docs[order], term_of[order]
         # Too few distinctive words (a heading, 本法自公布之日起施行): no relations either way.
-        enough = np.diff(ptr) >= MIN_WORDS
+        enough = np.bincount(docs, minlength=count) >= MIN_WORDS
         keep = enough[docs]
-        chosen, docs = chosen[keep], docs[keep]
+        chosen, docs, term_of = chosen[keep], docs[keep], term_of[keep]
         ptr = np.searchsorted(docs, np.arange(count + 1)).astype(np.int64)
-        safe = np.where(norms > 0, norms, 1.0)
-        weights = bm25.weights[chosen] / safe[docs]
+        weights = bm25.weights[chosen] / norms[docs]
         own = np.bincount(docs, weights=weights**2, minlength=count).astype(np.float64)
-        return cls(
-            ptr, term_of[chosen], weights, safe, df.astype(np.int64), eligible & enough, own
-        )
+        return cls(ptr, term_of, weights, norms, df, eligible & enough, own)
 
     def blocks(self) -> list[tuple[int, int]]:
         """Row ranges whose pairs number about `_BLOCK_PAIRS` each."""
@@ -199,8 +194,7 @@ def _pairs(
     rows = np.repeat(np.arange(start, end, dtype=np.int64), np.diff(entries.ptr[start : end + 1]))
     n = entries.df[terms]
     left = np.repeat(np.arange(len(terms)), n)
-    offsets = np.arange(len(left)) - np.repeat(np.cumsum(n) - n, n)
-    right = bm25.indptr[terms][left] + offsets
+    right = _ranges(bm25.indptr[terms], n)
     cols = bm25.docs[right].astype(np.int64)
     row_of = rows[left]
     ok = entries.eligible[cols] & (groups[cols] != groups[row_of])
@@ -234,6 +228,34 @@ def _best(
         if len(chosen) < MAX_RELATED:
             chosen.append(Relation(int(cols[at]), float(sims[at]), int(shared[at])))
     return {row: tuple(chosen) for row, chosen in found.items()}
+
+
+def _norms(bm25: SparseBM25, words: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """Each clause's norm over all its words, common ones too (so a clause whose distinctive
+    words are a small part of its text needs more of them shared); read in chunks of
+    postings, never an array the size of the index."""
+    total = np.zeros(bm25.doc_count)
+    for start in range(0, len(bm25.docs), _CHUNK):
+        end = min(len(bm25.docs), start + _CHUNK)
+        terms = np.searchsorted(bm25.indptr, np.arange(start, end), side="right") - 1
+        keep = words[terms]
+        total += np.bincount(
+            bm25.docs[start:end][keep],
+            weights=bm25.weights[start:end][keep] ** 2,
+            minlength=bm25.doc_count,
+        )
+    norms: npt.NDArray[np.float64] = np.sqrt(total)
+    norms[norms == 0] = 1.0
+    return norms
+
+
+def _ranges(starts: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The positions start, start + 1 … start + size - 1 of every range, one after another."""
+    offsets = np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(
+        np.cumsum(sizes) - sizes, sizes
+    )
+    positions: npt.NDArray[np.int64] = np.repeat(starts.astype(np.int64), sizes) + offsets
+    return positions
 
 
 def library_relations(bm25: SparseBM25, documents: Sequence[Document]) -> Relations:
