@@ -173,6 +173,7 @@ def run_clause(library: Library, args: argparse.Namespace, out: TextIO, stdin: T
         return {
             "cites": [render.citation_json(c) for c in library.cites(hit.clause)],
             "cited_by": [render.citation_json(c) for c in library.cited_by(hit.clause)],
+            "related": [render.related_json(library, c) for c in library.related(hit.clause)],
         }
 
     for answer in answers:

@@ -151,8 +151,8 @@ class Reloader:
             self.seen = await asyncio.to_thread(snapshot, self.paths.corpus_dir)
             old = self.services.library
             new = await asyncio.to_thread(self._load, self.paths)
-            # Off the loop, before it answers: an answer's 引用条款 button is then a lookup.
-            await asyncio.to_thread(new.citations.build)
+            # Off the loop, before it answers: 引用条款 and 相关条款 buttons are then lookups.
+            await asyncio.to_thread(new.link_clauses)
             log_skipped(new)
             self.services.library = new
             change = compare(old, new)

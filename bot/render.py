@@ -11,8 +11,8 @@ from retrieval.card import quoted_title
 from retrieval.citations import Citation
 from retrieval.diff import ArticleChange, word_diff
 from retrieval.editions import EditionDiff, NoDiff
-from retrieval.library import MAX_QUERY_CHARS
-from retrieval.model import Answer, Document, DocumentCard, Hit
+from retrieval.library import MAX_QUERY_CHARS, Library
+from retrieval.model import Answer, Clause, Document, DocumentCard, Hit
 
 if TYPE_CHECKING:
     from bot.digest import DigestContent, NewEdition
@@ -99,6 +99,16 @@ def citation_json(citation: Citation) -> dict[str, Any]:
         "doc_title": citation.doc_title,
         "section": citation.section,
         "in_library": citation.in_library,
+    }
+
+
+def related_json(library: Library, clause: Clause) -> dict[str, Any]:
+    """A related clause of another document: document, section and its text."""
+    return {
+        "doc_id": clause.doc_id,
+        "doc_title": library.title(clause),
+        "section": clause.label,
+        "text": clause.text,
     }
 
 

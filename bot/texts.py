@@ -213,3 +213,6 @@ BUTTON_CITED_BY = "被引用"
 CITED_BY_HEADER = "引用{name}的条款："
 CITED_NOT_IN_LIBRARY = "库中没有这份文件"
 CITED_NOT_FOUND = "文件中没有这一条"
+# --- related clauses across documents ----------------------------------------------------
+BUTTON_RELATED = "相关条款"
+RELATED_HEADER = "其他文件中与{name}相关的条款："

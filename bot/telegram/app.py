@@ -56,9 +56,9 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
     start_schedules(app, app.bot_data[SERVICES_KEY])
     services: Services = app.bot_data[SERVICES_KEY]
     services.background.append(asyncio.get_running_loop().create_task(watch_event_loop()))
-    # References between clauses, read once off the loop (answers never wait on it).
+    # References and related clauses, read once off the loop (answers never wait on them).
     services.background.append(
-        asyncio.get_running_loop().create_task(asyncio.to_thread(services.library.citations.build))
+        asyncio.get_running_loop().create_task(asyncio.to_thread(services.library.link_clauses))
     )
     reload.start(services)
 
@@ -171,6 +171,7 @@ def build_application(
         (keyboards.CITES, handlers.cites_button),
         (keyboards.CITED_BY, handlers.cited_by_button),
         (keyboards.WHICH, handlers.which_button),
+        (keyboards.RELATED, handlers.related_button),
     ):
         app.add_handler(CallbackQueryHandler(button, pattern=pattern))
     app.add_handler(CallbackQueryHandler(handlers.expired_button))

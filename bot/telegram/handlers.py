@@ -359,6 +359,21 @@ async def cited_by_button(update: Update, context: Context) -> None:
     await _linked(update, context, cited_by=True)
 
 
+async def related_button(update: Update, context: Context) -> None:
+    """相关条款: clauses of other documents that treat the same matter, quoted."""
+    if (found := await _pressed_clause(update, context)) is None:
+        return
+    message, clause = found
+    library = services(context).library
+    name = f"{quoted_title(library.title(clause))}{clause.label}"
+    blocks = [f"<b>{html.escape(texts.RELATED_HEADER.format(name=name))}</b>"]
+    # Computed for the whole library at start; off the loop in case this press came first.
+    for related in await asyncio.to_thread(library.related, clause):
+        blocks += hit_blocks(library.hit(related), [])
+    for part in pack(blocks):
+        await reply_html(message, context, part)
+
+
 async def _linked(update: Update, context: Context, cited_by: bool) -> None:
     if (found := await _pressed_clause(update, context)) is None:
         return

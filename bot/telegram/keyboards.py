@@ -25,6 +25,7 @@ CITES = r"^c\|(.+)\|([0-9]+)$"  # c|doc_id|clause ordinal
 CITED_BY = r"^y\|(.+)\|([0-9]+)$"  # y|doc_id|clause ordinal
 # w|question id|candidate: which of the documents a shared name fits (ids may be too long).
 WHICH = r"^w\|([0-9]+)\|([0-9]+)$"
+RELATED = r"^a\|(.+)\|([0-9]+)$"  # a|doc_id|clause ordinal (alike)
 
 
 def clause_keyboard(
@@ -45,6 +46,8 @@ def clause_keyboard(
     # Only once every clause was read (at start, off the loop): an answer never waits on it.
     if library.citations.ready and library.cited_by(clause):
         extra.append(_button(texts.BUTTON_CITED_BY, f"y|{clause.doc_id}|{clause.ordinal}"))
+    if library.relations.ready and library.related(clause):
+        extra.append(_button(texts.BUTTON_RELATED, f"a|{clause.doc_id}|{clause.ordinal}"))
     if with_source:
         extra.append(_button(texts.BUTTON_SOURCE, f"s|{clause.doc_id}"))
     if extra:

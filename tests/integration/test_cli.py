@@ -265,3 +265,17 @@ def test_a_malformed_eval_file_is_one_line_and_exit_2(
     assert code == 2
     assert said in out
     assert out.strip().count("\n") == 0
+
+
+def test_clause_json_lists_related_clauses_of_other_documents() -> None:
+    _, out = run("clause", "公共数据意见（一）", "--json")
+    [answer] = json_lines(out)
+    [hit] = answer["hits"]
+    assert set(hit) == HIT_KEYS | {"cites", "cited_by", "related"}
+    sharing = {
+        "doc_id": "digital_gov",
+        "doc_title": "国务院关于加强数字政府建设的指导意见",
+        "section": "五、（二）",
+    }
+    assert any(r.items() >= sharing.items() for r in hit["related"])
+    assert all(r["text"] and r["doc_id"] != hit["doc_id"] for r in hit["related"])
