@@ -160,6 +160,7 @@ def worker_ours(size: int, work: Path, query_count: int) -> dict[str, Any]:
         "build_cached_s": cached,
         "answer_p50_ms": percentile(latencies, 50),
         "answer_p99_ms": percentile(latencies, 99),
+        "answer_mean_ms": statistics.fmean(latencies),
         "scorer_p50_ms": percentile(scorer, 50),
         "cached_rss_mb": rss,
     }

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from retrieval.asks import defines
-from retrieval.bm25 import SparseBM25, best
+from retrieval.bm25 import Scope, SparseBM25
 from retrieval.model import Clause
 from retrieval.normalize import strip_name_marks
 from retrieval.query import Query
@@ -92,7 +90,7 @@ class Index:
         mentioned: Collection[str],
         models: Models,
         n: int,
-        scope: Sequence[tuple[int, int]] | None = None,
+        scope: Sequence[tuple[int, int]] | Scope | None = None,
     ) -> Ranking:
         """The n best clauses for a prepared question, reranked, and whether the best answers;
         `scope`, when given, the [start, end) clause ranges to look in (named documents)."""
@@ -119,17 +117,11 @@ class Index:
         mentioned: Collection[str],
         models: Models,
         n: int,
-        scope: Sequence[tuple[int, int]] | None = None,
+        scope: Sequence[tuple[int, int]] | Scope | None = None,
     ) -> list[Candidate]:
         """The n best clauses for a prepared question, reranked, each with its features."""
-        if scope is None:
-            ranked = self.bm25.top_weighted(query.terms, n, query.groups)
-        else:
-            scores = self.bm25.weighted_scores(query.terms, query.groups)
-            inside = np.zeros(len(scores), dtype=bool)
-            for start, end in scope:
-                inside[start:end] = True
-            ranked = best(np.where(inside, scores, 0.0), n)
+        within = scope if scope is None or isinstance(scope, Scope) else Scope.of(scope)
+        ranked = self.bm25.top_weighted(query.terms, n, query.groups, within)
         found = [(p, s) for p, s in ranked if s > 0]
         if not found:
             return []

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval import cache, clause_table
-from retrieval.bm25 import SparseBM25
+from retrieval.bm25 import Scope, SparseBM25
 from retrieval.card import document_card
 from retrieval.catalog import load_catalog, name_similarity
 from retrieval.channels import QueryRewriter, SemanticChannel, reciprocal_rank_fusion
@@ -84,8 +84,8 @@ class Library:
             self._spans[doc.doc_id] = (start, start + len(doc.clauses))
             start += len(doc.clauses)
         # Superseded editions answer only when named (会计法2017年): searching skips them.
-        self._current: list[tuple[int, int]] | None = (
-            [self._spans[d.doc_id] for d in documents if not d.superseded]
+        self._current: Scope | None = (
+            Scope.of(self._spans[d.doc_id] for d in documents if not d.superseded)
             if any(d.superseded for d in documents)
             else None
         )
