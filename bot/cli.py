@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import json
 import logging
@@ -151,6 +150,8 @@ def run_ask(
 
 def with_summary(llm: LLMClient, answer: Answer) -> Answer:
     """The answer with a verified summary, or unchanged (summary null) when unavailable."""
+    import asyncio
+
     from bot.llm import SummaryUnavailable, summarize
 
     if answer.status != "ok":
@@ -331,6 +332,8 @@ def run_chat(library: Library, out: TextIO, stdin: TextIO) -> int:
 
 def run_serve(settings: Settings, webhook: bool = False) -> int:
     """Run the bot; a missing or rejected token is one clear line and exit code 2."""
+    import asyncio
+
     from bot.llm import llm_from_settings
     from bot.state import Services
     from bot.telegram.app import InvalidToken, NetworkError, probe, run

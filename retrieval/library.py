@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,11 +98,15 @@ class Library:
             kinds={d.doc_id: d.kind for d in documents},
             titles={d.doc_id: d.title for d in documents},
         )
-        vocabulary = tokenizer.known(self.index.bm25.vocab)
+
+        def vocabulary() -> Iterator[str]:
+            # Read only when the expander is built, not when it comes from the cache.
+            yield from tokenizer.known(self.index.bm25.vocab)
+
         self.expander = (
-            Expander.cached(expander_cache, vocabulary)
+            Expander.cached(expander_cache, vocabulary())
             if expander_cache
-            else Expander.build(vocabulary)
+            else Expander.build(vocabulary())
         )
         self.models = models or DEFAULT_MODELS
         self.semantic: SemanticChannel | None = None
@@ -118,7 +122,8 @@ class Library:
     @classmethod
     def load(cls, paths: LibraryPaths, progress: Progress | None = None) -> Library:
         """The library from the cache when the corpus is unchanged, else parsed and indexed."""
-        tokenizer = Tokenizer(Lexicon.from_dir(paths.data_dir), paths.cache_dir)
+        lexicon = Lexicon.from_dir(paths.data_dir, paths.cache_dir)
+        tokenizer = Tokenizer(lexicon, paths.cache_dir)
         models = Models.load(paths.data_dir / MODELS_FILE)
         key = ""
         if paths.cache_dir is not None:
@@ -162,7 +167,8 @@ class Library:
         cached = cache.load_latest(paths.cache_dir)
         if cached is None:
             return None
-        tokenizer = Tokenizer(Lexicon.from_dir(paths.data_dir), paths.cache_dir)
+        lexicon = Lexicon.from_dir(paths.data_dir, paths.cache_dir)
+        tokenizer = Tokenizer(lexicon, paths.cache_dir)
         models = Models.load(paths.data_dir / MODELS_FILE)
         return cls(cached[0], cached[1], tokenizer, cached[2], models=models)
 
