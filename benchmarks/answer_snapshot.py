@@ -17,17 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.laws_library import LAWS, copy_corpus
+from benchmarks.laws_library import LAWS, laws_library, routing_mix
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR, PROJECT_ROOT
 from retrieval.library import Library, LibraryPaths
 from retrieval.model import Answer
-from retrieval.numbering import int_to_cn
 
 _SHARED_DEV = PROJECT_ROOT.parent / "shared" / "eval" / "dev_qa.jsonl"
 _OWN_DEV = PROJECT_ROOT / "tests" / "fixtures" / "dev_qa.jsonl"
@@ -37,31 +34,6 @@ TEST = PROJECT_ROOT / "tests" / "fixtures" / "generated" / "test.jsonl"
 
 def questions_of(path: Path) -> list[str]:
     return [json.loads(line)["query"] for line in path.read_text().splitlines() if line.strip()]
-
-
-def routing_mix(library: Library, count: int, seed: int = 11) -> list[str]:
-    """Document names, references in every form and heading questions over this library."""
-    rng = random.Random(seed)
-    docs = [d for d in library.documents if d.clauses and not d.superseded]
-    headings = sorted({c.heading for c in library.clauses if c.heading})
-    out = []
-    for _ in range(count):
-        doc = rng.choice(docs)
-        name = doc.short or doc.title
-        clause = rng.choice(list(doc.clauses))
-        n = rng.randint(1, 120)
-        out += [
-            f"{name}第{int_to_cn(n)}条",
-            f"《{doc.title}》 第{n}条讲了什么",
-            f"{name}第{int_to_cn(rng.randint(1, 8))}章",
-            f"{name}里{clause.heading or clause.text[:8]}是怎么规定的？",
-            f"{name} {int_to_cn(rng.randint(1, 6))}（{rng.randint(1, 9)}）",
-            f"{name} {rng.randint(1, 6)}.{rng.randint(1, 9)}",
-            rng.choice(headings) if headings else "主要任务",
-            name,
-            clause.text[:30],
-        ]
-    return [*out, "第十条", "", "数据安全" * 200, "How should public data be shared?"]
 
 
 def record(answer: Answer) -> dict[str, Any]:
@@ -79,18 +51,6 @@ def record(answer: Answer) -> dict[str, Any]:
 
 def snapshot(library: Library, questions: list[str]) -> dict[str, Any]:
     return {q: record(library.answer(q)) for q in questions}
-
-
-def laws_library(laws: Path, work: Path | None) -> Library:
-    """Seeds + laws; with `work`, copied there once and cached there (a re-check loads)."""
-    if work is None:
-        with tempfile.TemporaryDirectory() as tmp:
-            return Library.load(LibraryPaths(copy_corpus(laws, Path(tmp)), LEXICON_DIR))
-    corpus = work / "corpus"
-    if not corpus.is_dir():
-        corpus.mkdir(parents=True)
-        copy_corpus(laws, corpus)
-    return Library.load(LibraryPaths(corpus, LEXICON_DIR, work / "cache"))
 
 
 def take(laws: Path | None, work: Path | None) -> dict[str, Any]:

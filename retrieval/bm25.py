@@ -19,6 +19,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +33,7 @@ MAX_TERM_FREQUENCY = _TF_MAX  # a token repeated more often in one clause cannot
 _CHUNK = 1 << 22
 _SMALL_GROUPS = 5000  # clauses up to which groups are scored in plain Python
 _FEW_RANGES = 16  # a scope of up to this many ranges reads only its postings; else a mask
+_GROUP_MEMO = 2_000_000  # (document, score) pairs of groups remembered (~32 MB at most)
 # Stand-ins for one question word: each a term's tokens and the weight it counts at.
 Group = Sequence[tuple[Sequence[str], float]]
 
@@ -50,6 +52,12 @@ class SparseBM25:
     _pairs: dict[str, list[tuple[int, float]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # A group's best per document, as last computed: the same source word (政府, 规定 …)
+    # brings the same stand-ins in question after question. Bounded by _GROUP_MEMO values.
+    _groups: dict[tuple[object, ...], tuple[Any, Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _held: list[int] = field(default_factory=lambda: [0], init=False, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -173,7 +181,9 @@ class SparseBM25:
         else:
             scores = np.zeros(self.doc_count)
         if groups and not small:
-            self._add_best_of_groups(scores, groups, read)
+            self._add_best_of_groups(
+                scores, groups, read, within.ranges if narrow and within else ()
+            )
         if within is not None and not narrow:
             scores = np.where(within.mask(self.doc_count), scores, 0.0)
         return scores
@@ -197,6 +207,7 @@ class SparseBM25:
         scores: npt.NDArray[np.float64],
         groups: Sequence[Group],
         read: Callable[[str], tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]],
+        ranges: tuple[tuple[int, int], ...] = (),
     ) -> None:
         """Add to `scores`, per group and document, the score of the group's best alternative.
 
@@ -211,6 +222,12 @@ class SparseBM25:
         best_here = np.zeros(size)  # the group's best alternative so far, per document
         summed = np.zeros(size)  # an alternative of several tokens, summed per document
         for group in groups:
+            key = (tuple((tuple(tokens), weight) for tokens, weight in group), ranges)
+            remembered = self._groups.get(key)
+            if remembered is not None:
+                where, values = remembered
+                scores[where] += values
+                continue
             touched = []
             reach = 0
             for tokens, weight in group:
@@ -231,15 +248,27 @@ class SparseBM25:
                 reach += len(docs)
             if not touched:
                 continue
-            # Where the group scored: a sort of few postings, else the whole corpus at once
-            # (adding 0.0 leaves a score as it is; flatnonzero cost more than the addition).
-            if reach * 64 < size:
-                where = np.unique(np.concatenate(touched))
-                scores[where] += best_here[where]
-            else:
-                scores += best_here
+            # Where the group scored: a sort of few postings, else one pass over the corpus.
+            where = (
+                np.unique(np.concatenate(touched))
+                if reach * 64 < size
+                else np.flatnonzero(best_here)
+            )
+            values = best_here[where]
+            scores[where] += values
+            self._remember(key, where, values)
             for docs in touched:
                 best_here[docs] = 0.0
+
+    def _remember(self, key: tuple[object, ...], where: Any, values: Any) -> None:
+        """Keep a group's (documents, scores); all are forgotten when too many are kept."""
+        if len(where) > _GROUP_MEMO // 8:
+            return  # a group of the commonest words: cheaper to score again than to hold
+        if self._held[0] + len(where) > _GROUP_MEMO:
+            self._groups.clear()
+            self._held[0] = 0
+        self._groups[key] = (where, values)
+        self._held[0] += len(where)
 
     def _best_of_small_groups(
         self, groups: Sequence[Group]
@@ -250,6 +279,12 @@ class SparseBM25:
         scores: list[float] = []
         read = self._pairs
         for group in groups:
+            key = (tuple((tuple(tokens), weight) for tokens, weight in group), None)
+            remembered = self._groups.get(key)
+            if remembered is not None:
+                docs.extend(remembered[0])
+                scores.extend(remembered[1])
+                continue
             best_here: dict[int, float] = {}
             for tokens, weight in group:
                 share = weight / len(tokens)
@@ -268,6 +303,7 @@ class SparseBM25:
                         best_here[doc] = value
             docs.extend(best_here)
             scores.extend(best_here.values())
+            self._remember(key, list(best_here), list(best_here.values()))
         return np.asarray(docs, np.int64), np.asarray(scores, np.float64)
 
     def idf_of(self, token: str) -> float | None:
