@@ -59,6 +59,13 @@ class SparseBM25:
     )
     _held: list[int] = field(default_factory=lambda: [0], init=False, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # Arrays memory-mapped from the cache, seen as plain ndarrays (the same pages, no
+        # copy): a slice of a np.memmap runs Python code (__array_finalize__ …) each time,
+        # ~0.15 s over a thousand questions' postings.
+        for name in ("idf", "indptr", "docs", "weights"):
+            object.__setattr__(self, name, np.asarray(getattr(self, name)))
+
     @classmethod
     def build(
         cls, corpus: Iterable[Sequence[str]], progress: Callable[[int], None] | None = None
@@ -251,7 +258,7 @@ class SparseBM25:
             # Where the group scored: a sort of few postings, else one pass over the corpus.
             where = (
                 np.unique(np.concatenate(touched))
-                if reach * 64 < size
+                if reach * 8 < size
                 else np.flatnonzero(best_here)
             )
             values = best_here[where]
