@@ -158,7 +158,13 @@ def speed(library: Library, dev: Path) -> None:
     random.Random(5).shuffle(questions)
     for text in questions[:20]:
         library.answer(text)  # first-touch caches, as a running bot has them
-    print(f"answers over {len(questions)} questions: {summary(*timed(library.answer, questions))}")
+    wall, cpu = timed(library.answer, questions)
+    print(f"answers over {len(questions)} questions: {summary(wall, cpu)}")
+    searched = [n for n, text in enumerate(questions) if library.answer(text).mode == "search"]
+    print(
+        f"  of which searches ({len(searched)}): "
+        f"{summary([wall[n] for n in searched], [cpu[n] for n in searched])}"
+    )
 
 
 def main() -> None:

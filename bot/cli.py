@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
 import logging
@@ -72,7 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def load_library(settings: Settings, channels: bool = True) -> Library:
     """Build (or load from the cache) the library, with the configured ranking channels."""
-    library = Library.load(library_paths(settings), progress=_progress_bar())
+    # Loading makes some 10^5 lasting objects (dictionaries, lexicon, tables): a cyclic
+    # collection every few hundred of them walked the growing heap again and again.
+    gc.disable()
+    try:
+        library = Library.load(library_paths(settings), progress=_progress_bar())
+    finally:
+        gc.enable()
     log_skipped(library)
     if channels:
         attach_channels(library, settings)
