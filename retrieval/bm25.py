@@ -229,7 +229,7 @@ class SparseBM25:
         best_here = np.zeros(size)  # the group's best alternative so far, per document
         summed = np.zeros(size)  # an alternative of several tokens, summed per document
         for group in groups:
-            key = (tuple((tuple(tokens), weight) for tokens, weight in group), ranges)
+            key = (_frozen(group), ranges)
             remembered = self._groups.get(key)
             if remembered is not None:
                 where, values = remembered
@@ -286,7 +286,7 @@ class SparseBM25:
         scores: list[float] = []
         read = self._pairs
         for group in groups:
-            key = (tuple((tuple(tokens), weight) for tokens, weight in group), None)
+            key = (_frozen(group), None)
             remembered = self._groups.get(key)
             if remembered is not None:
                 docs.extend(remembered[0])
@@ -401,6 +401,13 @@ class Scope:
             np.concatenate([docs[lo:hi] for lo, hi in pairs]),
             np.concatenate([weights[lo:hi] for lo, hi in pairs]),
         )
+
+
+def _frozen(group: Group) -> tuple[object, ...]:
+    """A group as a dictionary key (a prepared question's groups are tuples already)."""
+    if isinstance(group, tuple):
+        return group
+    return tuple((tuple(tokens), weight) for tokens, weight in group)
 
 
 def best(scores: npt.NDArray[np.float64], k: int) -> list[tuple[int, float]]:

@@ -219,22 +219,26 @@ class Expander:
         each sound like the word's in their usual reading."""
         out: list[tuple[str, str]] = []
         for run in _CJK_RUN.findall(text):
+            sounds = [self._sounds_of(char) for char in run]
             for size in (4, 3, 2):
                 for start in range(len(run) - size + 1):
                     window = run[start : start + size]
                     if window in self.vocabulary:
                         continue
-                    for word in self._stands_for(window, most):
+                    for word in self._stands_for(window, most, sounds[start : start + size]):
                         if (window, word) not in out:
                             out.append((window, word))
         return out
 
-    def _stands_for(self, window: str, most: int) -> tuple[str, ...]:
-        """The corpus words a stretch may stand for, in the order its sounds find them."""
+    def _stands_for(
+        self, window: str, most: int, sounds: Sequence[tuple[str, ...]]
+    ) -> tuple[str, ...]:
+        """The corpus words a stretch (its characters' `sounds`) may stand for, in the order
+        its sounds find them."""
         found = self._stands.get((window, most))
         if found is None:
             words: dict[str, None] = {}
-            for key in _keys([self._sounds_of(char) for char in window]):
+            for key in _keys(sounds):
                 for word in self.homophones.get(key, ()):
                     apart = chars_apart(window, word)
                     if apart == 1 or (1 < apart <= most and self._alike(window, word)):
