@@ -3,6 +3,7 @@ figures beside the bundled-only ones, and held-out name and reference questions 
 from the laws' own titles and articles (nothing here is tuned on them).
 
     .venv/bin/python -m benchmarks.laws_library [--laws ../shared/laws] [--dev FILE] [--n 300]
+    .venv/bin/python -m benchmarks.laws_library --speed --work /tmp/laws   # answer latency
 
 The laws are copied into a temporary corpus directory at run time, never into the project.
 A generated question counts as right when the first hit is the asked article (its label) of
@@ -13,9 +14,11 @@ another law counts as a miss (strict): the figures are a lower bound.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +31,7 @@ from retrieval.numbering import int_to_cn
 
 LAWS = PROJECT_ROOT.parent / "shared" / "laws"
 DEV = PROJECT_ROOT.parent / "shared" / "eval" / "dev_qa.jsonl"
+TEST = PROJECT_ROOT / "tests" / "fixtures" / "generated" / "test.jsonl"
 
 
 def copy_corpus(laws: Path, target: Path) -> Path:
@@ -36,6 +40,43 @@ def copy_corpus(laws: Path, target: Path) -> Path:
         shutil.copy(path, target / path.name)
     shutil.copytree(laws, target / "laws")
     return target
+
+
+def routing_mix(library: Library, count: int, seed: int = 11) -> list[str]:
+    """Document names, references in every form and heading questions over this library."""
+    rng = random.Random(seed)
+    docs = [d for d in library.documents if d.clauses and not d.superseded]
+    headings = sorted({c.heading for c in library.clauses if c.heading})
+    out = []
+    for _ in range(count):
+        doc = rng.choice(docs)
+        name = doc.short or doc.title
+        clause = rng.choice(list(doc.clauses))
+        n = rng.randint(1, 120)
+        out += [
+            f"{name}第{int_to_cn(n)}条",
+            f"《{doc.title}》 第{n}条讲了什么",
+            f"{name}第{int_to_cn(rng.randint(1, 8))}章",
+            f"{name}里{clause.heading or clause.text[:8]}是怎么规定的？",
+            f"{name} {int_to_cn(rng.randint(1, 6))}（{rng.randint(1, 9)}）",
+            f"{name} {rng.randint(1, 6)}.{rng.randint(1, 9)}",
+            rng.choice(headings) if headings else "主要任务",
+            name,
+            clause.text[:30],
+        ]
+    return [*out, "第十条", "", "数据安全" * 200, "How should public data be shared?"]
+
+
+def laws_library(laws: Path, work: Path | None) -> Library:
+    """Seeds + laws; with `work`, copied there once and cached there (a re-check loads)."""
+    if work is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return Library.load(LibraryPaths(copy_corpus(laws, Path(tmp)), LEXICON_DIR))
+    corpus = work / "corpus"
+    if not corpus.is_dir():
+        corpus.mkdir(parents=True)
+        copy_corpus(laws, corpus)
+    return Library.load(LibraryPaths(corpus, LEXICON_DIR, work / "cache"))
 
 
 def reference_questions(
@@ -104,14 +145,46 @@ def _dev(library: Library, dev: Path) -> list[str]:
     return report(evaluate(dev, answer))
 
 
+def speed(library: Library, dev: Path) -> None:
+    """Answer latency over a realistic mix: the dev set's and the generated test split's
+    questions (people's words about the bundled documents and the laws), names, references in
+    every form (with titles, abbreviations, English), headings, empty and 800 characters."""
+    from benchmarks.retrieval import summary, timed
+
+    asked = [dev, TEST] if dev.is_file() else [TEST]
+    questions = [json.loads(line)["query"] for path in asked for line in path.open() if line]
+    questions += routing_mix(library, 150)
+    questions += [q for _, q, _, _ in reference_questions(library, 100, seed=3)]
+    random.Random(5).shuffle(questions)
+    for text in questions[:20]:
+        library.answer(text)  # first-touch caches, as a running bot has them
+    wall, cpu = timed(library.answer, questions)
+    print(f"answers over {len(questions)} questions: {summary(wall, cpu)}")
+    searched = [n for n, text in enumerate(questions) if library.answer(text).mode == "search"]
+    print(
+        f"  of which searches ({len(searched)}): "
+        f"{summary([wall[n] for n in searched], [cpu[n] for n in searched])}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--laws", type=Path, default=LAWS)
     parser.add_argument("--dev", type=Path, default=DEV)
     parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--speed", action="store_true", help="answer latency only")
+    parser.add_argument("--work", type=Path, help="keep the laws' copy and cache here")
     args = parser.parse_args()
     if not args.laws.is_dir():
         raise SystemExit(f"no laws at {args.laws}: nothing to measure")
+    if args.speed:
+        started = time.perf_counter()
+        big = laws_library(args.laws, args.work)
+        print(
+            f"library: {len(big.clauses)} clauses, loaded in {time.perf_counter() - started:.1f}s"
+        )
+        speed(big, args.dev)
+        return
     bundled = Library.load(LibraryPaths(BUNDLED_CORPUS, LEXICON_DIR))
     with tempfile.TemporaryDirectory() as tmp:
         big = Library.load(LibraryPaths(copy_corpus(args.laws, Path(tmp)), LEXICON_DIR))

@@ -8,7 +8,6 @@ Nothing here imports httpx: the default install (no endpoint) never loads an HTT
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -67,6 +66,8 @@ def llm_rewriter(settings: Settings) -> LLMRewriter | None:
 
 def on_event_loop() -> bool:
     """Whether this thread runs an event loop (a blocking call here would stall the bot)."""
+    import asyncio  # imported by the bot anyway; `policybot ask` starts without it
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:

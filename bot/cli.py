@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
+import gc
 import io
 import json
 import logging
@@ -73,7 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def load_library(settings: Settings, channels: bool = True) -> Library:
     """Build (or load from the cache) the library, with the configured ranking channels."""
-    library = Library.load(library_paths(settings), progress=_progress_bar())
+    # Loading makes some 10^5 lasting objects (dictionaries, lexicon, tables): a cyclic
+    # collection every few hundred of them walked the growing heap again and again.
+    gc.disable()
+    try:
+        library = Library.load(library_paths(settings), progress=_progress_bar())
+    finally:
+        gc.enable()
     log_skipped(library)
     if channels:
         attach_channels(library, settings)
@@ -151,6 +157,8 @@ def run_ask(
 
 def with_summary(llm: LLMClient, answer: Answer) -> Answer:
     """The answer with a verified summary, or unchanged (summary null) when unavailable."""
+    import asyncio
+
     from bot.llm import SummaryUnavailable, summarize
 
     if answer.status != "ok":
@@ -332,6 +340,8 @@ def run_chat(library: Library, out: TextIO, stdin: TextIO) -> int:
 
 def run_serve(settings: Settings, webhook: bool = False) -> int:
     """Run the bot; a missing or rejected token is one clear line and exit code 2."""
+    import asyncio
+
     from bot.llm import llm_from_settings
     from bot.state import Services
     from bot.telegram.app import InvalidToken, NetworkError, probe, run

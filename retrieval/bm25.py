@@ -19,6 +19,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +32,8 @@ _TF_MAX = (1 << _TF_BITS) - 1
 MAX_TERM_FREQUENCY = _TF_MAX  # a token repeated more often in one clause cannot be indexed
 _CHUNK = 1 << 22
 _SMALL_GROUPS = 5000  # clauses up to which groups are scored in plain Python
+_FEW_RANGES = 16  # a scope of up to this many ranges reads only its postings; else a mask
+_GROUP_MEMO = 2_000_000  # (document, score) pairs of groups remembered (~32 MB at most)
 # Stand-ins for one question word: each a term's tokens and the weight it counts at.
 Group = Sequence[tuple[Sequence[str], float]]
 
@@ -49,6 +52,19 @@ class SparseBM25:
     _pairs: dict[str, list[tuple[int, float]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # A group's best per document, as last computed: the same source word (政府, 规定 …)
+    # brings the same stand-ins in question after question. Bounded by _GROUP_MEMO values.
+    _groups: dict[tuple[object, ...], tuple[Any, Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _held: list[int] = field(default_factory=lambda: [0], init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Arrays memory-mapped from the cache, seen as plain ndarrays (the same pages, no
+        # copy): a slice of a np.memmap runs Python code (__array_finalize__ …) each time,
+        # ~0.15 s over a thousand questions' postings.
+        for name in ("idf", "indptr", "docs", "weights"):
+            object.__setattr__(self, name, np.asarray(getattr(self, name)))
 
     @classmethod
     def build(
@@ -138,75 +154,128 @@ class SparseBM25:
         ).astype(np.float64)
 
     def weighted_scores(
-        self, terms: Sequence[tuple[str, float]], groups: Sequence[Group] = ()
+        self,
+        terms: Sequence[tuple[str, float]],
+        groups: Sequence[Group] = (),
+        within: Scope | None = None,
     ) -> npt.NDArray[np.float64]:
-        """Dense scores for weighted query terms, plus each group's best alternative once."""
+        """Dense scores for weighted query terms, plus each group's best alternative once;
+        `within`, when given, the documents scored (every other one scores 0).
+
+        Per document the additions happen in one order whatever the path: the terms' in
+        order, then each group's best in group order, so scores are equal to the last bit.
+        """
+        small = self.doc_count <= _SMALL_GROUPS
+        # A few named documents: only their postings are read (bisected out of each list);
+        # many ranges (every current edition): all postings, then the scope's mask.
+        narrow = within is not None and not small and within.few
+        read = (lambda token: within.postings(self, token)) if narrow and within else self.postings
         doc_chunks, weight_chunks = [], []
         for token, weight in terms:
-            docs, weights = self.postings(token)
+            docs, weights = read(token)
             doc_chunks.append(docs)
             weight_chunks.append(weights * weight if weight != 1.0 else weights)
-        if groups:
-            group_docs, group_weights = self.best_of_groups(groups)
+        if groups and small:
+            group_docs, group_weights = self._best_of_small_groups(groups)
             doc_chunks.append(group_docs.astype(np.int32))
             weight_chunks.append(group_weights)
-        if not doc_chunks:
-            return np.zeros(self.doc_count)
-        return np.bincount(
-            np.concatenate(doc_chunks),
-            weights=np.concatenate(weight_chunks),
-            minlength=self.doc_count,
-        ).astype(np.float64)
+        if doc_chunks:
+            scores = np.bincount(
+                np.concatenate(doc_chunks),
+                weights=np.concatenate(weight_chunks),
+                minlength=self.doc_count,
+            ).astype(np.float64)
+        else:
+            scores = np.zeros(self.doc_count)
+        if groups and not small:
+            self._add_best_of_groups(
+                scores, groups, read, within.ranges if narrow and within else ()
+            )
+        if within is not None and not narrow:
+            scores = np.where(within.mask(self.doc_count), scores, 0.0)
+        return scores
 
     def top(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The k best (document, score) pairs with a non-zero score; ties by document order."""
         return best(self.get_scores(query), k)
 
     def top_weighted(
-        self, terms: Sequence[tuple[str, float]], k: int, groups: Sequence[Group] = ()
+        self,
+        terms: Sequence[tuple[str, float]],
+        k: int,
+        groups: Sequence[Group] = (),
+        within: Scope | None = None,
     ) -> list[tuple[int, float]]:
         """The k best (document, score) pairs for weighted terms and groups."""
-        return best(self.weighted_scores(terms, groups), k)
+        return best(self.weighted_scores(terms, groups, within), k)
 
-    def best_of_groups(
-        self, groups: Sequence[Group]
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """Per group and document, the score of the group's best alternative there.
+    def _add_best_of_groups(
+        self,
+        scores: npt.NDArray[np.float64],
+        groups: Sequence[Group],
+        read: Callable[[str], tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]],
+        ranges: tuple[tuple[int, int], ...] = (),
+    ) -> None:
+        """Add to `scores`, per group and document, the score of the group's best alternative.
 
         An alternative (a term's tokens, a weight) scores the mean BM25 of its tokens times
         its weight, so a source word expanded to five terms, or to a phrase of three tokens,
-        still adds one word's worth. Postings only: no array of the corpus's size per group.
+        still adds one word's worth. Postings only, gathered into two scratch arrays of the
+        corpus's size: no sort of the question's postings (np.unique over 100k postings cost
+        ~10 ms a question). A best starts at 0, as in the small path: idf is floored at
+        ε·mean(idf) > 0, so an alternative never scores below it.
         """
-        if self.doc_count <= _SMALL_GROUPS:
-            return self._best_of_small_groups(groups)
-        doc_chunks, weight_chunks, alt_chunks = [], [], []
-        alt_group: list[int] = []
-        for number, group in enumerate(groups):
+        size = len(scores)
+        best_here = np.zeros(size)  # the group's best alternative so far, per document
+        summed = np.zeros(size)  # an alternative of several tokens, summed per document
+        for group in groups:
+            key = (_frozen(group), ranges)
+            remembered = self._groups.get(key)
+            if remembered is not None:
+                where, values = remembered
+                scores[where] += values
+                continue
+            touched = []
+            reach = 0
             for tokens, weight in group:
                 share = weight / len(tokens)
-                for token in tokens:
-                    docs, weights = self.postings(token)
-                    if len(docs):
-                        doc_chunks.append(docs)
-                        weight_chunks.append(weights * share)
-                        alt_chunks.append(np.full(len(docs), len(alt_group), np.int64))
-                alt_group.append(number)
-        if not doc_chunks:
-            return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        docs = np.concatenate(doc_chunks).astype(np.int64)
-        size = max(self.doc_count, 1)
-        # Sum each alternative's tokens per document, then keep each group's best per document.
-        keys, where = np.unique(np.concatenate(alt_chunks) * size + docs, return_inverse=True)
-        sums: npt.NDArray[np.float64] = np.bincount(
-            where, weights=np.concatenate(weight_chunks)
-        ).astype(np.float64)
-        group_keys = np.asarray(alt_group, np.int64)[keys // size] * size + keys % size
-        order = np.lexsort((-sums, group_keys))
-        ordered = group_keys[order]
-        first = np.ones(len(ordered), bool)
-        first[1:] = ordered[1:] != ordered[:-1]
-        best_docs: npt.NDArray[np.int64] = ordered[first] % size
-        return best_docs, sums[order][first]
+                found = [(docs, weights) for docs, weights in map(read, tokens) if len(docs)]
+                if not found:
+                    continue
+                if len(found) == 1:
+                    docs, values = found[0][0], found[0][1] * share
+                else:
+                    for some, weights in found:  # in token order, from 0.0, as bincount adds
+                        summed[some] += weights * share
+                    docs = np.concatenate([some for some, _ in found])
+                    values = summed[docs]
+                    summed[docs] = 0.0
+                best_here[docs] = np.maximum(best_here[docs], values)
+                touched.append(docs)
+                reach += len(docs)
+            if not touched:
+                continue
+            # Where the group scored: a sort of few postings, else one pass over the corpus.
+            where = (
+                np.unique(np.concatenate(touched))
+                if reach * 8 < size
+                else np.flatnonzero(best_here)
+            )
+            values = best_here[where]
+            scores[where] += values
+            self._remember(key, where, values)
+            for docs in touched:
+                best_here[docs] = 0.0
+
+    def _remember(self, key: tuple[object, ...], where: Any, values: Any) -> None:
+        """Keep a group's (documents, scores); all are forgotten when too many are kept."""
+        if len(where) > _GROUP_MEMO // 8:
+            return  # a group of the commonest words: cheaper to score again than to hold
+        if self._held[0] + len(where) > _GROUP_MEMO:
+            self._groups.clear()
+            self._held[0] = 0
+        self._groups[key] = (where, values)
+        self._held[0] += len(where)
 
     def _best_of_small_groups(
         self, groups: Sequence[Group]
@@ -217,6 +286,12 @@ class SparseBM25:
         scores: list[float] = []
         read = self._pairs
         for group in groups:
+            key = (_frozen(group), None)
+            remembered = self._groups.get(key)
+            if remembered is not None:
+                docs.extend(remembered[0])
+                scores.extend(remembered[1])
+                continue
             best_here: dict[int, float] = {}
             for tokens, weight in group:
                 share = weight / len(tokens)
@@ -235,6 +310,7 @@ class SparseBM25:
                         best_here[doc] = value
             docs.extend(best_here)
             scores.extend(best_here.values())
+            self._remember(key, list(best_here), list(best_here.values()))
         return np.asarray(docs, np.int64), np.asarray(scores, np.float64)
 
     def idf_of(self, token: str) -> float | None:
@@ -271,6 +347,67 @@ class SparseBM25:
         end = int(self.indptr[term + 1])
         at = bisect_left(docs, doc, int(self.indptr[term]), end)
         return at < end and docs[at] == doc
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The documents a search is limited to, as [start, end) ranges of document numbers:
+    the documents a question names, or every current edition of a library."""
+
+    ranges: tuple[tuple[int, int], ...]
+    # Built once: a library's current editions are the same scope for every question.
+    _masks: dict[int, npt.NDArray[np.bool_]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    @classmethod
+    def of(cls, ranges: Iterable[tuple[int, int]]) -> Scope:
+        """A scope of ranges in any order; overlapping ones merged (no document twice)."""
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(r for r in ranges if r[1] > r[0]):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return cls(tuple(merged))
+
+    @property
+    def few(self) -> bool:
+        """Whether reading each range's postings beats masking the whole corpus."""
+        return len(self.ranges) <= _FEW_RANGES
+
+    def mask(self, size: int) -> npt.NDArray[np.bool_]:
+        """The scope as a boolean array over `size` documents."""
+        inside = self._masks.get(size)
+        if inside is None:
+            inside = np.zeros(size, dtype=bool)
+            for start, end in self.ranges:
+                inside[start:end] = True
+            self._masks[size] = inside
+        return inside
+
+    def postings(
+        self, index: SparseBM25, token: str
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
+        """A token's postings inside the scope (postings are in document order: bisected)."""
+        docs, weights = index.postings(token)
+        if not len(docs):
+            return docs, weights
+        bounds = np.searchsorted(docs, np.asarray(self.ranges, np.int64).ravel())
+        if len(self.ranges) == 1:
+            return docs[bounds[0] : bounds[1]], weights[bounds[0] : bounds[1]]
+        pairs = bounds.reshape(-1, 2).tolist()
+        return (
+            np.concatenate([docs[lo:hi] for lo, hi in pairs]),
+            np.concatenate([weights[lo:hi] for lo, hi in pairs]),
+        )
+
+
+def _frozen(group: Group) -> tuple[object, ...]:
+    """A group as a dictionary key (a prepared question's groups are tuples already)."""
+    if isinstance(group, tuple):
+        return group
+    return tuple((tuple(tokens), weight) for tokens, weight in group)
 
 
 def best(scores: npt.NDArray[np.float64], k: int) -> list[tuple[int, float]]:

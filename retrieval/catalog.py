@@ -52,5 +52,14 @@ def _bigrams(text: str) -> set[str]:
 
 def name_similarity(query: str, name: str) -> float:
     """How much of the query's character bigrams the name covers (0..1)."""
-    q, n = _bigrams(strip_name_marks(query)), _bigrams(strip_name_marks(name))
-    return len(q & n) / len(q) if q else 0.0
+    return grams_covered(name_grams(query), name_grams(name))
+
+
+def name_grams(name: str) -> set[str]:
+    """A name's character bigrams, as name_similarity compares them."""
+    return _bigrams(strip_name_marks(name))
+
+
+def grams_covered(query: set[str], name: set[str]) -> float:
+    """name_similarity of two names' bigrams (a library keeps its titles' once)."""
+    return len(query & name) / len(query) if query else 0.0

@@ -172,6 +172,11 @@ class Expander:
     _sounds: dict[str, tuple[str, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # Per stretch and allowed difference, the corpus words it may stand for: the same
+    # stretches (具体, 怎么办 …) are sounded out in question after question.
+    _stands: dict[tuple[str, int], tuple[str, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def build(cls, vocabulary: Iterable[str]) -> Expander:
@@ -220,14 +225,28 @@ class Expander:
                     window = run[start : start + size]
                     if window in self.vocabulary:
                         continue
-                    for key in _keys(sounds[start : start + size]):
-                        for word in self.homophones.get(key, ()):
-                            apart = chars_apart(window, word)
-                            if (
-                                apart == 1 or (1 < apart <= most and self._alike(window, word))
-                            ) and (window, word) not in out:
-                                out.append((window, word))
+                    for word in self._stands_for(window, most, sounds[start : start + size]):
+                        if (window, word) not in out:
+                            out.append((window, word))
         return out
+
+    def _stands_for(
+        self, window: str, most: int, sounds: Sequence[tuple[str, ...]]
+    ) -> tuple[str, ...]:
+        """The corpus words a stretch (its characters' `sounds`) may stand for, in the order
+        its sounds find them."""
+        found = self._stands.get((window, most))
+        if found is None:
+            words: dict[str, None] = {}
+            for key in _keys(sounds):
+                for word in self.homophones.get(key, ()):
+                    apart = chars_apart(window, word)
+                    if apart == 1 or (1 < apart <= most and self._alike(window, word)):
+                        words[word] = None
+            if len(self._stands) >= 200_000:
+                self._stands.clear()
+            found = self._stands[(window, most)] = tuple(words)
+        return found
 
     def _alike(self, typed: str, word: str) -> bool:
         """Whether every differing character reads like the word's in its usual reading: with

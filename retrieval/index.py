@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from retrieval.asks import defines
-from retrieval.bm25 import SparseBM25, best
+from retrieval.bm25 import Scope, SparseBM25
 from retrieval.model import Clause
 from retrieval.normalize import strip_name_marks
 from retrieval.query import Query
@@ -21,6 +19,7 @@ from retrieval.ranking import FEATURES, Models, states
 from retrieval.tokenize import Tokenizer
 
 _NAMED = FEATURES.index("named")
+_MET = 65536  # candidate clauses remembered as met (a quarter of them with their bigrams)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +84,10 @@ class Index:
         self._max_idf = float(self.bm25.idf.max()) if len(self.bm25.idf) else 1.0
         self.kinds: dict[str, str] = dict(kinds or {})
         self.titles: dict[str, str] = dict(titles or {})
+        # Clauses that came up as candidates before, and of those met twice, the character
+        # bigrams of their text: popular clauses come up question after question.
+        self._met: set[int] = set()
+        self._bigrams: dict[int, frozenset[str]] = {}
 
     def search(
         self,
@@ -92,7 +95,7 @@ class Index:
         mentioned: Collection[str],
         models: Models,
         n: int,
-        scope: Sequence[tuple[int, int]] | None = None,
+        scope: Sequence[tuple[int, int]] | Scope | None = None,
     ) -> Ranking:
         """The n best clauses for a prepared question, reranked, and whether the best answers;
         `scope`, when given, the [start, end) clause ranges to look in (named documents)."""
@@ -119,17 +122,11 @@ class Index:
         mentioned: Collection[str],
         models: Models,
         n: int,
-        scope: Sequence[tuple[int, int]] | None = None,
+        scope: Sequence[tuple[int, int]] | Scope | None = None,
     ) -> list[Candidate]:
         """The n best clauses for a prepared question, reranked, each with its features."""
-        if scope is None:
-            ranked = self.bm25.top_weighted(query.terms, n, query.groups)
-        else:
-            scores = self.bm25.weighted_scores(query.terms, query.groups)
-            inside = np.zeros(len(scores), dtype=bool)
-            for start, end in scope:
-                inside[start:end] = True
-            ranked = best(np.where(inside, scores, 0.0), n)
+        within = scope if scope is None or isinstance(scope, Scope) else Scope.of(scope)
+        ranked = self.bm25.top_weighted(query.terms, n, query.groups, within)
         found = [(p, s) for p, s in ranked if s > 0]
         if not found:
             return []
@@ -176,10 +173,10 @@ class Index:
         self, query: Query, match: Match, position: int, mentioned: Collection[str]
     ) -> tuple[float, ...]:
         clause = self.clauses[position]
-        body = f"{clause.heading or ''}{''.join(clause.breadcrumb)}{clause.text}"
-        # map over a bound __contains__: no Python frame per bigram, the same count.
         bigrams = (
-            sum(map(body.__contains__, query.bigrams)) / len(query.bigrams) if query.bigrams else 0
+            self._bigram_count(position, clause, query.bigrams) / len(query.bigrams)
+            if query.bigrams
+            else 0
         )
         heads = "".join((*clause.breadcrumb, clause.heading or ""))
         # A heading repeating the document's own topic (食品安全 in every chapter of the food
@@ -197,6 +194,26 @@ class Index:
             float(lacks_fact),
             float(self.kinds[clause.doc_id] in ("policy", "regulation")),
         )
+
+    def _bigram_count(self, position: int, clause: Clause, bigrams: Sequence[str]) -> int:
+        """How many of the question's (two-character) bigrams the clause's heading,
+        breadcrumb and text hold: scanned the first time a clause is a candidate, from its
+        set of bigrams once it is met again (a set lookup, not a scan of the text)."""
+        found = self._bigrams.get(position)
+        if found is None:
+            body = f"{clause.heading or ''}{''.join(clause.breadcrumb)}{clause.text}"
+            if position not in self._met:
+                if len(self._met) >= _MET:
+                    self._met.clear()
+                self._met.add(position)
+                # map over a bound __contains__: no Python frame per bigram, the same count.
+                return sum(map(body.__contains__, bigrams))
+            if len(self._bigrams) >= _MET // 4:
+                self._bigrams.clear()
+            found = self._bigrams[position] = frozenset(
+                body[i : i + 2] for i in range(len(body) - 1)
+            )
+        return sum(map(found.__contains__, bigrams))
 
     def _title_share(self, plan: Sequence[WordPlan], doc_id: str) -> float:
         """Informativeness share of the question's words that the document's title contains."""

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import unicodedata
 
-import zhconv
+# zhconv reads its dictionary through pkg_resources when that imports (~70 ms with a
+# setuptools that still ships it, every start), else with open(): the same file. Hidden for
+# the one import, and only when nobody imported it before.
+_HIDE = "pkg_resources" not in sys.modules
+if _HIDE:
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+try:
+    import zhconv
+finally:
+    if _HIDE:
+        del sys.modules["pkg_resources"]
 
 _SPACES = re.compile(r"\s+")
 _NAME_MARKS = re.compile(r"[\s《》〈〉“”\"'：:·]")

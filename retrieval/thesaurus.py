@@ -14,7 +14,6 @@ hand lexicon instead of failing.
 from __future__ import annotations
 
 import gzip
-import importlib.metadata
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,8 @@ _GLOSS_NOISE = re.compile(r"\([^)]*\)|\[[^]]*\]|\|\S+")
 
 
 def _package_file(distribution: str, name: str) -> Path | None:
+    import importlib.metadata  # only when the thesaurus is read (building an expander)
+
     try:
         files = importlib.metadata.files(distribution) or []
     except importlib.metadata.PackageNotFoundError:

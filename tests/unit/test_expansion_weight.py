@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from retrieval.bm25 import SparseBM25
+from retrieval.bm25 import Scope, SparseBM25
 from retrieval.library import Library
 
 # Clause 0 has all three of a word's stand-ins, clause 1 only the best one, clause 2 none.
@@ -61,4 +62,41 @@ def test_small_and_large_libraries_score_groups_alike(monkeypatch: pytest.Monkey
     small = index.weighted_scores([("支付", 1.0)], groups)
     monkeypatch.setattr(bm25_module, "_SMALL_GROUPS", 0)  # the numpy path, as for 1M clauses
     large = index.weighted_scores([("支付", 1.0)], groups)
-    assert small == pytest.approx(large)
+    assert small.tolist() == large.tolist()  # to the last bit: answers never depend on size
+
+
+GROUPS = [
+    [(("劳动报酬",), 0.8), (("工资", "支付"), 0.4)],
+    [(("期限",), 0.3), (("通知", "薪酬"), 0.5)],
+]
+
+
+@pytest.mark.parametrize("ranges", [[(1, 3)], [(0, 1), (2, 5)], [(4, 9), (0, 2), (1, 3)]])
+@pytest.mark.parametrize("small_below", [5000, 0])
+def test_a_scope_scores_its_clauses_as_the_whole_library_does_and_no_others(
+    monkeypatch: pytest.MonkeyPatch, ranges: list[tuple[int, int]], small_below: int
+) -> None:
+    import retrieval.bm25 as bm25_module
+
+    monkeypatch.setattr(bm25_module, "_SMALL_GROUPS", small_below)
+    index = SparseBM25.build(CLAUSES)
+    terms = [("支付", 1.0), ("期限", 0.5)]
+    whole = index.weighted_scores(terms, GROUPS)
+    inside = np.zeros(len(CLAUSES), bool)
+    for start, end in ranges:
+        inside[start:end] = True
+    scoped = index.weighted_scores(terms, GROUPS, Scope.of(ranges))
+    assert scoped.tolist() == np.where(inside, whole, 0.0).tolist()
+
+
+def test_a_scope_of_many_ranges_is_a_mask_of_the_same_clauses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import retrieval.bm25 as bm25_module
+
+    monkeypatch.setattr(bm25_module, "_SMALL_GROUPS", 0)
+    monkeypatch.setattr(bm25_module, "_FEW_RANGES", 0)  # every current edition of a library
+    index = SparseBM25.build(CLAUSES)
+    whole = index.weighted_scores([("支付", 1.0)], GROUPS)
+    scoped = index.weighted_scores([("支付", 1.0)], GROUPS, Scope.of([(0, 2), (5, 9)]))
+    assert scoped.tolist() == [*whole[:2], 0.0, 0.0, 0.0, *whole[5:]]

@@ -54,3 +54,29 @@ def test_the_shipped_lexicon_leaves_the_user_dictionary_alone(tmp_path: Path) ->
     full = Tokenizer(shipped, tmp_path)
     text = "老板欠薪三个月，推进一网通办和公共数据授权运营"
     assert full.tokens(text) == bare.tokens(text)  # the index's tokens do not change
+
+
+def test_the_shipped_lexicon_read_from_the_cache_is_the_one_its_files_give(
+    tmp_path: Path,
+) -> None:
+    first = Lexicon.from_dir(LEXICON_DIR, tmp_path)  # folded and written
+    assert len(list(tmp_path.glob("lexicon-*.json"))) == 1
+    assert Lexicon.from_dir(LEXICON_DIR, tmp_path) == first == Lexicon.from_dir(LEXICON_DIR)
+
+
+def test_a_changed_lexicon_file_is_read_again_not_taken_from_the_cache(tmp_path: Path) -> None:
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    write(data, "synonyms.txt", "汇报 报告\n")
+    assert ("汇报", "报告") in Lexicon.from_dir(data, cache).synonyms
+    write(data, "synonyms.txt", "匯報 總結\n")  # traditional: folded on reading
+    assert Lexicon.from_dir(data, cache).synonyms == (("汇报", "总结"),)
+    assert len(list(cache.glob("lexicon-*.json"))) == 1  # the stale one is gone
+
+
+def test_a_damaged_lexicon_cache_is_read_again_from_the_files(tmp_path: Path) -> None:
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    write(data, "synonyms.txt", "汇报 报告\n")
+    Lexicon.from_dir(data, cache)
+    [cached] = cache.glob("lexicon-*.json")
+    cached.write_text(cached.read_text(encoding="utf-8").replace("报告", "报废"), "utf-8")
+    assert Lexicon.from_dir(data, cache).synonyms == (("汇报", "报告"),)
