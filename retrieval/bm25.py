@@ -76,20 +76,35 @@ class SparseBM25:
         sorted in place: a million clauses index in a few bytes per posting beyond the
         final arrays (document ids and float64 scores).
         """
+        return cls.from_counts(
+            ((tuple(c), tuple(c.values()), len(t)) for t in corpus for c in (Counter(t),)),
+            progress,
+        )
+
+    @classmethod
+    def from_counts(
+        cls,
+        corpus: Iterable[tuple[Sequence[str], Sequence[int], int]],
+        progress: Callable[[int], None] | None = None,
+    ) -> SparseBM25:
+        """Index documents given as counted tokens: (distinct terms in first-seen order, their
+        frequencies, the token count) — what index segments keep, so a library merged from
+        them is this same index, array for array."""
         vocab: dict[str, int] = {}
         keys = array("q")
         lengths = array("i")
-        for number, tokens in enumerate(corpus):
-            counts = Counter(vocab.setdefault(t, len(vocab)) for t in tokens)
+        for number, (terms, tfs, length) in enumerate(corpus):
+            ids = [vocab.setdefault(t, len(vocab)) for t in terms]
             if number >= 1 << _DOC_BITS or len(vocab) >= 1 << _TERM_BITS:
                 raise ValueError("corpus too large for packed postings")
             base = number << _TF_BITS
             keys.extend(
-                (term << _TERM_SHIFT) | base | min(tf, _TF_MAX) for term, tf in counts.items()
+                (term << _TERM_SHIFT) | base | min(tf, _TF_MAX)
+                for term, tf in zip(ids, tfs, strict=True)
             )
-            if any(tf > _TF_MAX for tf in counts.values()):
+            if any(tf > _TF_MAX for tf in tfs):
                 raise ValueError("a token repeats more than 65,535 times in one document")
-            lengths.append(len(tokens))
+            lengths.append(length)
             if progress is not None:
                 progress(number + 1)
         held = [keys]

@@ -118,6 +118,15 @@ def read_corpus(
         found, trouble = read_file(path, source_name(path, directory))
         copies.extend(found)
         problems.extend(trouble)
+    return assemble(copies, problems, catalog)
+
+
+def assemble(
+    copies: list[Copy], problems: list[CorpusProblem], catalog: tuple[CatalogEntry, ...] = ()
+) -> tuple[tuple[Document, ...], tuple[CorpusProblem, ...]]:
+    """The documents of parsed copies (in corpus file order): copies of one document merged,
+    editions told apart, ids given. Cheap: segments (retrieval/segments.py) keep the parse."""
+    problems = list(problems)
     groups = group_copies(copies)
     # Editions of one title (会计法 2017 and 2024): the newest dated one is current.
     newest: dict[str, str] = {}

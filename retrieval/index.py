@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from retrieval.asks import defines
 from retrieval.bm25 import Scope, SparseBM25
-from retrieval.model import Clause
+from retrieval.model import Clause, ClauseDraft
 from retrieval.normalize import strip_name_marks
 from retrieval.query import Query
 from retrieval.ranking import FEATURES, Models, states
@@ -30,7 +30,7 @@ class Match:
     words: int
 
 
-def index_text(clause: Clause) -> str:
+def index_text(clause: Clause | ClauseDraft) -> str:
     """What a clause is searched by: its heading and its text."""
     return f"{clause.heading or ''}\n{clause.text}"
 

@@ -8,18 +8,18 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from retrieval import cache, clause_table
+from retrieval import cache, clause_table, segments
 from retrieval.bm25 import Scope, SparseBM25
 from retrieval.card import document_card
 from retrieval.catalog import grams_covered, load_catalog, name_grams
 from retrieval.channels import QueryRewriter, SemanticChannel, reciprocal_rank_fusion
 from retrieval.citations import Citation, Citations
 from retrieval.confidence import sure
-from retrieval.corpus import corpus_files, read_corpus
+from retrieval.corpus import assemble, corpus_files
 from retrieval.expansion import EXPANDER_VERSION, Expander
 from retrieval.formats import PARSER_VERSION
 from retrieval.headings import Headings
-from retrieval.index import Index, Ranking
+from retrieval.index import Index, Ranking, index_text
 from retrieval.lookup import Numbers
 from retrieval.model import (
     Answer,
@@ -140,6 +140,7 @@ class Library:
         self._citations: Citations | None = None
         self._relations: Relations | None = None
         self._title_grams: _Titles | None = None
+        self.segmented = 0  # files parsed and segmented to make this library (not kept ones)
 
     def attach(
         self, semantic: SemanticChannel | None = None, rewriter: QueryRewriter | None = None
@@ -148,14 +149,17 @@ class Library:
         self.semantic, self.rewriter = semantic, rewriter
 
     @classmethod
-    def load(cls, paths: LibraryPaths, progress: Progress | None = None) -> Library:
-        """The library from the cache when the corpus is unchanged, else parsed and indexed."""
-        lexicon = Lexicon.from_dir(paths.data_dir, paths.cache_dir)
-        tokenizer = Tokenizer(lexicon, paths.cache_dir)
+    def load(
+        cls, paths: LibraryPaths, progress: Progress | None = None, workers: int | None = None
+    ) -> Library:
+        """The library from the cache when the corpus is unchanged, else merged from its files'
+        segments: only files without a kept segment are parsed and segmented (in `workers`
+        processes when many; all cores by default)."""
+        tokenizer = Tokenizer(Lexicon.from_dir(paths.data_dir, paths.cache_dir), paths.cache_dir)
         models = Models.load(paths.data_dir / MODELS_FILE)
         key = ""
+        files = corpus_files(paths.corpus_dir)
         if paths.cache_dir is not None:
-            files = corpus_files(paths.corpus_dir)
             key = cache.cache_key(files, paths.data_dir, TOKENIZER_VERSION + PARSER_VERSION)
             cached = cache.load(paths.cache_dir, key)
             if cached is not None:
@@ -167,25 +171,77 @@ class Library:
                     models=models,
                     expander_cache=_expander_path(paths.cache_dir, key),
                 )
-        catalog = load_catalog(paths.data_dir / "aliases.toml")
-        documents, problems = read_corpus(paths.corpus_dir, catalog)
-        english = english_titles(paths.data_dir / ENGLISH_TITLES)
-        documents = name_documents(documents, tokenizer.cut, english)
-        documents, unindexable = screen(documents, tokenizer)
-        problems += unindexable
-        library = cls(
-            documents,
-            problems,
+        store = paths.cache_dir / segments.FOLDER if paths.cache_dir is not None else None
+        found = segments.segment_corpus(
+            paths.corpus_dir,
+            files,
             tokenizer,
-            progress=progress,
-            models=models,
-            expander_cache=_expander_path(paths.cache_dir, key) if paths.cache_dir else None,
+            paths.data_dir,
+            TOKENIZER_VERSION + PARSER_VERSION,
+            store,
+            workers,
         )
-        if paths.cache_dir is not None:
+        library = cls.merged(
+            found.segments,
+            paths.data_dir,
+            tokenizer,
+            models,
+            progress,
+            _expander_path(paths.cache_dir, key) if paths.cache_dir else None,
+        )
+        library.segmented = found.segmented
+        if paths.cache_dir is not None and store is not None:
             # A read-only data dir only costs the next start a rebuild.
             with contextlib.suppress(OSError):
-                cache.save(paths.cache_dir, key, documents, problems, library.index.bm25)
+                cache.save(
+                    paths.cache_dir, key, library.documents, library.problems, library.index.bm25
+                )
+                segments.prune(store, (s.key for s in found.segments))
         return library
+
+    @classmethod
+    def merged(
+        cls,
+        parts: Sequence[segments.Segment],
+        data_dir: Path,
+        tokenizer: Tokenizer,
+        models: Models | None = None,
+        progress: Progress | None = None,
+        expander_cache: Path | None = None,
+    ) -> Library:
+        """The library of a corpus's segments (in file order): copies merged into documents,
+        named and screened, and the BM25 index built from the kept token counts."""
+        catalog = load_catalog(data_dir / "aliases.toml")
+        copies = [c for part in parts for c in part.copies]
+        documents, problems = assemble(
+            copies, [p for part in parts for p in part.problems], catalog
+        )
+        english = english_titles(data_dir / ENGLISH_TITLES)
+        documents = name_documents(documents, tokenizer.cut, english)
+        documents, unindexable = screen(documents, tokenizer)
+        counted = {text: counts for part in parts for text, counts in part.texts()}
+
+        def counts(clause: Clause) -> segments.Counts:
+            text = index_text(clause)
+            return counted.get(text) or segments.Counts.of(tokenizer.tokens(text))
+
+        total = sum(len(d.clauses) for d in documents)
+        bm25 = SparseBM25.from_counts(
+            (
+                (found.terms, found.tfs, found.length)
+                for d in documents
+                for found in map(counts, d.clauses)
+            ),
+            (lambda done: progress(done, total)) if progress else None,
+        )
+        return cls(
+            documents,
+            problems + unindexable,
+            tokenizer,
+            bm25,
+            models=models,
+            expander_cache=expander_cache,
+        )
 
     @classmethod
     def load_stale(cls, paths: LibraryPaths) -> Library | None:

@@ -220,6 +220,7 @@ class Tokenizer:
     def __init__(self, lexicon: Lexicon, work_dir: Path | None = None) -> None:
         self.lexicon = lexicon
         work_dir = work_dir or Path(tempfile.gettempdir()) / "policybot"
+        self.work_dir = work_dir  # worker processes load the same dictionary files
         self._jieba = jieba.Tokenizer(str(compact_dictionary(work_dir)))
         self._jieba.tmp_dir = str(work_dir)  # jieba's own prefix-dict cache goes beside it
         # jieba trusts its marshal cache when it loads at all: a bit-flip would silently change

@@ -1,0 +1,195 @@
+"""The big library's build, start and reload figures: seeds + every law of ../shared/laws.
+
+    .venv/bin/python -m benchmarks.library_build [--laws ../shared/laws] [--runs 3]
+
+Prints, each measured in a fresh process on a copy of the laws made at run time:
+- first build (empty cache): seconds and peak RSS (the build process and, apart, its
+  segmenting workers);
+- warm start: `policybot ask` one question, process start to printed answer (median);
+- one file added / changed / removed: seconds until the new library answers a question
+  (kept segments, so only that file is segmented), median;
+- memory during a reload: peak RSS while the new library is built beside the one answering,
+  against the steady state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks.laws_library import LAWS, copy_corpus
+from config.settings import LEXICON_DIR, PROJECT_ROOT
+from retrieval.corpus import corpus_files
+
+QUESTION = "用人单位解除劳动合同应当支付经济补偿吗"
+ADDED = "added-regulation.md"
+
+
+def rss_mb() -> float:
+    """This process's resident set now, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _child(mode: str, corpus: Path, cache: Path, workers: int | None) -> dict[str, float]:
+    """One measurement, in this (fresh) process."""
+    from retrieval.library import Library, LibraryPaths
+
+    paths = LibraryPaths(corpus, LEXICON_DIR, cache)
+    if mode == "build":
+        started = time.perf_counter()
+        library = Library.load(paths, workers=workers)
+        library.answer(QUESTION)
+        return {
+            "seconds": time.perf_counter() - started,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "workers_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            "segmented": library.segmented,
+        }
+    if mode == "update":  # the corpus has just changed: kept segments, no library cache
+        started = time.perf_counter()
+        library = Library.load(paths, workers=workers)
+        library.answer(QUESTION)
+        return {"seconds": time.perf_counter() - started, "segmented": library.segmented}
+    # reload: the steady library answering, then the changed corpus built beside it
+    library = Library.load(paths, workers=workers)
+    library.answer(QUESTION)
+    library.citations.build()
+    steady = rss_mb()
+    (corpus / ADDED).write_text(_regulation(), encoding="utf-8")
+    peak = [steady]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_mb())
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.perf_counter()
+    new = Library.load(paths, workers=workers)
+    new.answer(QUESTION)
+    new.citations.build()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    del library
+    return {"steady_mb": steady, "peak_mb": peak[0], "seconds": seconds}
+
+
+def _regulation() -> str:
+    """A new regulation of twenty articles (its wording from nowhere in the corpus)."""
+    articles = "\n\n".join(
+        f"第{n}条 试验区管理机构应当在每季度第{n}个工作日前公布第{n}类事项的办理情况。"
+        for n in range(1, 21)
+    )
+    return f"# 某市测试事项管理办法\n\n{articles}\n"
+
+
+def measure(mode: str, corpus: Path, cache: Path, workers: int | None = None) -> dict[str, float]:
+    """Run one measurement in a fresh interpreter and read its JSON line."""
+    command = [sys.executable, "-m", "benchmarks.library_build", "--child", mode]
+    command += [str(corpus), str(cache)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    out = subprocess.run(command, cwd=PROJECT_ROOT, check=True, capture_output=True, text=True)
+    data: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return data
+
+
+def warm_start(corpus: Path, data: Path) -> float:
+    """`policybot ask` one question with the library already cached: start to answer."""
+    env = {**os.environ, "POLICYBOT_CORPUS_DIR": str(corpus), "POLICYBOT_DATA_DIR": str(data)}
+    command = [sys.executable, "-m", "bot.cli", "ask", QUESTION, "--json"]
+    started = time.perf_counter()
+    subprocess.run(command, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def _drop_library_cache(cache: Path) -> None:
+    """Keep the segments, drop the merged library: what a corpus change leaves behind."""
+    for path in cache.iterdir():
+        if path.is_dir() and len(path.name) == 64:
+            shutil.rmtree(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--laws", type=Path, default=LAWS)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--child", nargs=3, metavar=("MODE", "CORPUS", "CACHE"))
+    args = parser.parse_args()
+    if args.child:
+        mode, corpus, cache = args.child
+        print(json.dumps(_child(mode, Path(corpus), Path(cache), args.workers)))
+        return
+    if not args.laws.is_dir():
+        raise SystemExit(f"no laws at {args.laws}: nothing to measure")
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus, data = Path(tmp) / "corpus", Path(tmp) / "data"
+        corpus.mkdir()
+        data.mkdir()
+        copy_corpus(args.laws, corpus)
+        cache = data / "cache"
+        first = measure("build", corpus, cache, args.workers)
+        print(
+            f"first build: {first['seconds']:.1f}s, peak RSS {first['peak_mb']:.0f} MB "
+            f"(segmenting workers {first['workers_peak_mb']:.0f} MB each at most), "
+            f"{first['segmented']:.0f} files segmented"
+        )
+        starts = [warm_start(corpus, data) for _ in range(args.runs)]
+        print(f"warm start, policybot ask one question: {statistics.median(starts):.2f}s")
+        # A law the library reads (README files are not corpus files), its edition kept.
+        target = next(p for p in corpus_files(corpus) if p.is_relative_to(corpus / "laws"))
+        original = target.read_bytes()
+        changes: dict[str, Callable[[], object]] = {
+            "added": lambda: (corpus / ADDED).write_text(_regulation(), encoding="utf-8"),
+            "changed": lambda: target.write_bytes(
+                original.replace("。".encode(), "；".encode(), 1)
+            ),
+            "removed": lambda: target.unlink(),
+        }
+        undo: dict[str, Callable[[], object]] = {
+            "added": lambda: (corpus / ADDED).unlink(),
+            "changed": lambda: target.write_bytes(original),
+            "removed": lambda: target.write_bytes(original),
+        }
+        for name, change in changes.items():
+            times = []
+            for _ in range(args.runs):
+                change()
+                _drop_library_cache(cache)
+                result = measure("update", corpus, cache, args.workers)
+                times.append(result["seconds"])
+                undo[name]()
+            print(
+                f"one file {name}: answerable after {statistics.median(times):.2f}s "
+                f"({result['segmented']:.0f} file segmented)"
+            )
+        measure("update", corpus, cache, args.workers)  # the steady library comes from the cache
+        reload = measure("reload", corpus, cache, args.workers)
+        (corpus / ADDED).unlink()
+        print(
+            f"reload (one file added, beside the answering library): {reload['seconds']:.2f}s, "
+            f"RSS {reload['steady_mb']:.0f} MB steady, {reload['peak_mb']:.0f} MB peak "
+            f"= {reload['peak_mb'] / reload['steady_mb']:.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
