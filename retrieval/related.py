@@ -9,8 +9,12 @@ says nothing about which matter a clause treats, and leaving it out bounds the w
 pairs to add up are Σ df² over the distinctive words, not N².
 
 A pair is shown when the cosine reaches `MIN_SIMILARITY`, the clauses share at least
-`MIN_SHARED` distinctive words, each is among the other's `MAX_RELATED` most alike, and they
-are not copies; all tuned for precision on sampled pairs (docs/evaluation.md). A clause with
+`MIN_SHARED` distinctive words, each is among the other's `MAX_RELATED` most alike, they are
+not copies, and they share phrasing: at least `MIN_PHRASES` of the shorter clause's
+four-character pieces occur in the other. Clauses that treat one matter in two documents are
+mostly drafted from one another (a law and its implementing regulation, two editions, sister
+statutes); clauses that only share a field's words (guiding-ideology paragraphs, purpose
+clauses) rarely share a phrase. All tuned for precision on labelled pairs (docs/evaluation.md). A clause with
 no such neighbour gets none. Clauses are those of current policies and regulations (news and
 commentary paragraphs restate policies and are not clauses); a clause needs `MIN_WORDS`
 distinctive words to be matched at all (headings, 本法自…起施行). Editions of one title count
@@ -36,6 +40,9 @@ MAX_POSTINGS = 150  # a word in more clauses than this is not distinctive
 MIN_SIMILARITY = 0.3
 MIN_SHARED = 4
 MIN_WORDS = 6
+MIN_PHRASES = 0.25  # share of the shorter clause's 4-character pieces found in the other
+_PIECE = 4
+_NOT_TEXT = re.compile(r"[\W_]+")
 # Numbers and dates name no matter: two laws passed at one session share 第十次, 1993年.
 _NUMBER = re.compile(r"[0-9零〇一二两三四五六七八九十百千万]")
 _COPY = 0.9999  # cosine over distinctive words alone at which two clauses are copies
@@ -60,12 +67,15 @@ class Relations:
         bm25: SparseBM25,
         groups: npt.NDArray[np.int64],
         eligible: npt.NDArray[np.bool_],
+        texts: Sequence[str],
     ) -> None:
         """`groups[p]`: the document family (editions share one) of the clause at position p;
-        `eligible[p]`: whether that clause may have and be a related clause."""
+        `eligible[p]`: whether that clause may have and be a related clause; `texts[p]`: its
+        text."""
         self._bm25 = bm25
         self._groups = groups
         self._eligible = eligible
+        self._texts = texts
         self._found: dict[int, tuple[Relation, ...]] | None = None
 
     @property
@@ -83,7 +93,7 @@ class Relations:
     def build(self) -> None:
         """Compute every clause's related clauses at once (1–3 s for 67,000 clauses)."""
         if self._found is None:
-            self._found = related(self._bm25, self._groups, self._eligible)
+            self._found = related(self._bm25, self._groups, self._eligible, self._texts)
 
     def count(self) -> int:
         """How many clauses have at least one related clause."""
@@ -102,6 +112,7 @@ def related(
     bm25: SparseBM25,
     groups: npt.NDArray[np.int64],
     eligible: npt.NDArray[np.bool_],
+    texts: Sequence[str],
 ) -> dict[int, tuple[Relation, ...]]:
     """Each clause's best `MAX_RELATED` clauses of other document families, above threshold."""
     entries = _Entries.of(bm25, eligible)
@@ -109,7 +120,32 @@ def related(
     for start, end in entries.blocks():
         rows, cols, sims, shared = _pairs(bm25, entries, groups, start, end)
         found.update(_best(rows, cols, sims, shared))
-    return _mutual(found)
+    return _phrased(_mutual(found), texts)
+
+
+def phrase_share(a: str, b: str) -> float:
+    """The share of the shorter text's 4-character pieces (punctuation and spaces dropped)
+    that occur in the other."""
+    pieces_a, pieces_b = _pieces(a), _pieces(b)
+    shorter = min(len(pieces_a), len(pieces_b))
+    return len(pieces_a & pieces_b) / shorter if shorter else 0.0
+
+
+def _pieces(text: str) -> set[str]:
+    bare = _NOT_TEXT.sub("", text)
+    return {bare[i : i + _PIECE] for i in range(len(bare) - _PIECE + 1)}
+
+
+def _phrased(
+    found: dict[int, tuple[Relation, ...]], texts: Sequence[str]
+) -> dict[int, tuple[Relation, ...]]:
+    """Only pairs whose clauses share phrasing (`MIN_PHRASES`); the shown pairs are few, so
+    this runs on them alone."""
+    kept = {
+        row: tuple(r for r in chosen if phrase_share(texts[row], texts[r.position]) >= MIN_PHRASES)
+        for row, chosen in found.items()
+    }
+    return {row: chosen for row, chosen in kept.items() if chosen}
 
 
 def _mutual(found: dict[int, tuple[Relation, ...]]) -> dict[int, tuple[Relation, ...]]:
@@ -269,4 +305,5 @@ def library_relations(bm25: SparseBM25, documents: Sequence[Document]) -> Relati
         bm25,
         np.repeat(np.asarray(family, np.int64), sizes),
         np.repeat(np.asarray(eligible, bool), sizes),
+        [c.text for d in documents for c in d.clauses],
     )

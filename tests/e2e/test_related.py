@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
-# The `bot` fixture's Harness is not imported: no test module imports a conftest (main's
-# test_boundaries), and its home moves with the test harness.
-Harness = Any
+from config.settings import LEXICON_DIR
+from retrieval.library import Library, LibraryPaths
+from tests.e2e.fake_bot_api import FakeServer
+from tests.e2e.harness import Harness, buttons, running_bot
+from tests.related_corpus import write_related_corpus
 
 pytestmark = pytest.mark.e2e
 
@@ -16,33 +19,30 @@ ALICE = {"id": 701, "is_bot": False, "first_name": "Alice"}
 PRIVATE = {"id": 701, "type": "private", "first_name": "Alice"}
 
 
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    markup = message.get("reply_markup") or {}
-    return {
-        b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row
-    }
+@pytest.fixture
+async def bot(server: FakeServer, tmp_path: Path) -> AsyncIterator[Harness]:
+    corpus = write_related_corpus(tmp_path / "corpus")
+    library = Library.load(LibraryPaths(corpus, LEXICON_DIR))
+    async with running_bot(server, library, tmp_path, corpus_dir=corpus) as harness:
+        await harness.wait_for(lambda: harness.services.library.relations.ready)
+        yield harness
 
 
 async def test_related_clauses_of_other_documents_are_quoted_behind_a_button(
     bot: Harness,
 ) -> None:
-    await bot.wait_for(lambda: bot.services.library.relations.ready)
-    bot.api.send(PRIVATE, ALICE, "公共数据意见（一）")
+    bot.api.send(PRIVATE, ALICE, "烟草标识条例第一条")
     [answer] = await bot.replies(PRIVATE["id"])
     bot.api.press(answer, buttons(answer)["相关条款"], ALICE)
     [related] = await bot.replies(PRIVATE["id"], after=1)
-    assert related["text"].startswith(
-        "其他文件中与《中共中央办公厅 国务院办公厅关于加快公共数据资源开发利用的意见》（一）"
-        "相关的条款："
-    )
-    assert "《国务院关于加强数字政府建设的指导意见》五、（二）" in related["text"]
-    assert "建立全国标准统一、动态管理的政务数据目录" in related["text"]
+    assert related["text"].startswith("其他文件中与《烟草标识条例》第一条相关的条款：")
+    assert "《烟草标识实施细则》第一条" in related["text"]
+    assert "应当在小包、条包上标注焦油含量级" in related["text"]
     assert not bot.errors
 
 
 async def test_a_clause_without_related_clauses_has_no_button(bot: Harness) -> None:
-    await bot.wait_for(lambda: bot.services.library.relations.ready)
-    bot.api.send(PRIVATE, ALICE, "数据二十条（四）")
+    bot.api.send(PRIVATE, ALICE, "森林防火规定第一条")
     [answer] = await bot.replies(PRIVATE["id"])
     assert "相关条款" not in buttons(answer)
-    assert "上一条" in buttons(answer)  # the keyboard is there, only without 相关条款
+    assert "下一条" in buttons(answer)  # the keyboard is there, only without 相关条款
