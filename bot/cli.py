@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import io
 import json
 import logging
@@ -15,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import redact, render, texts
-from bot.channels import attach_channels
+from bot.building import library_builder
 from bot.startup import check_directories, open_database
 from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
 from retrieval.evaluate import evaluate, report
-from retrieval.library import Library, LibraryPaths
+from retrieval.library import Library
 from retrieval.model import Answer, Hit
 from retrieval.naming import collisions
 
@@ -27,7 +26,6 @@ if TYPE_CHECKING:  # Telegram, httpx and SQLite are imported only by the command
     from bot.llm import LLMClient
     from bot.store import Store
 
-BIG_BUILD = 2000  # clauses: show a progress bar when (re)indexing more than this
 SEARCHING = {"ask", "chat", "eval", "digest"}  # the commands that rank with optional channels
 
 
@@ -69,54 +67,6 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--chat", type=int, required=False)
     digest.add_argument("--date")
     return parser
-
-
-def load_library(settings: Settings, channels: bool = True) -> Library:
-    """Build (or load from the cache) the library, with the configured ranking channels."""
-    # Loading makes some 10^5 lasting objects (dictionaries, lexicon, tables): a cyclic
-    # collection every few hundred of them walked the growing heap again and again.
-    gc.disable()
-    try:
-        library = Library.load(library_paths(settings), progress=_progress_bar())
-    finally:
-        gc.enable()
-    log_skipped(library)
-    if channels:
-        attach_channels(library, settings)
-    return library
-
-
-def log_skipped(library: Library) -> None:
-    """One warning per corpus file left out of the index, naming it."""
-    log = logging.getLogger("policybot.corpus")
-    for problem in library.problems:
-        if problem.message.startswith("已跳过"):
-            log.warning("corpus file skipped: %s — %s", problem.source, problem.message)
-
-
-def library_paths(settings: Settings) -> LibraryPaths:
-    """Corpus, lexicon and cache locations from the settings."""
-    return LibraryPaths(settings.corpus_dir, LEXICON_DIR, settings.data_dir / "cache")
-
-
-def _progress_bar() -> Callable[[int, int], None]:
-    """A tqdm bar on stderr for long index builds; silent for small corpora."""
-    bar: list[Any] = []
-
-    def update(done: int, total: int) -> None:
-        if total < BIG_BUILD:
-            return
-        if not bar:
-            from tqdm import tqdm
-
-            bar.append(tqdm(total=total, unit="条", desc="建立索引", file=sys.stderr))
-        bar[0].n = done
-        if done == total or done % 500 == 0:
-            bar[0].refresh()
-        if done == total:
-            bar[0].close()
-
-    return update
 
 
 def _inputs(arg: str, stdin: TextIO) -> Iterable[str]:
@@ -360,11 +310,9 @@ def run_serve(settings: Settings, webhook: bool = False) -> int:
                 return 2
     try:
         asyncio.run(probe(settings))
-        paths = library_paths(settings)
-        stale = None if Library.is_cached(paths) else Library.load_stale(paths)
-        if stale is not None:
-            attach_channels(stale, settings)
-        library = stale or load_library(settings)
+        builder = library_builder(settings)
+        stale = builder.stale()
+        library = stale or builder.build(at_start=True)
         store, llm = open_store(settings), llm_from_settings(settings)
         services = Services(library, settings, store, llm=llm)
         if stale is not None:  # answer from the old index; the reloader re-indexes at once
@@ -373,7 +321,7 @@ def run_serve(settings: Settings, webhook: bool = False) -> int:
             logging.getLogger("policybot.reindex").info(
                 "corpus changed: answering from the previous index while re-indexing"
             )
-            services.reloader = Reloader(services, paths, seen=())
+            services.reloader = Reloader(services, builder, seen=())
         if not library.documents:
             logging.getLogger(__name__).warning(
                 texts.EMPTY_CORPUS.format(path=settings.corpus_dir)
@@ -463,7 +411,7 @@ def main(
 def _run(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
     if args.command == "serve":  # serve loads its library itself (maybe a stale one first)
         return run_serve(settings, args.webhook)
-    library = load_library(settings, channels=args.command in SEARCHING)
+    library = library_builder(settings, args.command in SEARCHING).build(at_start=True)
     commands: dict[str, Callable[[], int]] = {
         "ask": lambda: run_ask(library, settings, args, out, stdin),
         "clause": lambda: run_clause(library, args, out, stdin),

@@ -158,17 +158,3 @@ def _use_wal(db: sqlite3.Connection, attempts: int = 100) -> None:
             if "locked" not in str(exc) or attempt == attempts - 1:
                 raise
             time.sleep(0.05)
-
-
-def open_engine(target: Path | str) -> Engine:
-    """An SQLite file for a path, a PostgreSQL pool for a postgresql:// URL."""
-    if isinstance(target, str) and is_postgres_url(target):
-        from bot.pgstore import PostgresEngine  # psycopg loads only when it is used
-
-        return PostgresEngine(target)
-    return SqliteEngine(Path(target))
-
-
-def is_postgres_url(value: str) -> bool:
-    """Whether a POLICYBOT_DATABASE_URL names a PostgreSQL server."""
-    return value.startswith(("postgresql://", "postgres://"))

@@ -20,8 +20,7 @@ import httpx
 import numpy as np
 
 from bot import metrics, texts
-from bot.channels import FailureLog, Memo, on_event_loop
-from bot.llm import auth_headers, is_retryable, retry_delay
+from bot.endpoint import FailureLog, Memo, auth_headers, is_retryable, on_event_loop, retry_delay
 from bot.vectors import VectorCache, Vectors, text_key
 from retrieval.model import Clause
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import httpx
 
 from bot import metrics
+from bot.endpoint import auth_headers, is_retryable, retry_delay
 from bot.grounding import cap, ungrounded
 from config.settings import Settings
 from retrieval.model import Hit
@@ -165,24 +166,6 @@ def _failures_counted() -> Iterator[None]:
     except SummaryUnavailable:
         metrics.LLM_FAILURES.inc()
         raise
-
-
-def auth_headers(api_key: str | None) -> dict[str, str]:
-    """The Bearer authorization header of an OpenAI-compatible endpoint, if it wants a key."""
-    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
-
-
-def is_retryable(response: httpx.Response) -> bool:
-    """Rate-limited or a server error: worth one more try."""
-    return response.status_code == 429 or response.status_code >= 500
-
-
-def retry_delay(response: httpx.Response) -> float:
-    """Seconds to wait before the one retry: Retry-After, kept within 0.2–2 s."""
-    try:
-        return min(2.0, max(0.2, float(response.headers.get("Retry-After", "0.5"))))
-    except ValueError:
-        return 0.5
 
 
 def _content(response: httpx.Response) -> str:

@@ -12,24 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli import log_skipped
+from bot.building import Change, LibraryBuilder, library_builder
 from bot.digest import fingerprints
 from retrieval.corpus import corpus_files
-from retrieval.library import Library, LibraryPaths
+from retrieval.library import Library
 
 if TYPE_CHECKING:
-    from bot.state import Services
+    from bot.state import Reindexer, Services
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 RETRY_SECONDS = 60.0  # first retry after a failed re-index; doubled each time, up to 10 min
 MAX_RETRY_SECONDS = 600.0
-Loader = Callable[[LibraryPaths], Library]
 Snapshot = tuple[tuple[str, int, int], ...]
 
 
@@ -43,18 +40,6 @@ def snapshot(directory: Path) -> Snapshot:
         )
     except OSError:  # a file removed between listing and stat: the next poll sees it settled
         return ()
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """Documents added, changed and removed by a reload (titles), and the new totals."""
-
-    added: tuple[str, ...]
-    changed: tuple[str, ...]
-    removed: tuple[str, ...]
-    documents: int
-    clauses: int
-    problems: int
 
 
 def compare(old: Library, new: Library) -> Change:
@@ -76,16 +61,14 @@ def compare(old: Library, new: Library) -> Change:
 
 def start(
     services: Services, interval: float = POLL_SECONDS, retry: float = RETRY_SECONDS
-) -> Reloader:
+) -> Reindexer:
     """Start the services' reloader polling (from the bot's post_init); create it if needed.
 
     `serve` creates a reloader that has seen nothing when it starts on an older cached
     library (the corpus changed while it was down): its first polls re-index the corpus.
     """
-    from bot.cli import library_paths
-
     reloader = services.reloader or Reloader(
-        services, library_paths(services.settings), interval, retry=retry
+        services, library_builder(services.settings), interval, retry=retry
     )
     services.reloader = reloader
     services.background.append(asyncio.get_running_loop().create_task(reloader.watch()))
@@ -93,22 +76,23 @@ def start(
 
 
 class Reloader:
-    """Polls the corpus directory and swaps in a re-indexed library when it changed."""
+    """Polls the corpus directory and swaps in a re-indexed library when it changed.
+
+    Libraries come from the builder it is given, with the deployment's channels."""
 
     def __init__(
         self,
         services: Services,
-        paths: LibraryPaths,
+        builder: LibraryBuilder,
         interval: float = POLL_SECONDS,
-        load: Loader = Library.load,
         retry: float = RETRY_SECONDS,
         seen: Snapshot | None = None,
     ) -> None:
         self.services = services
-        self.paths = paths
+        self.builder = builder
+        self.paths = builder.paths
         self.interval = interval
-        self.seen = snapshot(paths.corpus_dir) if seen is None else seen
-        self._load = load
+        self.seen = snapshot(self.paths.corpus_dir) if seen is None else seen
         self._retry = retry
         self._failures = 0
         self._retry_at: float | None = None
@@ -150,10 +134,9 @@ class Reloader:
             # Taken before the build: a file changed during it triggers another reload.
             self.seen = await asyncio.to_thread(snapshot, self.paths.corpus_dir)
             old = self.services.library
-            new = await asyncio.to_thread(self._load, self.paths)
+            new = await asyncio.to_thread(self.builder.build)
             # Off the loop, before it answers: 引用条款 and 相关条款 buttons are then lookups.
             await asyncio.to_thread(new.link_clauses)
-            log_skipped(new)
             self.services.library = new
             change = compare(old, new)
             await asyncio.to_thread(self._record, old, new)

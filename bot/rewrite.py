@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import httpx
 
-from bot.channels import FailureLog, Memo, on_event_loop
+from bot.endpoint import FailureLog, Memo, on_event_loop
 from bot.llm import LLMClient, LLMConfig, SummaryUnavailable, quote_question
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ SQLITE_FILE = "policybot.sqlite3"
 
 def database_target(settings: Settings) -> Path | str:
     """POLICYBOT_DATABASE_URL as a file path or a postgresql:// URL (default: the data dir)."""
-    from bot.database import is_postgres_url
+    from bot.engines import is_postgres_url
 
     url = settings.database_url.strip()
     if not url:

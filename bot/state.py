@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.flood import FloodGate
 from bot.llm import LLMClient
@@ -18,8 +18,8 @@ from config.settings import Settings
 from retrieval.library import Library
 
 if TYPE_CHECKING:
+    from bot.building import Change
     from bot.curator import Pending
-    from bot.reload import Reloader
 
 MAX_REMEMBERED = 20
 
@@ -118,6 +118,17 @@ def _text(value: object) -> str:
     return value
 
 
+class Reindexer(Protocol):
+    """The corpus watcher (bot/reload.py's Reloader), as services hold it: that module works
+    on the services, so they name what they need of it rather than import it."""
+
+    async def watch(self) -> None:
+        """Poll the corpus directory, re-indexing when it changed, until cancelled."""
+
+    async def reload(self) -> Change:
+        """Re-index the corpus now and answer from the result."""
+
+
 @dataclass(slots=True)
 class Services:
     """Everything handlers need, held once in bot_data."""
@@ -130,7 +141,7 @@ class Services:
     limiter: FloodGate = field(default_factory=FloodGate)
     blocked_chats: set[int] = field(default_factory=set)
     background: list[asyncio.Task[None]] = field(default_factory=list)
-    reloader: Reloader | None = None
+    reloader: Reindexer | None = None
     pending: dict[str, Pending] = field(default_factory=dict)  # uploads and removals to confirm
     stopping: bool = False  # set at shutdown: digests pause between parts
     writes: StoreWrites = field(init=False)  # handlers' writes, off the event loop

@@ -14,7 +14,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from bot.database import DATABASE_ERRORS, Engine, Sql, open_engine
+from bot.database import DATABASE_ERRORS, Engine, Sql
+from bot.engines import open_engine
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     (

@@ -11,9 +11,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 
 from bot import curator, texts
-from bot.reload import Change, Reloader
+from bot.building import Change
 from bot.sandbox import ParseFailed, parse_upload
-from bot.state import Services
+from bot.state import Reindexer, Services
 from bot.telegram.context import Context, reply_html, services
 from retrieval.corpus import MAX_FILE_BYTES
 
@@ -28,7 +28,7 @@ def is_admin(svc: Services, user_id: int | None) -> bool:
     return user_id is not None and user_id in svc.settings.admin_ids
 
 
-def _reloader(svc: Services) -> Reloader:
+def _reloader(svc: Services) -> Reindexer:
     if svc.reloader is None:
         raise RuntimeError("the reloader starts in post_init")
     return svc.reloader

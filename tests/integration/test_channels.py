@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.building import library_builder
 from bot.channels import attach_channels
 from bot.cli import main
 from bot.embeddings import QUERY_DEADLINE, EmbeddingChannel
@@ -61,6 +62,25 @@ def test_configured_channels_are_attached(
     assert isinstance(small_library.semantic, EmbeddingChannel)
     assert isinstance(small_library.rewriter, LLMRewriter)
     assert list((tmp_path / "cache" / "embeddings").glob("bge-m3-*.npz"))
+
+
+def test_every_library_the_builder_builds_has_the_configured_channels(
+    corpus_dir: Path, embeddings: FakeEmbeddings, tmp_path: Path
+) -> None:
+    (corpus_dir / "policy.txt").write_text(POLICY, encoding="utf-8")
+    settings = load_settings(
+        corpus_dir=corpus_dir,
+        data_dir=tmp_path,
+        embed_base_url=embeddings.url(),
+        llm_base_url=DOWN,
+    )
+    builder = library_builder(settings)
+    for library in (builder.build(), builder.build()):  # at start, then re-indexed
+        assert isinstance(library.semantic, EmbeddingChannel)
+        assert isinstance(library.rewriter, LLMRewriter)
+    plain = library_builder(settings, channels=False).build()
+    assert plain.semantic is None
+    assert plain.rewriter is None
 
 
 def test_the_rewriter_can_be_switched_off(small_library: Library, tmp_path: Path) -> None:

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from bot import reload
+from bot.building import LibraryBuilder
 from bot.state import Services
 from bot.store import Store
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR, Settings
-from retrieval.library import Library, LibraryPaths
+from retrieval.library import Library, LibraryPaths, Progress
 from tests.harness import run
 
 POLICY = "关于测试重载的通知\n\n一、总体要求\n\n（一）基本原则。坚持依法行政，推进重载测试。\n"
@@ -50,11 +51,11 @@ class FailsOnce:
     def __init__(self) -> None:
         self.calls = 0
 
-    def __call__(self, paths: LibraryPaths) -> Library:
+    def __call__(self, paths: LibraryPaths, progress: Progress | None) -> Library:
         self.calls += 1
         if self.calls == 1:
             raise OSError(28, "No space left on device")
-        return Library.load(paths)
+        return Library.load(paths, progress=progress)
 
 
 def services(corpus: Path, tmp_path: Path) -> Services:
@@ -78,7 +79,7 @@ async def test_a_failed_reindex_is_logged_and_retried_without_another_change(
     before = len(svc.library.documents)
     load = FailsOnce()
     paths = LibraryPaths(corpus, LEXICON_DIR, tmp_path / "data" / "cache")
-    reloader = reload.Reloader(svc, paths, interval=0.05, load=load, retry=0.3)
+    reloader = reload.Reloader(svc, LibraryBuilder(paths, load=load), interval=0.05, retry=0.3)
     task = asyncio.create_task(reloader.watch())
     try:
         (corpus / "new.txt").write_text(POLICY, encoding="utf-8")
@@ -100,7 +101,7 @@ async def test_a_reloader_that_has_seen_nothing_reindexes_at_once(
     before = len(svc.library.documents)
     (corpus / "new.txt").write_text(POLICY, encoding="utf-8")  # changed while the bot was down
     paths = LibraryPaths(corpus, LEXICON_DIR, tmp_path / "data" / "cache")
-    svc.reloader = reload.Reloader(svc, paths, interval=0.05, seen=())
+    svc.reloader = reload.Reloader(svc, LibraryBuilder(paths), interval=0.05, seen=())
     reload.start(svc)
     try:
         await until(lambda: len(svc.library.documents) == before + 1)

@@ -104,3 +104,77 @@ def test_no_test_module_imports_another_or_a_conftest(path: Path) -> None:
     # Shared helpers live in tests/harness.py and tests/e2e/harness.py; a test module that
     # imports another also runs that module's fixtures and hides where a helper lives.
     assert not [n for n in names(path) if is_test_module(n.rsplit(".", 1)[0]) or is_test_module(n)]
+
+
+PROJECT = sorted(
+    p for folder in ("bot", "retrieval", "config") for p in (ROOT / folder).rglob("*.py")
+)
+ENTRY_POINT = "bot.cli"  # the command line: it imports the application, nothing imports it
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in PROJECT}
+
+
+def project_imports(path: Path) -> set[str]:
+    """The project modules a module imports anywhere in it: at the top, inside functions,
+    and for type checking (an annotation that needs another module is a dependency too)."""
+    return {n for n in names(path) if n in MODULES} - {module_name(path)}
+
+
+def import_graph() -> dict[str, set[str]]:
+    return {name: project_imports(path) for name, path in MODULES.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import cycles: each strongly connected group of two or more modules (Tarjan), or a
+    module that imports itself, as its members in order."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for after in sorted(graph[node]):
+            if after not in index:
+                visit(after)
+                low[node] = min(low[node], low[after])
+            elif after in stack:
+                low[node] = min(low[node], index[after])
+        if low[node] == index[node]:
+            group = []
+            while not group or group[-1] != node:
+                group.append(stack.pop())
+            if len(group) > 1 or node in graph[node]:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_cycle_finder_finds_a_loop_and_only_a_loop() -> None:
+    # Guards the test below against passing because the finder is blind.
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+    assert "bot.telegram.app" in import_graph()["bot.cli"]  # imported inside run_serve only
+
+
+def test_project_modules_import_each_other_without_cycles() -> None:
+    # A cycle makes the order in which modules may be read, changed and tested arbitrary;
+    # shared pieces belong in a module below both (bot/building.py, bot/endpoint.py …).
+    assert cycles(import_graph()) == []
+
+
+@pytest.mark.parametrize("path", PROJECT, ids=lambda p: str(p.relative_to(ROOT)))
+def test_nothing_imports_the_command_line(path: Path) -> None:
+    # The CLI is the top of the house: a module that borrows from it imports all of it.
+    if module_name(path) != ENTRY_POINT:
+        assert ENTRY_POINT not in project_imports(path)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import library_paths, main
+from bot.building import library_paths
+from bot.cli import main
 from config.settings import load_settings
 from retrieval.library import Library
 
