@@ -15,10 +15,10 @@ four-character pieces occur in the other. Clauses that treat one matter in two d
 mostly drafted from one another (a law and its implementing regulation, two editions, sister
 statutes); clauses that only share a field's words (guiding-ideology paragraphs, purpose
 clauses) rarely share a phrase. All tuned for precision on labelled pairs (docs/evaluation.md).
-A clause with no such neighbour gets none. Clauses are those of current policies and regulations (news and
-commentary paragraphs restate policies and are not clauses); a clause needs `MIN_WORDS`
-distinctive words to be matched at all (headings, 本法自…起施行). Editions of one title count
-as one document: an older edition's article is not a related clause.
+A clause with no such neighbour gets none. Clauses are those of current policies and
+regulations (news and commentary paragraphs restate policies and are not clauses); a clause
+needs `MIN_WORDS` distinctive words to be matched at all (headings, 本法自…起施行). Editions of
+one title count as one document: an older edition's article is not a related clause.
 """
 
 from __future__ import annotations
