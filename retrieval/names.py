@@ -17,6 +17,7 @@ import ahocorasick
 
 from retrieval.dedup import title_key
 from retrieval.model import Document
+from retrieval.naming import makes_another
 from retrieval.normalize import fold_for_search, strip_name_marks
 
 FUZZY_NAME = 0.6  # share of the name's bigrams a title must cover to be a fuzzy match
@@ -137,6 +138,7 @@ class Names:
             n for names in (*self._squashed, *derived) for n in names if len(n) >= 2
         )
         self._mentionable = _automaton(self._normal_docs)
+        self._named = _automaton(n for names in self._whole for n in names if len(n) >= _MIN_NAME)
 
     def resolve(self, name: str) -> list[Document]:
         """Documents a name refers to: exact alias, alias containment, then fuzzy title."""
@@ -193,11 +195,13 @@ class Names:
                 return name, docs
         return "", []
 
-    def spans(self, folded: str) -> list[tuple[int, int]]:
-        """Where loaded documents' names occur in a folded question: [start, end) each."""
-        if self._mentionable is None:
+    def spans(self, squashed: str) -> list[tuple[int, int]]:
+        """Where loaded documents' whole names occur in a folded question squashed by
+        `strip_name_marks`: [start, end) each. Squashed, a title found in a question
+        written with other marks or spaces (《》 left out, 〈〉 for 《》) is still found."""
+        if self._named is None:
             return []
-        return [(end - len(name) + 1, end + 1) for end, name in self._mentionable.iter(folded)]
+        return [(end - len(name) + 1, end + 1) for end, name in self._named.iter(squashed)]
 
     def mentioned(self, text: str) -> tuple[set[str], str]:
         """Documents named inside a question, and the question without those names."""
@@ -227,6 +231,20 @@ class Names:
         short name, or an abbreviation keeping most of one (数据资源开发利用意见)."""
         whole = self._whole[self._position[doc.doc_id]]
         return key in whole or any(len(key) >= 0.7 * len(n) and spread_in(n, key) for n in whole)
+
+    def beyond(self, key: str, docs: Iterable[Document]) -> bool:
+        """Whether a squashed key names a document other than these although a name of one is
+        inside it: the name followed by 实施条例, 修正案, 解释 … (劳动合同法实施条例 when only
+        劳动合同法 is loaded), and the key no whole name of any of them."""
+        docs = list(docs)
+        if any(self.names(key, d) for d in docs):
+            return False
+        for doc in docs:
+            for name in self._whole[self._position[doc.doc_id]]:
+                at = key.find(name) if len(name) >= _MIN_NAME else -1
+                if at >= 0 and makes_another(key[at + len(name) :]):
+                    return True
+        return False
 
     def _contained(self, key: str) -> set[int]:
         """Documents with an alias inside the key, or (keys of 4+) containing the key."""
