@@ -363,8 +363,10 @@ class Library:
                 return self.ambiguous(name, shared, text, "lookup" if bare else "search")
         if ref is not None:
             docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
-            if docs and self.names.beyond(strip_name_marks(ref.doc_hint), docs):
+            named = self.names.beyond(strip_name_marks(ref.doc_hint), docs) if docs else None
+            if named == []:
                 return self.not_in_library(ref.doc_hint, text)
+            docs = named or docs
             if docs or not ref.doc_hint:
                 return self.lookup_ref(ref, text, docs, context_doc)
             if looks_like_title(ref.doc_hint):
@@ -392,8 +394,10 @@ class Library:
         if shared:
             return self.ambiguous(strip_name_marks(ref.doc_hint), shared, text, "lookup")
         docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
-        if docs and self.names.beyond(strip_name_marks(ref.doc_hint), docs):
+        named = self.names.beyond(strip_name_marks(ref.doc_hint), docs) if docs else None
+        if named == []:
             return self.not_in_library(ref.doc_hint, text)
+        docs = named or docs
         if ref.doc_hint and not docs:
             if looks_like_title(ref.doc_hint):
                 return self.not_in_library(ref.doc_hint, text)
@@ -508,7 +512,7 @@ class Library:
             if (
                 found
                 and len(strip_name_marks(rest)) <= 0.4 * len(key)
-                and not self.names.beyond(key, inside)
+                and self.names.beyond(key, inside) != []
             ):
                 continue
             return key

@@ -232,19 +232,33 @@ class Names:
         whole = self._whole[self._position[doc.doc_id]]
         return key in whole or any(len(key) >= 0.7 * len(n) and spread_in(n, key) for n in whole)
 
-    def beyond(self, key: str, docs: Iterable[Document]) -> bool:
-        """Whether a squashed key names a document other than these although a name of one is
-        inside it: the name followed by 实施条例, 修正案, 解释 … (劳动合同法实施条例 when only
-        劳动合同法 is loaded), and the key no whole name of any of them."""
+    def beyond(self, key: str, docs: Iterable[Document]) -> list[Document] | None:
+        """When a squashed key is a name of one of these documents followed by 实施条例,
+        修正案, 解释 … (and no whole name of any of them), the documents it names: those whose
+        names hold that name and then the rest of the key (民事诉讼法解释 → 最高人民法院关于适用
+        民事诉讼法的解释); none when no such document is loaded (劳动合同法实施条例 with only
+        劳动合同法). None when the key names these documents themselves."""
         docs = list(docs)
         if any(self.names(key, d) for d in docs):
-            return False
+            return None
         for doc in docs:
             for name in self._whole[self._position[doc.doc_id]]:
                 at = key.find(name) if len(name) >= _MIN_NAME else -1
                 if at >= 0 and makes_another(key[at + len(name) :]):
-                    return True
-        return False
+                    return self._written_out(key, name, key[at + len(name) :])
+        return None
+
+    def _written_out(self, key: str, name: str, tail: str) -> list[Document]:
+        """Documents with a name holding `name` and after it the tail's characters in order."""
+        rarest = min(bigrams(name), key=lambda g: len(self._grams.get(g, ())))
+        found = set()
+        for position in self._grams.get(rarest, ()):
+            for alias in self._squashed[position]:
+                at = alias.find(name)
+                rest = iter(alias[at + len(name) :])
+                if at >= 0 and all(char in rest for char in tail):
+                    found.add(position)
+        return pick_editions(key, self._docs(found))
 
     def _contained(self, key: str) -> set[int]:
         """Documents with an alias inside the key, or (keys of 4+) containing the key."""

@@ -16,6 +16,7 @@ TITLES = {
     "公司法时间效力.md": "最高人民法院 关于适用《中华人民共和国公司法》 时间效力的若干规定",
     "时间效力规定.md": "最高人民法院、最高人民检察院关于适用刑事司法解释时间效力问题的规定",
     "国务院组织法.md": "中华人民共和国国务院组织法",
+    "担保法.md": "中华人民共和国担保法",
 }
 BODY = """# {title}
 
@@ -78,3 +79,14 @@ def test_marks_and_spaces_in_a_title_do_not_matter(
     library: Library, question: str, title: str
 ) -> None:
     _answered_from(library, question, title)
+
+
+def test_a_loaded_law_s_name_with_解释_names_its_interpretation(library: Library) -> None:
+    _answered_from(library, "担保法解释第二条", TITLES["担保法解释.md"])
+    _answered_from(library, "担保法第二条", TITLES["担保法.md"])
+
+
+def test_a_loaded_law_s_rules_that_are_not_loaded_are_missing(library: Library) -> None:
+    answer = library.answer("担保法实施细则第二条")
+    assert answer.status == "not_in_library"
+    assert answer.missing == "担保法实施细则"
