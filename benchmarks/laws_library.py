@@ -4,6 +4,7 @@ from the laws' own titles and articles (nothing here is tuned on them).
 
     .venv/bin/python -m benchmarks.laws_library [--laws ../shared/laws] [--dev FILE] [--n 300]
     .venv/bin/python -m benchmarks.laws_library --speed --work /tmp/laws   # answer latency
+    .venv/bin/python -m benchmarks.laws_library --titles --work /tmp/laws  # titles → 库中没有?
 
 The laws are copied into a temporary corpus directory at run time, never into the project.
 A generated question counts as right when the first hit is the asked article (its label) of
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import shutil
 import tempfile
 import time
@@ -140,6 +142,26 @@ def not_in_library_rate(library: Library, documents: list[Document]) -> tuple[in
     return said, len(documents)
 
 
+def loaded_titles_missing(library: Library) -> tuple[list[str], int]:
+    """Every current document asked for by its full title — as written, without the leading
+    中华人民共和国, without it in the title quoted (《担保法》), without 《》 marks, and in a
+    reference (第一条): the titles any of whose questions got not_in_library, of how many."""
+    docs = [d for d in library.documents if d.clauses and not d.superseded]
+    missing = []
+    for doc in docs:
+        title = doc.title
+        forms = {
+            title,
+            title.removeprefix("中华人民共和国"),
+            re.sub(r"(?<=[《〈])中华人民共和国", "", title),
+            re.sub(r"[《》〈〉]", "", title),
+        }
+        forms |= {f"{form}第一条" for form in forms}
+        if any(library.answer(form).status == "not_in_library" for form in forms):
+            missing.append(title)
+    return missing, len(docs)
+
+
 def _dev(library: Library, dev: Path) -> list[str]:
     answer: Callable[[str], Answer] = library.answer
     return report(evaluate(dev, answer))
@@ -173,10 +195,16 @@ def main() -> None:
     parser.add_argument("--dev", type=Path, default=DEV)
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--speed", action="store_true", help="answer latency only")
+    parser.add_argument("--titles", action="store_true", help="loaded titles said missing only")
     parser.add_argument("--work", type=Path, help="keep the laws' copy and cache here")
     args = parser.parse_args()
     if not args.laws.is_dir():
         raise SystemExit(f"no laws at {args.laws}: nothing to measure")
+    if args.titles:
+        missing, total = loaded_titles_missing(laws_library(args.laws, args.work))
+        print(f"loaded titles answered not_in_library: {len(missing)}/{total}")
+        print("\n".join(f"  {title}" for title in missing))
+        return
     if args.speed:
         started = time.perf_counter()
         big = laws_library(args.laws, args.work)

@@ -28,7 +28,7 @@ from retrieval.bm25 import SparseBM25
 from retrieval.integrity import cache_directory, discard, intact, seal
 from retrieval.model import CorpusProblem, Document
 
-FORMAT = "policybot-cache-7"  # 7: editions, sub-folders
+FORMAT = "policybot-cache-8"  # 7: editions, sub-folders; 8: titles without 中华人民共和国
 # The index's arrays, one .npy each: memory-mapped on load, so a page is read (and counts in
 # the process's memory) only when a question touches the postings on it.
 ARRAYS = {"idf": np.float64, "indptr": np.int64, "docs": np.int32, "weights": np.float64}

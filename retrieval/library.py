@@ -363,6 +363,10 @@ class Library:
                 return self.ambiguous(name, shared, text, "lookup" if bare else "search")
         if ref is not None:
             docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
+            named = self.names.beyond(strip_name_marks(ref.doc_hint), docs) if docs else None
+            if named == []:
+                return self.not_in_library(ref.doc_hint, text)
+            docs = named or docs
             if docs or not ref.doc_hint:
                 return self.lookup_ref(ref, text, docs, context_doc)
             if looks_like_title(ref.doc_hint):
@@ -390,6 +394,10 @@ class Library:
         if shared:
             return self.ambiguous(strip_name_marks(ref.doc_hint), shared, text, "lookup")
         docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
+        named = self.names.beyond(strip_name_marks(ref.doc_hint), docs) if docs else None
+        if named == []:
+            return self.not_in_library(ref.doc_hint, text)
+        docs = named or docs
         if ref.doc_hint and not docs:
             if looks_like_title(ref.doc_hint):
                 return self.not_in_library(ref.doc_hint, text)
@@ -488,17 +496,24 @@ class Library:
 
     def _missing_title(self, folded: str) -> str:
         """A title the question names that no loaded document answers to, or ''."""
-        loaded = self.names.spans(folded)
+        squashed = strip_name_marks(folded)
+        loaded = self.names.spans(squashed)
         for name in named_titles(folded):
-            if _part_of_loaded(name, folded, loaded):
-                continue
             key = strip_name_marks(name)
+            if _part_of_loaded(key, squashed, loaded):
+                continue
             docs = self.names.resolve_folded(key)
             if any(self.names.names(key, d) for d in docs):
                 continue
             found, rest = self.names.mentioned_folded(key)
-            # A loaded name inside it must be most of it: 劳动合同法实施条例 is not 劳动合同法.
-            if found and len(strip_name_marks(rest)) <= 0.4 * len(key):
+            # A loaded name inside it must be most of it, and not followed by what makes
+            # another document: 劳动合同法实施条例 is not 劳动合同法.
+            inside = [self._by_id[doc_id] for doc_id in sorted(found)]
+            if (
+                found
+                and len(strip_name_marks(rest)) <= 0.4 * len(key)
+                and self.names.beyond(key, inside) != []
+            ):
                 continue
             return key
         return ""
@@ -636,18 +651,18 @@ class Library:
 _ABOUT = re.compile(r"^(?:关于|里|中|的)")
 
 
-def _part_of_loaded(name: str, folded: str, loaded: list[tuple[int, int]]) -> bool:
+def _part_of_loaded(name: str, squashed: str, loaded: list[tuple[int, int]]) -> bool:
     """Whether a title-shaped name is a loaded document's name or a phrase about one: inside
     a loaded name (实施条例 of 外商投资法实施条例, 行为记分管理办法 of a title whose 违法 ends in
     法), or a loaded name followed by 关于…的规定 / 里 / 中 (民法典关于病情的规定)."""
-    start = folded.find(name)
+    start = squashed.find(name)
     if start < 0:
         return False
     end = start + len(name)
     for s, e in loaded:
         if s <= start and end <= e:
             return True
-        if s == start and e < end and _ABOUT.match(folded[e:end]):
+        if s == start and e < end and _ABOUT.match(squashed[e:end]):
             return True
     return False
 

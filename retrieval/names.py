@@ -17,6 +17,7 @@ import ahocorasick
 
 from retrieval.dedup import title_key
 from retrieval.model import Document
+from retrieval.naming import makes_another
 from retrieval.normalize import fold_for_search, strip_name_marks
 
 FUZZY_NAME = 0.6  # share of the name's bigrams a title must cover to be a fuzzy match
@@ -137,6 +138,7 @@ class Names:
             n for names in (*self._squashed, *derived) for n in names if len(n) >= 2
         )
         self._mentionable = _automaton(self._normal_docs)
+        self._named = _automaton(n for names in self._whole for n in names if len(n) >= _MIN_NAME)
 
     def resolve(self, name: str) -> list[Document]:
         """Documents a name refers to: exact alias, alias containment, then fuzzy title."""
@@ -193,11 +195,13 @@ class Names:
                 return name, docs
         return "", []
 
-    def spans(self, folded: str) -> list[tuple[int, int]]:
-        """Where loaded documents' names occur in a folded question: [start, end) each."""
-        if self._mentionable is None:
+    def spans(self, squashed: str) -> list[tuple[int, int]]:
+        """Where loaded documents' whole names occur in a folded question squashed by
+        `strip_name_marks`: [start, end) each. Squashed, a title found in a question
+        written with other marks or spaces (《》 left out, 〈〉 for 《》) is still found."""
+        if self._named is None:
             return []
-        return [(end - len(name) + 1, end + 1) for end, name in self._mentionable.iter(folded)]
+        return [(end - len(name) + 1, end + 1) for end, name in self._named.iter(squashed)]
 
     def mentioned(self, text: str) -> tuple[set[str], str]:
         """Documents named inside a question, and the question without those names."""
@@ -227,6 +231,34 @@ class Names:
         short name, or an abbreviation keeping most of one (数据资源开发利用意见)."""
         whole = self._whole[self._position[doc.doc_id]]
         return key in whole or any(len(key) >= 0.7 * len(n) and spread_in(n, key) for n in whole)
+
+    def beyond(self, key: str, docs: Iterable[Document]) -> list[Document] | None:
+        """When a squashed key is a name of one of these documents followed by 实施条例,
+        修正案, 解释 … (and no whole name of any of them), the documents it names: those whose
+        names hold that name and then the rest of the key (民事诉讼法解释 → 最高人民法院关于适用
+        民事诉讼法的解释); none when no such document is loaded (劳动合同法实施条例 with only
+        劳动合同法). None when the key names these documents themselves."""
+        docs = list(docs)
+        if any(self.names(key, d) for d in docs):
+            return None
+        for doc in docs:
+            for name in self._whole[self._position[doc.doc_id]]:
+                at = key.find(name) if len(name) >= _MIN_NAME else -1
+                if at >= 0 and makes_another(key[at + len(name) :]):
+                    return self._written_out(key, name, key[at + len(name) :])
+        return None
+
+    def _written_out(self, key: str, name: str, tail: str) -> list[Document]:
+        """Documents with a name holding `name` and after it the tail's characters in order."""
+        rarest = min(bigrams(name), key=lambda g: len(self._grams.get(g, ())))
+        found = set()
+        for position in self._grams.get(rarest, ()):
+            for alias in self._squashed[position]:
+                at = alias.find(name)
+                rest = iter(alias[at + len(name) :])
+                if at >= 0 and all(char in rest for char in tail):
+                    found.add(position)
+        return pick_editions(key, self._docs(found))
 
     def _contained(self, key: str) -> set[int]:
         """Documents with an alias inside the key, or (keys of 4+) containing the key."""

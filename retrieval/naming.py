@@ -44,6 +44,17 @@ def core_title(title: str) -> str:
     return core
 
 
+# 中华人民共和国 opening a title, or a title it quotes: people leave it out of both.
+_STATE = re.compile(r"^中华人民共和国|(?<=[《〈])中华人民共和国")
+
+
+def plain_titles(title: str) -> tuple[str, ...]:
+    """The title as people write it without 中华人民共和国: 国务院组织法, and
+    最高人民法院关于适用《担保法》若干问题的解释 (the title it quotes shortened too)."""
+    plain = _STATE.sub("", title).strip()
+    return (plain,) if plain != title and len(strip_name_marks(plain)) >= 2 else ()
+
+
 def _suffix(core: str) -> str:
     return next((s for s in _SUFFIXES if core.endswith(s) and len(core) > len(s)), "")
 
@@ -158,7 +169,7 @@ def name_documents(
     # Names a document is really called by: a derived abbreviation never takes one of them.
     taken: dict[str, set[str]] = defaultdict(set)
     for doc, core in zip(documents, cores, strict=True):
-        for name in (*doc.aliases, doc.title, doc.short, core):
+        for name in (*doc.aliases, doc.title, *plain_titles(doc.title), doc.short, core):
             taken[_key(name)].add(core)
     forms = {core: abbreviation_forms(core, segment) for core in set(cores)}
     complete: dict[str, set[str]] = defaultdict(set)
@@ -173,7 +184,13 @@ def name_documents(
             for a, whole in sorted(forms[core].items())
             if not taken[_key(a)] - {core} and (whole or not complete[a] - {core})
         ]
-        names = [*doc.aliases, core, *sorted(defined.get(core, ())), *english.get(core, ())]
+        names = [
+            *doc.aliases,
+            *plain_titles(doc.title),
+            core,
+            *sorted(defined.get(core, ())),
+            *english.get(core, ()),
+        ]
         aliases = tuple(dict.fromkeys(n for n in names if n))
         out.append(replace(doc, aliases=aliases, derived=tuple(derived)))
     return tuple(out)
@@ -215,6 +232,18 @@ _COMMON = re.compile(
     r"^(?:方法|办法|做法|看法|说法|想法|合法|违法|非法|依法|执法|立法|司法|用法|算法|手法|守法"
     r"|规定|意见|方案|条例|有关规定|相关规定|具体规定|法律法规|各项规定|国家规定|管理办法)$"
 )
+
+
+# What makes a name followed by it another document's: 劳动合同法实施条例 is not 劳动合同法.
+_ANOTHER = re.compile(
+    r"^(?:实施条例|实施细则|实施办法|实施规定|施行细则|细则|修正案|修订案|(?:司法)?解释|补充规定)"
+)
+
+
+def makes_another(tail: str) -> bool:
+    """Whether the words after a document's name make it another document's name (实施条例,
+    实施细则, 修正案, 解释 …): a document is not its own implementing rules or amendment."""
+    return bool(_ANOTHER.match(tail))
 
 
 def named_titles(folded: str) -> list[str]:

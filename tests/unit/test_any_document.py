@@ -268,6 +268,43 @@ def test_a_law_s_implementing_rules_are_one_missing_name(library: Library) -> No
     assert answer.missing == "劳动合同法实施条例"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "劳动合同法实施条例第十条",
+        "劳动合同法实施细则第三条",
+        "劳动合同法修正案第一条",
+        "劳合法实施条例第三条",
+    ],
+)
+def test_a_reference_to_a_loaded_law_s_rules_is_not_that_law(
+    library: Library, question: str
+) -> None:
+    # Only 劳动合同法 is loaded: its implementing rules or amendment are another document.
+    for answer in (library.answer(question), library.lookup(question)):
+        assert answer.status == "not_in_library", question
+        assert answer.missing == question[: question.index("第")]
+
+
+@pytest.mark.parametrize("name", ["劳动合同法", "社会保险法", "中华人民共和国社会保险法"])
+def test_a_reference_to_a_loaded_law_stays_in_that_law(library: Library, name: str) -> None:
+    answer = library.answer(f"{name}第三条")
+    assert answer.status == "ok"
+    assert answer.hits[0].doc_title == f"中华人民共和国{name.removeprefix('中华人民共和国')}"
+    beyond = library.answer(f"{name}第十条")  # past its last article: its nearest ones
+    assert beyond.status == "not_found"
+    assert {h.doc_title for h in beyond.suggestions} == {answer.hits[0].doc_title}
+
+
+def test_a_loaded_law_s_rules_are_missing_though_most_of_the_name_is_loaded(
+    library: Library,
+) -> None:
+    # 实施条例 is a third of the name: most of it is the loaded law's, yet it is another's.
+    answer = library.answer("消费者权益保护法实施条例对消费者保护怎么规定")
+    assert answer.status == "not_in_library"
+    assert answer.missing == "消费者权益保护法实施条例"
+
+
 def test_everyday_words_are_not_taken_for_titles() -> None:
     for question in ("有什么办法能快点办", "这样违法吗", "用什么方法", "收益法还是成本法"):
         assert named_titles(question) == [], question
@@ -313,6 +350,18 @@ def test_cli_json_reports_not_in_library(
     result = json.loads(capsys.readouterr().out)
     assert result["status"] == "not_in_library"
     assert all(hit["score"] == 0 for hit in result["hits"])
+
+
+def test_cli_json_says_a_loaded_law_s_rules_are_not_in_the_library(
+    laws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POLICYBOT_CORPUS_DIR", str(laws))
+    assert main(["ask", "劳动合同法实施条例第十条", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "not_in_library"
+    assert main(["ask", "劳动合同法第三条", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "ok"
+    assert result["hits"][0]["doc_title"] == "中华人民共和国劳动合同法"
 
 
 def test_cli_json_lists_the_documents_a_shared_name_fits(
