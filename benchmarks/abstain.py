@@ -16,8 +16,8 @@ import argparse
 import dataclasses
 
 from benchmarks import datasets
-from retrieval import fitting
-from retrieval.ranking import Models
+from retrieval.evaluation import fitting
+from retrieval.search.ranking import Models
 
 HELD_OUT = datasets.WORK / "held_out"
 SUITES = ("stard-test", "gen", "gen-all", "extra", "own", "dev-all")

@@ -19,18 +19,18 @@ from typing import TypeVar
 
 from benchmarks.laws_library import LAWS, copy_corpus
 from config.settings import LEXICON_DIR
-from retrieval import cache
-from retrieval.bm25 import SparseBM25
-from retrieval.catalog import load_catalog
-from retrieval.corpus import assemble, corpus_files, read_corpus
-from retrieval.expansion import Expander
-from retrieval.formats import PARSER_VERSION
-from retrieval.index import index_text
+from retrieval.documents.catalog import load_catalog
+from retrieval.documents.corpus import assemble, corpus_files, read_corpus
+from retrieval.documents.naming import english_titles, name_documents
+from retrieval.documents.screen import screen
 from retrieval.library import ENGLISH_TITLES, Library
-from retrieval.naming import english_titles, name_documents
-from retrieval.screen import screen
-from retrieval.segments import segment_corpus
-from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
+from retrieval.reading.formats import PARSER_VERSION
+from retrieval.search.bm25 import SparseBM25
+from retrieval.search.index import index_text
+from retrieval.storage import cache
+from retrieval.storage.segments import segment_corpus
+from retrieval.words.expansion import Expander
+from retrieval.words.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 
 T = TypeVar("T")
 

@@ -1,7 +1,7 @@
 """The question sets and libraries answer quality is measured and fitted on (issue 22).
 
 Laws are read from ../shared/laws at run time and copied, flattened, into the data directory;
-nothing of them is committed. Libraries are cached like the bot's own (retrieval/cache.py), keyed
+nothing of them is committed. Libraries are cached like the bot's own (storage/cache.py), keyed
 only by what shapes the index (corpus files, user dictionary, stop words, aliases), so refitting
 ranking.json or the bridge does not re-index 1,500 laws.
 
@@ -20,12 +20,12 @@ import tempfile
 from pathlib import Path
 
 from config.settings import LEXICON_DIR, PROJECT_ROOT
-from retrieval import cache
-from retrieval.corpus import corpus_files
-from retrieval.formats import PARSER_VERSION
+from retrieval.documents.corpus import corpus_files
 from retrieval.library import MODELS_FILE, Library
-from retrieval.ranking import Models
-from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
+from retrieval.reading.formats import PARSER_VERSION
+from retrieval.search.ranking import Models
+from retrieval.storage import cache
+from retrieval.words.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 
 SHARED = PROJECT_ROOT.parent / "shared"
 LAWS = SHARED / "laws"
@@ -99,9 +99,9 @@ def library(name: str, laws: list[Path]) -> Library:
         )
     cached = cache.load(cache_dir, key)
     if cached is None:
-        from retrieval.catalog import load_catalog
-        from retrieval.corpus import read_corpus
-        from retrieval.screen import screen
+        from retrieval.documents.catalog import load_catalog
+        from retrieval.documents.corpus import read_corpus
+        from retrieval.documents.screen import screen
 
         documents, problems = read_corpus(corpus, load_catalog(LEXICON_DIR / "aliases.toml"))
         documents, unindexable = screen(documents, tokenizer)

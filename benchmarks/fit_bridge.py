@@ -19,10 +19,10 @@ import jieba.posseg as posseg
 
 from benchmarks import datasets
 from config.settings import LEXICON_DIR
-from retrieval.alignment import Translation, bridges
 from retrieval.library import Library
-from retrieval.normalize import fold_for_search, fold_layout
-from retrieval.tokenize import Tokenizer
+from retrieval.words.alignment import Translation, bridges
+from retrieval.words.normalize import fold_for_search, fold_layout
+from retrieval.words.tokenize import Tokenizer
 
 TARGET = LEXICON_DIR / "bridge.tsv"
 MIN_QUESTIONS = 3
@@ -105,7 +105,7 @@ def table(found: list[Translation]) -> dict[str, tuple[tuple[str, float], ...]]:
 def write(found: list[Translation], sources: str, path: Path = TARGET) -> None:
     """The bridge file with a header saying how it was made."""
     header = (
-        "# Learned bridges: question word → clause word, IBM Model 1 (retrieval/alignment.py).\n"
+        "# Learned bridges: question word → clause word, IBM Model 1 (words/alignment.py).\n"
         "# Made by `python -m benchmarks.fit_bridge` from train splits only: "
         f"{sources}.\n"
         f"# Kept: seen together in ≥ {MIN_QUESTIONS} distinct questions, t ≥ {MIN_PROBABILITY},"

@@ -27,9 +27,9 @@ from pathlib import Path
 
 from benchmarks import datasets, fit_bridge
 from config.settings import LEXICON_DIR
-from retrieval import fitting
+from retrieval.evaluation import fitting
 from retrieval.library import MODELS_FILE, Library
-from retrieval.ranking import ExpansionWeights, Models
+from retrieval.search.ranking import ExpansionWeights, Models
 
 TRAIN_ITEMS = datasets.WORK / "train_items.json"
 GRID = {

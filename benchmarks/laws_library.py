@@ -25,11 +25,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR, PROJECT_ROOT
-from retrieval.evaluate import evaluate, report
+from retrieval.documents.naming import abbreviation_forms, core_title
+from retrieval.documents.numbering import int_to_cn
+from retrieval.evaluation.evaluate import evaluate, report
 from retrieval.library import Library, LibraryPaths
 from retrieval.model import Answer, Document
-from retrieval.naming import abbreviation_forms, core_title
-from retrieval.numbering import int_to_cn
 
 LAWS = PROJECT_ROOT.parent / "shared" / "laws"
 DEV = PROJECT_ROOT.parent / "shared" / "eval" / "dev_qa.jsonl"

@@ -18,10 +18,10 @@ import random
 from collections import Counter
 
 from benchmarks import datasets
+from retrieval.documents.naming import core_title
 from retrieval.library import Library
 from retrieval.model import Document
-from retrieval.naming import core_title
-from retrieval.normalize import fold_for_search
+from retrieval.words.normalize import fold_for_search
 
 FORMS = ("{name} {word}", "{name}关于{word}的规定", "{name}里{word}怎么规定")
 

@@ -21,10 +21,10 @@ import time
 import jieba
 
 from benchmarks import datasets
-from retrieval import fitting
-from retrieval.bm25 import SparseBM25
+from retrieval.evaluation import fitting
 from retrieval.library import Library
-from retrieval.normalize import fold_layout
+from retrieval.search.bm25 import SparseBM25
+from retrieval.words.normalize import fold_layout
 
 HELD_OUT = datasets.WORK / "held_out"
 SUITES = ("dev", "stard", "gen", "gen-all", "extra", "own", "dev-bundled", "dev-all")

@@ -12,7 +12,7 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
-from retrieval.numbering import int_to_cn
+from retrieval.documents.numbering import int_to_cn
 
 REGIONS = (
     "北京市",

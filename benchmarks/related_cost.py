@@ -22,7 +22,7 @@ from pathlib import Path
 from benchmarks.laws_library import LAWS, copy_corpus
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
 from retrieval.library import Library, LibraryPaths
-from retrieval.related import RELATED_KINDS, library_relations
+from retrieval.search.related import RELATED_KINDS, library_relations
 
 
 def measure(name: str, corpus: Path, cache: Path, repeat: int) -> None:

@@ -19,8 +19,8 @@ import numpy as np
 
 from benchmarks import datasets
 from benchmarks.abstain import HELD_OUT, SUITES, summary
-from retrieval import fitting
-from retrieval.ranking import FEATURES
+from retrieval.evaluation import fitting
+from retrieval.search.ranking import FEATURES
 
 BASE = ("bm25_rel", "coverage", "words", "bigrams", "heading", "title", "doc_share", "fact")
 

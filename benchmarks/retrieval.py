@@ -31,10 +31,10 @@ from typing import Any
 from benchmarks.cold_start import cold_start_cpu
 from benchmarks.regulations import write_corpus
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
-from retrieval.index import index_text
+from retrieval.documents.numbering import int_to_cn
 from retrieval.library import Library, LibraryPaths
-from retrieval.numbering import int_to_cn
-from retrieval.query import read_question
+from retrieval.question.query import read_question
+from retrieval.search.index import index_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,12 +14,12 @@ import statistics
 import time
 from unittest import mock
 
-from bot.llm import LLMConfig
-from bot.rewrite import LLMRewriter
+from bot.endpoints.llm import LLMConfig
+from bot.endpoints.rewrite import LLMRewriter
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
 from retrieval import library as library_module
-from retrieval.confidence import sure
 from retrieval.library import Library, LibraryPaths
+from retrieval.search.confidence import sure
 from tests.fake_llm import FakeLLM
 
 # Our own questions about the bundled documents, none from an evaluation set.

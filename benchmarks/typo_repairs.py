@@ -18,10 +18,10 @@ import json
 from pathlib import Path
 
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
-from retrieval import query as query_module
 from retrieval.library import Library, LibraryPaths
-from retrieval.query import read_question
-from retrieval.typos import MOST_APART, believed
+from retrieval.question import query as query_module
+from retrieval.question.query import read_question
+from retrieval.words.typos import MOST_APART, believed
 
 ROOT = Path(__file__).resolve().parent.parent
 TYPOS = ROOT / "tests" / "fixtures" / "typo_questions.jsonl"

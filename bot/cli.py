@@ -14,17 +14,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import redact, render, texts
-from bot.building import library_builder
-from bot.startup import check_directories, open_database
+from bot.upkeep.building import library_builder
+from bot.upkeep.startup import check_directories, open_database
 from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
-from retrieval.evaluate import evaluate, report
+from retrieval.documents.naming import collisions
+from retrieval.evaluation.evaluate import evaluate, report
 from retrieval.library import Library
 from retrieval.model import Answer, Hit
-from retrieval.naming import collisions
 
 if TYPE_CHECKING:  # Telegram, httpx and SQLite are imported only by the commands using them
-    from bot.llm import LLMClient
-    from bot.store import Store
+    from bot.endpoints.llm import LLMClient
+    from bot.store.store import Store
 
 SEARCHING = {"ask", "chat", "eval", "digest"}  # the commands that rank with optional channels
 
@@ -95,7 +95,7 @@ def run_ask(
     k = max(1, min(10, args.k))
     llm = None
     if args.summarize:
-        from bot.llm import llm_from_settings
+        from bot.endpoints.llm import llm_from_settings
 
         llm = llm_from_settings(settings)
     answers = (library.answer(q, k=k) for q in _inputs(args.question, stdin))
@@ -109,7 +109,7 @@ def with_summary(llm: LLMClient, answer: Answer) -> Answer:
     """The answer with a verified summary, or unchanged (summary null) when unavailable."""
     import asyncio
 
-    from bot.llm import SummaryUnavailable, summarize
+    from bot.endpoints.llm import SummaryUnavailable, summarize
 
     if answer.status != "ok":
         return answer
@@ -157,7 +157,7 @@ def run_toc(library: Library, name: str, out: TextIO) -> int:
 
 def run_diff(library: Library, args: argparse.Namespace, out: TextIO) -> int:
     """What changed between two editions of a document; exit 1 when there is no pair."""
-    from retrieval.editions import NoDiff, compare
+    from retrieval.documents.editions import NoDiff, compare
 
     found = library.resolve(args.doc) or [d for d in library.documents if d.doc_id == args.doc]
     diff = compare(library.documents, found, args.since, args.until)
@@ -245,7 +245,7 @@ def run_cross_validation(
     `train_items` (collected by benchmarks/fit_ranking.py from the train splits) join every
     fold's training data and the refit, so `--fit` keeps what the shipped models learned there.
     """
-    from retrieval import fitting
+    from retrieval.evaluation import fitting
     from retrieval.library import MODELS_FILE
 
     if folds < 2:
@@ -292,7 +292,7 @@ def run_serve(settings: Settings, webhook: bool = False) -> int:
     """Run the bot; a missing or rejected token is one clear line and exit code 2."""
     import asyncio
 
-    from bot.llm import llm_from_settings
+    from bot.endpoints.llm import llm_from_settings
     from bot.state import Services
     from bot.telegram.app import InvalidToken, NetworkError, probe, run
     from bot.telegram.web import ListenFailed
@@ -316,7 +316,7 @@ def run_serve(settings: Settings, webhook: bool = False) -> int:
         store, llm = open_store(settings), llm_from_settings(settings)
         services = Services(library, settings, store, llm=llm)
         if stale is not None:  # answer from the old index; the reloader re-indexes at once
-            from bot.reload import Reloader
+            from bot.upkeep.reload import Reloader
 
             logging.getLogger("policybot.reindex").info(
                 "corpus changed: answering from the previous index while re-indexing"
@@ -352,7 +352,7 @@ def open_store(settings: Settings) -> Store:
 def run_digest(settings: Settings, library: Library, args: argparse.Namespace, out: TextIO) -> int:
     """Print the digest that would be sent to a chat (nothing is recorded)."""
     from bot.digest import fingerprints, gather
-    from bot.store import Subscription
+    from bot.store.store import Subscription
 
     if args.chat is None:
         print("用法：policybot digest --chat ID [--date YYYY-MM-DD]", file=out)

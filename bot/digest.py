@@ -6,9 +6,9 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.store import LoggedQuestion, Store, Subscription
-from retrieval.diff import ArticleChange, ChangeKind
-from retrieval.editions import EditionDiff, compare, editions
+from bot.store.store import LoggedQuestion, Store, Subscription
+from retrieval.documents.diff import ArticleChange, ChangeKind
+from retrieval.documents.editions import EditionDiff, compare, editions
 from retrieval.library import Library
 from retrieval.model import Clause, Hit
 
@@ -155,7 +155,7 @@ def gather(
         for doc_id, title, is_new in changed:
             if doc_id in covered:
                 continue  # said by the new edition's note
-            # A removed document was taken out of the corpus (bot/reload.py).
+            # A removed document was taken out of the corpus (bot/upkeep/reload.py).
             kind = "removed" if doc_id in removed else "added" if is_new else "changed"
             changes.append((kind, title))
     return DigestContent(

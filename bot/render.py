@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot import texts
-from retrieval.card import quoted_title
-from retrieval.citations import Citation
-from retrieval.diff import ArticleChange, word_diff
-from retrieval.editions import EditionDiff, NoDiff
+from retrieval.documents.citations import Citation
+from retrieval.documents.diff import ArticleChange, word_diff
+from retrieval.documents.editions import EditionDiff, NoDiff
 from retrieval.library import MAX_QUERY_CHARS, Library
+from retrieval.lookup.card import quoted_title
 from retrieval.model import Answer, Clause, Document, DocumentCard, Hit
 
 if TYPE_CHECKING:

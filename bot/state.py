@@ -10,16 +10,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from bot.endpoints.llm import LLMClient
 from bot.flood import FloodGate
-from bot.llm import LLMClient
-from bot.store import Store
-from bot.writes import StoreWrites
+from bot.store.store import Store
+from bot.store.writes import StoreWrites
 from config.settings import Settings
 from retrieval.library import Library
 
 if TYPE_CHECKING:
-    from bot.building import Change
-    from bot.curator import Pending
+    from bot.upkeep.building import Change
+    from bot.upkeep.curator import Pending
 
 MAX_REMEMBERED = 20
 
@@ -119,7 +119,7 @@ def _text(value: object) -> str:
 
 
 class Reindexer(Protocol):
-    """The corpus watcher (bot/reload.py's Reloader), as services hold it: that module works
+    """The corpus watcher (bot/upkeep/reload.py's Reloader), as services hold it: that module works
     on the services, so they name what they need of it rather than import it."""
 
     async def watch(self) -> None:
@@ -138,7 +138,7 @@ class Services:
     store: Store
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     llm: LLMClient | None = None
-    limiter: FloodGate = field(default_factory=FloodGate)
+    flood_gate: FloodGate = field(default_factory=FloodGate)
     blocked_chats: set[int] = field(default_factory=set)
     background: list[asyncio.Task[None]] = field(default_factory=list)
     reloader: Reindexer | None = None

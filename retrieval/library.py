@@ -8,19 +8,22 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from retrieval import cache, clause_table, segments
-from retrieval.bm25 import Scope, SparseBM25
-from retrieval.card import document_card
-from retrieval.catalog import grams_covered, load_catalog, name_grams
-from retrieval.channels import QueryRewriter, SemanticChannel, reciprocal_rank_fusion
-from retrieval.citations import Citation, Citations
-from retrieval.confidence import sure
-from retrieval.corpus import assemble, corpus_files
-from retrieval.expansion import EXPANDER_VERSION, Expander
-from retrieval.formats import PARSER_VERSION
-from retrieval.headings import Headings
-from retrieval.index import Index, Ranking, index_text
-from retrieval.lookup import Numbers
+from retrieval.documents.catalog import grams_covered, load_catalog, name_grams
+from retrieval.documents.citations import Citation, Citations
+from retrieval.documents.corpus import assemble, corpus_files
+from retrieval.documents.names import Names
+from retrieval.documents.naming import (
+    core_title,
+    english_titles,
+    looks_like_title,
+    name_documents,
+    named_titles,
+)
+from retrieval.documents.screen import screen
+from retrieval.lookup.card import document_card
+from retrieval.lookup.clauses import Numbers
+from retrieval.lookup.headings import Headings
+from retrieval.lookup.refs import clean_folded, clean_query, parse_cleaned, parse_ref
 from retrieval.model import (
     Answer,
     Clause,
@@ -31,21 +34,18 @@ from retrieval.model import (
     Mode,
     Note,
 )
-from retrieval.names import Names
-from retrieval.naming import (
-    core_title,
-    english_titles,
-    looks_like_title,
-    name_documents,
-    named_titles,
-)
-from retrieval.normalize import fold_for_search, strip_name_marks
-from retrieval.query import Query, Wording, prepare, read_question
-from retrieval.ranking import DEFAULT_MODELS, Models
-from retrieval.refs import clean_folded, clean_query, parse_cleaned, parse_ref
-from retrieval.related import Relations, library_relations
-from retrieval.screen import screen
-from retrieval.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
+from retrieval.question.query import Query, Wording, prepare, read_question
+from retrieval.reading.formats import PARSER_VERSION
+from retrieval.search.bm25 import Scope, SparseBM25
+from retrieval.search.confidence import sure
+from retrieval.search.fusion import QueryRewriter, SemanticChannel, reciprocal_rank_fusion
+from retrieval.search.index import Index, Ranking, index_text
+from retrieval.search.ranking import DEFAULT_MODELS, Models
+from retrieval.search.related import Relations, library_relations
+from retrieval.storage import cache, clause_table, segments
+from retrieval.words.expansion import EXPANDER_VERSION, Expander
+from retrieval.words.normalize import fold_for_search, strip_name_marks
+from retrieval.words.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 
 MAX_QUERY_CHARS = 500
 _HEADING_ASK = re.compile(r"(?:有哪些|是哪些|包括哪些|包括什么|有什么|是什么|是啥|指什么)$")
@@ -582,7 +582,7 @@ class Library:
         """BM25 candidates reranked by a linear model; a two-parameter rule decides abstaining.
 
         An embedding channel is fused in by reciprocal rank; an LLM rewrite is asked for only
-        when the answer is unsure or abstains (retrieval/confidence.py).
+        when the answer is unsure or abstains (retrieval/search/confidence.py).
         """
         text = original if original is not None else query
         prepared, mentioned = self.prepare(query, wording)

@@ -66,7 +66,7 @@ class Document:
     doc_id: str
     title: str
     kind: DocKind
-    # A tuple when parsed; from the cache, a lazy table (retrieval/clause_table.py).
+    # A tuple when parsed; from the cache, a lazy table (retrieval/storage/clause_table.py).
     clauses: Sequence[Clause]
     sources: tuple[str, ...]
     author: str | None = None

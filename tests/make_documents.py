@@ -26,7 +26,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-from retrieval.text import read_source
+from retrieval.reading.plain import read_source
 
 FONT = "STSong-Light"
 HEADER = "政策文件汇编 2024年第3期"

@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import commands, reload, texts
+from bot import commands, texts
 from bot.state import Services
 from bot.telegram import (
     blocked,
@@ -42,6 +42,7 @@ from bot.telegram.limits import ChatRateLimiter, FairUpdateProcessor
 from bot.telegram.persistence import ChatStatePersistence
 from bot.telegram.schedule import start_schedules
 from bot.telegram.web import Webhook, WebServer
+from bot.upkeep import reload
 from config.settings import Settings
 
 log = logging.getLogger(__name__)

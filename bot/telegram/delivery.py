@@ -23,10 +23,10 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ExtBot
 
 from bot import metrics
-from bot.database import DATABASE_ERRORS
 from bot.digest import gather
 from bot.state import Services
-from bot.store import Store, StoredPart, Subscription
+from bot.store.database import DATABASE_ERRORS
+from bot.store.store import Store, StoredPart, Subscription
 from bot.telegram.digest_render import render_parts
 from bot.telegram.summaries import enabled, lead_paragraph
 

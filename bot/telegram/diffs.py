@@ -12,9 +12,9 @@ from telegram.error import BadRequest
 
 from bot import render, texts
 from bot.telegram.context import Context, reply_html, services
-from bot.telegram.html import LIMIT
-from retrieval.diff import ArticleChange, word_diff
-from retrieval.editions import EditionDiff, NoDiff, by_ids, compare
+from bot.telegram.formatting import LIMIT
+from retrieval.documents.diff import ArticleChange, word_diff
+from retrieval.documents.editions import EditionDiff, NoDiff, by_ids, compare
 from retrieval.model import Document
 
 # d|hash of the new edition's id|old edition's date|page: ids can be long Chinese titles,

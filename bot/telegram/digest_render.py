@@ -9,8 +9,8 @@ from datetime import date, datetime
 from bot import texts
 from bot.digest import DigestContent, clause_key, gather
 from bot.render import change_lines
-from bot.store import Store, Subscription
-from bot.telegram.html import LIMIT, hit_blocks
+from bot.store.store import Store, Subscription
+from bot.telegram.formatting import LIMIT, hit_blocks
 from retrieval.library import Library
 from retrieval.model import Hit
 

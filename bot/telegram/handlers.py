@@ -18,7 +18,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, TimedOut
 from bot import commands, metrics, render, texts
 from bot.telegram.arrivals import arrived
 from bot.telegram.context import Context, chat_state, reply_html, services
-from bot.telegram.html import answer_messages, hit_blocks, pack
+from bot.telegram.formatting import answer_messages, hit_blocks, pack
 from bot.telegram.keyboards import (
     TOC_PAGE,
     answer_keyboard,
@@ -28,8 +28,8 @@ from bot.telegram.keyboards import (
 )
 from bot.telegram.lifecycle import PolicyApplication as Stoppable
 from bot.telegram.summaries import enabled, send_summary
-from retrieval.card import quoted_title
 from retrieval.library import Library
+from retrieval.lookup.card import quoted_title
 from retrieval.model import Answer, Clause, Document
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ async def admitted(message: Message, context: Context) -> bool:
     user = message.from_user
     if user is None:
         return True
-    verdict = services(context).limiter.check(user.id)
+    verdict = services(context).flood_gate.check(user.id)
     if verdict.action == "notice":
         seconds = int(verdict.wait) + 1
         await reply_html(message, context, texts.RATE_LIMITED.format(seconds=seconds))

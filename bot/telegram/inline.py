@@ -10,7 +10,7 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 
 from bot import texts
 from bot.telegram.context import Context, services
-from bot.telegram.html import LIMIT, hit_blocks
+from bot.telegram.formatting import LIMIT, hit_blocks
 from retrieval.library import Library
 from retrieval.model import Document, Hit
 

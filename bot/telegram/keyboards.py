@@ -8,8 +8,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit
 
 from bot import texts
-from retrieval.card import quoted_title
 from retrieval.library import Library
+from retrieval.lookup.card import quoted_title
 from retrieval.model import Answer, Clause, Document
 
 TOC_PAGE = 15

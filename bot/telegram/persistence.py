@@ -17,10 +17,10 @@ from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
-from bot.database import DATABASE_ERRORS
 from bot.state import ChatState, chat_state_json, merge_chat_states, parse_chat_state
-from bot.store import Store
-from bot.writes import StoreWrites
+from bot.store.database import DATABASE_ERRORS
+from bot.store.store import Store
+from bot.store.writes import StoreWrites
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0  # how long a chat's change may stay in this process's memory only

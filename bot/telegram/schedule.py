@@ -11,10 +11,10 @@ from datetime import datetime, time
 
 from telegram.ext import Application, ContextTypes, Job
 
-from bot.database import DATABASE_ERRORS
 from bot.digest import fingerprints
 from bot.state import Services
-from bot.store import Store, Subscription
+from bot.store.database import DATABASE_ERRORS
+from bot.store.store import Store, Subscription
 from bot.telegram.context import SERVICES_KEY
 from bot.telegram.delivery import deliver
 

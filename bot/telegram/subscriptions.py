@@ -12,8 +12,8 @@ from datetime import time
 from telegram import Message, Update
 
 from bot import texts
-from bot.database import DATABASE_ERRORS
-from bot.store import Store, Subscription
+from bot.store.database import DATABASE_ERRORS
+from bot.store.store import Store, Subscription
 from bot.telegram.context import Context, reply_html, services
 from bot.telegram.delivery import deliver
 from bot.telegram.digest_render import build_digest

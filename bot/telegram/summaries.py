@@ -11,9 +11,8 @@ from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
 
 from bot import texts
-from bot.database import DATABASE_ERRORS
-from bot.grounding import cap, checked_prefix
-from bot.llm import (
+from bot.endpoints.grounding import cap, checked_prefix
+from bot.endpoints.llm import (
     LEAD_QUESTION,
     LLMClient,
     SummaryDropped,
@@ -23,6 +22,7 @@ from bot.llm import (
     verify,
 )
 from bot.state import Services
+from bot.store.database import DATABASE_ERRORS
 from bot.telegram.context import Context, reply_html, services
 from bot.telegram.permissions import admins_only
 from retrieval.model import Answer, Hit

@@ -10,12 +10,13 @@ from pathlib import PurePath
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 
-from bot import curator, texts
-from bot.building import Change
-from bot.sandbox import ParseFailed, parse_upload
+from bot import texts
 from bot.state import Reindexer, Services
 from bot.telegram.context import Context, reply_html, services
-from retrieval.corpus import MAX_FILE_BYTES
+from bot.upkeep import curator
+from bot.upkeep.building import Change
+from bot.upkeep.sandbox import ParseFailed, parse_upload
+from retrieval.documents.corpus import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
 MB = 1024 * 1024

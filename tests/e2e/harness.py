@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.llm import llm_from_settings
+from bot.endpoints.llm import llm_from_settings
 from bot.state import Services
-from bot.store import Store
+from bot.store.store import Store
 from bot.telegram.app import build_application, post_init
 from bot.telegram.schedule import job_name
 from config.settings import Settings

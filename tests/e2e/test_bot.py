@@ -181,7 +181,7 @@ async def test_403_stops_sending_to_that_chat_only(bot: Harness) -> None:
 
 
 async def test_rate_limit_replies_politely(bot: Harness) -> None:
-    bot.services.limiter.limit = 2
+    bot.services.flood_gate.limit = 2
     for _ in range(3):
         bot.api.send(PRIVATE, ALICE, "数据安全")
     replies = await bot.replies(PRIVATE["id"], count=3)

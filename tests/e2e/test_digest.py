@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Store, Subscription
+from bot.store.store import Store, Subscription
 from bot.telegram.schedule import SYNC_NAME, job_name, start_schedules
 from retrieval.library import Library
 from tests.e2e.fake_bot_api import FakeServer

@@ -13,7 +13,7 @@ import pytest
 from telegram.ext import ExtBot
 
 from bot.state import Services
-from bot.store import Store, Subscription
+from bot.store.store import Store, Subscription
 from bot.telegram.context import DEFAULTS
 from bot.telegram.delivery import deliver
 from bot.telegram.schedule import job_name, next_run, retry_name

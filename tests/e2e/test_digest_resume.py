@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.llm import LEAD_QUESTION
+from bot.endpoints.llm import LEAD_QUESTION
 from tests.e2e.fake_bot_api import FakeServer
 from tests.e2e.harness import (
     CHAT,

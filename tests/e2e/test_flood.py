@@ -43,7 +43,7 @@ async def test_a_flood_of_asks_gets_one_notice_and_others_are_answered_meanwhile
     sent = await bot.quiet(GROUP["id"], 1.0)
     notices = [m for m in sent if "太快" in m["text"]]
     assert len(notices) == 1
-    assert len(sent) - len(notices) == bot.services.limiter.limit
+    assert len(sent) - len(notices) == bot.services.flood_gate.limit
     assert not bot.errors
 
 

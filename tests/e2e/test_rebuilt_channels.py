@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.channels import attach_channels
-from bot.llm import quote_question
+from bot.endpoints.channels import attach_channels
+from bot.endpoints.llm import quote_question
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR, Settings
 from retrieval.library import Library, LibraryPaths
 from tests.e2e.fake_bot_api import FakeServer

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bot import texts
-from bot.store import Store
+from bot.store.store import Store
 from tests.e2e.fake_bot_api import FakeServer
 from tests.e2e.harness import (
     CHAT,

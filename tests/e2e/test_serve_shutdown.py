@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.store import Store
+from bot.store.store import Store
 from tests.e2e.fake_bot_api import FakeServer
 from tests.e2e.harness import (
     CHAT,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot import texts
-from bot.database import BUSY_TIMEOUT
+from bot.store.database import BUSY_TIMEOUT
 from bot.telegram.schedule import job_name, retry_name
 from bot.telegram.web import Health
 from tests.e2e.harness import Harness
@@ -56,7 +56,7 @@ async def test_a_locked_database_costs_the_log_entry_not_the_answer(
     [reply] = await bot.replies(ALICE_CHAT["id"])
     assert time.monotonic() - started < 2.0
     assert "（十）" in reply["text"]
-    with caplog.at_level(logging.WARNING, logger="bot.writes"):
+    with caplog.at_level(logging.WARNING, logger="bot.store.writes"):
         # The record waits out SQLite's busy timeout once per statement it tries; allow three.
         await bot.wait_for(lambda: "not recorded" in caplog.text, seconds=3 * BUSY_TIMEOUT)
     locked.rollback()

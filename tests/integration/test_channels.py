@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.building import library_builder
-from bot.channels import attach_channels
 from bot.cli import main
-from bot.embeddings import QUERY_DEADLINE, EmbeddingChannel
-from bot.rewrite import LLMRewriter
+from bot.endpoints.channels import attach_channels
+from bot.endpoints.embeddings import QUERY_DEADLINE, EmbeddingChannel
+from bot.endpoints.rewrite import LLMRewriter
+from bot.upkeep.building import library_builder
 from config.settings import LEXICON_DIR, load_settings
 from retrieval.library import Library, LibraryPaths
 from tests.fake_embeddings import FakeEmbeddings
@@ -154,7 +154,8 @@ def test_the_default_path_loads_no_http_client(tmp_path: Path) -> None:
         "import io, sys\n"
         "from bot.cli import main\n"
         "main(['ask', '数据安全', '--json'], out=io.StringIO())\n"
-        "print(sorted(m for m in ('httpx', 'bot.embeddings', 'bot.rewrite') if m in sys.modules))"
+        "print(sorted(m for m in ('httpx', 'bot.endpoints.embeddings', 'bot.endpoints.rewrite')"
+        " if m in sys.modules))"
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
     result = subprocess.run(

@@ -22,7 +22,7 @@ from bot.state import (
     merge_chat_states,
     parse_chat_state,
 )
-from bot.store import Store
+from bot.store.store import Store
 from bot.telegram.persistence import ChatStatePersistence
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """A cached document's card and a missing number's nearest sections make only the clauses
 they show, whether the document holds 50 clauses or 500.
 
-Counted, not timed: the clauses a cached clause table makes (retrieval/clause_table.py) while
+Counted, not timed: the clauses a cached clause table makes (storage/clause_table.py) while
 one question is answered, after forgetting the ones it made before.
 """
 
@@ -15,9 +15,9 @@ import pytest
 
 from benchmarks.regulations import write_corpus
 from config.settings import LEXICON_DIR
-from retrieval import clause_table
 from retrieval.library import Library, LibraryPaths
 from retrieval.model import Answer
+from retrieval.storage import clause_table
 
 # Names of the first documents of a synthetic corpus (benchmarks/regulations.py): three
 # regulations (第N章 … 第N条), then a policy (一、 parts, （N） sections restarting in each part).

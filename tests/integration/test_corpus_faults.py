@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import reload
-from bot.building import LibraryBuilder
 from bot.state import Services
-from bot.store import Store
+from bot.store.store import Store
+from bot.upkeep import reload
+from bot.upkeep.building import LibraryBuilder
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR, Settings
 from retrieval.library import Library, LibraryPaths, Progress
 from tests.harness import run
@@ -83,7 +83,7 @@ async def test_a_failed_reindex_is_logged_and_retried_without_another_change(
     task = asyncio.create_task(reloader.watch())
     try:
         (corpus / "new.txt").write_text(POLICY, encoding="utf-8")
-        with caplog.at_level(logging.INFO, logger="bot.reload"):
+        with caplog.at_level(logging.INFO, logger="bot.upkeep.reload"):
             await until(lambda: load.calls == 1)
             await until(lambda: len(svc.library.documents) == before + 1)
         failed = [r for r in caplog.records if "re-indexing the corpus failed" in r.getMessage()]

@@ -10,7 +10,7 @@ import pytest
 
 from bot.digest import clause_key, fingerprints, gather
 from bot.render import MAX_CHANGE_LINES, digest_text
-from bot.store import Store, Subscription
+from bot.store.store import Store, Subscription
 from bot.telegram.digest_render import build_digest, render_parts
 from retrieval.library import Library
 from tests.e2e.fake_bot_api import parse_html

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.digest import fingerprints, gather
 from bot.render import digest_text
-from bot.store import Store, Subscription
+from bot.store.store import Store, Subscription
 from config.settings import LEXICON_DIR
 from retrieval.library import Library, LibraryPaths
 from tests.two_editions import NEW, OLD

@@ -13,17 +13,17 @@ import numpy as np
 import pytest
 from prometheus_client import REGISTRY
 
-from bot.embeddings import (
+from bot.endpoints.embeddings import (
     EmbedConfig,
     EmbeddingChannel,
     EmbeddingClient,
     EmbeddingUnavailable,
     clause_text,
 )
-from bot.vectors import VectorCache
-from retrieval.channels import reciprocal_rank_fusion
+from bot.endpoints.vectors import VectorCache
 from retrieval.library import Library
 from retrieval.model import Clause
+from retrieval.search.fusion import reciprocal_rank_fusion
 from tests.fake_embeddings import DIM, FakeEmbeddings
 
 MODEL = "fake-bigram"

@@ -8,14 +8,14 @@ import shutil
 import pytest
 
 from config.settings import LEXICON_DIR, PROJECT_ROOT
-from retrieval.catalog import load_catalog
-from retrieval.corpus import read_corpus
-from retrieval.dedup import title_key
+from retrieval.documents.catalog import load_catalog
+from retrieval.documents.corpus import read_corpus
+from retrieval.documents.dedup import title_key
+from retrieval.documents.names import Names
+from retrieval.documents.naming import collisions, core_title, english_titles, name_documents
 from retrieval.model import Document
-from retrieval.names import Names
-from retrieval.naming import collisions, core_title, english_titles, name_documents
-from retrieval.normalize import fold_for_search, strip_name_marks
-from retrieval.tokenize import Lexicon, Tokenizer
+from retrieval.words.normalize import fold_for_search, strip_name_marks
+from retrieval.words.tokenize import Lexicon, Tokenizer
 
 LAWS = PROJECT_ROOT.parent / "shared" / "laws"
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client import REGISTRY
 
-from bot.grounding import MAX_SUMMARY_CHARS, checked_prefix, cn_value
-from bot.llm import (
+from bot.endpoints.grounding import MAX_SUMMARY_CHARS, checked_prefix, cn_value
+from bot.endpoints.llm import (
     SYSTEM_PROMPT,
     LLMClient,
     LLMConfig,

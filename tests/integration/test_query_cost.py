@@ -18,9 +18,9 @@ import zhconv
 
 from benchmarks.regulations import write_corpus
 from config.settings import LEXICON_DIR
-from retrieval.headings import Headings
 from retrieval.library import Library, LibraryPaths
-from retrieval.normalize import fold_for_search
+from retrieval.lookup.headings import Headings
+from retrieval.words.normalize import fold_for_search
 
 ROUTING = ("library.py", "names.py", "headings.py", "lookup.py", "refs.py", "catalog.py")
 

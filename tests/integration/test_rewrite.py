@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.llm import LLMConfig, quote_question
-from bot.rewrite import (
+from bot.endpoints.llm import LLMConfig, quote_question
+from bot.endpoints.rewrite import (
     MAX_REWRITE_CHARS,
     REWRITE_PROMPT,
     REWRITE_TOKENS,

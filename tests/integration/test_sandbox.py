@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import ParseFailed, parse_upload
+from bot.upkeep.sandbox import ParseFailed, parse_upload
 from tests.make_documents import paragraph_bomb, write_docx
 
 NOTICE = ["关于开展河湖巡查数字化试点的通知", "一、总体要求", "（一）试点目标。利用无人机巡查。"]

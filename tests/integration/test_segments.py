@@ -11,7 +11,7 @@ import pytest
 
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
 from retrieval.library import Library, LibraryPaths
-from retrieval.segments import FOLDER
+from retrieval.storage.segments import FOLDER
 from tests.make_documents import blocks_of, write_docx, write_pdf
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

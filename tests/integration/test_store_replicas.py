@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import MIGRATIONS, Store
+from bot.store.store import MIGRATIONS, Store
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 DAY = date(2026, 11, 23)
@@ -103,7 +103,7 @@ def test_a_hold_dies_with_its_process(database: str, open_store: OpenStore) -> N
             sys.executable,
             "-c",
             "import sys, time, datetime\n"
-            "from bot.store import Store\n"
+            "from bot.store.store import Store\n"
             "store = Store(sys.argv[1])\n"
             "assert store.hold_digest(1, datetime.date(2026, 11, 23))\n"
             "print('held', flush=True)\n"

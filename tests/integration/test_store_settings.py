@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.startup import SQLITE_FILE, database_target, open_database
-from bot.writes import StoreWrites
+from bot.store.writes import StoreWrites
+from bot.upkeep.startup import SQLITE_FILE, database_target, open_database
 from config.settings import BUNDLED_CORPUS, Settings, SettingsError
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

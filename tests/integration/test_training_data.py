@@ -7,8 +7,8 @@ from functools import cache
 
 import pytest
 
-from retrieval.corpus import read_file
-from retrieval.normalize import fold_layout
+from retrieval.documents.corpus import read_file
+from retrieval.words.normalize import fold_layout
 from tests.harness import FIXTURES, SHARED
 
 GENERATED = FIXTURES / "generated"

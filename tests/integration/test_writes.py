@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.database import DATABASE_ERRORS
-from bot.store import Store
-from bot.writes import MAX_QUEUED_RECORDS, StoreWrites
+from bot.store.database import DATABASE_ERRORS
+from bot.store.store import Store
+from bot.store.writes import MAX_QUEUED_RECORDS, StoreWrites
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 

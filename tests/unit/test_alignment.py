@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.alignment import bridges, model1
+from retrieval.words.alignment import bridges, model1
 
 # Every question about the boss is answered by a clause about the employer; 应当 and 规定 are
 # in every clause, whatever is asked.

@@ -11,10 +11,10 @@ import pytest
 
 from bot.cli import main
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
+from retrieval.documents.naming import abbreviations, collisions, core_title, named_titles
+from retrieval.documents.numbering import int_to_cn
 from retrieval.library import Library, LibraryPaths
-from retrieval.naming import abbreviations, collisions, core_title, named_titles
-from retrieval.numbering import int_to_cn
-from retrieval.refs import parse_ref
+from retrieval.lookup.refs import parse_ref
 
 LAW = """# 中华人民共和国{name}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.asks import defines, read, states
 from retrieval.library import Library
+from retrieval.question.asks import defines, read, states
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.bm25 import SparseBM25
-from retrieval.index import index_text
 from retrieval.library import Library
+from retrieval.search.bm25 import SparseBM25
+from retrieval.search.index import index_text
 
 QUERIES = 200
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.card import quoted_title
 from retrieval.library import Library
+from retrieval.lookup.card import quoted_title
 
 
 @pytest.mark.parametrize(

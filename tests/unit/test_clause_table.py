@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import clause_table
-from retrieval.headings import Headings
 from retrieval.library import Library
-from retrieval.lookup import Numbers
+from retrieval.lookup.clauses import Numbers
+from retrieval.lookup.headings import Headings
+from retrieval.storage import clause_table
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from retrieval.confidence import UNSURE_MARGIN, sure
-from retrieval.index import Candidate, Ranking
-from retrieval.ranking import FEATURES
+from retrieval.search.confidence import UNSURE_MARGIN, sure
+from retrieval.search.index import Candidate, Ranking
+from retrieval.search.ranking import FEATURES
 
 
 def candidate(position: int, margin: float = 0.0) -> Candidate:

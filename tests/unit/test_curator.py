@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.curator import add_file, safe_name, writable
+from bot.upkeep.curator import add_file, safe_name, writable
 from config.settings import BUNDLED_CORPUS
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from retrieval.diff import align, counts, word_diff
+from retrieval.documents.diff import align, counts, word_diff
+from retrieval.documents.numbering import int_to_cn
 from retrieval.model import Clause
-from retrieval.numbering import int_to_cn
 
 
 def edition(doc_id: str, texts: list[str]) -> list[Clause]:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.building import library_paths
 from bot.cli import main
+from bot.upkeep.building import library_paths
 from config.settings import load_settings
 from retrieval.library import Library
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.expansion import Expander, base_forms, lemma
 from retrieval.library import Library
+from retrieval.words.expansion import Expander, base_forms, lemma
 
 
 @pytest.mark.parametrize(

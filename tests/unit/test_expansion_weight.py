@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.bm25 import Scope, SparseBM25
 from retrieval.library import Library
+from retrieval.search.bm25 import Scope, SparseBM25
 
 # Clause 0 has all three of a word's stand-ins, clause 1 only the best one, clause 2 none.
 CLAUSES = [
@@ -52,7 +52,7 @@ def test_a_lexicon_line_adds_one_group_for_its_colloquial_word(library: Library)
 
 
 def test_small_and_large_libraries_score_groups_alike(monkeypatch: pytest.MonkeyPatch) -> None:
-    import retrieval.bm25 as bm25_module
+    import retrieval.search.bm25 as bm25_module
 
     index = SparseBM25.build(CLAUSES)
     groups = [
@@ -76,7 +76,7 @@ GROUPS = [
 def test_a_scope_scores_its_clauses_as_the_whole_library_does_and_no_others(
     monkeypatch: pytest.MonkeyPatch, ranges: list[tuple[int, int]], small_below: int
 ) -> None:
-    import retrieval.bm25 as bm25_module
+    import retrieval.search.bm25 as bm25_module
 
     monkeypatch.setattr(bm25_module, "_SMALL_GROUPS", small_below)
     index = SparseBM25.build(CLAUSES)
@@ -92,7 +92,7 @@ def test_a_scope_scores_its_clauses_as_the_whole_library_does_and_no_others(
 def test_a_scope_of_many_ranges_is_a_mask_of_the_same_clauses(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import retrieval.bm25 as bm25_module
+    import retrieval.search.bm25 as bm25_module
 
     monkeypatch.setattr(bm25_module, "_SMALL_GROUPS", 0)
     monkeypatch.setattr(bm25_module, "_FEW_RANGES", 0)  # every current edition of a library

@@ -1,7 +1,7 @@
 import numpy as np
 
-from retrieval.fitting import Item, Outcome, fit_all, judge, operating_point
-from retrieval.ranking import FEATURES
+from retrieval.evaluation.fitting import Item, Outcome, fit_all, judge, operating_point
+from retrieval.search.ranking import FEATURES
 
 
 def outcome(answerable: bool, abstained: bool) -> Outcome:

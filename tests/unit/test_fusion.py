@@ -6,8 +6,8 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from retrieval.channels import reciprocal_rank_fusion
 from retrieval.library import Library
+from retrieval.search.fusion import reciprocal_rank_fusion
 
 QUESTION = "街上小区里那些联网的监控探头，文件里叫啥工程"  # 雪亮工程: no shared words
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.telegram.html import answer_messages, emphasize, hit_blocks
+from bot.telegram.formatting import answer_messages, emphasize, hit_blocks
 from retrieval.library import Library
 from tests.e2e.fake_bot_api import parse_html
 

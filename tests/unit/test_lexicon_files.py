@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from config.settings import LEXICON_DIR
-from retrieval.tokenize import Lexicon, Tokenizer
+from retrieval.words.tokenize import Lexicon, Tokenizer
 
 
 def write(directory: Path, name: str, text: str) -> None:

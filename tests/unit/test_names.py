@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.catalog import name_similarity
+from retrieval.documents.catalog import name_similarity
+from retrieval.documents.names import FUZZY_NAME, spread_in
 from retrieval.library import Library
 from retrieval.model import Document
-from retrieval.names import FUZZY_NAME, spread_in
-from retrieval.normalize import fold_for_search, strip_name_marks
+from retrieval.words.normalize import fold_for_search, strip_name_marks
 
 
 def scan_resolve(documents: tuple[Document, ...], name: str) -> list[Document]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from config.settings import BUNDLED_CORPUS
-from retrieval.formats import read_bytes
+from retrieval.documents.structure import build_clauses, split_documents
 from retrieval.library import Library
 from retrieval.model import Document
-from retrieval.structure import build_clauses, split_documents
+from retrieval.reading.formats import read_bytes
 
 
 def doc(library: Library, doc_id: str) -> Document:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.pdf import (
+from retrieval.reading.pdf import (
     Line,
     display_width,
     is_page_number,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-import retrieval.names as names_module
-import retrieval.query as query_module
-import retrieval.refs as refs_module
-import retrieval.tokenize as tokenize_module
+import retrieval.documents.names as names_module
+import retrieval.lookup.refs as refs_module
+import retrieval.question.query as query_module
+import retrieval.words.tokenize as tokenize_module
 from retrieval.library import Library
-from retrieval.ranking import ExpansionWeights
+from retrieval.search.ranking import ExpansionWeights
 
 
 @pytest.mark.parametrize(

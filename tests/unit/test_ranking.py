@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.ranking import DEFAULT_MODELS, FEATURES, Models, states
+from retrieval.search.ranking import DEFAULT_MODELS, FEATURES, Models, states
 
 
 def features(**values: float) -> list[float]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from retrieval.documents.numbering import cn_to_int, int_to_cn
 from retrieval.library import Library
-from retrieval.lookup import nearest
-from retrieval.numbering import cn_to_int, int_to_cn
-from retrieval.refs import parse_ref
+from retrieval.lookup.clauses import nearest
+from retrieval.lookup.refs import parse_ref
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from config.settings import LEXICON_DIR
 from retrieval.library import Library, LibraryPaths
 from retrieval.model import Clause
-from retrieval.related import MAX_RELATED, phrase_share
+from retrieval.search.related import MAX_RELATED, phrase_share
 from tests.related_corpus import TOBACCO, TOBACCO_RULES, write_related_corpus
 from tests.two_editions import write_editions
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.library import Library
-from retrieval.normalize import fold_layout
+from retrieval.words.normalize import fold_layout
 
 
 @pytest.mark.parametrize(

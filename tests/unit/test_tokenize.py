@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from retrieval.index import index_text
 from retrieval.library import Library
-from retrieval.normalize import fold_for_search
+from retrieval.search.index import index_text
+from retrieval.words.normalize import fold_for_search
 
 
 def test_sentence_by_sentence_equals_whole_text(library_with_regulation: Library) -> None:

@@ -1,0 +1,31 @@
+"""Which reader a file's type needs: plain text, HTML and Markdown, PDF or Word."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from retrieval.reading.plain import Source, decode, read_source
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx")
+# Part of the cache key: a file's parse changes when these readers change.
+PARSER_VERSION = "formats-2"  # 2: 第X条之一 articles of their own
+
+
+def read_bytes(name: str, data: bytes) -> tuple[Source, list[str]]:
+    """A file's text blocks by its type, and notes about what was skipped inside it.
+
+    Raises UnreadableFile for a file that cannot be read at all.
+    """
+    suffix = PurePath(name).suffix.lower()
+    # pypdf and python-docx cost ~0.15 s to import: only a PDF or Word file pays for them.
+    if suffix == ".pdf":
+        from retrieval.reading.pdf import pdf_paragraphs
+
+        blocks, notes = pdf_paragraphs(data)
+        return Source(tuple(blocks), {}, {}), notes
+    if suffix == ".docx":
+        from retrieval.reading.word import docx_paragraphs
+
+        return Source(tuple(docx_paragraphs(data)), {}, {}), []
+    return read_source(decode(data)), []

@@ -1,0 +1,256 @@
+"""A PDF's text layer as paragraphs: page furniture dropped, wrapped lines joined again.
+
+pypdf reads the text (its layout mode keeps each line's indentation, which is how Chinese
+documents mark a new paragraph: a two-character first-line indent, and centred titles).
+A line continues in the next one when it runs to the right margin and the next line is not
+indented. Running headers and footers are lines repeated at the top or bottom of most pages;
+page numbers such as `— 3 —`, `- 3 -` or `第3页 共9页` are dropped wherever they stand.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import warnings
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+
+from pypdf import PageObject, PdfReader
+from pypdf.errors import DependencyError, PyPdfError
+
+from retrieval.documents.cleanup import ends_sentence
+from retrieval.documents.numbering import NUM, parse_marker
+from retrieval.documents.structure import title_of
+from retrieval.reading.plain import UnreadableFile
+
+MIN_TEXT_CHARS = 20  # less than this in the whole file: a scan without a text layer
+_DASH = r"[-—–－―~～_·•\s]"
+_PAGE_NUMBER = re.compile(
+    rf"^(?:{_DASH}*\d{{1,4}}{_DASH}*"
+    rf"|[-—–－―]\s*[一二三四五六七八九十百]+\s*[-—–－―]"
+    r"|第\s*\d+\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?"
+    r"|\d+\s*/\s*\d+|[Pp]age\s*\d+(?:\s*of\s*\d+)?)$"
+)
+_CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_SPACED = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+# Some converters write Kangxi radicals (⼈ U+2F08) or compatibility ideographs for ordinary
+# characters; NFKC maps those back. Applied to them only, never to punctuation. The CJK
+# radicals supplement has no NFKC mapping, so its usual suspects are listed.
+_LOOKALIKES = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff]")
+_RADICALS = dict(
+    zip(
+        "⺠⻓⻔⻅⻋⻜⻢⻬⻩⻛⻉⻆⻄⻚⻝⻥⻨⻰⻘⻣⻤⻦⻭⻊⺩⺁",
+        "民长门见车飞马齐黄风贝角西页食鱼麦龙青骨鬼鸟齿足王厂",
+        strict=True,
+    )
+)
+# Quotation marks set in a Latin font are drawn by a text operation of their own, which pypdf
+# reports apart: `“ ”` at the start or end of the line, blanks where they belong.
+_MARKS = "“”‘’"
+_STRAY_MARKS = re.compile(
+    rf"^([{_MARKS}](?: +[{_MARKS}])*) *(.*)$|^(.*?) *([{_MARKS}](?: +[{_MARKS}])*)$"
+)
+_GAP = re.compile(rf"(?<=[^\x00-\x7f{_MARKS}]) (?=[^\x00-\x7f{_MARKS}])")  # between CJK
+# 第一条　为了…: the full-width space after an article number is often a gap in the PDF, not
+# a character. Put back at paragraph starts (not before 规定/的…, which cite an article).
+_BARE_ARTICLE = re.compile(rf"^(第(?:{NUM})条)(?=[^\s，,。、；;：:的规所中和至及])")
+_BAD_PDF = (
+    PyPdfError,
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    RecursionError,
+    ZeroDivisionError,
+    zlib.error,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of a page: its text, indentation and right end, in character cells."""
+
+    text: str
+    indent: float
+    end: float
+
+
+def is_page_number(line: str) -> bool:
+    """True for a line that is only a page number (`— 3 —`, `- 12 -`, `第3页 共9页`, `3/9`)."""
+    return bool(_PAGE_NUMBER.match(line.strip()))
+
+
+def pdf_paragraphs(data: bytes) -> tuple[list[str], list[str]]:
+    """The paragraphs of a PDF's text layer, and notes on pages without text.
+
+    Raises UnreadableFile for an encrypted, corrupt or scanned (no text layer) PDF.
+    """
+    texts = _page_texts(data)
+    pages = [_lines(text) for text in texts]
+    if sum(len(line.text) for page in pages for line in page) < MIN_TEXT_CHARS:
+        raise UnreadableFile("PDF 没有文字层（可能是扫描件；不做文字识别）")
+    blank = [str(n + 1) for n, page in enumerate(pages) if not page]
+    notes = [f"第 {'、'.join(blank)} 页没有文字层（可能是扫描页），已跳过"] if blank else []
+    paragraphs = join_lines([line for page in strip_furniture(pages) for line in page])
+    return space_articles(paragraphs), notes
+
+
+def space_articles(paragraphs: list[str]) -> list[str]:
+    """Restore the space after 第N条 when a regulation's PDF lost it (three or more times)."""
+    if sum(1 for p in paragraphs if _BARE_ARTICLE.match(p)) < 3:
+        return paragraphs
+    return [_BARE_ARTICLE.sub("\\1\u3000", p) for p in paragraphs]
+
+
+MAX_PAGES = 5_000  # the longest codes run to a few hundred pages; more is a crafted file
+
+
+def _page_texts(data: bytes) -> list[str]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pypdf warns about every quirk of a real file
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not _unlock(reader):
+                raise UnreadableFile("PDF 已加密（需要密码）")
+            if len(reader.pages) > MAX_PAGES:
+                raise UnreadableFile(f"PDF 页数过多（超过 {MAX_PAGES} 页）")
+            return [_page_text(page) for page in reader.pages]
+    except UnreadableFile:
+        raise
+    except _BAD_PDF as exc:
+        raise UnreadableFile(f"PDF 已损坏或无法解析（{type(exc).__name__}）") from exc
+
+
+def _unlock(reader: PdfReader) -> bool:
+    """Open a PDF that is encrypted only against editing (empty user password)."""
+    try:
+        return bool(reader.decrypt(""))
+    except DependencyError:
+        return False
+
+
+def _page_text(page: PageObject) -> str:
+    """Layout-mode text (keeps indentation); plain mode where layout mode fails."""
+    try:
+        text = page.extract_text(extraction_mode="layout")
+    except _BAD_PDF:
+        text = "\x00"
+    if "\x00" in text:  # layout mode misread the font's code widths; plain mode does not
+        text = page.extract_text().replace("\x00", "")
+    return text
+
+
+def _lines(text: str) -> list[Line]:
+    lines = []
+    for raw in text.split("\n"):
+        raw = raw.rstrip()
+        body = raw.lstrip(" \u3000")
+        if not body.strip():
+            continue
+        indent = len(raw) - len(body)  # layout mode pads with one space per character cell
+        body = tidy(body)
+        lines.append(Line(body, indent, indent + display_width(body)))
+    return lines
+
+
+def refill_marks(text: str) -> str:
+    """Put quotation marks reported apart from their line back into its blanks, in order."""
+    match = _STRAY_MARKS.match(text)
+    if match is None:
+        return text
+    marks, rest = (match[1], match[2]) if match[1] else (match[4], match[3])
+    marks = marks.replace(" ", "")
+    if not rest or len(_GAP.findall(rest)) != len(marks):
+        return text
+    filled = iter(marks)
+    return _GAP.sub(lambda _: next(filled), rest)
+
+
+def tidy(text: str) -> str:
+    """Undo extraction artefacts: lookalike radicals, letter-spaced CJK, runs of spaces."""
+    text = refill_marks(re.sub(r" {2,}", " ", text.strip()))
+    text = _LOOKALIKES.sub(
+        lambda m: _RADICALS.get(m.group(0)) or unicodedata.normalize("NFKC", m.group(0)), text
+    )
+    text = re.sub(r" {2,}", " ", text.strip())
+    pairs = len(re.findall(rf"[{_CJK}] ?(?=[{_CJK}])", text))
+    spaced = len(_SPACED.findall(text))
+    if spaced >= 3 and spaced * 2 >= pairs:
+        text = _SPACED.sub("", text)
+    return text
+
+
+def display_width(text: str) -> float:
+    """Width in full-width character cells (a Latin letter or digit is half a cell).
+
+    Ambiguous-width characters (“ ” … —) are full width in Chinese fonts.
+    """
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.5 for c in text)
+
+
+def _edge_key(line: Line) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line.text))
+
+
+def strip_furniture(pages: list[list[Line]], edge: int = 2) -> list[list[Line]]:
+    """Drop page numbers and the headers and footers repeated on most pages."""
+    pages = [[line for line in page if not is_page_number(line.text)] for page in pages]
+    counts: Counter[str] = Counter()
+    for page in pages:
+        counts.update({_edge_key(line) for line in page[:edge] + page[-edge:]})
+    with_text = sum(1 for page in pages if page)
+    repeated = {k for k, n in counts.items() if n >= 2 and n * 2 >= with_text}
+    out = []
+    for page in pages:
+        keep = [
+            line
+            for n, line in enumerate(page)
+            if not ((n < edge or n >= len(page) - edge) and _edge_key(line) in repeated)
+        ]
+        out.append(keep)
+    return out
+
+
+def join_lines(lines: list[Line]) -> list[str]:
+    """Join the lines of each paragraph; a paragraph starts indented or after a short line."""
+    if not lines:
+        return []
+    left = min(round(line.indent) for line in lines)
+    # Most lines of running text are full lines: the commonest right end is the margin.
+    right = Counter(round(line.end) for line in lines if round(line.indent) == left)
+    right_margin = max(right, key=lambda end: (right[end], end))
+    paragraphs: list[str] = []
+    previous: Line | None = None
+    for line in lines:
+        if previous is not None and _continues(previous, line, left, right_margin, paragraphs[-1]):
+            glue = " " if paragraphs[-1][-1:].isascii() and line.text[:1].isascii() else ""
+            paragraphs[-1] += glue + line.text
+        else:
+            paragraphs.append(line.text)
+        previous = line
+    return paragraphs
+
+
+def _continues(previous: Line, line: Line, left: int, right: float, so_far: str) -> bool:
+    # Centred: starts well in and stops short, or starts far in without a number (a deep
+    # first-line indent runs to the margin; pypdf may misplace a numbered line's start).
+    centred = tuple(
+        (x.indent >= left + 3 and x.end < right - 2.5)
+        or (x.indent >= left + 6 and not (parse_marker(x.text) or _BARE_ARTICLE.match(x.text)))
+        for x in (previous, line)
+    )
+    if any(centred):  # titles and headers: only a long title runs on, centred, in a second line
+        numbered = parse_marker(so_far) or parse_marker(line.text)  # 第一章 总则 / 第一条…
+        return (
+            all(centred)
+            and not numbered
+            and title_of(so_far) is None
+            and not ends_sentence(so_far)
+        )
+    if line.indent >= left + 1.5 or previous.end < right - 2.5:
+        return False
+    return not (ends_sentence(previous.text) and parse_marker(line.text))

@@ -1,0 +1,199 @@
+"""On-disk cache of the parsed library and its index: JSON and .npy, never pickle.
+
+Documents are one JSON line each; their clauses are columns (clause_table.py) and the
+index is arrays, both memory-mapped on load, so loading a million clauses creates no million
+objects.
+
+The key hashes every corpus file's bytes, the lexicon files and the tokenizer version, so
+any change to a file — added, edited or removed — rebuilds the whole cache, correctly. Each
+file carries a checksum (integrity.py); a cache that fails it, fails to load or is
+inconsistent is removed with one warning and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import zipfile
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retrieval.model import CorpusProblem, Document
+from retrieval.search.bm25 import SparseBM25
+from retrieval.storage import clause_table
+from retrieval.storage.integrity import cache_directory, discard, intact, seal
+
+FORMAT = "policybot-cache-8"  # 7: editions, sub-folders; 8: titles without 中华人民共和国
+# The index's arrays, one .npy each: memory-mapped on load, so a page is read (and counts in
+# the process's memory) only when a question touches the postings on it.
+ARRAYS = {"idf": np.float64, "indptr": np.int64, "docs": np.int32, "weights": np.float64}
+FILES = ("library.jsonl", *clause_table.FILES, *(f"{name}.npy" for name in ARRAYS))
+
+
+def cache_key(corpus_files: list[Path], lexicon_dir: Path, tokenizer_version: str) -> str:
+    """A hash of everything the library is built from."""
+    digest = hashlib.sha256(f"{FORMAT}\n{tokenizer_version}\n".encode())
+    for path in sorted(p for p in lexicon_dir.iterdir() if p.is_file()):
+        digest.update(f"lexicon {path.name}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for path in corpus_files:
+        digest.update(f"corpus {path.name}\n".encode())
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
+def save(
+    directory: Path,
+    key: str,
+    documents: tuple[Document, ...],
+    problems: tuple[CorpusProblem, ...],
+    index: SparseBM25,
+) -> None:
+    """Write the cache for `key` atomically and drop older caches."""
+    cache_directory(directory)
+    target = directory / key
+    partial = directory / f".{key}.{os.getpid()}.tmp"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    header = {
+        "format": FORMAT,
+        "key": key,
+        "documents": len(documents),
+        "problems": [[p.source, p.message] for p in problems],
+        "vocab": sorted(index.vocab, key=index.vocab.__getitem__),
+        "doc_count": index.doc_count,
+    }
+    # JSON Lines, a document a line (its clauses counted; they are in the columns).
+    with (partial / "library.jsonl").open("w", encoding="utf-8") as out:
+        out.write(json.dumps(header, ensure_ascii=False) + "\n")
+        for document in documents:
+            out.write(json.dumps(_document_json(document), ensure_ascii=False) + "\n")
+    clause_table.write(partial, documents)
+    for name, kind in ARRAYS.items():
+        array = np.ascontiguousarray(getattr(index, name), dtype=kind)
+        np.save(partial / f"{name}.npy", array, allow_pickle=False)
+    for name in FILES:
+        seal(partial / name)
+    shutil.rmtree(target, ignore_errors=True)
+    partial.replace(target)
+    # Only older library caches (named by their 64-digit key) go: embeddings/ lives here too.
+    for old in directory.iterdir():
+        stale = old.name != key and len(old.name) == 64 and not old.name.startswith(".")
+        if stale and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def load(
+    directory: Path, key: str
+) -> tuple[tuple[Document, ...], tuple[CorpusProblem, ...], SparseBM25] | None:
+    """The cached library for `key`; None when missing, and removed when damaged."""
+    target = directory / key
+    if not target.exists():
+        return None
+    damaged = next((name for name in FILES if not intact(target / name)), None)
+    if damaged is not None:
+        discard(target, f"{damaged}: checksum mismatch or missing")
+        return None
+    try:
+        loaded = _read(target, key)
+    except (
+        OSError,
+        ValueError,
+        LookupError,
+        TypeError,
+        AttributeError,
+        EOFError,
+        StopIteration,
+        zipfile.BadZipFile,
+    ):  # what a file of the wrong shape raises while parsed
+        loaded = None
+    if loaded is None:
+        discard(target, "unreadable or inconsistent")
+    return loaded
+
+
+def _read(
+    target: Path, key: str
+) -> tuple[tuple[Document, ...], tuple[CorpusProblem, ...], SparseBM25] | None:
+    with (target / "library.jsonl").open(encoding="utf-8") as lines:
+        payload = json.loads(next(lines))
+        if payload.get("format") != FORMAT or payload.get("key") != key:
+            return None
+        shells = [_document(json.loads(line)) for line in lines]
+    if len(shells) != payload["documents"]:
+        return None
+    spans = clause_table.read(target, [d.doc_id for d, _ in shells], [size for _, size in shells])
+    documents = tuple(replace(d, clauses=span) for (d, _), span in zip(shells, spans, strict=True))
+    arrays = {
+        name: np.load(target / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in ARRAYS
+    }
+    if any(arrays[name].dtype != kind or arrays[name].ndim != 1 for name, kind in ARRAYS.items()):
+        return None
+    index = SparseBM25(
+        vocab={term: n for n, term in enumerate(payload["vocab"])},
+        idf=arrays["idf"],
+        indptr=arrays["indptr"],
+        docs=arrays["docs"],
+        weights=arrays["weights"],
+        doc_count=int(payload["doc_count"]),
+    )
+    problems = tuple(CorpusProblem(str(s), str(m)) for s, m in payload["problems"])
+    clauses = sum(len(d.clauses) for d in documents)
+    consistent = (
+        len(index.indptr) == len(index.vocab) + 1 == len(index.idf) + 1
+        and len(index.docs) == len(index.weights) == int(index.indptr[-1])
+        and index.doc_count == clauses
+        and (not len(index.docs) or int(index.docs.max()) < clauses)
+    )
+    return (documents, problems, index) if consistent else None
+
+
+def _document_json(doc: Document) -> dict[str, Any]:
+    data = asdict(replace(doc, clauses=()))
+    data["clauses"] = len(doc.clauses)
+    return data
+
+
+def _document(data: dict[str, Any]) -> tuple[Document, int]:
+    """A document from its JSON, without its clauses yet, and how many it has."""
+    document = Document(
+        doc_id=data["doc_id"],
+        title=data["title"],
+        kind=data["kind"],
+        clauses=(),
+        sources=tuple(data["sources"]),
+        author=data["author"],
+        aliases=tuple(data["aliases"]),
+        continuous_sections=bool(data["continuous_sections"]),
+        short=data.get("short", ""),
+        edition=data.get("edition", ""),
+        superseded=bool(data.get("superseded", False)),
+        derived=tuple(data.get("derived", ())),
+    )
+    return document, int(data["clauses"])
+
+
+def load_latest(
+    directory: Path,
+) -> tuple[tuple[Document, ...], tuple[CorpusProblem, ...], SparseBM25] | None:
+    """The newest loadable cache in the directory, whatever corpus it was built from."""
+    if not directory.is_dir():
+        return None
+    candidates = [
+        p
+        for p in directory.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and len(p.name) == 64
+    ]
+    for candidate in sorted(candidates, key=lambda p: p.stat().st_mtime, reverse=True):
+        loaded = load(directory, candidate.name)
+        if loaded is not None:
+            return loaded
+    return None

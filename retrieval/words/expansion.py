@@ -1,0 +1,472 @@
+"""Bridges from how people ask to the corpus's words: synonyms, English, homophone typos.
+
+Built once per corpus from general resources (retrieval/words/thesaurus.py) restricted to the words
+the corpus actually contains, so it is small, cacheable as JSON, and nothing in it was written
+for particular questions:
+
+- synonyms: Cilin synonym groups → the group members that occur in the corpus (老人 → 老年人);
+- related: the corpus words of the neighbouring groups in the same Cilin small class, a step
+  further from the word and weighted below synonyms (拍板 → 决策, 不准 → 严禁);
+- english: CC-CEDICT glosses read backwards → corpus words (ministries → 部门, cloud → 云);
+- homophones: a query word that is not in the corpus but sounds like a corpus word differing
+  in one character is taken for a typo of it (机智 → 机制, 数剧 → 数据, 授全 → 授权).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrieval.storage.integrity import cache_directory, discard, intact, seal, sidecar
+from retrieval.words.thesaurus import (
+    cedict_glosses,
+    char_readings,
+    cilin_groups,
+    cilin_synonym_groups,
+)
+
+EXPANDER_VERSION = "2"
+DICTIONARY_WEIGHT = 0.9  # CC-CEDICT read backwards: below our own glossary
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]+$")
+_EN_WORD = re.compile(r"[a-z][a-z'-]*")
+_MAX_GROUP = 24  # bigger Cilin groups are loose topic lists, not synonyms
+_MAX_CLASS = 80  # words in a Cilin small class beyond which its groups are not near enough
+_MAX_READINGS = 8
+_MAX_SENSES = 4
+EN_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "but",
+        "with",
+        "by",
+        "at",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "done",
+        "doing",
+        "have",
+        "has",
+        "had",
+        "having",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "that",
+        "this",
+        "these",
+        "those",
+        "it",
+        "its",
+        "it's",
+        "there",
+        "their",
+        "they",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "my",
+        "me",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "about",
+        "into",
+        "over",
+        "under",
+        "between",
+        "than",
+        "then",
+        "so",
+        "such",
+        "any",
+        "some",
+        "all",
+        "each",
+        "every",
+        "more",
+        "most",
+        "much",
+        "many",
+        "no",
+        "not",
+        "only",
+        "own",
+        "same",
+        "other",
+        "also",
+        "just",
+        "very",
+        "still",
+        "say",
+        "says",
+        "said",
+        "tell",
+        "tells",
+        "get",
+        "gets",
+        "go",
+        "goes",
+        "make",
+        "makes",
+        "made",
+        "let",
+        "via",
+        "per",
+        "s",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Expander:
+    """Corpus-restricted synonym, English and homophone tables."""
+
+    synonyms: Mapping[str, Sequence[str]]
+    related: Mapping[str, Sequence[str]]
+    english: Mapping[str, Sequence[str]]
+    readings: Mapping[str, str]  # character → its toneless readings, comma-separated
+    homophones: Mapping[str, Sequence[str]]
+    vocabulary: frozenset[str]
+    # Each character's readings, split once: typo repair sounds out every 2-4 character
+    # stretch of a question, so a character is read up to nine times a question.
+    _sounds: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    # Per stretch and allowed difference, the corpus words it may stand for: the same
+    # stretches (具体, 怎么办 …) are sounded out in question after question.
+    _stands: dict[tuple[str, int], tuple[str, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    @classmethod
+    def build(cls, vocabulary: Iterable[str]) -> Expander:
+        """Derive the tables for a corpus vocabulary (its index tokens)."""
+        vocab = frozenset(w for w in vocabulary if w)
+        readings = char_readings()
+        homophones: dict[str, list[str]] = defaultdict(list)
+        used: set[str] = set()
+        for word in vocab:
+            if 2 <= len(word) <= 4 and _CJK_WORD.match(word):
+                for key in _sound_keys(word, readings):
+                    homophones[key].append(word)
+                used.update(word)
+        syllables = {r for ch in used for r in readings.get(ch, ())}
+        return cls(
+            synonyms=_synonyms(vocab),
+            related=_related(vocab),
+            english=_english(vocab),
+            # Only characters that can sound like a corpus character matter for repairs.
+            readings={c: ",".join(r) for c, r in readings.items() if syllables.intersection(r)},
+            homophones={k: tuple(sorted(v)) for k, v in homophones.items()},
+            vocabulary=vocab,
+        )
+
+    def synonyms_of(self, word: str) -> tuple[str, ...]:
+        """Corpus words in the same Cilin synonym group as `word` (itself excluded)."""
+        return tuple(s for s in self.synonyms.get(word, ()) if s != word)
+
+    def related_to(self, word: str) -> tuple[str, ...]:
+        """Corpus words in a neighbouring Cilin group (same small class), not synonyms."""
+        return tuple(s for s in self.related.get(word, ()) if s != word)
+
+    def repairs(self, text: str) -> list[str]:
+        """Corpus words that a mistyped stretch of the question most likely stands for."""
+        return list(dict.fromkeys(word for _, word in self.repaired(text)))
+
+    def repaired(self, text: str, most: int = 1) -> list[tuple[str, str]]:
+        """Each mistyped stretch of the question with a corpus word it may stand for: one that
+        sounds the same and differs in one character, or in up to `most` characters that
+        each sound like the word's in their usual reading."""
+        out: list[tuple[str, str]] = []
+        for run in _CJK_RUN.findall(text):
+            sounds = [self._sounds_of(char) for char in run]
+            for size in (4, 3, 2):
+                for start in range(len(run) - size + 1):
+                    window = run[start : start + size]
+                    if window in self.vocabulary:
+                        continue
+                    for word in self._stands_for(window, most, sounds[start : start + size]):
+                        if (window, word) not in out:
+                            out.append((window, word))
+        return out
+
+    def _stands_for(
+        self, window: str, most: int, sounds: Sequence[tuple[str, ...]]
+    ) -> tuple[str, ...]:
+        """The corpus words a stretch (its characters' `sounds`) may stand for, in the order
+        its sounds find them."""
+        found = self._stands.get((window, most))
+        if found is None:
+            words: dict[str, None] = {}
+            for key in _keys(sounds):
+                for word in self.homophones.get(key, ()):
+                    apart = chars_apart(window, word)
+                    if apart == 1 or (1 < apart <= most and self._alike(window, word)):
+                        words[word] = None
+            if len(self._stands) >= 200_000:
+                self._stands.clear()
+            found = self._stands[(window, most)] = tuple(words)
+        return found
+
+    def _alike(self, typed: str, word: str) -> bool:
+        """Whether every differing character reads like the word's in its usual reading: with
+        two characters wrong, a rare reading (些 as suo, 还 as fu) is not a typo's sound."""
+        return all(
+            self._sounds_of(x)[:1] == self._sounds_of(y)[:1]
+            for x, y in zip(typed, word, strict=True)
+            if x != y
+        )
+
+    def _sounds_of(self, char: str) -> tuple[str, ...]:
+        sounds = self._sounds.get(char)
+        if sounds is None:
+            sounds = self._sounds[char] = _split(self.readings.get(char, ()))
+        return sounds
+
+    def english_units(
+        self, text: str, glossary: Mapping[str, tuple[str, ...]]
+    ) -> list[tuple[str, tuple[str, ...], float]]:
+        """The English content words and phrases of a question, longest first, each with the
+        corpus words it stands for (our glossary at weight 1, CC-CEDICT below; none when
+        nothing does: reset, iphone)."""
+        words = [lemma(w) for w in _EN_WORD.findall(text.lower()) if w not in EN_STOPWORDS]
+        words = [w for w in words if w not in _STOP_LEMMAS and len(w) > 1]
+        units: list[tuple[str, tuple[str, ...], float]] = []
+        at = 0
+        while at < len(words):
+            for size in (4, 3, 2, 1):
+                phrase = " ".join(words[at : at + size])
+                if phrase in glossary:
+                    units.append((phrase, glossary[phrase], 1.0))
+                elif size <= 3 and phrase in self.english:
+                    units.append((phrase, tuple(self.english[phrase]), DICTIONARY_WEIGHT))
+                else:
+                    continue
+                at += size
+                break
+            else:
+                units.append(self._inflected(words[at], glossary))
+                at += 1
+        return units
+
+    def _inflected(
+        self, word: str, glossary: Mapping[str, tuple[str, ...]]
+    ) -> tuple[str, tuple[str, ...], float]:
+        """A word found only through its base form (priced → price, sharing → share)."""
+        for base in base_forms(word):
+            if base in glossary:
+                return (word, glossary[base], 1.0)
+            if base in self.english:
+                return (word, tuple(self.english[base]), DICTIONARY_WEIGHT)
+        return (word, (), 0.0)
+
+    def to_json(self) -> str:
+        """Serialise for the on-disk cache."""
+        return json.dumps(
+            {
+                "version": EXPANDER_VERSION,
+                "synonyms": self.synonyms,
+                "related": self.related,
+                "english": self.english,
+                "readings": self.readings,
+                "homophones": self.homophones,
+                "vocabulary": sorted(self.vocabulary),
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Expander | None:
+        """Read a cached expander; None when it is of another version or malformed."""
+        try:
+            data = json.loads(text)
+            if data.get("version") != EXPANDER_VERSION:
+                return None
+            return cls(
+                synonyms=data["synonyms"],
+                related=data["related"],
+                english=data["english"],
+                readings=data["readings"],
+                homophones=data["homophones"],
+                vocabulary=frozenset(data["vocabulary"]),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    @classmethod
+    def cached(cls, path: Path, vocabulary: Iterable[str]) -> Expander:
+        """The expander cached at `path`, or built and written there."""
+        if path.exists():
+            cached = None
+            if intact(path):
+                with contextlib.suppress(OSError, UnicodeDecodeError):
+                    cached = cls.from_json(path.read_text(encoding="utf-8"))
+            if cached is not None:
+                return cached
+            discard(path, "checksum mismatch or unreadable")
+        expander = cls.build(vocabulary)
+        try:
+            cache_directory(path.parent)
+            partial = path.with_suffix(".tmp")
+            partial.write_text(expander.to_json(), encoding="utf-8")
+            partial.replace(path)
+            seal(path)
+            for stale in path.parent.glob("expander-*.json"):
+                if stale != path:  # built for a corpus or lexicon that is gone
+                    stale.unlink(missing_ok=True)
+                    sidecar(stale).unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only data dir only costs the next start a rebuild
+        return expander
+
+
+def lemma(word: str) -> str:
+    """A crude English singular: ministries → ministry, clouds → cloud (both sides alike)."""
+    word = word.removesuffix("'s").strip("'-")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def base_forms(word: str) -> list[str]:
+    """Candidate base forms of an English -ed/-ing word, most likely first (a dictionary
+    decides): priced → price, protected → protect, planned → plan, sharing → share."""
+    for suffix in ("ed", "ing"):
+        stem = word.removesuffix(suffix)
+        if stem != word and len(stem) >= 3:
+            doubled = [stem[:-1]] if len(stem) > 3 and stem[-1] == stem[-2] else []
+            return (
+                [stem + "e", stem, *doubled]
+                if suffix == "ing"
+                else [
+                    word[:-1],
+                    stem,
+                    *doubled,
+                ]
+            )
+    return []
+
+
+# Stop words as the glossary pass leaves them (does → doe).
+_STOP_LEMMAS = EN_STOPWORDS | frozenset(lemma(w) for w in EN_STOPWORDS)
+
+
+def _synonyms(vocab: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for group in cilin_synonym_groups():
+        if len(group) > _MAX_GROUP:
+            continue
+        members = [w for w in group if w in vocab and len(w) >= 2]
+        if not members:
+            continue
+        for word in group:
+            if len(word) >= 2:
+                found[word].extend(m for m in members if m != word and m not in found[word])
+    return {w: tuple(v) for w, v in found.items() if v}
+
+
+def _related(vocab: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Corpus words in the other synonym groups of a word's Cilin small class (5-character code
+    prefix: 拍板 → 决策, 不准 → 严禁, 证件 → 证照); crowded classes are topic lists, skipped."""
+    classes: dict[str, list[list[str]]] = defaultdict(list)
+    for code, group in cilin_groups():
+        if not code.endswith("#"):  # "#" groups are loose associations, not near-synonyms
+            classes[code[:5]].append(group)
+    found: dict[str, list[str]] = defaultdict(list)
+    for groups in classes.values():
+        if sum(map(len, groups)) > _MAX_CLASS:
+            continue
+        for at, group in enumerate(groups):
+            others = [
+                w
+                for other in groups[:at] + groups[at + 1 :]
+                for w in other
+                if w in vocab and len(w) >= 2 and w not in group
+            ]
+            for word in group:
+                if len(word) >= 2:
+                    found[word].extend(w for w in others if w not in found[word])
+    return {w: tuple(v) for w, v in found.items() if v}
+
+
+def _english(vocab: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for head, glosses in cedict_glosses():
+        if head not in vocab or len(head) < 2:
+            continue
+        for gloss in glosses:
+            words = [lemma(w) for w in _EN_WORD.findall(gloss)]
+            words = [w for w in words if w not in EN_STOPWORDS]
+            if 1 <= len(words) <= 3 and head not in found[" ".join(words)]:
+                found[" ".join(words)].append(head)
+    # A gloss shared by many headwords (e.g. "to manage") says little about any of them.
+    return {p: tuple(v) for p, v in found.items() if len(v) <= _MAX_SENSES}
+
+
+def _sound_keys(word: str, readings: Mapping[str, str | tuple[str, ...]]) -> list[str]:
+    return _keys([_split(readings.get(ch, ())) for ch in word])
+
+
+def _keys(options: Sequence[tuple[str, ...]]) -> list[str]:
+    """The sound keys of a stretch from its characters' readings (none if one has none)."""
+    if not all(options):
+        return []
+    return [" ".join(c) for c in itertools.islice(itertools.product(*options), _MAX_READINGS)]
+
+
+def _split(readings: str | tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(readings.split(",")) if isinstance(readings, str) else readings
+
+
+def chars_apart(a: str, b: str) -> int:
+    """How many characters two stretches of the same length differ in."""
+    if len(a) != len(b):
+        return max(len(a), len(b))
+    return sum(x != y for x, y in zip(a, b, strict=True))
