@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from config.settings import LEXICON_DIR, PROJECT_ROOT
-from retrieval.documents.corpus import corpus_files
+from retrieval.corpus import corpus_files
 from retrieval.library import MODELS_FILE, Library
 from retrieval.reading.formats import PARSER_VERSION
 from retrieval.search.ranking import Models
@@ -99,9 +99,9 @@ def library(name: str, laws: list[Path]) -> Library:
         )
     cached = cache.load(cache_dir, key)
     if cached is None:
+        from retrieval.corpus import read_corpus
         from retrieval.documents.catalog import load_catalog
-        from retrieval.documents.corpus import read_corpus
-        from retrieval.documents.screen import screen
+        from retrieval.search.screen import screen
 
         documents, problems = read_corpus(corpus, load_catalog(LEXICON_DIR / "aliases.toml"))
         documents, unindexable = screen(documents, tokenizer)

@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from retrieval.corpus import assemble, corpus_files
 from retrieval.documents.catalog import grams_covered, load_catalog, name_grams
 from retrieval.documents.citations import Citation, Citations
-from retrieval.documents.corpus import assemble, corpus_files
 from retrieval.documents.names import Names
 from retrieval.documents.naming import (
     core_title,
@@ -19,7 +19,6 @@ from retrieval.documents.naming import (
     name_documents,
     named_titles,
 )
-from retrieval.documents.screen import screen
 from retrieval.lookup.card import document_card
 from retrieval.lookup.clauses import Numbers
 from retrieval.lookup.headings import Headings
@@ -42,6 +41,7 @@ from retrieval.search.fusion import QueryRewriter, SemanticChannel, reciprocal_r
 from retrieval.search.index import Index, Ranking, index_text
 from retrieval.search.ranking import DEFAULT_MODELS, Models
 from retrieval.search.related import Relations, library_relations
+from retrieval.search.screen import screen
 from retrieval.storage import cache, clause_table, segments
 from retrieval.words.expansion import EXPANDER_VERSION, Expander
 from retrieval.words.normalize import fold_for_search, strip_name_marks

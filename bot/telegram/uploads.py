@@ -16,7 +16,7 @@ from bot.telegram.context import Context, reply_html, services
 from bot.upkeep import curator
 from bot.upkeep.building import Change
 from bot.upkeep.sandbox import ParseFailed, parse_upload
-from retrieval.documents.corpus import MAX_FILE_BYTES
+from retrieval.corpus import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
 MB = 1024 * 1024

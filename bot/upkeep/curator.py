@@ -14,7 +14,7 @@ from typing import Literal
 
 from bot.upkeep.sandbox import Parsed
 from config.settings import BUNDLED_CORPUS
-from retrieval.documents.corpus import corpus_files, source_name
+from retrieval.corpus import corpus_files, source_name
 from retrieval.library import Library
 
 UPLOAD_SUFFIXES = (".pdf", ".docx", ".txt", ".md", ".html")

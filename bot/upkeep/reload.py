@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from bot.digest import fingerprints
 from bot.upkeep.building import Change, LibraryBuilder, library_builder
-from retrieval.documents.corpus import corpus_files
+from retrieval.corpus import corpus_files
 from retrieval.library import Library
 
 if TYPE_CHECKING:

@@ -68,7 +68,7 @@ def _child(name: str, memory: int, seconds: int) -> None:
     """The child's side: limits first, then parse stdin and print JSON."""
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
-    from retrieval.documents.corpus import parse_file
+    from retrieval.corpus import parse_file
 
     copies, problems = parse_file(name, sys.stdin.buffer.read())
     found = {

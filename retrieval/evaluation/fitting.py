@@ -24,7 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.library import Library
-from retrieval.search.ranking import DEFAULT_MODELS, FEATURES, ExpansionWeights, Models
+from retrieval.question.query import ExpansionWeights
+from retrieval.search.ranking import DEFAULT_MODELS, FEATURES, Models
 from retrieval.words.normalize import fold_layout
 
 ANSWER_WEIGHT = 2.0

@@ -10,14 +10,37 @@ import re
 from dataclasses import dataclass
 
 from retrieval.question import asks as question_kinds
-from retrieval.search.ranking import ExpansionWeights
 from retrieval.words.expansion import Expander
 from retrieval.words.normalize import fold_for_search
 from retrieval.words.tokenize import Tokenizer
 from retrieval.words.typos import believed
 
+
 # Expansions count below the asker's own words; a word's own tokens always weigh 1. These are
 # the defaults; ranking.json's "expansion" table (fitted on the train splits) overrides them.
+@dataclass(frozen=True, slots=True)
+class ExpansionWeights:
+    """What a question word's stand-ins count for, below its own weight of 1.
+
+    Each source word adds its best-matching stand-in once (question/query.py); the weights
+    are chosen on the train splits (`python -m benchmarks.fit_ranking`), not by hand.
+    """
+
+    lexicon: float = 0.8  # synonyms.txt (hand-written, reviewed)
+    curated: float = 0.8  # the curated colloquial → official lexicon (lexicon/*.txt)
+    thesaurus: float = 0.4  # Cilin synonyms in the corpus
+    related: float = 0.2  # neighbouring Cilin groups
+    typo: float = 0.8  # homophone repairs
+    bridge: float = 0.0  # learned translations (bridge.tsv), times t / best t of the word
+    bridge_coverage: float = 0.0  # what a learned translation counts for in coverage
+
+    @classmethod
+    def from_dict(cls, data: dict[str, float]) -> ExpansionWeights:
+        """Weights from ranking.json's "expansion" table; missing names keep their default."""
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: float(v) for k, v in data.items() if k in known})
+
+
 DEFAULT_WEIGHTS = ExpansionWeights()
 LEXICON_WEIGHT = DEFAULT_WEIGHTS.lexicon
 THESAURUS_WEIGHT = DEFAULT_WEIGHTS.thesaurus

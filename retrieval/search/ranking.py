@@ -18,6 +18,7 @@ from pathlib import Path
 
 # Whether a clause states what the question asks for: read from the table of question kinds.
 from retrieval.question.asks import states as states
+from retrieval.question.query import ExpansionWeights
 
 FEATURES = (
     "bm25_rel",  # BM25 / best candidate's BM25
@@ -40,29 +41,6 @@ _WORDS = FEATURES.index("words")
 _FACT = FEATURES.index("fact")
 _NAMED = FEATURES.index("named")
 SINGLE_WORD_COVERAGE = 0.75
-
-
-@dataclass(frozen=True, slots=True)
-class ExpansionWeights:
-    """What a question word's stand-ins count for, below its own weight of 1.
-
-    Each source word adds its best-matching stand-in once (question/query.py); the weights
-    are chosen on the train splits (`python -m benchmarks.fit_ranking`), not by hand.
-    """
-
-    lexicon: float = 0.8  # synonyms.txt (hand-written, reviewed)
-    curated: float = 0.8  # the curated colloquial → official lexicon (lexicon/*.txt)
-    thesaurus: float = 0.4  # Cilin synonyms in the corpus
-    related: float = 0.2  # neighbouring Cilin groups
-    typo: float = 0.8  # homophone repairs
-    bridge: float = 0.0  # learned translations (bridge.tsv), times t / best t of the word
-    bridge_coverage: float = 0.0  # what a learned translation counts for in coverage
-
-    @classmethod
-    def from_dict(cls, data: dict[str, float]) -> ExpansionWeights:
-        """Weights from ranking.json's "expansion" table; missing names keep their default."""
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: float(v) for k, v in data.items() if k in known})
 
 
 @dataclass(frozen=True, slots=True)

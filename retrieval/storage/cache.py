@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.integrity import cache_directory, discard, intact, seal
 from retrieval.model import CorpusProblem, Document
 from retrieval.search.bm25 import SparseBM25
 from retrieval.storage import clause_table
-from retrieval.storage.integrity import cache_directory, discard, intact, seal
 
 FORMAT = "policybot-cache-8"  # 7: editions, sub-folders; 8: titles without 中华人民共和国
 # The index's arrays, one .npy each: memory-mapped on load, so a page is read (and counts in

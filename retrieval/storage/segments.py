@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from retrieval.documents.corpus import read_file, source_name
+from retrieval.corpus import read_file, source_name
 from retrieval.documents.dedup import Copy
+from retrieval.integrity import cache_directory, discard, intact, seal, sidecar
 from retrieval.model import ClauseDraft, CorpusProblem
 from retrieval.search.index import index_text
-from retrieval.storage.integrity import cache_directory, discard, intact, seal, sidecar
 from retrieval.words.tokenize import Lexicon, Tokenizer
 
 FORMAT = "policybot-segment-1"

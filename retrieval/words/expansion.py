@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.storage.integrity import cache_directory, discard, intact, seal, sidecar
+from retrieval.integrity import cache_directory, discard, intact, seal, sidecar
 from retrieval.words.thesaurus import (
     cedict_glosses,
     char_readings,

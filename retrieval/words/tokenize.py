@@ -16,7 +16,7 @@ from pathlib import Path
 import jieba
 import zhconv
 
-from retrieval.storage.integrity import cache_directory, discard, intact, seal, sidecar
+from retrieval.integrity import cache_directory, discard, intact, seal, sidecar
 from retrieval.words.expansion import EN_STOPWORDS, lemma
 from retrieval.words.normalize import fold_for_search
 

@@ -60,7 +60,7 @@ def split_of(doc):  # 80/20 by document, stable
 
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
-from retrieval.documents.corpus import read_file  # noqa: E402  (the repo root joins the path first)
+from retrieval.corpus import read_file  # noqa: E402  (the repo root joins the path first)
 from retrieval.words.normalize import fold_layout  # noqa: E402
 
 _parsed = {}

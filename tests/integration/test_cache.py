@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
+from retrieval.integrity import seal
 from retrieval.library import Library, LibraryPaths
-from retrieval.storage.integrity import seal
 
 POLICY = "关于测试缓存的通知\n\n一、总体要求\n\n（一）基本原则。坚持依法行政，推进缓存测试。\n"
 

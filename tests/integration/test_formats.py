@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
-from retrieval.documents.corpus import read_corpus
+from retrieval.corpus import read_corpus
 from retrieval.library import Library, LibraryPaths
 from tests.make_documents import blocks_of, write_docx, write_pdf, write_scanned_pdf
 

@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from config.settings import LEXICON_DIR, PROJECT_ROOT
+from retrieval.corpus import read_corpus
 from retrieval.documents.catalog import load_catalog
-from retrieval.documents.corpus import read_corpus
 from retrieval.documents.dedup import title_key
 from retrieval.documents.names import Names
 from retrieval.documents.naming import collisions, core_title, english_titles, name_documents

@@ -7,7 +7,7 @@ from functools import cache
 
 import pytest
 
-from retrieval.documents.corpus import read_file
+from retrieval.corpus import read_file
 from retrieval.words.normalize import fold_layout
 from tests.harness import FIXTURES, SHARED
 

@@ -181,3 +181,25 @@ def test_nothing_imports_the_command_line(path: Path) -> None:
     # The CLI is the top of the house: a module that borrows from it imports all of it.
     if module_name(path) != ENTRY_POINT:
         assert ENTRY_POINT not in project_imports(path)
+
+
+def stage(module: str) -> str:
+    """A retrieval module's stage: its sub-package (retrieval.search), or itself when on top."""
+    parts = module.split(".")
+    return ".".join(parts[:2])
+
+
+def test_retrieval_stages_import_each_other_without_cycles() -> None:
+    # The sub-packages are the pipeline (reading → documents → words → question → search →
+    # lookup; storage beside): a stage that reaches back up hides that order.
+    graph: dict[str, set[str]] = {}
+    for name, imported in import_graph().items():
+        if name.startswith("retrieval."):
+            node = graph.setdefault(stage(name), set())
+            node.update(
+                stage(m)
+                for m in imported
+                if m.startswith("retrieval.") and stage(m) != stage(name)
+            )
+    assert {"retrieval.reading", "retrieval.search", "retrieval.library"} <= set(graph)
+    assert cycles(graph) == []
