@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot.store.store import MIGRATIONS, Store
+from bot.store.store import MIGRATIONS, DigestPart, Store
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 DAY = date(2026, 11, 23)
@@ -84,8 +84,10 @@ def test_a_day_is_claimed_once(open_store: OpenStore) -> None:
 
 def test_digest_parts_are_kept_first_rendering_wins(open_store: OpenStore) -> None:
     store = open_store()
-    store.save_digest_parts(SUPERGROUP, DAY, [("一", ("甲", 3), ("甲|一",)), ("二", None, ())])
-    store.save_digest_parts(SUPERGROUP, DAY, [("别的", None, ())])
+    store.save_digest_parts(
+        SUPERGROUP, DAY, [DigestPart("一", ("甲", 3), ("甲|一",)), DigestPart("二")]
+    )
+    store.save_digest_parts(SUPERGROUP, DAY, [DigestPart("别的")])
     parts = store.digest_parts(SUPERGROUP, DAY)
     assert [(p.number, p.text, p.cursor, p.clause_keys, p.state) for p in parts] == [
         (0, "一", ("甲", 3), ("甲|一",), "pending"),
@@ -96,7 +98,9 @@ def test_digest_parts_are_kept_first_rendering_wins(open_store: OpenStore) -> No
 
 def test_a_sent_part_moves_the_plan_and_logs_its_clauses(open_store: OpenStore) -> None:
     store = open_store()
-    store.save_digest_parts(1, DAY, [("一", ("甲", 3), ("甲|一", "甲|二")), ("二", None, ())])
+    store.save_digest_parts(
+        1, DAY, [DigestPart("一", ("甲", 3), ("甲|一", "甲|二")), DigestPart("二")]
+    )
     first, second = store.digest_parts(1, DAY)
     store.mark_part(1, DAY, first.number, "sending")
     assert store.digest_parts(1, DAY)[0].state == "sending"
