@@ -599,5 +599,8 @@ def _subscription(row: tuple[int, str, str, int, str | None]) -> Subscription:
 
 
 def _known(word: str, vocabulary: tuple[V, ...]) -> V:
-    """A stored word as its vocabulary's type (ValueError for a word no method writes)."""
-    return vocabulary[vocabulary.index(word)]
+    """A stored word as its vocabulary's type; a word no method writes is an error."""
+    for known in vocabulary:
+        if known == word:
+            return known
+    raise ValueError(f"{word!r} is not one of {', '.join(vocabulary)}")
