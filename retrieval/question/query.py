@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from retrieval.question import asks as question_kinds
 from retrieval.words.expansion import Expander
-from retrieval.words.normalize import fold_for_search
+from retrieval.words.normalize import Folded, fold_for_search
 from retrieval.words.tokenize import Tokenizer
 from retrieval.words.typos import believed
 
@@ -93,8 +93,8 @@ class Query:
 class Wording:
     """A question folded (width, script, case) and with English phrases translated, once."""
 
-    folded: str
-    translated: str
+    folded: Folded
+    translated: Folded
 
 
 def read_question(text: str, tokenizer: Tokenizer) -> Wording:
