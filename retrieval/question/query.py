@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from retrieval.question import asks as question_kinds
 from retrieval.words.expansion import Expander
@@ -67,7 +68,7 @@ class Query:
     groups: tuple[tuple[Alternative, ...], ...]
     words: tuple[str, ...]  # precise-mode words the coverage is judged on
     bigrams: tuple[str, ...]  # CJK character bigrams, robust to segmentation
-    asks: str  # a kind of retrieval/question/asks.py ("amount", "date", "who", "list" …) or ""
+    asks: question_kinds.AskKind | Literal[""]  # the fact it asks for ("" for none)
     english: bool
     wants_definition: bool
     # Per coverage word: corpus words that stand for it (thesaurus, typo repair) and weights.
