@@ -22,8 +22,12 @@ Note = Literal["", "ambiguous", "empty", "too_long", "unknown_doc", "document"]
 ProblemKind = Literal["skipped", "partial", "repaired"]
 PROBLEM_KINDS: tuple[ProblemKind, ...] = get_args(ProblemKind)
 
+# The levels a numbering path steps through: 一、 chapter, （一） section, 1. item, 第N条 article,
+# 之一 sub (an article inserted after N), 第N段 paragraph (unnumbered text).
+Step = Literal["chapter", "section", "item", "article", "sub", "paragraph"]
+STEPS: tuple[Step, ...] = get_args(Step)
 # A numbering path: ("chapter", 2), ("section", 3), ("item", 1) … outermost first.
-PathStep = tuple[str, int]
+PathStep = tuple[Step, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,14 @@ class CorpusProblem:
     source: str
     kind: ProblemKind
     message: str
+
+
+def path_step(level: str, number: int) -> PathStep:
+    """A stored numbering step, checked (ValueError for a level this version does not know)."""
+    for step in STEPS:
+        if level == step:
+            return step, number
+    raise ValueError(f"unknown numbering level {level!r}")
 
 
 def problem_kind(value: str) -> ProblemKind:

@@ -27,7 +27,7 @@ from typing import Any
 from retrieval.corpus import read_file, source_name
 from retrieval.documents.dedup import Copy
 from retrieval.integrity import cache_directory, discard, intact, seal, sidecar
-from retrieval.model import ClauseDraft, CorpusProblem, problem_kind
+from retrieval.model import ClauseDraft, CorpusProblem, path_step, problem_kind
 from retrieval.search.index import index_text
 from retrieval.words.tokenize import Lexicon, Tokenizer
 
@@ -292,7 +292,7 @@ def _copy(data: dict[str, Any]) -> Copy:
     clauses = tuple(
         ClauseDraft(
             kind=kind,
-            path=tuple((str(level), int(n)) for level, n in path),
+            path=tuple(path_step(str(level), int(n)) for level, n in path),
             label=label,
             heading=heading,
             text=text,

@@ -12,7 +12,7 @@ from config.settings import LEXICON_DIR
 from retrieval.documents.editions import NoDiff, NoDiffReason, compare
 from retrieval.library import Library
 from retrieval.lookup import refs
-from retrieval.model import PROBLEM_KINDS, problem_kind
+from retrieval.model import PROBLEM_KINDS, STEPS, path_step, problem_kind
 from retrieval.question.asks import ASK_KINDS, KINDS
 from retrieval.words.normalize import fold_for_search
 from retrieval.words.tokenize import Lexicon
@@ -48,6 +48,20 @@ def test_a_stored_problem_kind_is_read_back_and_an_unknown_one_refused() -> None
     assert [problem_kind(k) for k in PROBLEM_KINDS] == list(PROBLEM_KINDS)
     with pytest.raises(ValueError, match="unknown"):
         problem_kind("已跳过")
+
+
+def test_a_stored_numbering_step_is_read_back_and_an_unknown_level_refused() -> None:
+    assert path_step("article", 3) == ("article", 3)
+    with pytest.raises(ValueError, match="unknown"):
+        path_step("part", 1)  # a marker's level (documents/numbering.py), never a path's
+
+
+def test_the_library_numbers_clauses_with_the_known_levels_only(
+    library_with_regulation: Library,
+) -> None:
+    levels = {level for clause in library_with_regulation.clauses for level, _ in clause.path}
+    assert {"chapter", "section", "article"} <= levels
+    assert levels <= set(STEPS)
 
 
 def test_glossary_terms_are_written_folded() -> None:
