@@ -1,4 +1,4 @@
-"""Each vocabulary is a type defined once, and text carries how it was normalised in its type."""
+"""Retrieval's vocabularies are types defined once; text says how it was folded by its type."""
 
 from __future__ import annotations
 
