@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import random
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +93,10 @@ def collect(library: Library, path: Path) -> list[Item]:
             items.append(item)
             continue
         prepared, mentioned = library.prepare(case["query"])
-        found = library.index.candidates(prepared, mentioned, DEFAULT_MODELS, n=CANDIDATES)
+        # The default rerank (features do not depend on it), the library's expansion weights
+        # (context and feedback change which clauses are candidates).
+        searching = replace(DEFAULT_MODELS, expansion=library.models.expansion)
+        found = library.index.candidates(prepared, mentioned, searching, n=CANDIDATES)
         item.features = np.array([c.features for c in found]).reshape(-1, len(FEATURES))
         item.texts = [fold_layout(library.clauses[c.position].text) for c in found]
         item.gold = [any(s in t for s in snippets) for t in item.texts]

@@ -34,6 +34,10 @@ class ExpansionWeights:
     typo: float = 0.8  # homophone repairs
     bridge: float = 0.0  # learned translations (bridge.tsv), times t / best t of the word
     bridge_coverage: float = 0.0  # what a learned translation counts for in coverage
+    # Round 4 (docs/evaluation.md), off at 0: the neighbouring clauses' BM25 added at this
+    # share (a second, context field), and pseudo-relevance feedback words at this weight.
+    context: float = 0.0
+    feedback: float = 0.0
 
     @classmethod
     def from_dict(cls, data: dict[str, float]) -> ExpansionWeights:
@@ -48,6 +52,9 @@ THESAURUS_WEIGHT = DEFAULT_WEIGHTS.thesaurus
 TYPO_WEIGHT = DEFAULT_WEIGHTS.typo
 RELATED_WEIGHT = DEFAULT_WEIGHTS.related  # a neighbouring Cilin group: half a synonym
 BRIDGE_TERMS = 3  # a word's likeliest learned translations that are tried
+# Whether a bridge's value is scaled by the word's best one (IBM Model 1's t), or is already
+# a weight in [0, 1] of its own (round 4's reliability, benchmarks/round4.py).
+BRIDGE_RELATIVE = True
 
 # One stand-in for a question word: the index tokens of a corpus term, and its weight.
 Alternative = tuple[tuple[str, ...], float]
@@ -205,7 +212,7 @@ def _bridged(
     for word in dict.fromkeys(said):
         found = [(t, p) for t, p in tokenizer.bridge.get(word, ()) if t in expander.vocabulary]
         if found:
-            top = max(p for _, p in found)
+            top = max(p for _, p in found) if BRIDGE_RELATIVE else 1.0
             ranked = sorted(found, key=lambda pair: -pair[1])[:BRIDGE_TERMS]
             out[word] = [(t, p / top) for t, p in ranked]
     return out
