@@ -29,6 +29,7 @@ from retrieval.search.ranking import FEATURES
 from retrieval.words.normalize import fold_layout
 
 _LOCAL = FEATURES.index("local")
+_COVER = FEATURES.index("doc_cover")
 RELIABLE_FULL = 0.3  # a reliability at which a bridge counts fully
 
 
@@ -151,13 +152,13 @@ def figures(outcomes: list[fitting.Outcome]) -> str:
     return text + f" (n={len(answerable)}+{len(oos)})"
 
 
-def without_local(items: list[fitting.Item]) -> list[fitting.Item]:
-    """The same items with the local feature zeroed (the method switched off)."""
+def without(items: list[fitting.Item], columns: tuple[int, ...]) -> list[fitting.Item]:
+    """The same items with some features zeroed (those methods switched off)."""
     out = []
     for item in items:
         features = item.features.copy()
         if len(features):
-            features[:, _LOCAL] = 0.0
+            features[:, list(columns)] = 0.0
         out.append(dataclasses.replace(item, features=features))
     return out
 
@@ -212,13 +213,22 @@ def main() -> None:
         f"== context {args.context} feedback {args.feedback} below {args.below} "
         f"words {args.words} groups {args.groups}"
     )
-    for label, change in (("with local", lambda x: x), ("without local", without_local)):
+    variants = (
+        ("neither local nor doc_cover", (_LOCAL, _COVER)),
+        ("doc_cover", (_LOCAL,)),
+        ("local", (_COVER,)),
+    )
+    for label, columns in variants:
+
+        def change(
+            items: list[fitting.Item], columns: tuple[int, ...] = columns
+        ) -> list[fitting.Item]:
+            return without(items, columns)
+
         fit_items = change(collected["stard"][0] + collected["gen"][0])
         models = fitting.fit_all(fit_items, dev_lib.models.expansion)
-        weight = models.rank[_LOCAL]
-        print(
-            f"-- {label} (local {weight:.3f}, rule {models.min_coverage}/{models.min_words})"
-        )
+        weight = models.rank[_COVER]
+        print(f"-- {label} (local {weight:.3f}, rule {models.min_coverage}/{models.min_words})")
         for name in ("gen", "stard"):
             outcomes = [fitting.judge(i, models) for i in change(collected[name][1])]
             print(f"  {name}-check   {figures(outcomes)}")

@@ -171,7 +171,7 @@ class Index:
                 titles[doc_id],
                 by_doc[doc_id] / mass,
             )
-            row = (bm25 / best_bm25, min(1.0, bm25 / ceiling), *features, unknown, local, 0.0)
+            row = (bm25 / best_bm25, min(1.0, bm25 / ceiling), *features, unknown, *local, 0.0)
             scored.append(Candidate(position, bm25, row, models.score(row)))
         scored.sort(key=lambda c: (-c.score, c.position))
         if mentioned:
@@ -289,33 +289,40 @@ class Index:
             self._starts, self._ends = starts, ends
         return self._starts, self._ends
 
-    def _local(self, plan: Sequence[WordPlan], positions: Sequence[int]) -> list[float]:
+    def _local(
+        self, plan: Sequence[WordPlan], positions: Sequence[int]
+    ) -> list[tuple[float, float]]:
         """Share of the question's informativeness a clause holds in words few other clauses
         of its document hold: a word in every clause of the food safety law (食品安全) says
         which document, not which clause. Each word found counts (n - m + 1) / n, n the
         document's clauses and m those holding it."""
         total = sum(w.weight for w in plan)
         if not total or not positions:
-            return [0.0] * len(positions)
+            return [(0.0, 0.0)] * len(positions)
         starts, ends = self._doc_bounds()
         where = np.asarray(positions, np.int64)
         begin, end = starts[where], ends[where]
         size = (end - begin).astype(np.float64)
         covered = np.zeros(len(where))
+        in_doc = np.zeros(len(where))
         for word in plan:
             share = np.zeros(len(where))
-            for token in word.exact:
+            anywhere = np.zeros(len(where))
+            for token in (*word.exact, *(alt for alt, _ in word.alternates)):
                 docs, _ = self.bm25.postings(token)
                 if not len(docs):
                     continue
+                count = np.searchsorted(docs, end) - np.searchsorted(docs, begin)
+                exact = token in word.exact
+                anywhere = np.maximum(anywhere, np.where(count > 0, 1.0 if exact else 0.5, 0.0))
+                if not exact:
+                    continue
                 at = np.searchsorted(docs, where)
                 held = (at < len(docs)) & (docs[np.minimum(at, len(docs) - 1)] == where)
-                if not held.any():
-                    continue
-                count = np.searchsorted(docs, end) - np.searchsorted(docs, begin)
                 share = np.maximum(share, np.where(held, (size - count + 1) / size, 0.0))
             covered += word.weight * share
-        return [float(v) for v in covered / total]
+            in_doc += word.weight * anywhere
+        return list(zip((covered / total).tolist(), (in_doc / total).tolist(), strict=True))
 
     def _features(
         self, query: Query, match: Match, position: int, mentioned: Collection[str]
