@@ -34,8 +34,9 @@ class ExpansionWeights:
     typo: float = 0.8  # homophone repairs
     bridge: float = 0.0  # learned translations (bridge.tsv), times t / best t of the word
     bridge_coverage: float = 0.0  # what a learned translation counts for in coverage
-    # Round 4 (docs/evaluation.md), off at 0: the neighbouring clauses' BM25 added at this
-    # share (a second, context field), and pseudo-relevance feedback words at this weight.
+    # Measured and not taken in round 4 (docs/evaluation.md), off at 0: the neighbouring
+    # clauses' BM25 added at this share (a context field), and pseudo-relevance feedback
+    # words at this weight (retrieval/search/index.py).
     context: float = 0.0
     feedback: float = 0.0
 
@@ -52,9 +53,6 @@ THESAURUS_WEIGHT = DEFAULT_WEIGHTS.thesaurus
 TYPO_WEIGHT = DEFAULT_WEIGHTS.typo
 RELATED_WEIGHT = DEFAULT_WEIGHTS.related  # a neighbouring Cilin group: half a synonym
 BRIDGE_TERMS = 3  # a word's likeliest learned translations that are tried
-# Whether a bridge's value is scaled by the word's best one (IBM Model 1's t), or is already
-# a weight in [0, 1] of its own (round 4's reliability, benchmarks/round4.py).
-BRIDGE_RELATIVE = True
 
 # One stand-in for a question word: the index tokens of a corpus term, and its weight.
 Alternative = tuple[tuple[str, ...], float]
@@ -212,7 +210,7 @@ def _bridged(
     for word in dict.fromkeys(said):
         found = [(t, p) for t, p in tokenizer.bridge.get(word, ()) if t in expander.vocabulary]
         if found:
-            top = max(p for _, p in found) if BRIDGE_RELATIVE else 1.0
+            top = max(p for _, p in found)
             ranked = sorted(found, key=lambda pair: -pair[1])[:BRIDGE_TERMS]
             out[word] = [(t, p / top) for t, p in ranked]
     return out

@@ -101,9 +101,8 @@ class Index:
         # bigrams of their text: popular clauses come up question after question.
         self._met: set[int] = set()
         self._bigrams: dict[int, frozenset[str]] = {}
-        # Per position its document's [start, end), worked out on first need.
+        # Per position its document's first position, worked out on first need (context).
         self._starts: npt.NDArray[np.int64] | None = None
-        self._ends: npt.NDArray[np.int64] = np.zeros(0, np.int64)
         self._clause_tokens: dict[int, Counter[str]] = {}
 
     def search(
@@ -163,15 +162,14 @@ class Index:
         mass = sum(by_doc.values()) or 1.0
         titles = {doc_id: self._title_share(plan, doc_id) for doc_id in by_doc}
         scored = []
-        locals_ = self._local(plan, positions)
-        for (position, bm25), match, local in zip(found, matches, locals_, strict=True):
+        for (position, bm25), match in zip(found, matches, strict=True):
             doc_id = self.clauses[position].doc_id
             features = (
                 *self._features(query, match, position, mentioned),
                 titles[doc_id],
                 by_doc[doc_id] / mass,
             )
-            row = (bm25 / best_bm25, min(1.0, bm25 / ceiling), *features, unknown, *local, 0.0)
+            row = (bm25 / best_bm25, min(1.0, bm25 / ceiling), *features, unknown, 0.0)
             scored.append(Candidate(position, bm25, row, models.score(row)))
         scored.sort(key=lambda c: (-c.score, c.position))
         if mentioned:
@@ -218,7 +216,7 @@ class Index:
         """Scores plus `share` of the mean score of the clause's neighbours in its document
         (the clause before and after): a paraphrase's words are often in the clause next to
         the one that answers, which then outranks a lone clause elsewhere sharing one word."""
-        starts, _ = self._doc_bounds()
+        starts = self._doc_starts()
         if len(scores) < 2:
             return scores
         same = starts[1:] == starts[:-1]  # position i + 1 and i in one document
@@ -274,55 +272,17 @@ class Index:
             self._clause_tokens[position] = counts
         return counts
 
-    def _doc_bounds(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Per position, the first and one-past-last position of its document."""
+    def _doc_starts(self) -> npt.NDArray[np.int64]:
+        """Per position, the first position of its document (worked out on first need)."""
         if self._starts is None:
             starts = np.zeros(len(self.clauses), np.int64)
-            ends = np.zeros(len(self.clauses), np.int64)
             begin, current = 0, None
             for position, clause in enumerate(self.clauses):
                 if clause.doc_id != current:
-                    ends[begin:position] = position
                     begin, current = position, clause.doc_id
                 starts[position] = begin
-            ends[begin:] = len(self.clauses)
-            self._starts, self._ends = starts, ends
-        return self._starts, self._ends
-
-    def _local(
-        self, plan: Sequence[WordPlan], positions: Sequence[int]
-    ) -> list[tuple[float, float]]:
-        """Share of the question's informativeness a clause holds in words few other clauses
-        of its document hold: a word in every clause of the food safety law (食品安全) says
-        which document, not which clause. Each word found counts (n - m + 1) / n, n the
-        document's clauses and m those holding it."""
-        total = sum(w.weight for w in plan)
-        if not total or not positions:
-            return [(0.0, 0.0)] * len(positions)
-        starts, ends = self._doc_bounds()
-        where = np.asarray(positions, np.int64)
-        begin, end = starts[where], ends[where]
-        size = (end - begin).astype(np.float64)
-        covered = np.zeros(len(where))
-        in_doc = np.zeros(len(where))
-        for word in plan:
-            share = np.zeros(len(where))
-            anywhere = np.zeros(len(where))
-            for token in (*word.exact, *(alt for alt, _ in word.alternates)):
-                docs, _ = self.bm25.postings(token)
-                if not len(docs):
-                    continue
-                count = np.searchsorted(docs, end) - np.searchsorted(docs, begin)
-                exact = token in word.exact
-                anywhere = np.maximum(anywhere, np.where(count > 0, 1.0 if exact else 0.5, 0.0))
-                if not exact:
-                    continue
-                at = np.searchsorted(docs, where)
-                held = (at < len(docs)) & (docs[np.minimum(at, len(docs) - 1)] == where)
-                share = np.maximum(share, np.where(held, (size - count + 1) / size, 0.0))
-            covered += word.weight * share
-            in_doc += word.weight * anywhere
-        return list(zip((covered / total).tolist(), (in_doc / total).tolist(), strict=True))
+            self._starts = starts
+        return self._starts
 
     def _features(
         self, query: Query, match: Match, position: int, mentioned: Collection[str]

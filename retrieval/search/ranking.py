@@ -33,8 +33,6 @@ FEATURES = (
     "title",  # informativeness share of the question's words in the clause's document title
     "doc_share",  # share of the candidates' BM25 that falls in the clause's document
     "unknown",  # share of the question's informativeness in no clause at all
-    "local",  # informativeness share in words few other clauses of the document hold
-    "doc_cover",  # informativeness share of the question found anywhere in the document
     "margin",  # rank score lead over the runner-up
 )
 
@@ -129,7 +127,7 @@ def whole_words(features: Sequence[float]) -> int:
 
 # Hand-set starting point; ranking.json (fitted with cross-validation) overrides it.
 DEFAULT_MODELS = Models(
-    rank=(1.0, 0.0, 1.0, 0.0, 0.3, 0.3, 0.2, -1.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+    rank=(1.0, 0.0, 1.0, 0.0, 0.3, 0.3, 0.2, -1.0, 0.1, 0.0, 0.0, 0.0, 0.0),
     min_coverage=0.2,
     min_words=2,
 )
