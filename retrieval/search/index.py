@@ -149,7 +149,7 @@ class Index:
         if not found:
             return []
         best_bm25 = found[0][1]
-        plan = self.plan(query.words, query.alternates)
+        plan = self.plan(query.words, query.alternates, models.question_words)
         unknown = self._unknown_share(plan)
         positions = [position for position, _ in found]
         matches = self.matches(plan, positions)
@@ -356,12 +356,17 @@ class Index:
         return missing / total
 
     def plan(
-        self, words: Sequence[str], alternates: Mapping[str, Sequence[tuple[str, float]]]
+        self,
+        words: Sequence[str],
+        alternates: Mapping[str, Sequence[tuple[str, float]]],
+        learned: Mapping[str, float] | None = None,
     ) -> tuple[WordPlan, ...]:
-        """What to look for in each clause for each coverage word, worked out once a question."""
+        """What to look for in each clause for each coverage word, worked out once a question;
+        `learned`: factors on words' informativeness (Models.question_words)."""
+        learned = learned or {}
         return tuple(
             WordPlan(
-                self.tokenizer.informativeness(word),
+                self.tokenizer.informativeness(word) * learned.get(word, 1.0),
                 (word, *self.tokenizer.expansions(word)),
                 tuple(alternates.get(word, ())),
                 tuple(p for p in self.tokenizer.parts(word) if p != word and len(p) >= 2),
