@@ -3,13 +3,16 @@
     .venv/bin/python -m benchmarks.round4                      # the shipped method
     .venv/bin/python -m benchmarks.round4 --context 0.15       # neighbour clauses as a field
     .venv/bin/python -m benchmarks.round4 --feedback 0.2       # pseudo-relevance feedback
+    .venv/bin/python -m benchmarks.round4 --question-words     # the learned word factors (kept)
 
 Validation without the test splits: the generated train split is cut by document (a third of
 its documents, by a CRC of the file name, are validation; their questions are never fitted on)
 and STARD train by query (every third item). The learned bridge is re-learned from the fitting
-part only, so it never saw a validation question. The rerank and the abstain rule are fitted
-on the fitting part (fitting.fit_all, as fit_ranking does) and the validation part is judged;
-the dev set is reported in 5-fold CV, alone and with the fitting part in every fold.
+part only, so it never saw a validation question, and so are the question-word factors
+(without --question-words there are none, whatever ranking.json holds). The rerank and the
+abstain rule are fitted on the fitting part (fitting.fit_all, as fit_ranking does) and the
+validation part is judged; the dev set is reported in 5-fold CV, alone and with the fitting
+part in every fold.
 Per part: R@1 / R@3 / false-abstain / OOS abstain, then the same ranking-only (no abstain).
 """
 
@@ -19,7 +22,7 @@ import argparse
 import dataclasses
 import zlib
 
-from benchmarks import datasets, fit_bridge
+from benchmarks import datasets, fit_bridge, fit_ranking
 from retrieval.evaluation import fitting
 from retrieval.library import Library
 from retrieval.search import index as index_module
@@ -44,8 +47,9 @@ def parts() -> dict[str, tuple[Items, Items]]:
     }
 
 
-def libraries(split: dict[str, tuple[Items, Items]]) -> dict[str, Library]:
-    """The libraries searched, with the bridge learned from the fitting parts only."""
+def libraries(split: dict[str, tuple[Items, Items]], words: bool) -> dict[str, Library]:
+    """The libraries searched, with the bridge (and with `words` the question-word factors)
+    learned from the fitting parts only."""
     gen_files = {str(i["file"]) for i in split["gen"][0] + split["gen"][1] if i.get("file")}
     out = {
         "stard": datasets.library("all", datasets.law_files()),
@@ -54,8 +58,12 @@ def libraries(split: dict[str, tuple[Items, Items]]) -> dict[str, Library]:
     }
     fitted = split["stard"][0] + split["gen"][0]
     bridge = fit_bridge.table(fit_bridge.learn(fit_bridge.pairs(out["stard"], fitted)))
+    seen = [*fit_ranking.held_words(out["stard"], split["stard"][0])]
+    seen += fit_ranking.held_words(out["gen"], split["gen"][0])
+    factors = fitting.question_word_factors(seen) if words else {}
     for library in out.values():
         library.tokenizer.bridge = bridge
+        library.models = dataclasses.replace(library.models, question_words=factors)
     return out
 
 
@@ -80,12 +88,13 @@ def main() -> None:
     parser.add_argument("--below", type=float, default=index_module.FEEDBACK_BELOW)
     parser.add_argument("--words", type=int, default=index_module.FEEDBACK_WORDS)
     parser.add_argument("--groups", action="store_true", help="a group per feedback word")
+    parser.add_argument("--question-words", action="store_true", help="learned word factors")
     args = parser.parse_args()
     index_module.FEEDBACK_BELOW = args.below
     index_module.FEEDBACK_WORDS = args.words
     index_module.FEEDBACK_ONE_GROUP = not args.groups
     split = parts()
-    libs = libraries(split)
+    libs = libraries(split, args.question_words)
     for library in libs.values():
         weights = dataclasses.replace(
             library.models.expansion, context=args.context, feedback=args.feedback

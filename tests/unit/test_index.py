@@ -65,3 +65,14 @@ def test_feedback_searches_again_only_when_unsure(
     assert (before != after) is changed
     # Feedback only adds: a clause in both lists never scores less with it.
     assert all(after[p] >= before[p] for p in before.keys() & after.keys())
+
+
+def test_learned_factors_lower_a_words_share_of_the_question(library: Library) -> None:
+    prepared, _ = library.prepare("我自己能查公共数据吗")
+    assert "自己" in prepared.words
+    plain = library.index.plan(prepared.words, prepared.alternates)
+    learned = library.index.plan(prepared.words, prepared.alternates, {"自己": 0.25})
+    weight = {w.exact[0]: w.weight for w in plain}
+    lowered = {w.exact[0]: w.weight for w in learned}
+    assert lowered["自己"] == pytest.approx(weight["自己"] * 0.25)
+    assert all(lowered[w] == weight[w] for w in weight if w != "自己")
