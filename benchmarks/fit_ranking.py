@@ -13,11 +13,7 @@ or our own questions.
    abstain rule are fitted on all of it, and the setting is scored by the mean over the three
    sets of (R@1 + R@3) / 2 (an abstained question counts as missed) plus half the share of
    out-of-scope queries abstained on.
-   The search starts from the shipped ranking.json's weights.
-2. The question-word factors (round 4): how often the train splits' gold clauses hold a
-   question word, over the mean (fitting.question_word_factors); learned, like the bridge,
-   from the train splits only (in the search: from the items not searched).
-3. The rerank (pairwise logistic regression) and the abstain rule on all items, with the chosen
+2. The rerank (pairwise logistic regression) and the abstain rule on all items, with the chosen
    weights; written to config/data/ranking.json. The train splits' collected candidates are
    saved to data/quality/train_items.json for `policybot eval --cv 5 --train-items`.
 """
@@ -27,8 +23,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import time
-from bisect import bisect_right
-from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks import datasets, fit_bridge
@@ -36,7 +30,6 @@ from config.settings import LEXICON_DIR
 from retrieval.evaluation import fitting
 from retrieval.library import MODELS_FILE, Library
 from retrieval.search.ranking import ExpansionWeights, Models
-from retrieval.words.normalize import fold_layout
 
 TRAIN_ITEMS = datasets.WORK / "train_items.json"
 GRID = {
@@ -69,53 +62,15 @@ def train_sets(every: int = 1) -> dict[str, tuple[Library, Path]]:
             datasets.write_jsonl(gen_train, datasets.WORK / "sets" / "gen-train.jsonl"),
         )
     if every > 1:
-        stard_rest = [i for n, i in enumerate(stard_all) if n % every]
-        gen_rest = [i for n, i in enumerate(gen_all) if n % every]
+        rest = [i for n, i in enumerate(stard_all) if n % every] + [
+            i for n, i in enumerate(gen_all) if n % every
+        ]
         held_out = fit_bridge.table(
-            fit_bridge.learn(fit_bridge.pairs(sets["stard-train"][0], stard_rest + gen_rest))
+            fit_bridge.learn(fit_bridge.pairs(sets["stard-train"][0], rest))
         )
         for library, _ in sets.values():
             library.tokenizer.bridge = held_out
-    else:
-        stard_rest, gen_rest = stard_all, gen_all
-    seen = [*held_words(sets["stard-train"][0], stard_rest)]
-    if gen_rest:
-        gen_library = datasets.library(
-            "gen-train", datasets.law_files({str(i["file"]) for i in gen_all if i.get("file")})
-        )
-        seen += held_words(gen_library, gen_rest)
-    factors = fitting.question_word_factors(seen)
-    for library, _ in sets.values():
-        library.models = dataclasses.replace(library.models, question_words=factors)
     return sets
-
-
-def held_words(library: Library, items: list[dict[str, object]]) -> Iterator[tuple[str, bool]]:
-    """(coverage word, whether the gold clause holds it or a stand-in) for every answerable
-    item whose gold clause is found in the library."""
-    texts = [fold_layout(c.text) for c in library.clauses]
-    offsets, offset = [], 0
-    for text in texts:
-        offsets.append(offset)
-        offset += len(text) + 1
-    blob = "\x00".join(texts)
-    for item in items:
-        if item.get("expect") != "answer":
-            continue
-        found: set[int] = set()
-        for gold in item["gold"]:  # type: ignore[attr-defined]
-            for snippet in gold.get("snippets", []):
-                at = blob.find(fold_layout(snippet))
-                if at >= 0:
-                    found.add(bisect_right(offsets, at) - 1)
-        if not found:
-            continue
-        prepared, _ = library.prepare(str(item["query"]))
-        body = "".join(texts[p] for p in sorted(found))
-        for word in prepared.words:
-            stand_ins = (a for a, _ in prepared.alternates.get(word, ()))
-            forms = (word, *library.tokenizer.expansions(word), *stand_ins)
-            yield word, any(form in body for form in forms)
 
 
 def collect(
@@ -155,8 +110,8 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=3, help="search on every n-th item")
     args = parser.parse_args()
     sets = train_sets(args.every)
-    # The start: the shipped fit's weights.
-    weights = Models.load(LEXICON_DIR / MODELS_FILE).expansion
+    # The start: the last fit's thesaurus and related weights (0.4, 0.2) kept, the bridge on.
+    weights = ExpansionWeights(bridge=0.3, bridge_coverage=0.3)
     scores: dict[ExpansionWeights, float] = {}
 
     def score(candidate: ExpansionWeights) -> float:
@@ -172,11 +127,9 @@ def main() -> None:
             options = [dataclasses.replace(weights, **{name: v}) for v in values]
             weights = max(options, key=lambda w: (score(w), w == weights))
         print(f"round best {scores[weights]:.4f} {weights}", flush=True)
-    final = train_sets()
-    collected = collect(final, weights)
+    collected = collect(train_sets(), weights)
     _, models = objective(collected)
-    factors = next(iter(final.values()))[0].models.question_words
-    models = dataclasses.replace(models, expansion=weights, question_words=factors)
+    models = dataclasses.replace(models, expansion=weights)
     (LEXICON_DIR / MODELS_FILE).write_text(models.to_json() + "\n", encoding="utf-8")
     train_only = [i for name, items in collected.items() if name != "dev" for i in items]
     fitting.save_items(train_only, TRAIN_ITEMS)

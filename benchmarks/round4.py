@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.round4                      # the shipped method
     .venv/bin/python -m benchmarks.round4 --context 0.15       # neighbour clauses as a field
     .venv/bin/python -m benchmarks.round4 --feedback 0.2       # pseudo-relevance feedback
-    .venv/bin/python -m benchmarks.round4 --question-words     # the learned word factors (kept)
+    .venv/bin/python -m benchmarks.round4 --question-words     # learned question-word factors
 
 Validation without the test splits: the generated train split is cut by document (a third of
 its documents, by a CRC of the file name, are validation; their questions are never fitted on)
@@ -21,11 +21,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import zlib
+from bisect import bisect_right
+from collections.abc import Iterator
 
-from benchmarks import datasets, fit_bridge, fit_ranking
+from benchmarks import datasets, fit_bridge
 from retrieval.evaluation import fitting
 from retrieval.library import Library
 from retrieval.search import index as index_module
+from retrieval.words.normalize import fold_layout
 
 Items = list[dict[str, object]]
 
@@ -58,13 +61,41 @@ def libraries(split: dict[str, tuple[Items, Items]], words: bool) -> dict[str, L
     }
     fitted = split["stard"][0] + split["gen"][0]
     bridge = fit_bridge.table(fit_bridge.learn(fit_bridge.pairs(out["stard"], fitted)))
-    seen = [*fit_ranking.held_words(out["stard"], split["stard"][0])]
-    seen += fit_ranking.held_words(out["gen"], split["gen"][0])
+    seen = [*held_words(out["stard"], split["stard"][0])]
+    seen += held_words(out["gen"], split["gen"][0])
     factors = fitting.question_word_factors(seen) if words else {}
     for library in out.values():
         library.tokenizer.bridge = bridge
         library.models = dataclasses.replace(library.models, question_words=factors)
     return out
+
+
+def held_words(library: Library, items: list[dict[str, object]]) -> Iterator[tuple[str, bool]]:
+    """(coverage word, whether the gold clause holds it or a stand-in) for every answerable
+    item whose gold clause is found in the library."""
+    texts = [fold_layout(c.text) for c in library.clauses]
+    offsets, offset = [], 0
+    for text in texts:
+        offsets.append(offset)
+        offset += len(text) + 1
+    blob = "\x00".join(texts)
+    for item in items:
+        if item.get("expect") != "answer":
+            continue
+        found: set[int] = set()
+        for gold in item["gold"]:  # type: ignore[attr-defined]
+            for snippet in gold.get("snippets", []):
+                at = blob.find(fold_layout(snippet))
+                if at >= 0:
+                    found.add(bisect_right(offsets, at) - 1)
+        if not found:
+            continue
+        prepared, _ = library.prepare(str(item["query"]))
+        body = "".join(texts[p] for p in sorted(found))
+        for word in prepared.words:
+            stand_ins = (a for a, _ in prepared.alternates.get(word, ()))
+            forms = (word, *library.tokenizer.expansions(word), *stand_ins)
+            yield word, any(form in body for form in forms)
 
 
 def figures(outcomes: list[fitting.Outcome]) -> str:

@@ -55,8 +55,9 @@ class Models:
     # A learned abstain decision (logistic over the best candidate's features, bias last),
     # answering when its score is ≥ 0; empty → the two-parameter rule alone.
     abstain: tuple[float, ...] = ()
-    # Question words' informativeness in coverage, times how often the train splits' gold
-    # clauses held them (自己, 有人, 需要 ask; they are rarely what a clause says): below 1 only.
+    # Factors on question words' informativeness in coverage: how often the train splits'
+    # gold clauses held them over the mean (自己, 有人, 需要 ask). Measured and not shipped in
+    # round 4 (docs/evaluation.md): empty unless ranking.json holds them.
     question_words: dict[str, float] = field(default_factory=dict, hash=False)
 
     @classmethod
