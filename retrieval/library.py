@@ -97,9 +97,9 @@ class Library:
             table if table is not None else tuple(c for d in documents for c in d.clauses)
         )
         # Names and headings normalised once here: a question never scans the corpus.
-        self.names = Names(documents)
+        self.names = Names(documents, table.fold) if table is not None else Names(documents)
         self.headings = (
-            Headings.grouped(table.heading_groups())
+            Headings.grouped(table.heading_groups(), table.fold)
             if table is not None
             else Headings(self.clauses)
         )

@@ -27,8 +27,10 @@ from retrieval.integrity import cache_directory, discard, intact, seal
 from retrieval.model import CorpusProblem, Document
 from retrieval.search.bm25 import SparseBM25
 from retrieval.storage import clause_table
+from retrieval.words.normalize import FOLD_VERSION
 
-FORMAT = "policybot-cache-8"  # 7: editions, sub-folders; 8: titles without 中华人民共和国
+# 7: editions, sub-folders; 8: titles without 中华人民共和国; 9: names and headings folded
+FORMAT = "policybot-cache-9"
 # The index's arrays, one .npy each: memory-mapped on load, so a page is read (and counts in
 # the process's memory) only when a question touches the postings on it.
 ARRAYS = {"idf": np.float64, "indptr": np.int64, "docs": np.int32, "weights": np.float64}
@@ -37,7 +39,7 @@ FILES = ("library.jsonl", *clause_table.FILES, *(f"{name}.npy" for name in ARRAY
 
 def cache_key(corpus_files: list[Path], lexicon_dir: Path, tokenizer_version: str) -> str:
     """A hash of everything the library is built from."""
-    digest = hashlib.sha256(f"{FORMAT}\n{tokenizer_version}\n".encode())
+    digest = hashlib.sha256(f"{FORMAT}\n{tokenizer_version}\n{FOLD_VERSION}\n".encode())
     for path in sorted(p for p in lexicon_dir.iterdir() if p.is_file()):
         digest.update(f"lexicon {path.name}\n".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())

@@ -19,6 +19,8 @@ finally:
     if _HIDE:
         del sys.modules["pkg_resources"]
 
+# What folding depends on besides our code: caches of folded text are keyed by it.
+FOLD_VERSION = f"zhconv-{zhconv.zhconv.__version__}"
 _SPACES = re.compile(r"\s+")
 _NAME_MARKS = re.compile(r"[\s《》〈〉“”\"'：:·]")
 
