@@ -29,22 +29,43 @@ def corpus_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
     root = directory.resolve()
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(directory, onerror=_unlistable):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            path = Path(folder) / name
-            if _skipped(name) or not path.is_file():
+    found: list[tuple[str, Path]] = []  # (path inside the corpus, path)
+    # os.walk's order of visits and rules (a symlinked folder is listed, never entered), but
+    # from the directory entries' own types: a stat per file and per-file Path parsing took
+    # 50 ms of each start of a 1,500-file corpus. An unlistable folder raises, as the
+    # corpus directory itself does.
+    folders = [(directory, "")]
+    while folders:
+        folder, inside = folders.pop()
+        with os.scandir(folder) as entries:
+            listed = list(entries)
+        for entry in listed:
+            if _is_dir(entry):
+                if not entry.name.startswith(".") and not entry.is_symlink():
+                    folders.append((folder / entry.name, f"{inside}{entry.name}/"))
                 continue
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
+            if _skipped(entry.name) or not _is_file(entry):
                 continue
-            found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(directory).as_posix())
+            path = folder / entry.name
+            if entry.is_symlink() and not path.resolve().is_relative_to(root):
+                continue
+            found.append((inside + entry.name, path))
+    found.sort(key=lambda pair: pair[0])
+    return [path for _, path in found]
 
 
-def _unlistable(error: OSError) -> None:
-    """A folder that cannot be listed is an error, as for the corpus directory itself."""
-    raise error
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def source_name(path: Path, directory: Path) -> str:

@@ -160,7 +160,12 @@ class Library:
         key = ""
         files = corpus_files(paths.corpus_dir)
         if paths.cache_dir is not None:
-            key = cache.cache_key(files, paths.data_dir, TOKENIZER_VERSION + PARSER_VERSION)
+            key = cache.cache_key(
+                files,
+                paths.data_dir,
+                TOKENIZER_VERSION + PARSER_VERSION,
+                paths.cache_dir / cache.STAMPS,
+            )
             cached = cache.load(paths.cache_dir, key)
             if cached is not None:
                 return cls(
@@ -262,7 +267,10 @@ class Library:
         if paths.cache_dir is None:
             return False
         key = cache.cache_key(
-            corpus_files(paths.corpus_dir), paths.data_dir, TOKENIZER_VERSION + PARSER_VERSION
+            corpus_files(paths.corpus_dir),
+            paths.data_dir,
+            TOKENIZER_VERSION + PARSER_VERSION,
+            paths.cache_dir / cache.STAMPS,
         )
         return (paths.cache_dir / key).is_dir()
 
