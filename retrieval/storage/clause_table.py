@@ -256,6 +256,7 @@ def _folded(
     """Document names, headings and breadcrumb entries folded (None: unchanged), so a start
     does not fold them again: zhconv over 25,000 names took 0.1 s of the big library's start."""
     texts = {n for d in documents for n in (*d.aliases, *d.derived, d.title, d.short)}
+    texts.add("")  # a clause without a heading
     texts.update(headings)
     texts.update(entry for entries in crumbs for entry in entries)
     folded = {text: fold_for_search(text) for text in sorted(texts)}
