@@ -30,7 +30,7 @@ from pathlib import Path
 
 from benchmarks.laws_library import LAWS, copy_corpus
 from config.settings import LEXICON_DIR, PROJECT_ROOT
-from retrieval.corpus import corpus_files
+from retrieval.listing import corpus_files
 
 QUESTION = "用人单位解除劳动合同应当支付经济补偿吗"
 ADDED = "added-regulation.md"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
-from retrieval.corpus import corpus_files
 from retrieval.integrity import seal
 from retrieval.library import Library, LibraryPaths
+from retrieval.listing import corpus_files
 from retrieval.storage import cache
 
 POLICY = "关于测试缓存的通知\n\n一、总体要求\n\n（一）基本原则。坚持依法行政，推进缓存测试。\n"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from config.settings import LEXICON_DIR
-from retrieval.corpus import corpus_files, read_corpus
+from retrieval.corpus import read_corpus
 from retrieval.library import Library, LibraryPaths
+from retrieval.listing import corpus_files
 
 POLICY = "关于测试文件的通知\n\n一、总体要求\n\n（一）基本原则。坚持依法行政，规范管理。\n"
 
