@@ -200,9 +200,13 @@ def _groups(keys: np.ndarray[Any, Any]) -> Iterator[np.ndarray[Any, Any]]:
         return
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
-    cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
-    groups = np.split(order, cuts)
-    yield from sorted(groups, key=lambda g: int(g[0]))
+    starts = np.concatenate(([0], np.flatnonzero(ordered[1:] != ordered[:-1]) + 1))
+    ends = np.append(starts[1:], len(order))
+    # Slices rather than np.split (a Python call per group, 11,000 groups in the laws library),
+    # in order of each group's first position (stable: a group starts with its first).
+    by_first = np.argsort(order[starts], kind="stable")
+    for start, end in zip(starts[by_first].tolist(), ends[by_first].tolist(), strict=True):
+        yield order[start:end]
 
 
 def write(directory: Path, documents: Sequence[Document]) -> None:
