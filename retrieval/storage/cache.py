@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 import zipfile
 from dataclasses import asdict, replace
@@ -119,7 +120,7 @@ def _read_stamps(path: Path) -> dict[str, list[Any]]:
 
 def _write_stamps(path: Path, files: dict[str, list[Any]]) -> None:
     cache_directory(path.parent)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     partial.write_text(json.dumps({"format": STAMPS_FORMAT, "files": files}), encoding="utf-8")
     partial.replace(path)
     seal(path)
