@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 
 from retrieval.model import Clause
-from retrieval.words.normalize import fold_for_search, strip_name_marks
+from retrieval.words.normalize import Folded, fold_for_search, strip_name_marks
 
 
 def in_order(keys: Sequence[str], names: Sequence[str]) -> bool:
@@ -43,7 +43,7 @@ class Headings:
     def grouped(
         cls,
         groups: Iterable[tuple[tuple[str, ...], str | None, array[int]]],
-        fold: Callable[[str], str] = fold_for_search,
+        fold: Callable[[str], Folded] = fold_for_search,
     ) -> Headings:
         """The index from (breadcrumb, heading, clause positions in order) groups, as a
         cached clause table gives them without making each clause (and `fold`, its folded
@@ -55,7 +55,7 @@ class Headings:
     def _index(
         self,
         groups: Iterable[tuple[tuple[str, ...], str | None, array[int]]],
-        fold: Callable[[str], str] = fold_for_search,
+        fold: Callable[[str], Folded] = fold_for_search,
     ) -> None:
         squashed: dict[str, str] = {}  # a corpus repeats its headings: normalise each once
 

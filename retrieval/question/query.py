@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from retrieval.question import asks as question_kinds
 from retrieval.words.expansion import Expander
-from retrieval.words.normalize import fold_for_search
+from retrieval.words.normalize import Folded, fold_for_search
 from retrieval.words.tokenize import Tokenizer
 from retrieval.words.typos import believed
 
@@ -67,7 +68,7 @@ class Query:
     groups: tuple[tuple[Alternative, ...], ...]
     words: tuple[str, ...]  # precise-mode words the coverage is judged on
     bigrams: tuple[str, ...]  # CJK character bigrams, robust to segmentation
-    asks: str  # a kind of retrieval/question/asks.py ("amount", "date", "who", "list" …) or ""
+    asks: question_kinds.AskKind | Literal[""]  # the fact it asks for ("" for none)
     english: bool
     wants_definition: bool
     # Per coverage word: corpus words that stand for it (thesaurus, typo repair) and weights.
@@ -93,8 +94,8 @@ class Query:
 class Wording:
     """A question folded (width, script, case) and with English phrases translated, once."""
 
-    folded: str
-    translated: str
+    folded: Folded
+    translated: Folded
 
 
 def read_question(text: str, tokenizer: Tokenizer) -> Wording:

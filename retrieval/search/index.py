@@ -184,7 +184,7 @@ class Index:
         title = self.titles.get(clause.doc_id, "")
         topical = [w for w in query.words if w not in title]
         heading = sum(map(heads.__contains__, topical)) / len(query.words) if query.words else 0
-        lacks_fact = bool(query.asks) and not states(query.asks, clause.text)
+        lacks_fact = query.asks != "" and not states(query.asks, clause.text)
         return (
             match.coverage,
             1.0 - 1.0 / (1.0 + match.words),

@@ -16,8 +16,8 @@ from typing import Any, cast, get_args, overload
 
 import numpy as np
 
-from retrieval.model import Clause, ClauseKind, Document, PathStep
-from retrieval.words.normalize import fold_for_search
+from retrieval.model import Clause, ClauseKind, Document, PathStep, path_step
+from retrieval.words.normalize import Folded, fold_for_search
 
 KINDS: tuple[ClauseKind, ...] = get_args(ClauseKind)
 # A clause's row: its document, ordinal, kind, and indexes into the tables of distinct paths,
@@ -103,11 +103,11 @@ class ClauseTable(Sequence[Clause]):
         ordered = (tables[c] for c in distinct[np.argsort(first)].tolist())
         return tuple(dict.fromkeys(names[0] for names in ordered if names))
 
-    def fold(self, text: str) -> str:
+    def fold(self, text: str) -> Folded:
         """`fold_for_search` of a text, read from the table when it was folded at write time
         (document names, headings, breadcrumbs), else folded now."""
         if text in self.columns.folded:
-            return self.columns.folded[text] or text
+            return Folded(self.columns.folded[text] or text)
         return fold_for_search(text)
 
     def heading_groups(self) -> Iterator[tuple[tuple[str, ...], str | None, array[int]]]:
@@ -124,7 +124,7 @@ class ClauseTable(Sequence[Clause]):
                 array("q", positions.astype(np.int64).tobytes()),
             )
 
-    def carrying(self) -> dict[tuple[str, int], array[int]]:
+    def carrying(self) -> dict[PathStep, array[int]]:
         """Positions of the clauses whose path holds each (level, number), as `Numbers`
         indexes them (a level's outermost step counts), without a Clause."""
         chunks: dict[PathStep, list[np.ndarray[Any, Any]]] = defaultdict(list)
@@ -153,7 +153,7 @@ class _Columns:
         # Plain views of the memory maps: indexing a np.memmap costs more for nothing here.
         self.rows, self.offsets, self.texts = map(np.asarray, (rows, offsets, texts))
         self.paths: list[tuple[PathStep, ...]] = [
-            tuple((str(level), int(n)) for level, n in path) for path in tables["paths"]
+            tuple(path_step(str(level), int(n)) for level, n in path) for path in tables["paths"]
         ]
         self.labels: list[str] = [str(s) for s in tables["labels"]]
         self.headings: list[str] = [str(s) for s in tables["headings"]]
