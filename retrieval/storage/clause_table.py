@@ -249,12 +249,12 @@ def write(directory: Path, documents: Sequence[Document]) -> None:
         "labels": list(ids["labels"]),
         "headings": list(ids["headings"]),
         "breadcrumbs": [list(crumbs) for crumbs in ids["crumbs"]],
-        "folded": _folded(documents, ids["headings"], ids["crumbs"]),
+        "folded": _folds(documents, ids["headings"], ids["crumbs"]),
     }
     (directory / TABLES).write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
 
 
-def _folded(
+def _folds(
     documents: Sequence[Document], headings: Iterable[str], crumbs: Iterable[tuple[str, ...]]
 ) -> dict[str, str | None]:
     """Document names, headings and breadcrumb entries folded (None: unchanged), so a start
