@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from retrieval.corpus import assemble, corpus_files
 from retrieval.documents.catalog import grams_covered, load_catalog, name_grams
 from retrieval.documents.citations import Citation, Citations
 from retrieval.documents.names import Names
@@ -19,6 +19,7 @@ from retrieval.documents.naming import (
     name_documents,
     named_titles,
 )
+from retrieval.listing import corpus_files
 from retrieval.lookup.card import document_card
 from retrieval.lookup.clauses import Numbers
 from retrieval.lookup.headings import Headings
@@ -42,10 +43,13 @@ from retrieval.search.index import Index, Ranking, index_text
 from retrieval.search.ranking import DEFAULT_MODELS, Models
 from retrieval.search.related import Relations, library_relations
 from retrieval.search.screen import screen
-from retrieval.storage import cache, clause_table, segments
+from retrieval.storage import cache, clause_table
 from retrieval.words.expansion import EXPANDER_VERSION, Expander
 from retrieval.words.normalize import Folded, fold_for_search, strip_name_marks
 from retrieval.words.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
+
+if TYPE_CHECKING:  # building from the files: imported when a start finds no cache
+    from retrieval.storage import segments
 
 MAX_QUERY_CHARS = 500
 _HEADING_ASK = re.compile(r"(?:有哪些|是哪些|包括哪些|包括什么|有什么|是什么|是啥|指什么)$")
@@ -97,9 +101,9 @@ class Library:
             table if table is not None else tuple(c for d in documents for c in d.clauses)
         )
         # Names and headings normalised once here: a question never scans the corpus.
-        self.names = Names(documents)
+        self.names = Names(documents, table.fold) if table is not None else Names(documents)
         self.headings = (
-            Headings.grouped(table.heading_groups())
+            Headings.grouped(table.heading_groups(), table.fold)
             if table is not None
             else Headings(self.clauses)
         )
@@ -160,7 +164,12 @@ class Library:
         key = ""
         files = corpus_files(paths.corpus_dir)
         if paths.cache_dir is not None:
-            key = cache.cache_key(files, paths.data_dir, TOKENIZER_VERSION + PARSER_VERSION)
+            key = cache.cache_key(
+                files,
+                paths.data_dir,
+                TOKENIZER_VERSION + PARSER_VERSION,
+                paths.cache_dir / cache.STAMPS,
+            )
             cached = cache.load(paths.cache_dir, key)
             if cached is not None:
                 return cls(
@@ -171,6 +180,8 @@ class Library:
                     models=models,
                     expander_cache=_expander_path(paths.cache_dir, key),
                 )
+        from retrieval.storage import segments  # the parsers and worker processes
+
         store = paths.cache_dir / segments.FOLDER if paths.cache_dir is not None else None
         found = segments.segment_corpus(
             paths.corpus_dir,
@@ -211,6 +222,9 @@ class Library:
     ) -> Library:
         """The library of a corpus's segments (in file order): copies merged into documents,
         named and screened, and the BM25 index built from the kept token counts."""
+        from retrieval.corpus import assemble
+        from retrieval.storage import segments
+
         catalog = load_catalog(data_dir / "aliases.toml")
         copies = [c for part in parts for c in part.copies]
         documents, problems = assemble(
@@ -262,7 +276,10 @@ class Library:
         if paths.cache_dir is None:
             return False
         key = cache.cache_key(
-            corpus_files(paths.corpus_dir), paths.data_dir, TOKENIZER_VERSION + PARSER_VERSION
+            corpus_files(paths.corpus_dir),
+            paths.data_dir,
+            TOKENIZER_VERSION + PARSER_VERSION,
+            paths.cache_dir / cache.STAMPS,
         )
         return (paths.cache_dir / key).is_dir()
 

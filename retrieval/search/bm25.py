@@ -272,7 +272,7 @@ class SparseBM25:
                 continue
             # Where the group scored: a sort of few postings, else one pass over the corpus.
             where = (
-                np.unique(np.concatenate(touched))
+                _distinct(np.concatenate(touched))
                 if reach * 8 < size
                 else np.flatnonzero(best_here)
             )
@@ -445,3 +445,13 @@ def _idf(df: npt.NDArray[np.int64], count: int) -> npt.NDArray[np.float64]:
         eps = EPSILON * (sum(values) / len(values))
         idf[idf < 0] = eps
     return idf
+
+
+def _distinct(values: Any) -> Any:
+    """`np.unique` of an integer array (its distinct values, ascending), without the call:
+    numpy 2's `unique` asks `np.ma.is_masked` first, and importing numpy.ma on a process's
+    first question cost 50 ms of a one-question `policybot ask`."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]

@@ -9,7 +9,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from retrieval.library import Library
-from retrieval.search.bm25 import SparseBM25
+from retrieval.search.bm25 import SparseBM25, _distinct
 from retrieval.search.index import index_text
 
 QUERIES = 200
@@ -86,3 +86,13 @@ def test_present_agrees_with_contains_for_every_candidate() -> None:
     for token in ("数据", "安全", "治理", "没有的词"):
         expected = {d for d in candidates if index.contains(token, d)}
         assert index.present(token, candidates) == expected
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 7, 1000])
+def test_distinct_postings_are_numpys_unique(size: int) -> None:
+    rng = np.random.default_rng(size)
+    for kind in (np.int32, np.int64):
+        values = rng.integers(0, 40, size).astype(kind)
+        distinct = _distinct(values)
+        assert distinct.dtype == kind
+        assert np.array_equal(distinct, np.unique(values))
