@@ -429,10 +429,19 @@ def best(scores: npt.NDArray[np.float64], k: int) -> list[tuple[int, float]]:
     """The k best (document, score) pairs with a non-zero score; ties by document order."""
     if k <= 0 or not len(scores):
         return []
-    # The k-th largest value (np.partition moves values, no index array), then every
-    # document at or above it: ties at the cut are kept and broken by document order.
-    cutoff = np.partition(scores, len(scores) - k)[len(scores) - k] if k < len(scores) else 0
-    candidates = np.flatnonzero(scores >= cutoff) if cutoff > 0 else np.flatnonzero(scores)
+    # The k-th largest non-zero value, then every document at or above it: ties at the cut
+    # are kept and broken by document order. Only the non-zero scores are partitioned:
+    # numpy's introselect degrades on the many equal zeros of a sparse score vector
+    # (~9 ms over the laws library's 67k clauses against ~0.3 ms for its scored ones).
+    # The same cut: with k positive scores or more, the k-th largest of all is theirs;
+    # with fewer, every non-zero score is kept either way.
+    scored = np.flatnonzero(scores)
+    candidates = scored
+    if k < len(scored):
+        values = scores[scored]
+        cutoff = np.partition(values, len(values) - k)[len(values) - k]
+        if cutoff > 0:
+            candidates = scored[values >= cutoff]
     order = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
     return [(int(d), float(scores[d])) for d in order]
 
