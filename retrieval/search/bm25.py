@@ -236,10 +236,11 @@ class SparseBM25:
 
         An alternative (a term's tokens, a weight) scores the mean BM25 of its tokens times
         its weight, so a source word expanded to five terms, or to a phrase of three tokens,
-        still adds one word's worth. Postings only, gathered into two scratch arrays of the
-        corpus's size: no sort of the question's postings (np.unique over 100k postings cost
-        ~10 ms a question). A best starts at 0, as in the small path: idf is floored at
-        ε·mean(idf) > 0, so an alternative never scores below it.
+        still adds one word's worth. Postings only, maximised into two scratch arrays of the
+        corpus's size: a group reaching 1/32 of the corpus or more is then read back in whole
+        passes over them, a smaller one by sorting its few postings (np.unique over 100k
+        postings cost ~10 ms a question). A best starts at 0, as in the small path: idf is
+        floored at ε·mean(idf) > 0, so an alternative never scores below it.
         """
         size = len(scores)
         best_here = np.zeros(size)  # the group's best alternative so far, per document
