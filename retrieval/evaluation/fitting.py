@@ -57,6 +57,9 @@ class Item:
     features: Matrix = field(default_factory=lambda: np.zeros((0, len(FEATURES))))
     gold: list[bool] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
+    # The candidates' clause positions in the library searched (not saved: a refit from
+    # save_items needs none; a harness adding a feature computes it from them).
+    positions: list[int] = field(default_factory=list)
 
     @property
     def styles(self) -> list[str]:
@@ -104,6 +107,7 @@ def collect(library: Library, path: Path) -> list[Item]:
         found = library.index.candidates(prepared, mentioned, searching, n=CANDIDATES)
         item.features = np.array([c.features for c in found]).reshape(-1, len(FEATURES))
         item.texts = [fold_layout(library.clauses[c.position].text) for c in found]
+        item.positions = [c.position for c in found]
         item.gold = [any(s in t for s in snippets) for t in item.texts]
         items.append(item)
     return items
