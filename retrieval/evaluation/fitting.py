@@ -278,9 +278,11 @@ def cross_validate(
     extra: list[Item] | None = None,
     expansion: ExpansionWeights = DEFAULT_MODELS.expansion,
     learn_abstain: bool = LEARN_ABSTAIN,
+    ranking_only: bool = False,
 ) -> list[Outcome]:
     """Stratified k-fold CV: every item judged by models fitted without it (and with the
-    `extra` items, e.g. the train splits, in every fold's training data)."""
+    `extra` items, e.g. the train splits, in every fold's training data); with
+    `ranking_only` the abstain rule is off (the rerank judged alone)."""
     rng = random.Random(seed)
     folds: list[list[int]] = [[] for _ in range(folds_n)]
     for answerable in (True, False):
@@ -293,6 +295,8 @@ def cross_validate(
         held = set(fold)
         train = [items[i] for i in range(len(items)) if i not in held] + list(extra or ())
         models = fit_all(train, expansion, learn_abstain)
+        if ranking_only:
+            models = replace(models, min_coverage=0.0, min_words=0, abstain=())
         for i in fold:
             outcomes[i] = judge(items[i], models)
     return [outcomes[i] for i in range(len(items))]
