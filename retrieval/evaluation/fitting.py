@@ -57,6 +57,9 @@ class Item:
     features: Matrix = field(default_factory=lambda: np.zeros((0, len(FEATURES))))
     gold: list[bool] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
+    # The candidates' clause positions in the library searched (not saved: a refit from
+    # save_items needs none; a harness adding a feature computes it from them).
+    positions: list[int] = field(default_factory=list)
 
     @property
     def styles(self) -> list[str]:
@@ -104,6 +107,7 @@ def collect(library: Library, path: Path) -> list[Item]:
         found = library.index.candidates(prepared, mentioned, searching, n=CANDIDATES)
         item.features = np.array([c.features for c in found]).reshape(-1, len(FEATURES))
         item.texts = [fold_layout(library.clauses[c.position].text) for c in found]
+        item.positions = [c.position for c in found]
         item.gold = [any(s in t for s in snippets) for t in item.texts]
         items.append(item)
     return items
@@ -274,9 +278,11 @@ def cross_validate(
     extra: list[Item] | None = None,
     expansion: ExpansionWeights = DEFAULT_MODELS.expansion,
     learn_abstain: bool = LEARN_ABSTAIN,
+    ranking_only: bool = False,
 ) -> list[Outcome]:
     """Stratified k-fold CV: every item judged by models fitted without it (and with the
-    `extra` items, e.g. the train splits, in every fold's training data)."""
+    `extra` items, e.g. the train splits, in every fold's training data); with
+    `ranking_only` the abstain rule is off (the rerank judged alone)."""
     rng = random.Random(seed)
     folds: list[list[int]] = [[] for _ in range(folds_n)]
     for answerable in (True, False):
@@ -289,6 +295,8 @@ def cross_validate(
         held = set(fold)
         train = [items[i] for i in range(len(items)) if i not in held] + list(extra or ())
         models = fit_all(train, expansion, learn_abstain)
+        if ranking_only:
+            models = replace(models, min_coverage=0.0, min_words=0, abstain=())
         for i in fold:
             outcomes[i] = judge(items[i], models)
     return [outcomes[i] for i in range(len(items))]

@@ -102,3 +102,68 @@ def bridges(
         ranked = sorted(by_source[source], key=lambda x: (-x.probability, x.target))
         out.extend(ranked[:per_word])
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationLM:
+    """A translation language model of a question given a clause (Berger & Lafferty 1999;
+    Xue, Jeon & Croft 2008): per question word q,
+    log((1 - λ)·(β·Σ_w t(q | w)·P(w | clause) + (1 - β)·P(q | clause)) + λ·P(q | collection)).
+
+    `table` maps a question word to the clause words that generate it, t(q | w) from IBM
+    Model 1 learned clause → question (the reverse of the bridges' direction), whole table
+    above a floor. The (1 - β) share is Xue et al.'s self-translation mass: a word the clause
+    says itself counts whatever the table learned for it. A question word no clause word
+    generates may back off to the share of its character bigrams the clause holds.
+    """
+
+    table: dict[str, dict[str, float]]
+    smoothing: float = 0.5  # λ
+    translation: float = 0.8  # β
+    bigram_backoff: bool = False
+
+    @classmethod
+    def learn(
+        cls,
+        pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
+        floor: float = 1e-3,
+        iterations: int = 8,
+    ) -> TranslationLM:
+        """t(question word | clause word) from (question words, clause words) pairs."""
+        reverse = [(clause, question) for question, clause in pairs]
+        table: dict[str, dict[str, float]] = {}
+        for (source, target), p in model1(reverse, iterations).items():
+            if source != NULL and p >= floor:
+                table.setdefault(target, {})[source] = p
+        return cls(table)
+
+    def score(
+        self,
+        asked: Sequence[str],
+        clause: dict[str, int],
+        text: str,
+        background: Sequence[float],
+    ) -> float:
+        """Log-likelihood of the question words under the clause's model; `clause` counts its
+        words, `text` is its folded text (bigram backoff), `background` P(q | collection)."""
+        length = sum(clause.values()) or 1
+        total = 0.0
+        for word, prior in zip(asked, background, strict=True):
+            sources = self.table.get(word)
+            if sources:
+                # Over the shorter side: a clause has tens of words, a common q thousands
+                # of sources.
+                if len(sources) < len(clause):
+                    hits = sum(p * clause.get(w, 0) for w, p in sources.items())
+                else:
+                    hits = sum(sources.get(w, 0.0) * n for w, n in clause.items())
+                translated = hits / length
+            elif self.bigram_backoff and len(word) > 1:
+                grams = [word[i : i + 2] for i in range(len(word) - 1)]
+                translated = sum(map(text.__contains__, grams)) / len(grams) / length
+            else:
+                translated = 0.0
+            own = clause.get(word, 0) / length
+            mixed = self.translation * translated + (1 - self.translation) * own
+            total += float(np.log((1 - self.smoothing) * mixed + self.smoothing * prior))
+        return total

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.words.alignment import bridges, model1
+from retrieval.words.alignment import TranslationLM, bridges, model1
 
 # Every question about the boss is answered by a clause about the employer; 应当 and 规定 are
 # in every clause, whatever is asked.
@@ -47,3 +47,23 @@ def test_identity_pairs_are_no_bridge() -> None:
     found = {(t.source, t.target) for t in bridges(pairs, min_questions=1, min_probability=0.0)}
     assert ("劳动报酬", "劳动报酬") not in found
     assert ("老板", "用人单位") in found
+
+
+def test_a_clause_saying_what_is_asked_in_its_own_words_scores_higher() -> None:
+    tlm = TranslationLM.learn(PAIRS)
+    employer = {"用人单位": 1, "解除": 1, "应当": 1}
+    other = {"劳动报酬": 1, "支付": 1, "应当": 1}
+    prior = (0.001,)
+    assert tlm.score(["老板"], employer, "", prior) > tlm.score(["老板"], other, "", prior)
+
+
+def test_an_unseen_word_backs_off_to_its_character_bigrams_only_when_asked() -> None:
+    tlm = TranslationLM.learn(PAIRS)
+    backoff = TranslationLM(tlm.table, bigram_backoff=True)
+    clause = {"社会保险": 1}
+    prior = (0.001,)
+    with_text = backoff.score(["社保费"], clause, "缴纳社保费用", prior)
+    assert with_text > backoff.score(["社保费"], clause, "缴纳保险", prior)
+    assert tlm.score(["社保费"], clause, "缴纳社保费用", prior) == tlm.score(
+        ["社保费"], clause, "缴纳保险", prior
+    )

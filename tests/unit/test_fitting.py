@@ -4,6 +4,7 @@ import pytest
 from retrieval.evaluation.fitting import (
     Item,
     Outcome,
+    cross_validate,
     fit_all,
     judge,
     operating_point,
@@ -68,3 +69,15 @@ def test_question_word_factors_lower_the_words_gold_clauses_rarely_hold() -> Non
 def test_question_word_factors_stop_at_the_floor() -> None:
     seen = [("自己", False)] * 500 + [("监管", True)] * 500
     assert question_word_factors(seen, prior=1.0, floor=0.2)["自己"] == 0.2
+
+
+def test_ranking_only_cross_validation_never_abstains_on_coverage() -> None:
+    # Covering little, every best candidate is below the fitted rule: the rerank is still
+    # judged when the rule is off.
+    items = [searched(True, 0.0) for _ in range(10)]
+    for item in items:
+        item.features[0, FEATURES.index("coverage")] = 0.05
+    ruled = cross_validate(items, 5)
+    assert all(o.abstained for o in ruled)
+    alone = cross_validate(items, 5, ranking_only=True)
+    assert all(not o.abstained and o.rank == 1 for o in alone)
