@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from retrieval import patch
 from retrieval.corpus import assemble, corpus_files
 from retrieval.documents.catalog import grams_covered, load_catalog, name_grams
 from retrieval.documents.citations import Citation, Citations
@@ -53,6 +54,7 @@ _NAME_GAP = r"[\s《》〈〉“”\"'：:·]*"  # what strip_name_marks drops b
 _HEADING_NOISE = re.compile(r"^[\s的之中里]+|[\s的]+$")
 Progress = Callable[[int, int], None]  # (clauses indexed, total)
 MODELS_FILE = "ranking.json"
+VERSIONS = TOKENIZER_VERSION + PARSER_VERSION  # what shapes a cache and a segment
 ENGLISH_TITLES = "titles_en.txt"
 
 
@@ -86,6 +88,7 @@ class Library:
         progress: Progress | None = None,
         models: Models | None = None,
         expander_cache: Path | None = None,
+        expander: Expander | None = None,
     ) -> None:
         self.documents = documents
         self.problems = problems
@@ -129,11 +132,14 @@ class Library:
             # Read only when the expander is built, not when it comes from the cache.
             yield from tokenizer.known(self.index.bm25.vocab)
 
-        self.expander = (
-            Expander.cached(expander_cache, vocabulary())
-            if expander_cache
-            else Expander.build(vocabulary())
-        )
+        if expander is not None:  # the previous library's, for the same dictionary words
+            self.expander = expander
+        else:
+            self.expander = (
+                Expander.cached(expander_cache, vocabulary())
+                if expander_cache
+                else Expander.build(vocabulary())
+            )
         self.models = models or DEFAULT_MODELS
         self.semantic: SemanticChannel | None = None
         self.rewriter: QueryRewriter | None = None
@@ -141,6 +147,11 @@ class Library:
         self._relations: Relations | None = None
         self._title_grams: _Titles | None = None
         self.segmented = 0  # files parsed and segmented to make this library (not kept ones)
+        self.patched = False  # made by patching the previous library's cache (patch.py)
+        # How many problems came from reading files, merging copies and the screen.
+        self.problem_parts = (len(problems), 0, 0)
+        # This library as its cache holds it (clauses as columns): what a patch starts from.
+        self.held: patch.Held | None = None
 
     def attach(
         self, semantic: SemanticChannel | None = None, rewriter: QueryRewriter | None = None
@@ -150,36 +161,70 @@ class Library:
 
     @classmethod
     def load(
-        cls, paths: LibraryPaths, progress: Progress | None = None, workers: int | None = None
+        cls,
+        paths: LibraryPaths,
+        progress: Progress | None = None,
+        workers: int | None = None,
+        previous: Library | None = None,
     ) -> Library:
-        """The library from the cache when the corpus is unchanged, else merged from its files'
-        segments: only files without a kept segment are parsed and segmented (in `workers`
-        processes when many; all cores by default)."""
-        tokenizer = Tokenizer(Lexicon.from_dir(paths.data_dir, paths.cache_dir), paths.cache_dir)
+        """The library from the cache when the corpus is unchanged; patched from the previous
+        cache when a few files changed (patch.py); else merged from its files' segments: only
+        files without a kept segment are parsed and segmented (in `workers` processes when
+        many; all cores by default). `previous`, the library answering now, lends its
+        tokenizer and expander when the lexicon and the dictionary words are the same."""
+        lexicon = Lexicon.from_dir(paths.data_dir, paths.cache_dir)
+        same = previous is not None and previous.tokenizer.lexicon == lexicon
+        tokenizer = (
+            previous.tokenizer
+            if previous is not None and same
+            else Tokenizer(lexicon, paths.cache_dir)
+        )
         models = Models.load(paths.data_dir / MODELS_FILE)
         key = ""
         files = corpus_files(paths.corpus_dir)
+        attempt = patch.Attempt(False, 0)
         if paths.cache_dir is not None:
-            key = cache.cache_key(files, paths.data_dir, TOKENIZER_VERSION + PARSER_VERSION)
+            key = cache.cache_key(files, paths.data_dir, VERSIONS)
             cached = cache.load(paths.cache_dir, key)
+            if cached is None:
+                attempt = patch.patch_cache(
+                    paths.cache_dir,
+                    key,
+                    paths.corpus_dir,
+                    files,
+                    paths.data_dir,
+                    VERSIONS,
+                    tokenizer,
+                    workers,
+                    lambda at: _expander_path(paths.cache_dir or Path(), at),
+                    previous.held if previous is not None else None,
+                )
+                cached = attempt.library
             if cached is not None:
-                return cls(
+                lent = (
+                    previous.expander
+                    if previous is not None
+                    and previous.held is not None
+                    and previous.held.key == attempt.base
+                    and attempt.same_words
+                    else None
+                )
+                library = cls(
                     cached[0],
                     cached[1],
                     tokenizer,
                     cached[2],
                     models=models,
                     expander_cache=_expander_path(paths.cache_dir, key),
+                    expander=lent,
                 )
+                library.segmented = attempt.segmented
+                library.patched = attempt.written
+                library.held = patch.Held(key, cached)
+                return library
         store = paths.cache_dir / segments.FOLDER if paths.cache_dir is not None else None
         found = segments.segment_corpus(
-            paths.corpus_dir,
-            files,
-            tokenizer,
-            paths.data_dir,
-            TOKENIZER_VERSION + PARSER_VERSION,
-            store,
-            workers,
+            paths.corpus_dir, files, tokenizer, paths.data_dir, VERSIONS, store, workers
         )
         library = cls.merged(
             found.segments,
@@ -189,12 +234,20 @@ class Library:
             progress,
             _expander_path(paths.cache_dir, key) if paths.cache_dir else None,
         )
-        library.segmented = found.segmented
+        library.segmented = found.segmented + attempt.segmented
         if paths.cache_dir is not None and store is not None:
+            sources = cache.Sources(
+                tuple((s.source, s.key) for s in found.segments), library.problem_parts
+            )
             # A read-only data dir only costs the next start a rebuild.
             with contextlib.suppress(OSError):
                 cache.save(
-                    paths.cache_dir, key, library.documents, library.problems, library.index.bm25
+                    paths.cache_dir,
+                    key,
+                    library.documents,
+                    library.problems,
+                    library.index.bm25,
+                    sources,
                 )
                 segments.prune(store, (s.key for s in found.segments))
         return library
@@ -234,7 +287,7 @@ class Library:
             ),
             (lambda done: progress(done, total)) if progress else None,
         )
-        return cls(
+        library = cls(
             documents,
             problems + unindexable,
             tokenizer,
@@ -242,6 +295,9 @@ class Library:
             models=models,
             expander_cache=expander_cache,
         )
+        read = sum(len(part.problems) for part in parts)
+        library.problem_parts = (read, len(problems) - read, len(unindexable))
+        return library
 
     @classmethod
     def load_stale(cls, paths: LibraryPaths) -> Library | None:
@@ -261,9 +317,7 @@ class Library:
         """Whether the current corpus is in the cache (so loading it is quick)."""
         if paths.cache_dir is None:
             return False
-        key = cache.cache_key(
-            corpus_files(paths.corpus_dir), paths.data_dir, TOKENIZER_VERSION + PARSER_VERSION
-        )
+        key = cache.cache_key(corpus_files(paths.corpus_dir), paths.data_dir, VERSIONS)
         return (paths.cache_dir / key).is_dir()
 
     def document(self, doc_id: str) -> Document | None:
