@@ -89,6 +89,7 @@ class Library:
         models: Models | None = None,
         expander_cache: Path | None = None,
         expander: Expander | None = None,
+        expander_from: Expander | None = None,
     ) -> None:
         self.documents = documents
         self.problems = problems
@@ -136,7 +137,7 @@ class Library:
             self.expander = expander
         else:
             self.expander = (
-                Expander.cached(expander_cache, vocabulary())
+                Expander.cached(expander_cache, vocabulary(), expander_from)
                 if expander_cache
                 else Expander.build(vocabulary())
             )
@@ -206,7 +207,6 @@ class Library:
                     if previous is not None
                     and previous.held is not None
                     and previous.held.key == attempt.base
-                    and attempt.same_words
                     else None
                 )
                 library = cls(
@@ -216,7 +216,8 @@ class Library:
                     cached[2],
                     models=models,
                     expander_cache=_expander_path(paths.cache_dir, key),
-                    expander=lent,
+                    expander=lent if attempt.same_words else None,
+                    expander_from=lent,
                 )
                 library.segmented = attempt.segmented
                 library.patched = attempt.written
