@@ -133,14 +133,18 @@ class Library:
             # Read only when the expander is built, not when it comes from the cache.
             yield from tokenizer.known(self.index.bm25.vocab)
 
+        self._unsaved: Path | None = None  # where a patched expander is to be written
         if expander is not None:  # the previous library's, for the same dictionary words
             self.expander = expander
+        elif expander_cache is None:
+            self.expander = Expander.build(vocabulary())
+        elif expander_from is not None:
+            # Patched from the previous library's; written by persist(), after answering.
+            found = Expander.read(expander_cache)
+            self.expander = found or expander_from.patched(vocabulary())
+            self._unsaved = None if found else expander_cache
         else:
-            self.expander = (
-                Expander.cached(expander_cache, vocabulary(), expander_from)
-                if expander_cache
-                else Expander.build(vocabulary())
-            )
+            self.expander = Expander.cached(expander_cache, vocabulary())
         self.models = models or DEFAULT_MODELS
         self.semantic: SemanticChannel | None = None
         self.rewriter: QueryRewriter | None = None
@@ -153,6 +157,12 @@ class Library:
         self.problem_parts = (len(problems), 0, 0)
         # This library as its cache holds it (clauses as columns): what a patch starts from.
         self.held: patch.Held | None = None
+
+    def persist(self) -> None:
+        """Write what a patched library left unwritten to answer sooner (its expander)."""
+        if self._unsaved is not None:
+            self.expander.save(self._unsaved)
+            self._unsaved = None
 
     def attach(
         self, semantic: SemanticChannel | None = None, rewriter: QueryRewriter | None = None

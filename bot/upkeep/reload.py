@@ -138,6 +138,7 @@ class Reloader:
             # Off the loop, before it answers: 引用条款 and 相关条款 buttons are then lookups.
             await asyncio.to_thread(new.link_clauses)
             self.services.library = new
+            await asyncio.to_thread(new.persist)  # the expander a patch made, for the next start
             change = compare(old, new)
             await asyncio.to_thread(self._record, old, new)
             log.info(

@@ -461,13 +461,13 @@ def bm25_weights(
     count = len(lengths)
     avgdl = int(lengths.sum(dtype=np.int64)) / count if count else 1.0
     weights = np.empty(len(docs), np.float64)
-    terms = np.repeat(np.arange(len(idf), dtype=np.int32), np.diff(indptr))
     for start in range(0, len(docs), _WEIGHT_CHUNK):
         end = min(len(docs), start + _WEIGHT_CHUNK)
         f = tfs[start:end].astype(np.int64)
         dl = lengths[docs[start:end]].astype(np.int64)
         parts = f * (K1 + 1) / (f + K1 * (1 - B + B * dl / avgdl))
-        weights[start:end] = idf[terms[start:end]] * parts
+        terms = np.searchsorted(indptr, np.arange(start, end), side="right") - 1
+        weights[start:end] = idf[terms] * parts
     return weights
 
 

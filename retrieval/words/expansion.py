@@ -347,9 +347,8 @@ class Expander:
         changed = vocab ^ self.vocabulary
         if not changed:
             return self
-        synonyms, related = self.synonyms, self.related
-        if not changed.isdisjoint(_cilin_words()):  # both tables are cheap to redo (0.2 s)
-            synonyms, related = _synonyms(vocab), _related(vocab)
+        synonyms = _repatched(self.synonyms, changed, _synonym_index(), vocab)
+        related = _repatched(self.related, changed, _related_index(), vocab)
         phrases, heads = _glosses()
         english = dict(self.english)
         for phrase in {p for word in changed for p in phrases.get(word, ())}:
@@ -403,11 +402,18 @@ class Expander:
         return {c: ",".join(r) for c, r in table.items() if after.intersection(r)}
 
     @classmethod
-    def cached(
-        cls, path: Path, vocabulary: Iterable[str], start: Expander | None = None
-    ) -> Expander:
-        """The expander cached at `path`, or built (patched from `start` when given) and
-        written there."""
+    def cached(cls, path: Path, vocabulary: Iterable[str]) -> Expander:
+        """The expander cached at `path`, or built and written there."""
+        cached = cls.read(path)
+        if cached is not None:
+            return cached
+        expander = cls.build(vocabulary)
+        expander.save(path)
+        return expander
+
+    @classmethod
+    def read(cls, path: Path) -> Expander | None:
+        """The expander cached at `path`; None when missing, and removed when damaged."""
         if path.exists():
             cached = None
             if intact(path):
@@ -416,11 +422,14 @@ class Expander:
             if cached is not None:
                 return cached
             discard(path, "checksum mismatch or unreadable")
-        expander = start.patched(vocabulary) if start is not None else cls.build(vocabulary)
+        return None
+
+    def save(self, path: Path) -> None:
+        """Write this expander's cache at `path` and drop the other ones."""
         try:
             cache_directory(path.parent)
             partial = path.with_suffix(".tmp")
-            partial.write_text(expander.to_json(), encoding="utf-8")
+            partial.write_text(self.to_json(), encoding="utf-8")
             partial.replace(path)
             seal(path)
             for stale in path.parent.glob("expander-*.json"):
@@ -429,7 +438,6 @@ class Expander:
                     sidecar(stale).unlink(missing_ok=True)
         except OSError:
             pass  # a read-only data dir only costs the next start a rebuild
-        return expander
 
 
 def lemma(word: str) -> str:
@@ -503,10 +511,83 @@ def _related(vocab: frozenset[str]) -> dict[str, tuple[str, ...]]:
     return {w: tuple(v) for w, v in found.items() if v}
 
 
+# Per word, the lists of candidate words _synonyms or _related extends its entry with, in the
+# order they do; a candidate list is shared by every word it serves (the other words of a
+# group, or of a group's class). The words a list holds say whose entries a change reaches.
+_Sources = tuple[list[tuple[str, ...]], dict[str, list[int]], dict[str, set[str]]]
+
+
 @functools.cache
-def _cilin_words() -> frozenset[str]:
-    """Every word of a Cilin group: only these can change the synonym and related tables."""
-    return frozenset(w for _, group in cilin_groups() for w in group)
+def _synonym_index() -> _Sources:
+    """_synonyms's sources over all of Cilin (every word, not only a corpus's)."""
+    lists: list[tuple[str, ...]] = []
+    serves: dict[str, list[int]] = defaultdict(list)
+    for group in cilin_synonym_groups():
+        if len(group) > _MAX_GROUP:
+            continue
+        lists.append(tuple(w for w in group if len(w) >= 2))
+        for word in group:
+            if len(word) >= 2:
+                serves[word].append(len(lists) - 1)
+    return lists, serves, _reach(lists, serves)
+
+
+@functools.cache
+def _related_index() -> _Sources:
+    """_related's sources over all of Cilin: per word, the other groups of its classes."""
+    classes: dict[str, list[list[str]]] = defaultdict(list)
+    for code, group in cilin_groups():
+        if not code.endswith("#"):
+            classes[code[:5]].append(group)
+    lists: list[tuple[str, ...]] = []
+    serves: dict[str, list[int]] = defaultdict(list)
+    for groups in classes.values():
+        if sum(map(len, groups)) > _MAX_CLASS:
+            continue
+        for at, group in enumerate(groups):
+            others = groups[:at] + groups[at + 1 :]
+            lists.append(tuple(w for o in others for w in o if len(w) >= 2 and w not in group))
+            for word in group:
+                if len(word) >= 2:
+                    serves[word].append(len(lists) - 1)
+    return lists, serves, _reach(lists, serves)
+
+
+def _reach(lists: list[tuple[str, ...]], serves: dict[str, list[int]]) -> dict[str, set[str]]:
+    """Per word, the words whose entries it may appear in."""
+    held: dict[int, set[str]] = defaultdict(set)
+    for word, found in serves.items():
+        for at in found:
+            held[at].add(word)
+    reach: dict[str, set[str]] = defaultdict(set)
+    for at, candidates in enumerate(lists):
+        for word in candidates:
+            reach[word] |= held[at]
+    return reach
+
+
+def _repatched(
+    table: Mapping[str, Sequence[str]],
+    changed: frozenset[str],
+    sources: _Sources,
+    vocab: frozenset[str],
+) -> Mapping[str, Sequence[str]]:
+    """A synonym or related table with the entries a change reaches made again: each the
+    candidates in the vocabulary, in order, once, never the word itself."""
+    lists, serves, reach = sources
+    reached = {w for c in changed for w in reach.get(c, ())}
+    if not reached:
+        return table
+    out = dict(table)
+    for word in reached:
+        found: dict[str, None] = {}
+        for at in serves[word]:
+            found.update((w, None) for w in lists[at] if w in vocab and w != word)
+        if found:
+            out[word] = tuple(found)
+        else:
+            out.pop(word, None)
+    return out
 
 
 @functools.cache
