@@ -13,6 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -57,6 +58,7 @@ def patched(
     for clause in added:
         lengths[clause.number] = clause.length
     df = np.bincount(terms, minlength=len(vocab)).astype(np.int64)
+    del terms  # one index-sized array fewer beside the library answering
     starts = np.zeros(len(vocab) + 1, np.int64)
     np.cumsum(df, out=starts[1:])
     # The vocabulary in first-seen order: live terms by (first clause, rank there).
@@ -67,8 +69,7 @@ def patched(
         sizes = df[seen]
         indptr = np.zeros(len(seen) + 1, np.int64)
         np.cumsum(sizes, out=indptr[1:])
-        gather = np.repeat(starts[seen] - indptr[:-1], sizes) + np.arange(int(indptr[-1]))
-        docs, tfs, ranks = docs[gather], tfs[gather], ranks[gather]
+        docs, tfs, ranks = _reordered(seen, starts, indptr, (docs, tfs, ranks))
         words = list(vocab)  # ids were given in insertion order
         vocab = {words[term]: n for n, term in enumerate(seen.tolist())}
         df = sizes
@@ -77,6 +78,27 @@ def patched(
     idf = idf_of_counts(df, count)
     weights = bm25_weights(tfs, docs, indptr, idf, lengths)
     return SparseBM25(vocab, idf, indptr, docs, weights, count, tfs, ranks, lengths)
+
+
+_CHUNK = 1 << 18  # postings moved at a time when terms are renumbered
+
+
+def _reordered(
+    seen: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    indptr: npt.NDArray[np.int64],
+    arrays: tuple[npt.NDArray[Any], ...],
+) -> list[npt.NDArray[Any]]:
+    """The postings with term seen[j]'s block moved to indptr[j], a chunk at a time (no
+    index-sized array of positions)."""
+    out = [np.empty(int(indptr[-1]), a.dtype) for a in arrays]
+    for start in range(0, int(indptr[-1]), _CHUNK):
+        where = np.arange(start, min(start + _CHUNK, int(indptr[-1])))
+        term = np.searchsorted(indptr, where, side="right") - 1
+        source = starts[seen[term]] + (where - indptr[term])
+        for new, old in zip(out, arrays, strict=True):
+            new[where[0] : where[-1] + 1] = old[source]
+    return out
 
 
 def _places(
