@@ -109,7 +109,10 @@ def patch_cache(
     same_words = _same_words(index, new_index, tokenizer)
     if expander is not None and same_words:
         _carry_expander(expander(old_key), expander(key))
-    mapped, mapped_index = cache.reopened(cache_dir, key, new_documents, new_index)
+    # The arrays just written are read back memory-mapped: the ones computed go first.
+    vocab, count = new_index.vocab, new_index.doc_count
+    del new_index, index, loaded, kept  # and the old arrays this patch read
+    mapped, mapped_index = cache.reopened(cache_dir, key, new_documents, vocab, count)
     library = (mapped, new_problems, mapped_index)
     return Attempt(True, found.segmented, library, same_words, old_key)
 

@@ -226,7 +226,7 @@ def load_sources(
 
 
 def reopened(
-    directory: Path, key: str, documents: Sequence[Document], index: SparseBM25
+    directory: Path, key: str, documents: Sequence[Document], vocab: dict[str, int], count: int
 ) -> tuple[tuple[Document, ...], SparseBM25]:
     """The documents and index just saved for `key`, their clauses and arrays memory-mapped
     from it (what loading the cache gives, without reading its JSON again)."""
@@ -237,7 +237,7 @@ def reopened(
     arrays = {
         name: np.load(target / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in ARRAYS
     }
-    mapped = SparseBM25(vocab=index.vocab, doc_count=index.doc_count, **arrays)
+    mapped = SparseBM25(vocab=vocab, doc_count=count, **arrays)
     return tuple(replace(d, clauses=s) for d, s in zip(documents, spans, strict=True)), mapped
 
 
