@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 
-from bot.store.store import LoggedQuestion, Store, Subscription
+from bot.store.store import Cursor, LoggedQuestion, Store, Subscription
 from retrieval.documents.diff import ArticleChange, ChangeKind
 from retrieval.documents.editions import EditionDiff, compare, editions
 from retrieval.library import Library
@@ -16,11 +17,17 @@ PLAN_KINDS = ("policy", "regulation")
 KEYWORD_HITS = 3
 MAX_QUESTIONS = 10
 EDITION_ARTICLES = 3  # changed articles named under a new edition, keyword matches first
+DocumentChange = Literal["added", "changed", "removed"]  # a line of the 文件更新 section
 
 
 def clause_key(clause: Clause) -> str:
     """A stable name for a clause across restarts: document and label."""
     return f"{clause.doc_id}|{clause.label}"
+
+
+def plan_cursor(clause: Clause) -> Cursor:
+    """Where the reading plan stands once this clause was sent."""
+    return (clause.doc_id, clause.ordinal)
 
 
 def fingerprints(library: Library) -> dict[str, tuple[str, str]]:
@@ -39,13 +46,13 @@ def reading_plan(library: Library) -> list[Clause]:
     return [c for d in library.documents if d.kind in PLAN_KINDS for c in d.clauses]
 
 
-def next_clause(plan: list[Clause], cursor: tuple[str, int] | None) -> Clause | None:
+def next_clause(plan: list[Clause], cursor: Cursor | None) -> Clause | None:
     """The clause after the cursor, wrapping to the start; the first one without a cursor."""
     if not plan:
         return None
     if cursor is not None:
         for n, clause in enumerate(plan):
-            if (clause.doc_id, clause.ordinal) == cursor:
+            if plan_cursor(clause) == cursor:
                 return plan[(n + 1) % len(plan)]
     return plan[0]
 
@@ -124,7 +131,7 @@ class DigestContent:
     keywords: tuple[str, ...]
     keyword_hits: tuple[Hit, ...]
     questions: tuple[LoggedQuestion, ...]
-    changes: tuple[tuple[str, str], ...]  # (added | changed | removed, title)
+    changes: tuple[tuple[DocumentChange, str], ...]  # (kind, title)
     lead: str | None = None
     editions: tuple[NewEdition, ...] = ()  # shown first in the 文件更新 section
 
@@ -145,7 +152,7 @@ def gather(
         hits = keyword_hits(library, subscription.keywords, store.sent_keys(chat_id))
     since = store.last_digest_at(chat_id)
     questions = store.questions_since(chat_id, since)[-MAX_QUESTIONS:]
-    changes: list[tuple[str, str]] = []
+    changes: list[tuple[DocumentChange, str]] = []
     news: list[NewEdition] = []
     if since is not None:
         removed = store.removed_documents()
@@ -156,7 +163,9 @@ def gather(
             if doc_id in covered:
                 continue  # said by the new edition's note
             # A removed document was taken out of the corpus (bot/upkeep/reload.py).
-            kind = "removed" if doc_id in removed else "added" if is_new else "changed"
+            kind: DocumentChange = (
+                "removed" if doc_id in removed else "added" if is_new else "changed"
+            )
             changes.append((kind, title))
     return DigestContent(
         chat_id,

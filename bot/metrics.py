@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from prometheus_client import Counter, Histogram
+
+from retrieval.model import Status
+
+DigestOutcome = Literal["sent", "failed"]  # the `outcome` label of DIGESTS
 
 QUESTIONS = Counter("policybot_questions", "Questions and clause look-ups received")
 ANSWERS = Counter("policybot_answers", "Answers sent, by status", ["status"])
@@ -23,9 +29,14 @@ UPDATES_DROPPED = Counter(
 )
 
 # Every label value shows, at 0, from the start: rate() and increase() need the first sample.
-for _status in ("ok", "abstain", "not_found", "not_in_library", "ambiguous"):
+for _status in get_args(Status):
     ANSWERS.labels(_status)
-for _outcome in ("sent", "failed"):
+for _outcome in get_args(DigestOutcome):
     DIGESTS.labels(_outcome)
 for _code in TELEGRAM_ERROR_CODES:
     TELEGRAM_ERRORS.labels(_code)
+
+
+def digest_finished(outcome: DigestOutcome) -> None:
+    """Count a digest that ended: sent, or failed (a refused send counts as failed)."""
+    DIGESTS.labels(outcome).inc()

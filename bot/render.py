@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot import texts
+from bot.digest_layout import Style, digest_blocks
 from retrieval.documents.citations import Citation
 from retrieval.documents.diff import ArticleChange, word_diff
 from retrieval.documents.editions import EditionDiff, NoDiff
@@ -15,68 +16,9 @@ from retrieval.lookup.card import quoted_title
 from retrieval.model import Answer, Clause, Document, DocumentCard, Hit
 
 if TYPE_CHECKING:
-    from bot.digest import DigestContent, NewEdition
+    from bot.digest import DigestContent
 
-CHANGE_VERBS = {
-    "added": texts.DIGEST_ADDED,
-    "changed": texts.DIGEST_CHANGED,
-    "removed": texts.DIGEST_REMOVED,
-}
 MESSAGE_CHARS = 4096  # Telegram's limit; the CLI's digest keeps each section within it too
-MAX_CHANGE_LINES = 20  # a library swap can change hundreds of files: the digest names a few
-
-
-def edition_lines(news: NewEdition) -> list[str]:
-    """A new edition in the 文件更新 section: counts, a few changed articles, how to see all."""
-    lines = [
-        texts.DIGEST_EDITION.format(title=news.title[:80], edition=news.edition, **news.counts)
-    ]
-    for change, words in news.articles:
-        clause = change.new or change.old
-        if clause is None:
-            continue
-        matched = texts.DIGEST_EDITION_MATCHED.format(words="、".join(words)) if words else ""
-        excerpt = " ".join(clause.text.split())
-        lines.append(
-            texts.DIGEST_EDITION_ARTICLE.format(
-                label=clause.label,
-                kind=texts.DIFF_KIND[change.kind],
-                matched=matched,
-                excerpt=excerpt[:40] + ("…" if len(excerpt) > 40 else ""),
-            )
-        )
-    lines.append(texts.DIGEST_EDITION_ALL.format(name=news.short))
-    return lines
-
-
-def change_lines(
-    changes: Sequence[tuple[str, str]],
-    limit: int,
-    escape: Callable[[str], str] = str,
-    editions: Sequence[NewEdition] = (),
-) -> list[str]:
-    """The 文件更新 section within `limit` characters: new editions with what they changed,
-    then the first other changes, then how many more."""
-    lines = [escape(texts.DIGEST_CHANGES)]
-    size = len(lines[0])
-    for news in editions:
-        block = [escape(line) for line in edition_lines(news)]
-        if size + sum(1 + len(line) for line in block) > limit // 2:
-            block = block[:1]  # many editions at once: one line each, within half the room
-        if size + 1 + len(block[0]) > limit // 2:
-            break
-        lines += block
-        size += sum(1 + len(line) for line in block)
-    for n, (kind, title) in enumerate(changes):
-        line = f"• {CHANGE_VERBS[kind]}《{escape(title[:80])}》"
-        rest = len(changes) - n
-        more = escape(texts.DIGEST_MORE_CHANGES.format(n=rest))
-        fits = size + 1 + len(line) + (1 + len(more) if rest > 1 else 0) <= limit
-        if n >= MAX_CHANGE_LINES or not fits:
-            return [*lines, more]
-        lines.append(line)
-        size += 1 + len(line)
-    return lines
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
@@ -234,26 +176,19 @@ def toc_text(doc: Document) -> str:
 
 def digest_text(content: DigestContent) -> str:
     """A gathered digest as plain text (for `policybot digest`), in the order chats get it."""
-    parts = [texts.DIGEST_TITLE.format(day=content.day.isoformat())]
-    if content.lead:
-        parts.append(content.lead)
-    if content.today is not None:
-        parts.extend([texts.DIGEST_TODAY, hit_text(content.today)])
-    if content.keywords:
-        parts.append(texts.DIGEST_KEYWORDS.format(words="、".join(content.keywords)))
-        parts.extend(hit_text(h) for h in content.keyword_hits)
-        if not content.keyword_hits:
-            parts.append(texts.DIGEST_NO_KEYWORD_HITS)
-    if content.questions:
-        lines = [texts.DIGEST_QUESTIONS]
-        for q in content.questions:
-            answered = "、".join(q.sections) if q.sections else texts.DIGEST_UNANSWERED
-            lines.append(f"• {q.question[:60]} → {answered}")
-        parts.append("\n".join(lines))
-    if content.changes or content.editions:
-        lines = change_lines(content.changes, MESSAGE_CHARS, editions=content.editions)
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts)
+    blocks = digest_blocks(content, TEXT_STYLE, MESSAGE_CHARS)
+    return "\n\n".join(block.text for block in blocks)
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def _quoted_text(hit: Hit, terms: tuple[str, ...], limit: int) -> list[str]:
+    return [hit_text(hit)]  # the terminal scrolls: one block, whatever its length
+
+
+TEXT_STYLE = Style(escape=_as_is, bold=_as_is, quote=_quoted_text)
 
 
 # --- edition diffs -----------------------------------------------------------------------

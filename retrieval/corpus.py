@@ -64,17 +64,21 @@ def read_file(path: Path, name: str | None = None) -> tuple[list[Copy], list[Cor
     `name` is the file's path inside the corpus (its file name by default)."""
     name = name or path.name
     if path.suffix.lower() not in SUFFIXES:
-        return [], [CorpusProblem(name, f"已跳过：不支持的文件类型 {path.suffix or '(无扩展名)'}")]
+        return [], [
+            CorpusProblem(
+                name, "skipped", f"已跳过：不支持的文件类型 {path.suffix or '(无扩展名)'}"
+            )
+        ]
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise UnreadableFile("文件过大")
         data = path.read_bytes()
     except (OSError, UnreadableFile) as exc:
-        return [], [CorpusProblem(name, f"已跳过：{exc}")]
+        return [], [CorpusProblem(name, "skipped", f"已跳过：{exc}")]
     try:
         return parse_file(name, data)
     except Exception as exc:  # one odd file must never take the corpus down
-        return [], [CorpusProblem(name, f"已跳过：无法解析（{type(exc).__name__}）")]
+        return [], [CorpusProblem(name, "skipped", f"已跳过：无法解析（{type(exc).__name__}）")]
 
 
 def parse_file(name: str, data: bytes) -> tuple[list[Copy], list[CorpusProblem]]:
@@ -82,15 +86,20 @@ def parse_file(name: str, data: bytes) -> tuple[list[Copy], list[CorpusProblem]]
     try:
         source, notes = read_bytes(name, data)
     except UnreadableFile as exc:
-        return [], [CorpusProblem(name, f"已跳过：{exc}")]
+        return [], [CorpusProblem(name, "skipped", f"已跳过：{exc}")]
     copies: list[Copy] = []
-    problems = [CorpusProblem(name, note) for note in notes]
+    # A reader's notes name what it left out of a file it read (PDF pages without text).
+    problems = [CorpusProblem(name, "partial", note) for note in notes]
     for raw in split_documents(list(source.blocks), source.meta):
         outline = build_clauses(raw)
         for quote in outline.dropped:
-            problems.append(CorpusProblem(name, f"已删除插入句中的引文：{quote[:30]}…"))
+            problems.append(
+                CorpusProblem(name, "repaired", f"已删除插入句中的引文：{quote[:30]}…")
+            )
         if not outline.clauses:
-            problems.append(CorpusProblem(name, f"《{raw.title}》没有可引用的正文，已跳过"))
+            problems.append(
+                CorpusProblem(name, "skipped", f"《{raw.title}》没有可引用的正文，已跳过")
+            )
             continue
         copies.append(
             Copy(
@@ -104,7 +113,7 @@ def parse_file(name: str, data: bytes) -> tuple[list[Copy], list[CorpusProblem]]
             )
         )
     if not copies and not problems:
-        problems.append(CorpusProblem(name, "已跳过：没有可识别的正文"))
+        problems.append(CorpusProblem(name, "skipped", "已跳过：没有可识别的正文"))
     return copies, problems
 
 

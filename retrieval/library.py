@@ -23,7 +23,7 @@ from retrieval.documents.naming import (
 from retrieval.lookup.card import document_card
 from retrieval.lookup.clauses import Numbers
 from retrieval.lookup.headings import Headings
-from retrieval.lookup.refs import clean_folded, clean_query, parse_cleaned, parse_ref
+from retrieval.lookup.refs import Cleaned, clean_query, parse_ref
 from retrieval.model import (
     Answer,
     Clause,
@@ -45,7 +45,7 @@ from retrieval.search.related import Relations, library_relations
 from retrieval.search.screen import screen
 from retrieval.storage import cache, clause_table, segments
 from retrieval.words.expansion import EXPANDER_VERSION, Expander
-from retrieval.words.normalize import fold_for_search, strip_name_marks
+from retrieval.words.normalize import Folded, fold_for_search, strip_name_marks
 from retrieval.words.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 
 MAX_QUERY_CHARS = 500
@@ -385,12 +385,14 @@ class Library:
     # --- documents by name -------------------------------------------------------------
 
     def resolve(self, name: str) -> list[Document]:
-        """Documents a name refers to: exact alias, alias containment, then fuzzy title."""
-        return self.names.resolve(name)
+        """Documents a name (as typed) refers to: exact alias, alias containment, then fuzzy
+        title."""
+        return self.names.resolve(fold_for_search(name))
 
     def mentioned(self, text: str) -> tuple[set[str], str]:
-        """Documents named inside a question, and the question without those names."""
-        return self.names.mentioned(text)
+        """Documents named inside a question (as typed), and the question, folded, without
+        those names."""
+        return self.names.mentioned(fold_for_search(text))
 
     # --- routing -----------------------------------------------------------------------
 
@@ -410,13 +412,13 @@ class Library:
         query = text.strip()
         head = query[:MAX_QUERY_CHARS]
         wording = read_question(head, self.tokenizer)
-        cleaned = clean_folded(wording.folded)
+        cleaned = clean_query(wording.folded)
         too_long = len(query) > MAX_QUERY_CHARS
         if not re.search(r"\w", query) or not (cleaned or too_long):
             return Answer(text, "search", "abstain", note="empty")
         if too_long:
             return self.search(head, k, original=text, note="too_long", wording=wording)
-        ref = parse_cleaned(cleaned)
+        ref = parse_ref(cleaned)
         if ref is not None and ref.doc_hint:
             shared = self.names.shared(strip_name_marks(ref.doc_hint))
             if shared:
@@ -427,7 +429,7 @@ class Library:
                 bare = name == strip_name_marks(cleaned)
                 return self.ambiguous(name, shared, text, "lookup" if bare else "search")
         if ref is not None:
-            docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
+            docs = self.names.resolve(ref.doc_hint) if ref.doc_hint else []
             named = self.names.beyond(strip_name_marks(ref.doc_hint), docs) if docs else None
             if named == []:
                 return self.not_in_library(ref.doc_hint, text)
@@ -449,16 +451,17 @@ class Library:
 
     def lookup(self, text: str, context_doc: str | None = None) -> Answer:
         """Look up a reference (the /clause command); anything else is not_found."""
-        ref = parse_ref(text)
+        cleaned = clean_query(fold_for_search(text))
+        ref = parse_ref(cleaned)
         if ref is None:
-            by_heading = self._heading_answer(clean_query(text), text)
+            by_heading = self._heading_answer(cleaned, text)
             if by_heading is not None:
                 return by_heading
             return Answer(text, "lookup", "not_found", note="empty" if not text.strip() else "")
         shared = self.names.shared(strip_name_marks(ref.doc_hint)) if ref.doc_hint else []
         if shared:
             return self.ambiguous(strip_name_marks(ref.doc_hint), shared, text, "lookup")
-        docs = self.names.resolve_folded(ref.doc_hint) if ref.doc_hint else []
+        docs = self.names.resolve(ref.doc_hint) if ref.doc_hint else []
         named = self.names.beyond(strip_name_marks(ref.doc_hint), docs) if docs else None
         if named == []:
             return self.not_in_library(ref.doc_hint, text)
@@ -539,7 +542,7 @@ class Library:
             (
                 n
                 for n in sorted({core_title(doc.title), *doc.aliases, doc.title}, key=len)
-                if self.names.resolve(n) == [doc]
+                if self.names.resolve(fold_for_search(n)) == [doc]
             ),
             doc.title,
         )
@@ -559,7 +562,7 @@ class Library:
             self._title_grams = _Titles(docs, grams, by_gram)
         return self._title_grams
 
-    def _missing_title(self, folded: str) -> str:
+    def _missing_title(self, folded: Folded) -> str:
         """A title the question names that no loaded document answers to, or ''."""
         squashed = strip_name_marks(folded)
         loaded = self.names.spans(squashed)
@@ -567,10 +570,10 @@ class Library:
             key = strip_name_marks(name)
             if _part_of_loaded(key, squashed, loaded):
                 continue
-            docs = self.names.resolve_folded(key)
+            docs = self.names.resolve(key)
             if any(self.names.names(key, d) for d in docs):
                 continue
-            found, rest = self.names.mentioned_folded(key)
+            found, rest = self.names.mentioned(key)
             # A loaded name inside it must be most of it, and not followed by what makes
             # another document: 劳动合同法实施条例 is not 劳动合同法.
             inside = [self._by_id[doc_id] for doc_id in sorted(found)]
@@ -583,12 +586,12 @@ class Library:
             return key
         return ""
 
-    def _document_answer(self, cleaned: str, text: str) -> Answer | None:
+    def _document_answer(self, cleaned: Cleaned, text: str) -> Answer | None:
         """The document's card when the message (cleaned, so folded) is just a document's name."""
         name = strip_name_marks(cleaned)
         if not name or len(name) > 40:
             return None
-        docs = self.names.resolve_folded(name)
+        docs = self.names.resolve(name)
         if len(docs) != 1 or not self.names.names(name, docs[0]):
             return None
         doc = docs[0]
@@ -596,28 +599,28 @@ class Library:
         card = document_card(doc, clause_table.chapters(doc.clauses))
         return Answer(text, "lookup", "ok", hits, note="document", card=card)
 
-    def _heading_answer(self, cleaned: str, text: str) -> Answer | None:
+    def _heading_answer(self, cleaned: Cleaned, text: str) -> Answer | None:
         """A lookup answer when the query names clauses by their headings."""
         clauses = self._heading_ref(cleaned)
         return Answer(text, "lookup", "ok", tuple(map(self.hit, clauses))) if clauses else None
 
-    def _heading_ref(self, cleaned: str) -> list[Clause]:
+    def _heading_ref(self, cleaned: Cleaned) -> list[Clause]:
         """Clauses addressed by headings, e.g. 总体要求 主要目标 (optionally after a name)."""
-        parts = [p for p in re.split(r"[\s、，,/>›→-]+", cleaned) if p]
+        parts = [Folded(p) for p in re.split(r"[\s、，,/>›→-]+", cleaned) if p]
         if len(parts) == 1:
             return self._named_heading(parts[0])
         if len(parts) < 2 or len(parts) > 4:
             return []
-        docs = self.names.resolve_folded(parts[0])
+        docs = self.names.resolve(parts[0])
         wanted = parts[1:] if docs else parts
         keys = [strip_name_marks(p) for p in wanted]  # cleaned, so already folded
         within = [self._spans[d.doc_id] for d in docs] if docs else None
         return [self.clauses[p] for p in self.headings.find(keys, within, 3)]
 
-    def _named_heading(self, cleaned: str) -> list[Clause]:
+    def _named_heading(self, cleaned: Folded) -> list[Clause]:
         """A heading asked for in a question naming one document: 数据二十条的总体要求是什么,
         公共数据意见的工作原则有哪些 → that heading's clause in that document."""
-        found, rest = self.names.mentioned_folded(cleaned)
+        found, rest = self.names.mentioned(cleaned)
         if len(found) != 1:
             return []
         rest = _HEADING_ASK.sub("", rest.strip())
@@ -630,7 +633,7 @@ class Library:
     def prepare(self, query: str, wording: Wording | None = None) -> tuple[Query, set[str]]:
         """The prepared question and the documents it names; `wording` when already read."""
         wording = wording or read_question(query, self.tokenizer)
-        mentioned, rest = self.names.mentioned_folded(wording.translated)
+        mentioned, rest = self.names.mentioned(wording.translated)
         return (
             prepare(wording, self.tokenizer, self.expander, rest, self.models.expansion),
             mentioned,

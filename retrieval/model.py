@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, get_args
+
+if TYPE_CHECKING:  # for an annotation only: the value types load no folding tables
+    from retrieval.words.normalize import Folded
 
 DocKind = Literal["policy", "regulation", "news", "commentary"]
 ClauseKind = Literal["preamble", "lead", "section", "item", "article", "paragraph"]
@@ -12,9 +15,19 @@ Mode = Literal["search", "lookup"]
 Status = Literal["ok", "abstain", "not_found", "not_in_library", "ambiguous"]
 # Why an answer looks the way it does, for renderers.
 Note = Literal["", "ambiguous", "empty", "too_long", "unknown_doc", "document"]
+# What a corpus problem did to its file. skipped: a file, or a document in it, was left out
+# (nothing of it is searchable); partial: the file was loaded without some of it (PDF pages
+# without a text layer); repaired: loaded, with its text mended (an inserted quotation
+# dropped, the reading most copies agree on taken).
+ProblemKind = Literal["skipped", "partial", "repaired"]
+PROBLEM_KINDS: tuple[ProblemKind, ...] = get_args(ProblemKind)
 
+# The levels a numbering path steps through: 一、 chapter, （一） section, 1. item, 第N条 article,
+# 之一 sub (an article inserted after N), 第N段 paragraph (unnumbered text).
+Step = Literal["chapter", "section", "item", "article", "sub", "paragraph"]
+STEPS: tuple[Step, ...] = get_args(Step)
 # A numbering path: ("chapter", 2), ("section", 3), ("item", 1) … outermost first.
-PathStep = tuple[str, int]
+PathStep = tuple[Step, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +94,28 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class CorpusProblem:
-    """Something in the corpus that was skipped or repaired, named by its source."""
+    """Something in the corpus that was skipped or repaired, named by its source; the
+    message is what admins read (Chinese), the kind what code tells problems apart by."""
 
     source: str
+    kind: ProblemKind
     message: str
+
+
+def path_step(level: str, number: int) -> PathStep:
+    """A stored numbering step, checked (ValueError for a level this version does not know)."""
+    for step in STEPS:
+        if level == step:
+            return step, number
+    raise ValueError(f"unknown numbering level {level!r}")
+
+
+def problem_kind(value: str) -> ProblemKind:
+    """A stored problem kind, checked (ValueError for one this version does not know)."""
+    for kind in PROBLEM_KINDS:
+        if value == kind:
+            return kind
+    raise ValueError(f"unknown corpus problem kind {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +131,7 @@ class Hit:
 class ClauseRef:
     """A parsed clause reference such as 数据二十条第十条 or 数字政府 2.3."""
 
-    doc_hint: str
+    doc_hint: Folded  # the document named before the number, folded ("" for none)
     chapter: int | None = None
     section: int | None = None
     item: int | None = None

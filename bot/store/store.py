@@ -7,15 +7,26 @@ migrations recorded in `migrations`, applied once, in order, on either engine.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar, get_args
 
 from bot.store.database import DATABASE_ERRORS, Engine, Sql
 from bot.store.engines import open_engine
+
+# The words the store keeps in its status columns, each written only by the methods below.
+InactiveReason = Literal["unsubscribed", "forbidden"]  # subscriptions.inactive_reason
+DigestEnd = Literal["sent", "failed", "forbidden"]  # how a claimed digest ended
+DigestStatus = Literal["sending", DigestEnd]  # digests.status: claimed, then ended
+PartState = Literal["pending", "sending", "sent"]  # digest_parts.state: sending is in flight
+Cursor = tuple[str, int]  # a reading-plan position: document id and clause ordinal
+INACTIVE_REASONS: tuple[InactiveReason, ...] = get_args(InactiveReason)
+DIGEST_STATUSES: tuple[DigestStatus, ...] = get_args(DigestStatus)  # nested Literals flatten
+PART_STATES: tuple[PartState, ...] = get_args(PartState)
+V = TypeVar("V", bound=str)
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     (
@@ -128,18 +139,43 @@ class Subscription:
     at: time
     keywords: tuple[str, ...]
     active: bool
-    inactive_reason: str | None = None
+    inactive_reason: InactiveReason | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPart:
+    """A piece of a digest and what sending it records: plan cursor, keyword clauses.
+
+    The one shape from layout to store: a block of the layout (bot/digest_layout.py), a
+    message packed from blocks (bot/telegram/digest_render.py), and what the store keeps."""
+
+    text: str
+    cursor: Cursor | None = None
+    clause_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class StoredPart:
-    """One rendered message of a day's digest: pending, sending (in flight) or sent."""
+    """A kept digest part: its place in the day's digest and whether it went out."""
 
     number: int
-    text: str
-    cursor: tuple[str, int] | None
-    clause_keys: tuple[str, ...]
-    state: str
+    part: DigestPart
+    state: PartState
+
+    @property
+    def text(self) -> str:
+        """The message as sent."""
+        return self.part.text
+
+    @property
+    def cursor(self) -> Cursor | None:
+        """The reading-plan position sending it reaches, if it carries today's clause."""
+        return self.part.cursor
+
+    @property
+    def clause_keys(self) -> tuple[str, ...]:
+        """The keyword clauses sending it logs."""
+        return self.part.clause_keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +311,7 @@ class Store:
         )
         return [_subscription(r) for r in rows]
 
-    def deactivate(self, chat_id: int, reason: str, now: datetime) -> bool:
+    def deactivate(self, chat_id: int, reason: InactiveReason, now: datetime) -> bool:
         """Stop delivering to a chat but keep its subscription (unsubscribe, 403)."""
         with self._tx() as db:
             cursor = db.execute(
@@ -297,7 +333,9 @@ class Store:
             )
             return bool(cursor.rowcount == 1)
 
-    def finish_digest(self, chat_id: int, day: date, now: datetime, status: str = "sent") -> None:
+    def finish_digest(
+        self, chat_id: int, day: date, now: datetime, status: DigestEnd = "sent"
+    ) -> None:
         """Record how a claimed digest ended: sent, failed or forbidden."""
         with self._tx() as db:
             db.execute(
@@ -305,12 +343,12 @@ class Store:
                 (status, now.isoformat(), chat_id, day.isoformat()),
             )
 
-    def digest_status(self, chat_id: int, day: date) -> str | None:
+    def digest_status(self, chat_id: int, day: date) -> DigestStatus | None:
         """sending, sent, failed, forbidden — or None when not claimed."""
         row = self._one(
             "SELECT status FROM digests WHERE chat_id = ? AND day = ?", (chat_id, day.isoformat())
         )
-        return str(row[0]) if row else None
+        return _known(str(row[0]), DIGEST_STATUSES) if row else None
 
     def last_digest_at(self, chat_id: int) -> datetime | None:
         """When the last digest to this chat was sent."""
@@ -322,13 +360,8 @@ class Store:
 
     # --- digest parts: rendered once, then sent and recorded one by one ----------------
 
-    def save_digest_parts(
-        self,
-        chat_id: int,
-        day: date,
-        parts: list[tuple[str, tuple[str, int] | None, tuple[str, ...]]],
-    ) -> None:
-        """Keep a day's rendered digest (text, cursor, keyword clauses per part); first wins."""
+    def save_digest_parts(self, chat_id: int, day: date, parts: Sequence[DigestPart]) -> None:
+        """Keep a day's rendered digest, numbered in order; the first rendering kept wins."""
         with self._tx() as db:
             db.executemany(
                 "INSERT INTO digest_parts (chat_id, day, part, text, cursor, clause_keys) "
@@ -338,11 +371,11 @@ class Store:
                         chat_id,
                         day.isoformat(),
                         n,
-                        text,
-                        json.dumps(cursor) if cursor else None,
-                        json.dumps(list(keys), ensure_ascii=False),
+                        part.text,
+                        json.dumps(part.cursor) if part.cursor else None,
+                        json.dumps(list(part.clause_keys), ensure_ascii=False),
                     )
-                    for n, (text, cursor, keys) in enumerate(parts)
+                    for n, part in enumerate(parts)
                 ],
             )
 
@@ -356,15 +389,17 @@ class Store:
         return [
             StoredPart(
                 int(n),
-                str(text),
-                (str(json.loads(c)[0]), int(json.loads(c)[1])) if c else None,
-                tuple(json.loads(keys)),
-                str(state),
+                DigestPart(
+                    str(text),
+                    (str(json.loads(c)[0]), int(json.loads(c)[1])) if c else None,
+                    tuple(json.loads(keys)),
+                ),
+                _known(str(state), PART_STATES),
             )
             for n, text, c, keys, state in rows
         ]
 
-    def mark_part(self, chat_id: int, day: date, number: int, state: str) -> None:
+    def mark_part(self, chat_id: int, day: date, number: int, state: PartState) -> None:
         """Set a part's state before sending (sending) or after a refused send (pending)."""
         with self._tx() as db:
             db.execute(
@@ -384,13 +419,13 @@ class Store:
 
     # --- reading plan, sent clauses, questions ------------------------------------------
 
-    def cursor(self, chat_id: int) -> tuple[str, int] | None:
+    def cursor(self, chat_id: int) -> Cursor | None:
         """The last clause of the reading plan sent to this chat."""
         row = self._one("SELECT doc_id, ordinal FROM reading_cursor WHERE chat_id = ?", (chat_id,))
         return (str(row[0]), int(row[1])) if row else None
 
     def record_sent(
-        self, chat_id: int, day: date, cursor: tuple[str, int] | None, clause_keys: list[str]
+        self, chat_id: int, day: date, cursor: Cursor | None, clause_keys: list[str]
     ) -> None:
         """After a digest went out: advance the reading plan and log the clauses sent."""
         with self._tx() as db:
@@ -534,7 +569,7 @@ def _advance(
     db: Sql,
     chat_id: int,
     day: date,
-    cursor: tuple[str, int] | None,
+    cursor: Cursor | None,
     clause_keys: list[str],
 ) -> None:
     """Inside a transaction: move the reading plan on and log the keyword clauses sent."""
@@ -555,5 +590,17 @@ def _advance(
 def _subscription(row: tuple[int, str, str, int, str | None]) -> Subscription:
     chat_id, at, keywords, active, reason = row
     return Subscription(
-        chat_id, time.fromisoformat(at), tuple(json.loads(keywords)), bool(active), reason
+        chat_id,
+        time.fromisoformat(at),
+        tuple(json.loads(keywords)),
+        bool(active),
+        _known(reason, INACTIVE_REASONS) if reason is not None else None,
     )
+
+
+def _known(word: str, vocabulary: tuple[V, ...]) -> V:
+    """A stored word as its vocabulary's type; a word no method writes is an error."""
+    for known in vocabulary:
+        if known == word:
+            return known
+    raise ValueError(f"{word!r} is not one of {', '.join(vocabulary)}")

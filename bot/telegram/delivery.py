@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ExtBot
@@ -26,22 +26,23 @@ from bot import metrics
 from bot.digest import gather
 from bot.state import Services
 from bot.store.database import DATABASE_ERRORS
-from bot.store.store import Store, StoredPart, Subscription
+from bot.store.store import DigestEnd, Store, StoredPart, Subscription
 from bot.telegram.digest_render import render_parts
 from bot.telegram.summaries import enabled, lead_paragraph
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _running: set[tuple[int, int, date]] = set()  # (store, chat, day) being delivered here
+# How a delivery ended: as the store records it (sent, failed, forbidden), or left for later.
+# already: sent before; elsewhere: another replica is sending it; busy: the database is
+# locked; stopped: the process is shutting down between parts.
+Outcome = Literal[DigestEnd, "already", "elsewhere", "busy", "stopped"]
 
 
 async def deliver(
     bot: ExtBot[None], services: Services, subscription: Subscription, day: date
-) -> str:
-    """Send (or finish sending) one chat's digest for a day; returns what happened.
-
-    sent, already, elsewhere (being sent by another replica), busy, failed or forbidden.
-    """
+) -> Outcome:
+    """Send (or finish sending) one chat's digest for a day; returns what happened."""
     key = (id(services.store), subscription.chat_id, day)
     if key in _running:  # the daily job and /digest at once: one of them sends
         return "already"
@@ -57,7 +58,7 @@ async def deliver(
         finally:
             await _db(services, lambda s: s.release_digest(chat_id, day))
         if result in ("sent", "failed", "forbidden"):
-            metrics.DIGESTS.labels("sent" if result == "sent" else "failed").inc()
+            metrics.digest_finished("sent" if result == "sent" else "failed")
         return result
     except DATABASE_ERRORS as exc:  # a locked or full database: the caller retries later
         log.warning("digest for chat %s postponed, database busy: %s", subscription.chat_id, exc)
@@ -73,7 +74,7 @@ async def _db(services: Services, work: Callable[[Store], T]) -> T:
 
 async def _deliver(
     bot: ExtBot[None], services: Services, subscription: Subscription, day: date
-) -> str:
+) -> Outcome:
     chat_id, now = subscription.chat_id, _now(services)
     claimed = await _db(services, lambda s: s.claim_digest(chat_id, day, now))
     if not claimed and await _db(services, lambda s: s.digest_status(chat_id, day)) != "sending":
@@ -105,7 +106,7 @@ async def _prepare(
     )
     if with_lead and enabled(services, subscription.chat_id):
         content = replace(content, lead=await lead_paragraph(services, content.hits))
-    rendered = [(p.text, p.cursor, p.clause_keys) for p in render_parts(content)]
+    rendered = render_parts(content)
     chat_id = subscription.chat_id
     await _db(services, lambda s: s.save_digest_parts(chat_id, day, rendered))
     return await _db(services, lambda s: s.digest_parts(chat_id, day))
@@ -113,7 +114,7 @@ async def _prepare(
 
 async def _send_part(
     bot: ExtBot[None], services: Services, chat_id: int, day: date, part: StoredPart
-) -> str | None:
+) -> Outcome | None:
     """Send one part unless it went out before; None to go on, else how the digest ended."""
     now = _now(services)
     if part.state == "sent":
@@ -142,7 +143,14 @@ async def _send_part(
     return None
 
 
-def _end(store: Store, chat_id: int, day: date, part: StoredPart, now: datetime, how: str) -> None:
+def _end(
+    store: Store,
+    chat_id: int,
+    day: date,
+    part: StoredPart,
+    now: datetime,
+    how: Literal["failed", "forbidden"],
+) -> None:
     """Give the part back and end the day's digest as failed or forbidden."""
     store.mark_part(chat_id, day, part.number, "pending")
     if how == "forbidden":

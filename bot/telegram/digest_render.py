@@ -6,74 +6,28 @@ import html
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from bot import texts
-from bot.digest import DigestContent, clause_key, gather
-from bot.render import change_lines
-from bot.store.store import Store, Subscription
+from bot.digest import DigestContent, gather
+from bot.digest_layout import Style, digest_blocks
+from bot.store.store import Cursor, DigestPart, Store, Subscription
 from bot.telegram.formatting import LIMIT, hit_blocks
 from retrieval.library import Library
 from retrieval.model import Hit
 
-Cursor = tuple[str, int]
+
+def _bold(text: str) -> str:
+    return f"<b>{text}</b>"
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
-    """One message of a digest and what its sending records: plan cursor, keyword clauses."""
-
-    text: str
-    cursor: Cursor | None = None
-    clause_keys: tuple[str, ...] = ()
+HTML_STYLE = Style(escape=html.escape, bold=_bold, quote=hit_blocks)
 
 
-def _blocks(content: DigestContent, limit: int) -> list[Part]:
-    """The digest as blocks; a quoted clause's effect rides on its last block."""
-    title = texts.DIGEST_TITLE.format(day=content.day.isoformat())
-    blocks = [Part(f"<b>{html.escape(title)}</b>")]
-    if content.lead:
-        blocks.append(Part(html.escape(content.lead)))
-    if content.today is not None:
-        blocks.append(Part(f"<b>{html.escape(texts.DIGEST_TODAY)}</b>"))
-        clause = content.today.clause
-        blocks.extend(_hit(content.today, (), limit, cursor=(clause.doc_id, clause.ordinal)))
-    if content.keywords:
-        words = texts.DIGEST_KEYWORDS.format(words="、".join(content.keywords))
-        blocks.append(Part(f"<b>{html.escape(words)}</b>"))
-        for hit in content.keyword_hits:
-            blocks.extend(_hit(hit, content.keywords, limit, keys=(clause_key(hit.clause),)))
-        if not content.keyword_hits:
-            blocks.append(Part(html.escape(texts.DIGEST_NO_KEYWORD_HITS)))
-    if content.questions:
-        lines = [f"<b>{html.escape(texts.DIGEST_QUESTIONS)}</b>"]
-        for q in content.questions:
-            answered = "、".join(q.sections) if q.sections else texts.DIGEST_UNANSWERED
-            lines.append(f"• {html.escape(q.question[:60])} → {html.escape(answered)}")
-        blocks.append(Part("\n".join(lines)))
-    if content.changes or content.editions:
-        # The heading's <b></b> takes 7 characters of the message.
-        [heading, *lines] = change_lines(content.changes, limit - 7, html.escape, content.editions)
-        blocks.append(Part("\n".join([f"<b>{heading}</b>", *lines])))
-    return blocks
-
-
-def _hit(
-    hit: Hit,
-    terms: tuple[str, ...],
-    limit: int,
-    cursor: Cursor | None = None,
-    keys: tuple[str, ...] = (),
-) -> list[Part]:
-    pieces = hit_blocks(hit, terms, limit)
-    return [Part(p) for p in pieces[:-1]] + [Part(pieces[-1], cursor, keys)]
-
-
-def render_parts(content: DigestContent, limit: int = LIMIT) -> tuple[Part, ...]:
-    """Pack the blocks into as few messages of at most `limit` characters as fit."""
-    parts: list[Part] = []
-    for block in _blocks(content, limit):
+def render_parts(content: DigestContent, limit: int = LIMIT) -> tuple[DigestPart, ...]:
+    """Pack the layout's blocks into as few messages of at most `limit` characters as fit."""
+    parts: list[DigestPart] = []
+    for block in digest_blocks(content, HTML_STYLE, limit):
         last = parts[-1] if parts else None
         if last is not None and len(last.text) + 2 + len(block.text) <= limit:
-            parts[-1] = Part(
+            parts[-1] = DigestPart(
                 last.text + "\n\n" + block.text,
                 block.cursor or last.cursor,
                 last.clause_keys + block.clause_keys,
@@ -89,10 +43,23 @@ class Digest:
 
     chat_id: int
     day: date
-    messages: tuple[str, ...]
-    cursor: tuple[str, int] | None
-    clause_keys: tuple[str, ...]
+    parts: tuple[DigestPart, ...]
     hits: tuple[Hit, ...] = ()
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        """The messages, in sending order."""
+        return tuple(p.text for p in self.parts)
+
+    @property
+    def cursor(self) -> Cursor | None:
+        """Where the reading plan stands once every part went out."""
+        return next((p.cursor for p in reversed(self.parts) if p.cursor is not None), None)
+
+    @property
+    def clause_keys(self) -> tuple[str, ...]:
+        """The keyword clauses the digest quotes."""
+        return tuple(k for p in self.parts for k in p.clause_keys)
 
 
 def build_digest(
@@ -106,13 +73,4 @@ def build_digest(
 ) -> Digest:
     """Gather and render the digest for one chat and day; nothing is recorded."""
     content = replace(gather(library, store, subscription, day, now), lead=lead)
-    parts = render_parts(content, limit)
-    today = content.today
-    return Digest(
-        subscription.chat_id,
-        day,
-        tuple(p.text for p in parts),
-        (today.clause.doc_id, today.clause.ordinal) if today is not None else None,
-        tuple(k for p in parts for k in p.clause_keys),
-        content.hits,
-    )
+    return Digest(subscription.chat_id, day, render_parts(content, limit), content.hits)

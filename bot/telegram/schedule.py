@@ -16,7 +16,7 @@ from bot.state import Services
 from bot.store.database import DATABASE_ERRORS
 from bot.store.store import Store, Subscription
 from bot.telegram.context import SERVICES_KEY
-from bot.telegram.delivery import deliver
+from bot.telegram.delivery import Outcome, deliver
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = 300  # seconds before a digest postponed (busy database, sent elsewhere) is retried
@@ -48,6 +48,7 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     if job is None or not isinstance(job.data, int):
         return
     chat_id = job.data
+    result: Outcome
     try:
         # Read on the write thread: a lost database must not stall the event loop here.
         subscription = await services.writes.run(lambda store: store.subscription(chat_id))

@@ -32,10 +32,10 @@ def library_paths(settings: Settings) -> LibraryPaths:
 
 
 def log_skipped(library: Library) -> None:
-    """One warning per corpus file left out of the index, naming it."""
+    """One warning per corpus file (or document in one) left out of the index, naming it."""
     log = logging.getLogger("policybot.corpus")
     for problem in library.problems:
-        if problem.message.startswith("已跳过"):
+        if problem.kind == "skipped":
             log.warning("corpus file skipped: %s — %s", problem.source, problem.message)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from retrieval.documents.numbering import cn_to_int
 from retrieval.model import Clause, ClauseRef, Document
-from retrieval.words.normalize import fold_for_search, strip_name_marks
+from retrieval.words.normalize import Folded, fold_for_search, strip_name_marks
 
 _NUM = r"[零〇一二两三四五六七八九十百千\d]+"
 _SUB = r"(?:之[一二三四五六七八九十]+)?"
@@ -127,7 +127,7 @@ class Citations:
             if doc is None or number is None:
                 out.append(Citation(title, label))
                 continue
-            found = self._within(doc, ClauseRef("", numbered=number, sub=sub))
+            found = self._within(doc, ClauseRef(Folded(""), numbered=number, sub=sub))
             if found:
                 out.append(Citation(doc.title, found[0].label, doc.doc_id, found[0].ordinal))
             else:

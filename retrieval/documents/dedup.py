@@ -104,5 +104,5 @@ def merge(copies: list[Copy]) -> tuple[Copy, list[CorpusProblem]]:
         merged.append(chosen)
     titles = Counter(c.title for c in copies)
     title = max(titles, key=lambda t: (titles[t], len(t)))
-    problems = [CorpusProblem(base.source, m) for m in messages]
+    problems = [CorpusProblem(base.source, "repaired", m) for m in messages]
     return replace(base, title=title, clauses=tuple(merged)), problems

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from retrieval.documents.dedup import title_key
 from retrieval.documents.diff import ArticleChange, ChangeKind, align, counts
 from retrieval.model import Document
+
+# Why no diff: the name found no document, it has one edition, or no edition of that date.
+NoDiffReason = Literal["unknown", "one_edition", "no_date"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +37,7 @@ class EditionDiff:
 class NoDiff:
     """Why no diff can be made: the document is unknown, has one edition, or no such date."""
 
-    reason: str  # "unknown" | "one_edition" | "no_date"
+    reason: NoDiffReason
     document: Document | None = None
     dates: tuple[str, ...] = ()
 

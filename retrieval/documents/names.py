@@ -1,10 +1,10 @@
 """Document names, normalised once at load and indexed, so finding one costs no corpus scan.
 
-`resolve` and `mentioned` answer exactly as a scan over every document's aliases would
-(exact alias, containment, characters spread in order, fuzzy bigrams), but each step only
-visits the documents an index entry points to: an Aho–Corasick automaton finds the aliases
-inside a text, character bigram postings find the aliases containing a text or sharing its
-bigrams.
+`resolve` and `mentioned` take folded text (`Folded`: the caller folds once) and answer
+exactly as a scan over every document's aliases would (exact alias, containment, characters
+spread in order, fuzzy bigrams), but each step only visits the documents an index entry
+points to: an Aho–Corasick automaton finds the aliases inside a text, character bigram
+postings find the aliases containing a text or sharing its bigrams.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import ahocorasick
 from retrieval.documents.dedup import title_key
 from retrieval.documents.naming import makes_another
 from retrieval.model import Document
-from retrieval.words.normalize import fold_for_search, strip_name_marks
+from retrieval.words.normalize import Folded, fold_for_search, strip_name_marks
 
 FUZZY_NAME = 0.6  # share of the name's bigrams a title must cover to be a fuzzy match
 _MIN_NAME = 2  # aliases shorter than this never count as contained or mentioned
@@ -140,12 +140,8 @@ class Names:
         self._mentionable = _automaton(self._normal_docs)
         self._named = _automaton(n for names in self._whole for n in names if len(n) >= _MIN_NAME)
 
-    def resolve(self, name: str) -> list[Document]:
+    def resolve(self, name: Folded) -> list[Document]:
         """Documents a name refers to: exact alias, alias containment, then fuzzy title."""
-        return self.resolve_folded(fold_for_search(name))
-
-    def resolve_folded(self, name: str) -> list[Document]:
-        """`resolve` for a name already folded by `fold_for_search` (the question path's)."""
         key = strip_name_marks(name)
         return pick_editions(key, self._resolve(key)) if key else []
 
@@ -170,7 +166,7 @@ class Names:
             return self._docs(contained)
         return self._docs(p for p, s in scores.items() if s == best)
 
-    def shared(self, key: str) -> list[Document]:
+    def shared(self, key: Folded) -> list[Document]:
         """The documents a squashed name is a whole name of, when it is several titles'
         (editions of one title count once): such a name is asked about, never guessed."""
         positions = self._exact.get(key)
@@ -179,7 +175,7 @@ class Names:
         docs = pick_editions(key, self._docs(set(positions)))
         return docs if len({title_key(d.title) for d in docs}) > 1 else []
 
-    def shared_in(self, folded: str) -> tuple[str, list[Document]]:
+    def shared_in(self, folded: Folded) -> tuple[str, list[Document]]:
         """A name inside a (folded) question that several documents answer to, with them;
         ('', []) when none is. A longer name around it (数据安全法 around 数据法) settles it."""
         if self._inside is None:
@@ -187,7 +183,7 @@ class Names:
         key = strip_name_marks(folded)
         spans = [(end - len(name) + 1, end + 1, name) for end, name in self._inside.iter(key)]
         for start, end, name in sorted(spans, key=lambda s: s[0] - s[1]):
-            docs = self.shared(name)
+            docs = self.shared(Folded(name))  # the automaton holds folded names
             if not docs or (name.isascii() and not re.search(rf"\b{re.escape(name)}\b", folded)):
                 continue  # an acronym counts only as a word of its own (not pl in people)
             wider = any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)
@@ -195,7 +191,7 @@ class Names:
                 return name, docs
         return "", []
 
-    def spans(self, squashed: str) -> list[tuple[int, int]]:
+    def spans(self, squashed: Folded) -> list[tuple[int, int]]:
         """Where loaded documents' whole names occur in a folded question squashed by
         `strip_name_marks`: [start, end) each. Squashed, a title found in a question
         written with other marks or spaces (《》 left out, 〈〉 for 《》) is still found."""
@@ -203,36 +199,32 @@ class Names:
             return []
         return [(end - len(name) + 1, end + 1) for end, name in self._named.iter(squashed)]
 
-    def mentioned(self, text: str) -> tuple[set[str], str]:
+    def mentioned(self, text: Folded) -> tuple[set[str], str]:
         """Documents named inside a question, and the question without those names."""
-        return self.mentioned_folded(fold_for_search(text))
-
-    def mentioned_folded(self, key: str) -> tuple[set[str], str]:
-        """`mentioned` for a question already folded by `fold_for_search`."""
         found: set[str] = set()
         if self._mentionable is None:
-            return found, key
+            return found, text
         # Only documents with an alias inside the original question can match. The longest
         # names are cut out first, whichever document has them: 社会保险法 before the 保险法
         # inside it, 外商投资法实施条例 before 外商投资法.
-        inside = {name for _, name in self._mentionable.iter(key)}
-        whole = key
+        inside = {name for _, name in self._mentionable.iter(text)}
+        rest: str = text
         for name in sorted(inside, key=lambda n: (-len(n), n)):
-            if name in key:
+            if name in rest:
                 found.update(self.documents[p].doc_id for p in self._normal_docs[name])
-                key = key.replace(name, " ")
+                rest = rest.replace(name, " ")
         if len(found) > 1:
-            docs = pick_editions(whole, [d for d in self.documents if d.doc_id in found])
+            docs = pick_editions(text, [d for d in self.documents if d.doc_id in found])
             found = {d.doc_id for d in docs}
-        return found, key
+        return found, rest
 
-    def names(self, key: str, doc: Document) -> bool:
+    def names(self, key: Folded, doc: Document) -> bool:
         """Whether a squashed key is the whole name of the document: an alias, its title or
         short name, or an abbreviation keeping most of one (数据资源开发利用意见)."""
         whole = self._whole[self._position[doc.doc_id]]
         return key in whole or any(len(key) >= 0.7 * len(n) and spread_in(n, key) for n in whole)
 
-    def beyond(self, key: str, docs: Iterable[Document]) -> list[Document] | None:
+    def beyond(self, key: Folded, docs: Iterable[Document]) -> list[Document] | None:
         """When a squashed key is a name of one of these documents followed by 实施条例,
         修正案, 解释 … (and no whole name of any of them), the documents it names: those whose
         names hold that name and then the rest of the key (民事诉讼法解释 → 最高人民法院关于适用

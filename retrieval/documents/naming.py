@@ -18,7 +18,7 @@ from pathlib import Path
 from retrieval.documents.catalog import short_title
 from retrieval.documents.dedup import title_key
 from retrieval.model import Document
-from retrieval.words.normalize import fold_for_search, strip_name_marks
+from retrieval.words.normalize import Folded, fold_for_search, strip_name_marks
 
 Segment = Callable[[str], list[str]]  # precise-mode words of a text
 
@@ -250,10 +250,10 @@ def makes_another(tail: str) -> bool:
     return bool(_ANOTHER.match(tail))
 
 
-def named_titles(folded: str) -> list[str]:
+def named_titles(folded: Folded) -> list[Folded]:
     """Names of documents a question asks about: 《…》, or words shaped like a title
     (劳动合同法, 北京市数字政府建设条例); everyday words (办法, 违法) are not names."""
-    names = [m.strip() for m in _MARKED.findall(folded)]
+    names = [Folded(m.strip()) for m in _MARKED.findall(folded)]
     if names:
         return names
     out = []
@@ -265,7 +265,7 @@ def named_titles(folded: str) -> list[str]:
             # 收益法, 成本法 are methods: unmarked, a law's name needs three characters before 法.
             if re.fullmatch(r"[\u4e00-\u9fff]{1,2}法", name):
                 continue
-            out.append(name)
+            out.append(Folded(name))
     return out
 
 

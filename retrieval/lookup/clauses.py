@@ -7,20 +7,20 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 
-from retrieval.model import Clause, ClauseRef, Document, PathStep
+from retrieval.model import Clause, ClauseRef, Document, PathStep, Step
 from retrieval.storage import clause_table
 
 _NEAREST = 3
-Carrying = Callable[[str, int], Sequence[int]]  # (level, number) → clause indices in a doc
+Carrying = Callable[[Step, int], Sequence[int]]  # (level, number) → clause indices in a doc
 
 
-def _number(path: tuple[PathStep, ...], level: str) -> int | None:
+def _number(path: tuple[PathStep, ...], level: Step) -> int | None:
     return next((n for lvl, n in path if lvl == level), None)
 
 
-def _wanted(doc: Document, ref: ClauseRef) -> tuple[str, int, dict[str, int]] | None:
+def _wanted(doc: Document, ref: ClauseRef) -> tuple[Step, int, dict[Step, int]] | None:
     """The level and number the reference asks for, and the outer numbers it fixes."""
-    outer: dict[str, int] = {}
+    outer: dict[Step, int] = {}
     if ref.chapter is not None:
         outer["chapter"] = ref.chapter
     if ref.paragraph is not None:
@@ -42,7 +42,7 @@ def _wanted(doc: Document, ref: ClauseRef) -> tuple[str, int, dict[str, int]] | 
     return None
 
 
-def _fits(path: tuple[PathStep, ...], outer: dict[str, int], continuous: bool) -> bool:
+def _fits(path: tuple[PathStep, ...], outer: dict[Step, int], continuous: bool) -> bool:
     for level, number in outer.items():
         # Continuous numbering makes （十） unique, so a stated chapter is only a hint.
         if level == "chapter" and continuous and _number(path, "section") is not None:
@@ -104,7 +104,7 @@ class Numbers:
     def __init__(
         self,
         documents: Sequence[Document],
-        carrying: dict[tuple[str, int], array[int]] | None = None,
+        carrying: dict[PathStep, array[int]] | None = None,
     ) -> None:
         """`carrying`, when given, is the index already read from a cached clause table."""
         self.documents = tuple(documents)
@@ -123,7 +123,7 @@ class Numbers:
         self._carrying = dict(carrying)
         self._position = {d.doc_id: n for n, d in enumerate(self.documents)}
         # The numbers each level carries, ascending: `nearest` walks out from a missing one.
-        self._levels: dict[str, list[int]] = defaultdict(list)
+        self._levels: dict[Step, list[int]] = defaultdict(list)
         for level, number in sorted(self._carrying):
             self._levels[level].append(number)
 
@@ -138,7 +138,7 @@ class Numbers:
         """`find` in the document at this position, through the corpus-wide index."""
         start, end = self._starts[position], self._starts[position + 1]
 
-        def carrying(level: str, number: int) -> Sequence[int]:
+        def carrying(level: Step, number: int) -> Sequence[int]:
             clauses = self._carrying.get((level, number), ())
             first, last = bisect_left(clauses, start), bisect_left(clauses, end)
             return [p - start for p in clauses[first:last]]
@@ -188,7 +188,7 @@ class Numbers:
         chosen = [doc.clauses[i] for i in (same_scope or pool)[:_NEAREST]]
         return sorted(chosen, key=lambda c: c.ordinal)
 
-    def _outward(self, level: str, number: int) -> Iterator[int]:
+    def _outward(self, level: Step, number: int) -> Iterator[int]:
         """The numbers the level carries, closest to `number` first, the larger on a tie
         (as `nearest` orders them)."""
         numbers = self._levels.get(level, [])

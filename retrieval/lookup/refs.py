@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import re
+from typing import Literal, NewType
 
 from retrieval.documents.numbering import NUM, cn_to_int
 from retrieval.model import ClauseRef
-from retrieval.words.normalize import fold_for_search
+from retrieval.words.normalize import Folded
+
+# A folded question without polite openers and "what does it say" ends: what references,
+# headings and bare document names are read from.
+Cleaned = NewType("Cleaned", Folded)
+# The shapes a reference is written in, tried in the order of _FORMS.
+RefForm = Literal[
+    "part_numbered",
+    "chapter_section",
+    "dotted",
+    "section",
+    "numbered",
+    "paragraph",
+    "chapter",
+    "chapter_only",
+    "bare",
+]
 
 _CN_DIGITS = "一二三四五六七八九十"
 _CN = rf"[{_CN_DIGITS}]+"
@@ -33,7 +50,7 @@ _ARTICLE = rf"{_DI_ARTICLE}({NUM})条(?:之({_CN}))?(?:第?(?:{NUM})[款项])*"
 # English: "Article 12 of the Labor Contract Law", "Labor Contract Law Article 12", "Art. 12".
 _EN_OF = re.compile(r"^(?:the\s+)?(?:article|art\.?)\s*(\d{1,4})\s+of\s+(?:the\s+)?(.+)$")
 _EN_AFTER = re.compile(r"^(?:the\s+)?(.+?)[\s,，]*(?:article|art\.?)\s*(\d{1,4})$")
-_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
+_FORMS: tuple[tuple[RefForm, re.Pattern[str]], ...] = (
     ("part_numbered", re.compile(rf"{_DI}({NUM})(?:部分|章)\s*的?第?({NUM})(?:条|节|项|点)$")),
     (
         "chapter_section",
@@ -62,28 +79,19 @@ def _num(text: str | None) -> int | None:
     return cn_to_int(text) if text else None
 
 
-def clean_query(text: str) -> str:
-    """Fold width and traditional characters; drop polite openers and 'what does it say' ends."""
-    return clean_folded(fold_for_search(text))
-
-
-def clean_folded(text: str) -> str:
-    """`clean_query` for a question already folded by `fold_for_search`."""
-    text = _NUMBER_SPACES.sub("", text.strip())
+def clean_query(folded: Folded) -> Cleaned:
+    """Drop a folded question's polite openers and 'what does it say' ends."""
+    text: str = _NUMBER_SPACES.sub("", folded.strip())
     text = _TRAILER.sub("", text)
     text = _POLITE.sub("", text)
     for _ in range(2):
         text = _TRAILER.sub("", _ASK_EN.sub("", _ASK.sub("", text)))
-    return text.strip()
+    return Cleaned(Folded(text.strip()))
 
 
-def parse_ref(text: str) -> ClauseRef | None:
-    """A ClauseRef when the text is a clause reference (with an optional document name)."""
-    return parse_cleaned(clean_query(text))
-
-
-def parse_cleaned(text: str) -> ClauseRef | None:
-    """`parse_ref` for a question already cleaned by `clean_query` or `clean_folded`."""
+def parse_ref(text: Cleaned) -> ClauseRef | None:
+    """A ClauseRef when the cleaned question is a clause reference (with an optional
+    document name)."""
     if not text or len(text) > 80:
         return None
     english = _english(text)
@@ -93,7 +101,7 @@ def parse_cleaned(text: str) -> ClauseRef | None:
         match = pattern.search(text)
         if not match:
             continue
-        hint = _HINT_NOISE.sub("", text[: match.start()]).strip("《》 ")
+        hint = Folded(_HINT_NOISE.sub("", text[: match.start()]).strip("《》 "))
         if form == "bare" and not hint:
             continue
         ref = _build(form, match.groups(), hint)
@@ -102,18 +110,20 @@ def parse_cleaned(text: str) -> ClauseRef | None:
     return None
 
 
-def _english(text: str) -> ClauseRef | None:
+def _english(text: Cleaned) -> ClauseRef | None:
     """An English article reference, the document named before or after the number."""
     match = _EN_OF.match(text)
     if match:
-        return ClauseRef(match.group(2).strip(" ,.?"), numbered=int(match.group(1)) or None)
+        hint = Folded(match.group(2).strip(" ,.?"))
+        return ClauseRef(hint, numbered=int(match.group(1)) or None)
     match = _EN_AFTER.match(text)
     if match and re.search(r"[a-z]", match.group(1)):
-        return ClauseRef(match.group(1).strip(" ,.?"), numbered=int(match.group(2)) or None)
+        hint = Folded(match.group(1).strip(" ,.?"))
+        return ClauseRef(hint, numbered=int(match.group(2)) or None)
     return None
 
 
-def _build(form: str, groups: tuple[str | None, ...], hint: str) -> ClauseRef | None:
+def _build(form: RefForm, groups: tuple[str | None, ...], hint: Folded) -> ClauseRef | None:
     numbers = [_num(g) for g in groups]
     if any(n == 0 for n in numbers if n is not None):
         return None

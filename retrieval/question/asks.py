@@ -12,6 +12,26 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, get_args
+
+# The kinds of fact a question may ask for, one per row of KINDS below.
+AskKind = Literal[
+    "amount",
+    "day",
+    "date",
+    "count",
+    "person",
+    "who",
+    "rank",
+    "contact",
+    "region",
+    "place",
+    "list",
+    "definition",
+    "why",
+    "procedure",
+]
+ASK_KINDS: tuple[AskKind, ...] = get_args(AskKind)
 
 # Measure words after 几/多少 that count things, not money (几万人 is a crowd, not an amount).
 _COUNTED = "个家项所条位名只次种类户人件年天批"
@@ -56,7 +76,7 @@ def _asks(chinese: str, english: str = "") -> Phrases:
 class Kind:
     """One kind of question: how it is asked, how a clause states the answer, what is not it."""
 
-    name: str
+    name: AskKind
     asks: Phrases
     # A clause answering it must match; None: any clause may (lists, reasons, procedures).
     states: re.Pattern[str] | None = None
@@ -230,8 +250,8 @@ _BY_NAME = {kind.name: kind for kind in KINDS}
 class Asked:
     """The kind a question asks for first ("" for none) and every kind it matches."""
 
-    kind: str
-    kinds: tuple[str, ...]
+    kind: AskKind | Literal[""]
+    kinds: tuple[AskKind, ...]
 
     @property
     def definition(self) -> bool:
@@ -259,7 +279,7 @@ def read(text: str) -> Asked:
     return Asked(kinds[0] if kinds else "", kinds)
 
 
-def states(kind: str, text: str) -> bool:
+def states(kind: AskKind, text: str) -> bool:
     """Whether a clause states what a question of this kind asks for (any clause: no pattern)."""
     entry = _BY_NAME.get(kind)
     return entry is None or entry.states is None or bool(entry.states.search(text))

@@ -22,7 +22,9 @@ def screen(
             kept.append(document)
             continue
         for source in document.sources:
-            problems.append(CorpusProblem(source, f"已跳过《{document.title}》：{reason}"))
+            problems.append(
+                CorpusProblem(source, "skipped", f"已跳过《{document.title}》：{reason}")
+            )
     return tuple(kept), tuple(problems)
 
 

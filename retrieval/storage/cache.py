@@ -25,11 +25,12 @@ from typing import Any
 import numpy as np
 
 from retrieval.integrity import cache_directory, discard, intact, seal
-from retrieval.model import CorpusProblem, Document
+from retrieval.model import CorpusProblem, Document, problem_kind
 from retrieval.search.bm25 import SparseBM25
 from retrieval.storage import clause_table
 
-FORMAT = "policybot-cache-8"  # 7: editions, sub-folders; 8: titles without 中华人民共和国
+# 7: editions, sub-folders; 8: titles without 中华人民共和国; 9: corpus problems with their kind
+FORMAT = "policybot-cache-9"
 # The index's arrays, one .npy each: memory-mapped on load, so a page is read (and counts in
 # the process's memory) only when a question touches the postings on it.
 ARRAYS = {"idf": np.float64, "indptr": np.int64, "docs": np.int32, "weights": np.float64}
@@ -88,7 +89,7 @@ def save(
         "format": FORMAT,
         "key": key,
         "documents": len(documents),
-        "problems": [[p.source, p.message] for p in problems],
+        "problems": [[p.source, p.kind, p.message] for p in problems],
         "vocab": sorted(index.vocab, key=index.vocab.__getitem__),
         "doc_count": index.doc_count,
     }
@@ -171,7 +172,9 @@ def _read(
         weights=arrays["weights"],
         doc_count=int(payload["doc_count"]),
     )
-    problems = tuple(CorpusProblem(str(s), str(m)) for s, m in payload["problems"])
+    problems = tuple(
+        CorpusProblem(str(s), problem_kind(str(k)), str(m)) for s, k, m in payload["problems"]
+    )
     clauses = sum(len(d.clauses) for d in documents)
     consistent = (
         len(index.indptr) == len(index.vocab) + 1 == len(index.idf) + 1

@@ -16,7 +16,7 @@ from typing import Any, cast, get_args, overload
 
 import numpy as np
 
-from retrieval.model import Clause, ClauseKind, Document, PathStep
+from retrieval.model import Clause, ClauseKind, Document, PathStep, path_step
 
 KINDS: tuple[ClauseKind, ...] = get_args(ClauseKind)
 # A clause's row: its document, ordinal, kind, and indexes into the tables of distinct paths,
@@ -129,7 +129,7 @@ class ClauseTable(Sequence[Clause]):
                 rows.append(row)
         return tuple(columns.clause(row) for row in rows)
 
-    def carrying(self) -> dict[tuple[str, int], array[int]]:
+    def carrying(self) -> dict[PathStep, array[int]]:
         """Positions of the clauses whose path holds each (level, number), as `Numbers`
         indexes them (a level's outermost step counts), without a Clause."""
         chunks: dict[PathStep, list[np.ndarray[Any, Any]]] = defaultdict(list)
@@ -160,7 +160,7 @@ class _Columns:
         # Plain views of the memory maps: indexing a np.memmap costs more for nothing here.
         self.rows, self.offsets, self.texts = map(np.asarray, (rows, offsets, texts))
         self.paths: list[tuple[PathStep, ...]] = [
-            tuple((str(level), int(n)) for level, n in path) for path in tables["paths"]
+            tuple(path_step(str(level), int(n)) for level, n in path) for path in tables["paths"]
         ]
         self.labels: list[str] = [str(s) for s in tables["labels"]]
         self.headings: list[str] = [str(s) for s in tables["headings"]]

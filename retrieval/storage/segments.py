@@ -27,11 +27,11 @@ from typing import Any
 from retrieval.corpus import read_file, source_name
 from retrieval.documents.dedup import Copy
 from retrieval.integrity import cache_directory, discard, intact, seal, sidecar
-from retrieval.model import ClauseDraft, CorpusProblem
+from retrieval.model import ClauseDraft, CorpusProblem, path_step, problem_kind
 from retrieval.search.index import index_text
 from retrieval.words.tokenize import Lexicon, Tokenizer
 
-FORMAT = "policybot-segment-1"
+FORMAT = "policybot-segment-2"  # 2: corpus problems with their kind
 FOLDER = "segments"
 # Below this many files to segment, worker processes cost more to start than they save.
 MIN_PARALLEL_FILES = 16
@@ -214,7 +214,7 @@ def save(store: Path, segment: Segment) -> None:
         "key": segment.key,
         "source": segment.source,
         "copies": [_copy_json(c) for c in segment.copies],
-        "problems": [[p.source, p.message] for p in segment.problems],
+        "problems": [[p.source, p.kind, p.message] for p in segment.problems],
         "vocab": list(vocab),
         "counts": counts,
     }
@@ -247,7 +247,9 @@ def load(store: Path, key: str, source: str) -> Segment | None:
         copies = tuple(_copy(c) for c in data["copies"])
         if len(counts) != sum(len(c.clauses) for c in copies):
             raise ValueError("counts do not match the clauses")
-        problems = tuple(CorpusProblem(str(s), str(m)) for s, m in data["problems"])
+        problems = tuple(
+            CorpusProblem(str(s), problem_kind(str(k)), str(m)) for s, k, m in data["problems"]
+        )
     except (OSError, ValueError, LookupError, TypeError, AttributeError):
         discard(path, "unreadable or inconsistent")
         return None
@@ -297,7 +299,7 @@ def _copy(data: dict[str, Any]) -> Copy:
     clauses = tuple(
         ClauseDraft(
             kind=kind,
-            path=tuple((str(level), int(n)) for level, n in path),
+            path=tuple(path_step(str(level), int(n)) for level, n in path),
             label=label,
             heading=heading,
             text=text,

@@ -18,7 +18,7 @@ import zhconv
 
 from retrieval.integrity import cache_directory, discard, intact, seal, sidecar
 from retrieval.words.expansion import EN_STOPWORDS, lemma
-from retrieval.words.normalize import fold_for_search
+from retrieval.words.normalize import Folded, fold_for_search
 
 _SENTENCE = re.compile(r"[^。！？；\n]*(?:[。！？；\n]+|$)")
 _MEMO_SIZE = 200_000
@@ -293,16 +293,16 @@ class Tokenizer:
         token = token.strip()
         return bool(token) and not _PUNCT_ONLY.match(token) and token not in self.lexicon.stopwords
 
-    def translate(self, folded: str) -> str:
+    def translate(self, folded: Folded) -> Folded:
         """Replace English policy phrases in folded text with their Chinese terms
-        (glossary_en.txt)."""
+        (glossary_en.txt, whose terms are written folded: the text stays folded)."""
         terms = self._glossary_terms
         if not terms or not re.search(r"[a-z]{3,}", folded):
             return folded
         if self._glossary is None:
             phrases = sorted(terms, key=len, reverse=True)
             self._glossary = re.compile(rf"\b({'|'.join(map(re.escape, phrases))})\b")
-        return self._glossary.sub(lambda m: f" {terms[m.group(1)]} ", _singular(folded))
+        return Folded(self._glossary.sub(lambda m: f" {terms[m.group(1)]} ", _singular(folded)))
 
     def own_tokens(self, translated: str) -> list[str]:
         """A translated (so already folded) question's own search tokens."""

@@ -12,7 +12,7 @@ import pytest
 from bot.state import Services
 from bot.store.store import Store
 from bot.upkeep import reload
-from bot.upkeep.building import LibraryBuilder
+from bot.upkeep.building import LibraryBuilder, log_skipped
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR, Settings
 from retrieval.library import Library, LibraryPaths, Progress
 from tests.harness import run
@@ -43,6 +43,25 @@ def test_a_token_repeated_past_the_index_limit_skips_that_file_only(
     assert any("重复.txt" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
     code, out = run("ask", "数据二十条第十条")
     assert "培育数据要素流通和交易服务生态" in out
+
+
+def test_only_files_left_out_are_logged_as_skipped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    corpus = tmp_path / "only"
+    corpus.mkdir()
+    text = POLICY + "\n（二）主要目标。到2025年，建成统一的重载测试体系。\n"
+    (corpus / "a.txt").write_text(text, encoding="utf-8")
+    (corpus / "b.txt").write_text(text, encoding="utf-8")
+    (corpus / "c.txt").write_text(text.replace("统一的", "统一管理的"), encoding="utf-8")
+    (corpus / "title.txt").write_text("关于只有标题的通知\n", encoding="utf-8")
+    (corpus / "table.xlsx").write_bytes(b"PK\x03\x04")
+    library = Library.load(LibraryPaths(corpus, LEXICON_DIR))
+    assert {p.kind for p in library.problems} == {"skipped", "repaired"}
+    with caplog.at_level(logging.WARNING, logger="policybot.corpus"):
+        log_skipped(library)
+    corpus_log = [r for r in caplog.records if r.name == "policybot.corpus"]
+    assert sorted(str(r.args[0]) for r in corpus_log) == ["table.xlsx", "title.txt"]
 
 
 class FailsOnce:

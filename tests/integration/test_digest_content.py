@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.digest import clause_key, fingerprints, gather
-from bot.render import MAX_CHANGE_LINES, digest_text
+from bot.digest_layout import MAX_CHANGE_LINES
+from bot.render import digest_text
 from bot.store.store import Store, Subscription
 from bot.telegram.digest_render import build_digest, render_parts
 from retrieval.library import Library

@@ -128,6 +128,20 @@ def test_bad_pdfs_are_skipped_by_name(corpus_dir: Path, tmp_path: Path) -> None:
     assert "不支持" in said["old.doc"]
 
 
+def test_a_pdf_read_with_pages_left_out_is_partial_not_skipped(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
+    writer = PdfWriter(clone_from=write_pdf(POLICY, tmp_path / "text.pdf"))
+    writer.append(PdfReader(write_scanned_pdf(tmp_path / "scan.pdf", pages=1)))
+    writer.write(corpus_dir / "mixed.pdf")
+    write_scanned_pdf(corpus_dir / "scan.pdf")
+    (corpus_dir / "junk.pdf").write_bytes(b"%PDF-1.7\nnot really a pdf")
+    documents, problems = read_corpus(corpus_dir)
+    assert [d.sources for d in documents] == [("mixed.pdf",)]
+    kinds = {p.source: p.kind for p in problems}
+    assert kinds == {"mixed.pdf": "partial", "scan.pdf": "skipped", "junk.pdf": "skipped"}
+
+
 def test_pdf_locked_only_against_editing_is_read(corpus_dir: Path, tmp_path: Path) -> None:
     good = write_pdf(POLICY, tmp_path / "good.pdf")
     (corpus_dir / "restricted.pdf").write_bytes(_encrypted("", good))

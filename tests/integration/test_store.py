@@ -3,12 +3,15 @@ at-most-once digests and their parts, logs, corpus changes, chat settings."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import get_args
 
 import pytest
 
-from bot.store.store import MIGRATIONS, Store
+from bot.store.store import MIGRATIONS, DigestEnd, DigestPart, Store
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 DAY = date(2026, 11, 23)
@@ -84,8 +87,10 @@ def test_a_day_is_claimed_once(open_store: OpenStore) -> None:
 
 def test_digest_parts_are_kept_first_rendering_wins(open_store: OpenStore) -> None:
     store = open_store()
-    store.save_digest_parts(SUPERGROUP, DAY, [("一", ("甲", 3), ("甲|一",)), ("二", None, ())])
-    store.save_digest_parts(SUPERGROUP, DAY, [("别的", None, ())])
+    store.save_digest_parts(
+        SUPERGROUP, DAY, [DigestPart("一", ("甲", 3), ("甲|一",)), DigestPart("二")]
+    )
+    store.save_digest_parts(SUPERGROUP, DAY, [DigestPart("别的")])
     parts = store.digest_parts(SUPERGROUP, DAY)
     assert [(p.number, p.text, p.cursor, p.clause_keys, p.state) for p in parts] == [
         (0, "一", ("甲", 3), ("甲|一",), "pending"),
@@ -94,9 +99,46 @@ def test_digest_parts_are_kept_first_rendering_wins(open_store: OpenStore) -> No
     assert store.digest_parts(SUPERGROUP, DAY + timedelta(days=1)) == []
 
 
+def test_a_digest_part_comes_back_as_it_was_kept(open_store: OpenStore) -> None:
+    parts = [
+        DigestPart("<b>每日政策简报 2026-11-23</b>\n\n<b>今日条款</b>", ("digital_gov", 0)),
+        DigestPart("<blockquote>数据 &amp; 安全</blockquote>", None, ("a|（一）", "b|第三条")),
+        DigestPart(""),
+    ]
+    open_store().save_digest_parts(SUPERGROUP, DAY, parts)
+    kept = open_store().digest_parts(SUPERGROUP, DAY)  # another connection: from the database
+    assert [p.part for p in kept] == parts
+    assert [(p.number, p.state) for p in kept] == [(0, "pending"), (1, "pending"), (2, "pending")]
+
+
+@pytest.mark.parametrize("status", get_args(DigestEnd))
+def test_how_a_digest_ended_reads_back_as_written(
+    open_store: OpenStore, status: DigestEnd
+) -> None:
+    store = open_store()
+    assert store.claim_digest(1, DAY, NOW)
+    store.finish_digest(1, DAY, NOW, status)
+    assert open_store().digest_status(1, DAY) == status
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_status_no_method_writes_is_refused_when_read(
+    open_store: OpenStore, database: Path
+) -> None:
+    store = open_store()
+    assert store.claim_digest(1, DAY, NOW)
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE digests SET status = 'lost'")
+    db.close()
+    with pytest.raises(ValueError, match="lost"):
+        store.digest_status(1, DAY)
+
+
 def test_a_sent_part_moves_the_plan_and_logs_its_clauses(open_store: OpenStore) -> None:
     store = open_store()
-    store.save_digest_parts(1, DAY, [("一", ("甲", 3), ("甲|一", "甲|二")), ("二", None, ())])
+    store.save_digest_parts(
+        1, DAY, [DigestPart("一", ("甲", 3), ("甲|一", "甲|二")), DigestPart("二")]
+    )
     first, second = store.digest_parts(1, DAY)
     store.mark_part(1, DAY, first.number, "sending")
     assert store.digest_parts(1, DAY)[0].state == "sending"

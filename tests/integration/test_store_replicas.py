@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.store import MIGRATIONS, Store
+from bot.store.store import MIGRATIONS, DigestPart, Store
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 DAY = date(2026, 11, 23)
@@ -84,7 +84,7 @@ def test_a_dead_senders_digest_resumes_where_it_stopped(open_store: OpenStore) -
     assert first.hold_digest(1, DAY)
     assert first.claim_digest(1, DAY, NOW)
     first.save_digest_parts(
-        1, DAY, [("一", ("甲", 0), ()), ("二", None, ("甲|二",)), ("三", None, ())]
+        1, DAY, [DigestPart("一", ("甲", 0)), DigestPart("二", None, ("甲|二",)), DigestPart("三")]
     )
     sent, in_flight, _ = first.digest_parts(1, DAY)
     first.part_sent(1, DAY, sent, NOW)

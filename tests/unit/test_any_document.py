@@ -14,7 +14,8 @@ from config.settings import BUNDLED_CORPUS, LEXICON_DIR
 from retrieval.documents.naming import abbreviations, collisions, core_title, named_titles
 from retrieval.documents.numbering import int_to_cn
 from retrieval.library import Library, LibraryPaths
-from retrieval.lookup.refs import parse_ref
+from retrieval.lookup.refs import clean_query, parse_ref
+from retrieval.words.normalize import fold_for_search
 
 LAW = """# 中华人民共和国{name}
 
@@ -145,10 +146,10 @@ def test_an_article_zhi_yi_is_its_own_article(library: Library) -> None:
 
 
 def test_zhi_yi_and_kuan_parse() -> None:
-    ref = parse_ref("刑法第一百四十二条之一")
+    ref = parse_ref(clean_query(fold_for_search("刑法第一百四十二条之一")))
     assert ref is not None
     assert (ref.doc_hint, ref.numbered, ref.sub) == ("刑法", 142, 1)
-    ref = parse_ref("第十三条第二款")
+    ref = parse_ref(clean_query(fold_for_search("第十三条第二款")))
     assert ref is not None
     assert ref.numbered == 13
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from config.settings import LEXICON_DIR
 from retrieval.corpus import read_corpus
 from retrieval.library import Library, LibraryPaths
+from retrieval.search.bm25 import MAX_TERM_FREQUENCY
+from retrieval.search.screen import screen
 
 POLICY = "关于测试文件的通知\n\n一、总体要求\n\n（一）基本原则。坚持依法行政，规范管理。\n"
 
@@ -35,6 +37,44 @@ def test_binary_empty_and_unknown_files_are_skipped_by_name(corpus_dir: Path) ->
     assert [d.title for d in documents] == ["关于测试文件的通知"]
     named = {p.source for p in problems}
     assert {"image.txt", "empty.md", "table.xlsx"} <= named
+
+
+def test_a_file_that_gives_nothing_is_a_skipped_problem(corpus_dir: Path) -> None:
+    (corpus_dir / "good.txt").write_text(POLICY, encoding="utf-8")
+    (corpus_dir / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (corpus_dir / "empty.md").write_bytes(b"   \n")
+    (corpus_dir / "table.xlsx").write_bytes(b"PK\x03\x04")
+    (corpus_dir / "title.txt").write_text("关于只有标题的通知\n", encoding="utf-8")
+    documents, problems = read_corpus(corpus_dir)
+    assert [d.title for d in documents] == ["关于测试文件的通知"]
+    skipped = {p.source for p in problems if p.kind == "skipped"}
+    assert skipped == {"image.txt", "empty.md", "table.xlsx", "title.txt"}
+    assert {p.source for p in problems} == skipped  # the good file has none
+    # What admins read is as before: the kind is for code, the message for people.
+    assert all("已跳过" in p.message for p in problems)
+
+
+def test_copies_that_disagree_are_a_repaired_problem(corpus_dir: Path) -> None:
+    text = POLICY + "\n（二）主要目标。到2025年，建成统一的管理体系。\n"
+    (corpus_dir / "a.txt").write_text(text, encoding="utf-8")
+    (corpus_dir / "b.txt").write_text(text, encoding="utf-8")
+    (corpus_dir / "c.txt").write_text(text.replace("统一的", "统一管理的"), encoding="utf-8")
+    documents, problems = read_corpus(corpus_dir)
+    assert [d.title for d in documents] == ["关于测试文件的通知"]
+    assert [(p.kind, "c.txt" in p.message) for p in problems] == [("repaired", True)]
+
+
+def test_a_document_the_index_cannot_hold_is_a_skipped_problem(
+    corpus_dir: Path, library: Library
+) -> None:
+    repeats = POLICY.replace("规范管理", "数据" * (MAX_TERM_FREQUENCY + 1))
+    (corpus_dir / "repeats.txt").write_text(repeats, encoding="utf-8")
+    documents, problems = read_corpus(corpus_dir)
+    assert not problems
+    kept, left_out = screen(documents, library.tokenizer)
+    assert kept == ()
+    assert [(p.source, p.kind) for p in left_out] == [("repeats.txt", "skipped")]
+    assert left_out[0].message.startswith("已跳过《关于测试文件的通知》")
 
 
 def test_gbk_file_is_read(corpus_dir: Path) -> None:

@@ -7,7 +7,8 @@ import pytest
 from retrieval.documents.numbering import cn_to_int, int_to_cn
 from retrieval.library import Library
 from retrieval.lookup.clauses import nearest
-from retrieval.lookup.refs import parse_ref
+from retrieval.lookup.refs import clean_query, parse_ref
+from retrieval.words.normalize import fold_for_search
 
 
 @pytest.mark.parametrize(
@@ -121,7 +122,7 @@ def test_nearest_sections_stay_in_the_same_chapter(library: Library) -> None:
 def test_nearest_through_the_number_index_equals_a_scan_of_the_document(
     library_with_regulation: Library, ref: str
 ) -> None:
-    parsed = parse_ref(ref)
+    parsed = parse_ref(clean_query(fold_for_search(ref)))
     assert parsed is not None
     for doc in library_with_regulation.documents:
         assert library_with_regulation.numbers.nearest(doc, parsed) == nearest(doc, parsed)

@@ -1,0 +1,164 @@
+"""Round 4 of issue 22: judge a retrieval method on the train splits only.
+
+    .venv/bin/python -m benchmarks.round4                      # the shipped method
+    .venv/bin/python -m benchmarks.round4 --context 0.15       # neighbour clauses as a field
+    .venv/bin/python -m benchmarks.round4 --feedback 0.2       # pseudo-relevance feedback
+    .venv/bin/python -m benchmarks.round4 --question-words     # learned question-word factors
+
+Validation without the test splits: the generated train split is cut by document (a third of
+its documents, by a CRC of the file name, are validation; their questions are never fitted on)
+and STARD train by query (every third item). The learned bridge is re-learned from the fitting
+part only, so it never saw a validation question, and so are the question-word factors
+(without --question-words there are none, whatever ranking.json holds). The rerank and the
+abstain rule are fitted on the fitting part (fitting.fit_all, as fit_ranking does) and the
+validation part is judged; the dev set is reported in 5-fold CV, alone and with the fitting
+part in every fold.
+Per part: R@1 / R@3 / false-abstain / OOS abstain, then the same ranking-only (no abstain).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import zlib
+from bisect import bisect_right
+from collections.abc import Iterator
+
+from benchmarks import datasets, fit_bridge
+from retrieval.evaluation import fitting
+from retrieval.library import Library
+from retrieval.search import index as index_module
+from retrieval.words.normalize import fold_layout
+
+Items = list[dict[str, object]]
+
+
+def parts() -> dict[str, tuple[Items, Items]]:
+    """(fitting, validation) items per train split."""
+    stard, _ = datasets.stard_split()
+    gen = datasets.generated("train")
+    held = [zlib.crc32(str(i["file"]).encode()) % 3 == 0 for i in gen]
+    return {
+        "stard": (
+            [i for n, i in enumerate(stard) if n % 3],
+            [i for n, i in enumerate(stard) if n % 3 == 0],
+        ),
+        "gen": (
+            [i for i, h in zip(gen, held, strict=True) if not h],
+            [i for i, h in zip(gen, held, strict=True) if h],
+        ),
+    }
+
+
+def libraries(split: dict[str, tuple[Items, Items]], words: bool) -> dict[str, Library]:
+    """The libraries searched, with the bridge (and with `words` the question-word factors)
+    learned from the fitting parts only."""
+    gen_files = {str(i["file"]) for i in split["gen"][0] + split["gen"][1] if i.get("file")}
+    out = {
+        "stard": datasets.library("all", datasets.law_files()),
+        "gen": datasets.library("gen-train", datasets.law_files(gen_files)),
+        "dev": datasets.library("seeds", []),
+    }
+    fitted = split["stard"][0] + split["gen"][0]
+    bridge = fit_bridge.table(fit_bridge.learn(fit_bridge.pairs(out["stard"], fitted)))
+    seen = [*held_words(out["stard"], split["stard"][0])]
+    seen += held_words(out["gen"], split["gen"][0])
+    factors = fitting.question_word_factors(seen) if words else {}
+    for library in out.values():
+        library.tokenizer.bridge = bridge
+        library.models = dataclasses.replace(library.models, question_words=factors)
+    return out
+
+
+def held_words(library: Library, items: list[dict[str, object]]) -> Iterator[tuple[str, bool]]:
+    """(coverage word, whether the gold clause holds it or a stand-in) for every answerable
+    item whose gold clause is found in the library."""
+    texts = [fold_layout(c.text) for c in library.clauses]
+    offsets, offset = [], 0
+    for text in texts:
+        offsets.append(offset)
+        offset += len(text) + 1
+    blob = "\x00".join(texts)
+    for item in items:
+        if item.get("expect") != "answer":
+            continue
+        found: set[int] = set()
+        for gold in item["gold"]:  # type: ignore[attr-defined]
+            for snippet in gold.get("snippets", []):
+                at = blob.find(fold_layout(snippet))
+                if at >= 0:
+                    found.add(bisect_right(offsets, at) - 1)
+        if not found:
+            continue
+        prepared, _ = library.prepare(str(item["query"]))
+        body = "".join(texts[p] for p in sorted(found))
+        for word in prepared.words:
+            stand_ins = (a for a, _ in prepared.alternates.get(word, ()))
+            forms = (word, *library.tokenizer.expansions(word), *stand_ins)
+            yield word, any(form in body for form in forms)
+
+
+def figures(outcomes: list[fitting.Outcome]) -> str:
+    """R@1 / R@3 / false-abstain, and out-of-scope abstain when there are such items."""
+    answerable = [o for o in outcomes if o.item.answerable]
+    oos = [o for o in outcomes if not o.item.answerable]
+    n = max(1, len(answerable))
+    r1 = sum(o.rank == 1 for o in answerable) / n
+    r3 = sum(o.rank is not None and o.rank <= 3 for o in answerable) / n
+    fa = sum(o.abstained for o in answerable) / n
+    text = f"R@1 {r1:.3f} R@3 {r3:.3f} FA {fa:.3f}"
+    if oos:
+        text += f" OOS {sum(o.abstained for o in oos) / len(oos):.3f}"
+    return text + f" (n={len(answerable)}+{len(oos)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--context", type=float, default=0.0)
+    parser.add_argument("--feedback", type=float, default=0.0)
+    parser.add_argument("--below", type=float, default=index_module.FEEDBACK_BELOW)
+    parser.add_argument("--words", type=int, default=index_module.FEEDBACK_WORDS)
+    parser.add_argument("--groups", action="store_true", help="a group per feedback word")
+    parser.add_argument("--question-words", action="store_true", help="learned word factors")
+    args = parser.parse_args()
+    index_module.FEEDBACK_BELOW = args.below
+    index_module.FEEDBACK_WORDS = args.words
+    index_module.FEEDBACK_ONE_GROUP = not args.groups
+    split = parts()
+    libs = libraries(split, args.question_words)
+    for library in libs.values():
+        weights = dataclasses.replace(
+            library.models.expansion, context=args.context, feedback=args.feedback
+        )
+        library.models = dataclasses.replace(library.models, expansion=weights)
+    collected: dict[str, tuple[list[fitting.Item], list[fitting.Item]]] = {}
+    for name in ("stard", "gen"):
+        fit_part, check_part = split[name]
+        sets = datasets.WORK / "sets"
+        fit_file = datasets.write_jsonl(fit_part, sets / f"round4-{name}-fit.jsonl")
+        check_file = datasets.write_jsonl(check_part, sets / f"round4-{name}-check.jsonl")
+        collected[name] = (
+            fitting.collect(libs[name], fit_file),
+            fitting.collect(libs[name], check_file),
+        )
+    expansion = libs["dev"].models.expansion
+    dev = fitting.collect(libs["dev"], datasets.DEV)
+    print(f"== {vars(args)}")
+    fit_items = collected["stard"][0] + collected["gen"][0]
+    models = fitting.fit_all(fit_items, expansion)
+    ranking_only = dataclasses.replace(models, min_coverage=0.0, min_words=0)
+    print(f"   rule {models.min_coverage}/{models.min_words}")
+    for name in ("gen", "stard"):
+        check = collected[name][1]
+        print(f"   {name}-check  {figures([fitting.judge(i, models) for i in check])}")
+        print(f"   {name}-rank   {figures([fitting.judge(i, ranking_only) for i in check])}")
+        searched = [i for i in check if i.answerable and not i.routed]
+        recall = sum(any(i.gold) for i in searched) / max(1, len(searched))
+        print(f"   {name}-check gold among the {fitting.CANDIDATES} candidates: {recall:.3f}")
+    print(f"   dev-cv       {figures(fitting.cross_validate(dev, 5, expansion=expansion))}")
+    pooled = fitting.cross_validate(dev, 5, extra=fit_items, expansion=expansion)
+    print(f"   dev-cv+fit   {figures(pooled)}")
+
+
+if __name__ == "__main__":
+    main()
