@@ -19,10 +19,11 @@ from typing import TypeVar
 
 from benchmarks.laws_library import LAWS, copy_corpus
 from config.settings import LEXICON_DIR
-from retrieval.corpus import assemble, corpus_files, read_corpus
+from retrieval.corpus import assemble, read_corpus
 from retrieval.documents.catalog import load_catalog
 from retrieval.documents.naming import english_titles, name_documents
 from retrieval.library import ENGLISH_TITLES, Library
+from retrieval.listing import corpus_files
 from retrieval.reading.formats import PARSER_VERSION
 from retrieval.search.bm25 import SparseBM25
 from retrieval.search.index import index_text

@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 
 from config.settings import LEXICON_DIR, PROJECT_ROOT
-from retrieval.corpus import corpus_files
 from retrieval.library import MODELS_FILE, Library
+from retrieval.listing import corpus_files
 from retrieval.reading.formats import PARSER_VERSION
 from retrieval.search.ranking import Models
 from retrieval.storage import cache

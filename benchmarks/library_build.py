@@ -1,11 +1,14 @@
 """The big library's build, start and reload figures: seeds + every law of ../shared/laws.
 
     .venv/bin/python -m benchmarks.library_build [--laws ../shared/laws] [--runs 3]
+    .venv/bin/python -m benchmarks.library_build --warm-only --work /tmp/laws-warm [--runs 5]
 
 Prints, each measured in a fresh process on a copy of the laws made at run time:
 - first build (empty cache): seconds and peak RSS (the build process and, apart, its
   segmenting workers);
-- warm start: `policybot ask` one question, process start to printed answer (median);
+- warm start: `policybot ask` one question, process start to printed answer (median, wall
+  and the child's CPU time); alone with --warm-only, where --work keeps the copy and its cache
+  between runs (the first run builds it once);
 - one file added / changed / removed: seconds until the new library answers a question, as
   the bot's reloader makes it: in a process already answering from the library (loaded from
   its cache, untimed), `Library.load(previous=that library)` patches the cache (only that file
@@ -34,7 +37,7 @@ from typing import Any
 
 from benchmarks.laws_library import LAWS, copy_corpus
 from config.settings import LEXICON_DIR, PROJECT_ROOT
-from retrieval.corpus import corpus_files
+from retrieval.listing import corpus_files
 
 QUESTION = "用人单位解除劳动合同应当支付经济补偿吗"
 ADDED = "added-regulation.md"
@@ -163,13 +166,33 @@ def measure(
     return data
 
 
-def warm_start(corpus: Path, data: Path) -> float:
-    """`policybot ask` one question with the library already cached: start to answer."""
+def warm_start_cpu(corpus: Path, data: Path) -> tuple[float, float]:
+    """Wall seconds and the child's CPU seconds (user + system) of one warm start: on a shared
+    machine the wall figure carries the other jobs' load, the CPU figure much less of it."""
     env = {**os.environ, "POLICYBOT_CORPUS_DIR": str(corpus), "POLICYBOT_DATA_DIR": str(data)}
     command = [sys.executable, "-m", "bot.cli", "ask", QUESTION, "--json"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def warm_only(laws: Path, work: Path, runs: int) -> None:
+    """Only the warm start, on a copy kept in `work` (copied and cached by the first run)."""
+    corpus, data = work / "corpus", work / "data"
+    if not corpus.is_dir():
+        corpus.mkdir(parents=True)
+        copy_corpus(laws, corpus)
+    data.mkdir(parents=True, exist_ok=True)
+    warm_start_cpu(corpus, data)  # builds the cache when there is none, else one more start
+    starts = [warm_start_cpu(corpus, data) for _ in range(runs)]
+    wall = statistics.median(w for w, _ in starts)
+    cpu = statistics.median(c for _, c in starts)
+    print(
+        f"warm start, policybot ask one question, median of {runs}: {wall:.2f}s (CPU {cpu:.2f}s)"
+    )
 
 
 def _drop_library_cache(cache: Path) -> None:
@@ -204,6 +227,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--merge", action="store_true", help="time full merges (the way before)")
     parser.add_argument("--child", nargs=3, metavar=("MODE", "CORPUS", "CACHE"))
+    parser.add_argument("--warm-only", action="store_true", help="measure the warm start alone")
+    parser.add_argument("--work", type=Path, help="with --warm-only: keep the copy and cache here")
     args = parser.parse_args()
     if args.child:
         mode, corpus, cache = args.child
@@ -212,6 +237,13 @@ def main() -> None:
         return
     if not args.laws.is_dir():
         raise SystemExit(f"no laws at {args.laws}: nothing to measure")
+    if args.warm_only:
+        if args.work is not None:
+            warm_only(args.laws, args.work, args.runs)
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            warm_only(args.laws, Path(tmp), args.runs)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         corpus, data = Path(tmp) / "corpus", Path(tmp) / "data"
         corpus.mkdir()
@@ -224,8 +256,12 @@ def main() -> None:
             f"(segmenting workers {first['workers_peak_mb']:.0f} MB each at most), "
             f"{first['segmented']:.0f} files segmented"
         )
-        starts = [warm_start(corpus, data) for _ in range(args.runs)]
-        print(f"warm start, policybot ask one question: {statistics.median(starts):.2f}s")
+        starts = [warm_start_cpu(corpus, data) for _ in range(args.runs)]
+        print(
+            f"warm start, policybot ask one question: "
+            f"{statistics.median(w for w, _ in starts):.2f}s "
+            f"(CPU {statistics.median(c for _, c in starts):.2f}s)"
+        )
         if args.merge:
             _merges(corpus, cache, args.runs, args.workers)
         else:

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 from bot import texts
 from bot.digest_layout import Style, digest_blocks
 from retrieval.documents.citations import Citation
-from retrieval.documents.diff import ArticleChange, word_diff
-from retrieval.documents.editions import EditionDiff, NoDiff
 from retrieval.library import MAX_QUERY_CHARS, Library
 from retrieval.lookup.card import quoted_title
 from retrieval.model import Answer, Clause, Document, DocumentCard, Hit
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: editions and diffs are imported where one is shown
     from bot.digest import DigestContent
+    from retrieval.documents.diff import ArticleChange
+    from retrieval.documents.editions import EditionDiff, NoDiff
 
 MESSAGE_CHARS = 4096  # Telegram's limit; the CLI's digest keeps each section within it too
 
@@ -224,6 +224,8 @@ def marked_text(change: ArticleChange) -> str:
         clause = change.new or change.old
         return clause.text if clause else ""
     out = []
+    from retrieval.documents.diff import word_diff
+
     for kind, text in word_diff(change.old.text, change.new.text):
         out.append(text if kind == "same" else f"[+{text}+]" if kind == "added" else f"[-{text}-]")
     return "".join(out)
@@ -241,6 +243,8 @@ def diff_text(diff: EditionDiff) -> str:
 
 def diff_json(diff: EditionDiff) -> str:
     """A diff as one JSON object: editions, counts, and the changed articles with words."""
+    from retrieval.documents.diff import word_diff
+
     articles = [
         {
             "kind": c.kind,

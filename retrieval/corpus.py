@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from retrieval.documents.catalog import CatalogEntry, identify, short_title
 from retrieval.documents.dedup import Copy, group_copies, merge, title_key
 from retrieval.documents.structure import build_clauses, split_documents
+from retrieval.listing import corpus_files
 from retrieval.model import CorpusProblem, Document
 from retrieval.reading.formats import SUFFIXES, read_bytes
 from retrieval.reading.plain import UnreadableFile
@@ -17,34 +17,6 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 _EDITION = re.compile(r"[(（](\d{4}-\d{2}-\d{2})[)）]")
-
-
-def _skipped(name: str) -> bool:
-    return name.startswith(".") or name.upper().startswith("README")
-
-
-def corpus_files(directory: Path) -> list[Path]:
-    """The files of a corpus directory and its sub-folders (行政法规/, 部门规章/…) in path
-    order; hidden files and folders and README files excluded, symlinks never followed out."""
-    if not directory.is_dir():
-        return []
-    root = directory.resolve()
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(directory, onerror=_unlistable):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            path = Path(folder) / name
-            if _skipped(name) or not path.is_file():
-                continue
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
-                continue
-            found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(directory).as_posix())
-
-
-def _unlistable(error: OSError) -> None:
-    """A folder that cannot be listed is an error, as for the corpus directory itself."""
-    raise error
 
 
 def source_name(path: Path, directory: Path) -> str:

@@ -46,6 +46,17 @@ def intact(path: Path) -> bool:
         return False
 
 
+def verified_bytes(path: Path) -> bytes | None:
+    """A file's bytes when its recorded checksum agrees (read once, hashed in memory), else
+    None."""
+    try:
+        recorded = sidecar(path).read_text(encoding="ascii").strip()
+        data = path.read_bytes()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return data if hashlib.sha256(data).hexdigest() == recorded else None
+
+
 def discard(path: Path, reason: str) -> None:
     """Remove a damaged cache file or directory (and its checksum), with one warning."""
     log.warning("cache damaged, rebuilding: %s (%s)", path, reason)

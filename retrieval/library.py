@@ -7,9 +7,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from retrieval import patch
-from retrieval.corpus import assemble, corpus_files
 from retrieval.documents.catalog import grams_covered, load_catalog, name_grams
 from retrieval.documents.citations import Citation, Citations
 from retrieval.documents.names import Names
@@ -20,6 +19,7 @@ from retrieval.documents.naming import (
     name_documents,
     named_titles,
 )
+from retrieval.listing import corpus_files
 from retrieval.lookup.card import document_card
 from retrieval.lookup.clauses import Numbers
 from retrieval.lookup.headings import Headings
@@ -43,10 +43,14 @@ from retrieval.search.index import Index, Ranking, index_text
 from retrieval.search.ranking import DEFAULT_MODELS, Models
 from retrieval.search.related import Relations, library_relations
 from retrieval.search.screen import screen
-from retrieval.storage import cache, clause_table, segments
+from retrieval.storage import cache, clause_table
 from retrieval.words.expansion import EXPANDER_VERSION, Expander
 from retrieval.words.normalize import Folded, fold_for_search, strip_name_marks
 from retrieval.words.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
+
+if TYPE_CHECKING:  # building from the files: imported when a start finds no cache
+    from retrieval import patch
+    from retrieval.storage import segments
 
 MAX_QUERY_CHARS = 500
 _HEADING_ASK = re.compile(r"(?:有哪些|是哪些|包括哪些|包括什么|有什么|是什么|是啥|指什么)$")
@@ -101,9 +105,9 @@ class Library:
             table if table is not None else tuple(c for d in documents for c in d.clauses)
         )
         # Names and headings normalised once here: a question never scans the corpus.
-        self.names = Names(documents)
+        self.names = Names(documents, table.fold) if table is not None else Names(documents)
         self.headings = (
-            Headings.grouped(table.heading_groups())
+            Headings.grouped(table.heading_groups(), table.fold)
             if table is not None
             else Headings(self.clauses)
         )
@@ -156,7 +160,7 @@ class Library:
         # How many problems came from reading files, merging copies and the screen.
         self.problem_parts = (len(problems), 0, 0)
         # This library as its cache holds it (clauses as columns): what a patch starts from.
-        self.held: patch.Held | None = None
+        self.held: cache.Held | None = None
 
     def persist(self) -> None:
         """Write what a patched library left unwritten to answer sooner (its expander)."""
@@ -193,11 +197,13 @@ class Library:
         models = Models.load(paths.data_dir / MODELS_FILE)
         key = ""
         files = corpus_files(paths.corpus_dir)
-        attempt = patch.Attempt(False, 0)
+        attempt: patch.Attempt | None = None
         if paths.cache_dir is not None:
-            key = cache.cache_key(files, paths.data_dir, VERSIONS)
+            key = cache.cache_key(files, paths.data_dir, VERSIONS, paths.cache_dir / cache.STAMPS)
             cached = cache.load(paths.cache_dir, key)
             if cached is None:
+                from retrieval import patch  # the corpus changed: parsers, segments, the patch
+
                 attempt = patch.patch_cache(
                     paths.cache_dir,
                     key,
@@ -214,7 +220,8 @@ class Library:
             if cached is not None:
                 lent = (
                     previous.expander
-                    if previous is not None
+                    if attempt is not None
+                    and previous is not None
                     and previous.held is not None
                     and previous.held.key == attempt.base
                     else None
@@ -226,13 +233,15 @@ class Library:
                     cached[2],
                     models=models,
                     expander_cache=_expander_path(paths.cache_dir, key),
-                    expander=lent if attempt.same_words else None,
+                    expander=lent if attempt is not None and attempt.same_words else None,
                     expander_from=lent,
                 )
-                library.segmented = attempt.segmented
-                library.patched = attempt.written
-                library.held = patch.Held(key, cached)
+                library.segmented = attempt.segmented if attempt is not None else 0
+                library.patched = attempt is not None and attempt.written
+                library.held = cache.Held(key, cached)
                 return library
+        from retrieval.storage import segments  # the parsers and worker processes
+
         store = paths.cache_dir / segments.FOLDER if paths.cache_dir is not None else None
         found = segments.segment_corpus(
             paths.corpus_dir, files, tokenizer, paths.data_dir, VERSIONS, store, workers
@@ -245,7 +254,7 @@ class Library:
             progress,
             _expander_path(paths.cache_dir, key) if paths.cache_dir else None,
         )
-        library.segmented = found.segmented + attempt.segmented
+        library.segmented = found.segmented + (attempt.segmented if attempt is not None else 0)
         if paths.cache_dir is not None and store is not None:
             sources = cache.Sources(
                 tuple((s.source, s.key) for s in found.segments), library.problem_parts
@@ -275,6 +284,9 @@ class Library:
     ) -> Library:
         """The library of a corpus's segments (in file order): copies merged into documents,
         named and screened, and the BM25 index built from the kept token counts."""
+        from retrieval.corpus import assemble
+        from retrieval.storage import segments
+
         catalog = load_catalog(data_dir / "aliases.toml")
         copies = [c for part in parts for c in part.copies]
         documents, problems = assemble(
@@ -328,7 +340,12 @@ class Library:
         """Whether the current corpus is in the cache (so loading it is quick)."""
         if paths.cache_dir is None:
             return False
-        key = cache.cache_key(corpus_files(paths.corpus_dir), paths.data_dir, VERSIONS)
+        key = cache.cache_key(
+            corpus_files(paths.corpus_dir),
+            paths.data_dir,
+            VERSIONS,
+            paths.cache_dir / cache.STAMPS,
+        )
         return (paths.cache_dir / key).is_dir()
 
     def document(self, doc_id: str) -> Document | None:

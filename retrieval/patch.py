@@ -53,7 +53,7 @@ def patch_cache(
     tokenizer: Tokenizer,
     workers: int | None = None,
     expander: Callable[[str], Path] | None = None,
-    held: Held | None = None,
+    held: cache.Held | None = None,
 ) -> Attempt:
     """Write the cache for `key` from the newest other cache and the changed files'
     segments; whether it was written and how many files were segmented (kept as
@@ -101,9 +101,7 @@ def patch_cache(
         new_problems,
         new_index,
         cache.Sources(tuple(zip(names, keys, strict=True)), parts),
-        lambda directory: clause_table.write_spliced(
-            directory, [d.clauses for d in new_documents]
-        ),
+        lambda directory: clause_table.write_spliced(directory, new_documents),
     )
     segments.prune(store, keys)
     same_words = _same_words(index, new_index, tokenizer)
@@ -117,15 +115,7 @@ def patch_cache(
     return Attempt(True, found.segmented, library, same_words, old_key)
 
 
-Loaded = tuple[tuple[Document, ...], tuple[CorpusProblem, ...], SparseBM25]
-
-
-@dataclass(frozen=True, slots=True)
-class Held:
-    """A library in memory and the key of the cache it was loaded from or saved as."""
-
-    key: str
-    library: Loaded
+Loaded = cache.Loaded
 
 
 @dataclass(frozen=True, slots=True)

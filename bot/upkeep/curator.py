@@ -14,8 +14,9 @@ from typing import Literal
 
 from bot.upkeep.sandbox import Parsed
 from config.settings import BUNDLED_CORPUS
-from retrieval.corpus import corpus_files, source_name
+from retrieval.corpus import source_name
 from retrieval.library import Library
+from retrieval.listing import corpus_files
 
 UPLOAD_SUFFIXES = (".pdf", ".docx", ".txt", ".md", ".html")
 MAX_PENDING = 8  # uploads waiting for 收录/取消 are held in memory: keep only the newest few

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from bot.digest import fingerprints
 from bot.upkeep.building import Change, LibraryBuilder, library_builder
-from retrieval.corpus import corpus_files
 from retrieval.library import Library
+from retrieval.listing import corpus_files
 
 if TYPE_CHECKING:
     from bot.state import Reindexer, Services

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config.settings import Settings, SettingsError
-from retrieval.corpus import corpus_files
+from retrieval.listing import corpus_files
 
 if TYPE_CHECKING:
     from bot.store.store import Store

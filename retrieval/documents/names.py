@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import ahocorasick
 
@@ -86,27 +86,23 @@ def _automaton(words: Iterable[str]) -> ahocorasick.Automaton | None:
 class Names:
     """Every document's aliases, normalised once, with the indexes that find them."""
 
-    def __init__(self, documents: Sequence[Document]) -> None:
+    def __init__(
+        self, documents: Sequence[Document], fold: Callable[[str], Folded] = fold_for_search
+    ) -> None:
+        """`fold`: `fold_for_search`, or a stand-in giving its results from a cache."""
         self.documents = tuple(documents)
         self._position = {d.doc_id: n for n, d in enumerate(self.documents)}
         # Per document: aliases normalised (longest first, for `mentioned`), and squashed.
         self._normal = [
-            tuple(
-                fold_for_search(a) for a in sorted((*d.aliases, *d.derived), key=len, reverse=True)
-            )
+            tuple(fold(a) for a in sorted((*d.aliases, *d.derived), key=len, reverse=True))
             for d in self.documents
         ]
         self._squashed = [
-            frozenset(strip_name_marks(fold_for_search(a)) for a in d.aliases)
-            for d in self.documents
+            frozenset(strip_name_marks(fold(a)) for a in d.aliases) for d in self.documents
         ]
-        derived = [
-            frozenset(strip_name_marks(fold_for_search(a)) for a in d.derived)
-            for d in self.documents
-        ]
+        derived = [frozenset(strip_name_marks(fold(a)) for a in d.derived) for d in self.documents]
         self._whole = [
-            frozenset(strip_name_marks(fold_for_search(n)) for n in (*d.aliases, d.title, d.short))
-            | more
+            frozenset(strip_name_marks(fold(n)) for n in (*d.aliases, d.title, d.short)) | more
             for d, more in zip(self.documents, derived, strict=True)
         ]
         self._exact: dict[str, list[int]] = defaultdict(list)

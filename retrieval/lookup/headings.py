@@ -11,11 +11,11 @@ import heapq
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 
 from retrieval.model import Clause
-from retrieval.words.normalize import fold_for_search, strip_name_marks
+from retrieval.words.normalize import Folded, fold_for_search, strip_name_marks
 
 
 def in_order(keys: Sequence[str], names: Sequence[str]) -> bool:
@@ -40,19 +40,28 @@ class Headings:
         self._index((crumbs, heading, p) for (crumbs, heading), p in groups.items())
 
     @classmethod
-    def grouped(cls, groups: Iterable[tuple[tuple[str, ...], str | None, array[int]]]) -> Headings:
+    def grouped(
+        cls,
+        groups: Iterable[tuple[tuple[str, ...], str | None, array[int]]],
+        fold: Callable[[str], Folded] = fold_for_search,
+    ) -> Headings:
         """The index from (breadcrumb, heading, clause positions in order) groups, as a
-        cached clause table gives them without making each clause."""
+        cached clause table gives them without making each clause (and `fold`, its folded
+        texts)."""
         headings = cls.__new__(cls)
-        headings._index(groups)
+        headings._index(groups, fold)
         return headings
 
-    def _index(self, groups: Iterable[tuple[tuple[str, ...], str | None, array[int]]]) -> None:
+    def _index(
+        self,
+        groups: Iterable[tuple[tuple[str, ...], str | None, array[int]]],
+        fold: Callable[[str], Folded] = fold_for_search,
+    ) -> None:
         squashed: dict[str, str] = {}  # a corpus repeats its headings: normalise each once
 
         def name(text: str) -> str:
             if text not in squashed:
-                squashed[text] = strip_name_marks(fold_for_search(text))
+                squashed[text] = strip_name_marks(fold(text))
             return squashed[text]
 
         path_ids: dict[tuple[str, ...], int] = {}

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
-from retrieval.reading.plain import Source, decode, read_source
+if (
+    TYPE_CHECKING
+):  # the readers are imported when a file is read: a start from the cache reads none
+    from retrieval.reading.plain import Source
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx")
@@ -17,6 +21,8 @@ def read_bytes(name: str, data: bytes) -> tuple[Source, list[str]]:
 
     Raises UnreadableFile for a file that cannot be read at all.
     """
+    from retrieval.reading.plain import Source, decode, read_source
+
     suffix = PurePath(name).suffix.lower()
     # pypdf and python-docx cost ~0.15 s to import: only a PDF or Word file pays for them.
     if suffix == ".pdf":

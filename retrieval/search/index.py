@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import mul
 
 import numpy as np
 import numpy.typing as npt
@@ -104,6 +105,9 @@ class Index:
         # Per position its document's first position, worked out on first need (context).
         self._starts: npt.NDArray[np.int64] | None = None
         self._clause_tokens: dict[int, Counter[str]] = {}
+        # A word's informativeness, synonyms and parts: the same words come back question
+        # after question (数据, 政府 …), only their stand-ins differ.
+        self._words: dict[str, tuple[float, tuple[str, ...], tuple[str, ...]]] = {}
 
     def search(
         self,
@@ -366,13 +370,27 @@ class Index:
         learned = learned or {}
         return tuple(
             WordPlan(
-                self.tokenizer.informativeness(word) * learned.get(word, 1.0),
-                (word, *self.tokenizer.expansions(word)),
+                informativeness * learned.get(word, 1.0),
+                exact,
                 tuple(alternates.get(word, ())),
-                tuple(p for p in self.tokenizer.parts(word) if p != word and len(p) >= 2),
+                parts,
             )
             for word in dict.fromkeys(words)
+            for informativeness, exact, parts in (self._word(word),)
         )
+
+    def _word(self, word: str) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
+        """A coverage word's informativeness, exact forms and parts, worked out once."""
+        found = self._words.get(word)
+        if found is None:
+            if len(self._words) >= _MET:
+                self._words.clear()
+            found = self._words[word] = (
+                self.tokenizer.informativeness(word),
+                (word, *self.tokenizer.expansions(word)),
+                tuple(p for p in self.tokenizer.parts(word) if p != word and len(p) >= 2),
+            )
+        return found
 
     def matches(self, plan: Sequence[WordPlan], positions: Sequence[int]) -> list[Match]:
         """Share of the question's informativeness found in each clause, synonyms counting.
@@ -386,9 +404,10 @@ class Index:
         seen = self._presence(plan, positions)
         # Word by word over all candidates at once, then summed per clause in plan order.
         by_word = [self._shares(w, positions, seen) for w in plan]
+        weights = [w.weight for w in plan]
         out = []
         for shares in zip(*by_word, strict=True):
-            covered = sum(w.weight * share for w, share in zip(plan, shares, strict=True))
+            covered = sum(map(mul, weights, shares))  # the same additions, in plan order
             out.append(Match(covered / total, sum(1 for share in shares if share >= 0.8)))
         return out
 

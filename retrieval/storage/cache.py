@@ -12,28 +12,36 @@ inconsistent is removed with one warning and rebuilt.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import threading
+import time
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from retrieval.integrity import cache_directory, discard, intact, seal
-from retrieval.model import CorpusProblem, Document, problem_kind
+from retrieval.integrity import cache_directory, discard, intact, seal, verified_bytes
+from retrieval.model import Clause, CorpusProblem, Document, problem_kind
 from retrieval.search.bm25 import SparseBM25
 from retrieval.storage import clause_table
+from retrieval.words.normalize import FOLD_VERSION
 
-# 7: editions, sub-folders; 8: titles without 中华人民共和国; 9: corpus problems with their kind
-FORMAT = "policybot-cache-9"
+# 7: editions, sub-folders; 8: titles without 中华人民共和国; 9: corpus problems with their kind;
+# 10: names and headings folded
+FORMAT = "policybot-cache-10"
 # The index's arrays, one .npy each: memory-mapped on load, so a page is read (and counts in
 # the process's memory) only when a question touches the postings on it.
 ARRAYS = {"idf": np.float64, "indptr": np.int64, "docs": np.int32, "weights": np.float64}
+STAMPS = "corpus-stamps.json"  # the corpus files' stamps and hashes (cache_key)
+STAMPS_FORMAT = "1"
+_SETTLE_NS = 2_000_000_000
 FILES = ("library.jsonl", *clause_table.FILES, *(f"{name}.npy" for name in ARRAYS))
 # What patching the library for a changed corpus reads (retrieval/patch.py), checked and
 # read only then: a warm start never opens them.
@@ -53,19 +61,87 @@ class Sources:
     parts: tuple[int, int, int]
 
 
-def cache_key(corpus_files: list[Path], lexicon_dir: Path, tokenizer_version: str) -> str:
-    """A hash of everything the library is built from."""
-    digest = hashlib.sha256(f"{FORMAT}\n{tokenizer_version}\n".encode())
+def cache_key(
+    corpus_files: list[Path], lexicon_dir: Path, tokenizer_version: str, stamps: Path | None = None
+) -> str:
+    """A hash of everything the library is built from.
+
+    With `stamps` (a file in the cache directory), a corpus file whose size, modification and
+    change times and inode are those recorded there is not read again: its recorded hash is
+    used (hashing the big library's 27 MB took 35 ms of each start). Any write to a file
+    moves its change time, which no program can set back, so a changed file is read again.
+    """
+    digest = hashlib.sha256(f"{FORMAT}\n{tokenizer_version}\n{FOLD_VERSION}\n".encode())
     for path in sorted(p for p in lexicon_dir.iterdir() if p.is_file()):
         digest.update(f"lexicon {path.name}\n".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+    known = _read_stamps(stamps) if stamps is not None else {}
+    kept: dict[str, list[Any]] = {}
+    # Times within this margin of now may still move within the file system's timestamp
+    # granularity (the "racily clean" files of git's index): such files are hashed again.
+    settled = time.time_ns() - _SETTLE_NS
     for path in corpus_files:
         digest.update(f"corpus {path.name}\n".encode())
         try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(_file_hash(path, known, kept, settled))
         except OSError:
             digest.update(b"unreadable")
+    if stamps is not None and kept != known:
+        with contextlib.suppress(OSError):  # a read-only cache only costs the reads again
+            _write_stamps(stamps, kept)
     return digest.hexdigest()
+
+
+def _file_hash(
+    path: Path, known: dict[str, list[Any]], kept: dict[str, list[Any]], settled: int
+) -> bytes:
+    """The SHA-256 of a corpus file, from `known` when its stamp is unchanged; a settled
+    file's stamp and hash go into `kept`."""
+    info = path.stat()
+    stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
+    name = str(path)
+    recorded = known.get(name)
+    if recorded is not None and recorded[:5] == stamp:
+        kept[name] = recorded
+        return bytes.fromhex(recorded[5])
+    hashed = hashlib.sha256(path.read_bytes()).digest()
+    if max(info.st_mtime_ns, info.st_ctime_ns) < settled and _unchanged(path, stamp):
+        kept[name] = [*stamp, hashed.hex()]
+    return hashed
+
+
+def _unchanged(path: Path, stamp: list[int]) -> bool:
+    """Whether a file still has the stamp taken before it was read (no write meanwhile)."""
+    info = path.stat()
+    return stamp == [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
+
+
+def _read_stamps(path: Path) -> dict[str, list[Any]]:
+    """The recorded stamps; none when the file is missing or damaged (it is rewritten)."""
+    data = verified_bytes(path)
+    if data is None:
+        return {}
+    try:
+        stamps = json.loads(data)
+    except ValueError:
+        return {}
+    if not isinstance(stamps, dict) or stamps.get("format") != STAMPS_FORMAT:
+        return {}
+    files = stamps.get("files")
+    if not isinstance(files, dict):
+        return {}
+    valid = all(
+        isinstance(v, list) and len(v) == 6 and isinstance(v[5], str) for v in files.values()
+    )
+    return cast(dict[str, list[Any]], files) if valid else {}
+
+
+def _write_stamps(path: Path, files: dict[str, list[Any]]) -> None:
+    cache_directory(path.parent)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    partial.write_text(json.dumps({"format": STAMPS_FORMAT, "files": files}), encoding="utf-8")
+    partial.replace(path)
+    seal(path)
 
 
 def save(
@@ -154,11 +230,13 @@ def _read(
         payload = json.loads(next(lines))
         if payload.get("format") != FORMAT or payload.get("key") != key:
             return None
-        shells = [_document(json.loads(line)) for line in lines]
-    if len(shells) != payload["documents"]:
+        rows = [json.loads(line) for line in lines]
+    if len(rows) != payload["documents"]:
         return None
-    spans = clause_table.read(target, [d.doc_id for d, _ in shells], [size for _, size in shells])
-    documents = tuple(replace(d, clauses=span) for (d, _), span in zip(shells, spans, strict=True))
+    sizes = [int(row["clauses"]) for row in rows]
+    spans = clause_table.read(target, [row["doc_id"] for row in rows], sizes)
+    # Each document made once, with its clauses (a `replace` a document cost 10 ms here).
+    documents = tuple(_document(row, span) for row, span in zip(rows, spans, strict=True))
     arrays = {
         name: np.load(target / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in ARRAYS
     }
@@ -244,6 +322,18 @@ def reopened(
     return tuple(replace(d, clauses=s) for d, s in zip(documents, spans, strict=True)), mapped
 
 
+Loaded = tuple[tuple[Document, ...], tuple[CorpusProblem, ...], SparseBM25]
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A library in memory and the key of the cache it was loaded from or saved as: what a
+    patch for the next change starts from (retrieval/patch.py)."""
+
+    key: str
+    library: Loaded
+
+
 def newest(directory: Path, other_than: str) -> str | None:
     """The key of the newest library cache in the directory but `other_than`'s."""
     if not directory.is_dir():
@@ -263,13 +353,13 @@ def _document_json(doc: Document) -> dict[str, Any]:
     return data
 
 
-def _document(data: dict[str, Any]) -> tuple[Document, int]:
-    """A document from its JSON, without its clauses yet, and how many it has."""
-    document = Document(
+def _document(data: dict[str, Any], clauses: Sequence[Clause]) -> Document:
+    """A document from its JSON and its clauses."""
+    return Document(
         doc_id=data["doc_id"],
         title=data["title"],
         kind=data["kind"],
-        clauses=(),
+        clauses=clauses,
         sources=tuple(data["sources"]),
         author=data["author"],
         aliases=tuple(data["aliases"]),
@@ -279,7 +369,6 @@ def _document(data: dict[str, Any]) -> tuple[Document, int]:
         superseded=bool(data.get("superseded", False)),
         derived=tuple(data.get("derived", ())),
     )
-    return document, int(data["clauses"])
 
 
 def load_latest(

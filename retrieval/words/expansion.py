@@ -24,7 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.integrity import cache_directory, discard, intact, seal, sidecar
+from retrieval.integrity import cache_directory, discard, seal, sidecar, verified_bytes
+from retrieval.words.packed import PackedTable, pack_table, pack_words, unpack_words
 from retrieval.words.thesaurus import (
     cedict_glosses,
     char_readings,
@@ -32,7 +33,7 @@ from retrieval.words.thesaurus import (
     cilin_synonym_groups,
 )
 
-EXPANDER_VERSION = "2"
+EXPANDER_VERSION = "3"  # 3: tables packed as strings
 DICTIONARY_WEIGHT = 0.9  # CC-CEDICT read backwards: below our own glossary
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]+$")
@@ -307,16 +308,17 @@ class Expander:
         return (word, (), 0.0)
 
     def to_json(self) -> str:
-        """Serialise for the on-disk cache."""
+        """Serialise for the on-disk cache: each table packed as two strings (packed.py)."""
+        readings = self.readings
         return json.dumps(
             {
                 "version": EXPANDER_VERSION,
-                "synonyms": self.synonyms,
-                "related": self.related,
-                "english": self.english,
-                "readings": self.readings,
-                "homophones": self.homophones,
-                "vocabulary": sorted(self.vocabulary),
+                "synonyms": pack_table(self.synonyms),
+                "related": pack_table(self.related),
+                "english": pack_table(self.english),
+                "readings": [pack_words(readings), pack_words(readings.values())],
+                "homophones": pack_table(self.homophones),
+                "vocabulary": pack_words(sorted(self.vocabulary)),
             },
             ensure_ascii=False,
         )
@@ -328,13 +330,16 @@ class Expander:
             data = json.loads(text)
             if data.get("version") != EXPANDER_VERSION:
                 return None
+            sounds, readings = (unpack_words(part) for part in data["readings"])
+            if len(sounds) != len(readings):
+                return None
             return cls(
-                synonyms=data["synonyms"],
-                related=data["related"],
-                english=data["english"],
-                readings=data["readings"],
-                homophones=data["homophones"],
-                vocabulary=frozenset(data["vocabulary"]),
+                synonyms=PackedTable(*data["synonyms"]),
+                related=PackedTable(*data["related"]),
+                english=PackedTable(*data["english"]),
+                readings=dict(zip(sounds, readings, strict=True)),
+                homophones=PackedTable(*data["homophones"]),
+                vocabulary=frozenset(unpack_words(data["vocabulary"])),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -350,25 +355,31 @@ class Expander:
         synonyms = _repatched(self.synonyms, changed, _synonym_index(), vocab)
         related = _repatched(self.related, changed, _related_index(), vocab)
         phrases, heads = _glosses()
-        english = dict(self.english)
-        for phrase in {p for word in changed for p in phrases.get(word, ())}:
-            found = tuple(h for h in heads[phrase] if h in vocab)
-            if found and len(found) <= _MAX_SENSES:
-                english[phrase] = found
-            else:
-                english.pop(phrase, None)
+        touched = {p for word in changed for p in phrases.get(word, ())}
+        english: Mapping[str, Sequence[str]] = self.english  # a cached one is packed: copied
+        if touched:  # only when it changes
+            english = dict(english)
+            for phrase in touched:
+                found = tuple(h for h in heads[phrase] if h in vocab)
+                if found and len(found) <= _MAX_SENSES:
+                    english[phrase] = found
+                else:
+                    english.pop(phrase, None)
         readings = self._readings_for(vocab, changed)
-        homophones = dict(self.homophones)
-        for word in changed:
-            if 2 <= len(word) <= 4 and _CJK_WORD.match(word):
+        homophones: Mapping[str, Sequence[str]] = self.homophones
+        sounded = [w for w in changed if 2 <= len(w) <= 4 and _CJK_WORD.match(w)]
+        if sounded:
+            alike = dict(homophones)
+            for word in sounded:
                 # A word that went is sounded out with the table that held its characters.
                 table = self.readings if word in self.vocabulary else readings
                 for key in _sound_keys(word, table):
-                    kept = set(homophones.get(key, ())) - {word}
+                    kept = set(alike.get(key, ())) - {word}
                     kept |= {word} & vocab
-                    homophones[key] = tuple(sorted(kept))
+                    alike[key] = tuple(sorted(kept))
                     if not kept:
-                        del homophones[key]
+                        del alike[key]
+            homophones = alike
         return Expander(
             synonyms=synonyms,
             related=related,
@@ -416,9 +427,10 @@ class Expander:
         """The expander cached at `path`; None when missing, and removed when damaged."""
         if path.exists():
             cached = None
-            if intact(path):
-                with contextlib.suppress(OSError, UnicodeDecodeError):
-                    cached = cls.from_json(path.read_text(encoding="utf-8"))
+            data = verified_bytes(path)  # read once: checked, then parsed
+            if data is not None:
+                with contextlib.suppress(UnicodeDecodeError):
+                    cached = cls.from_json(data.decode("utf-8"))
             if cached is not None:
                 return cached
             discard(path, "checksum mismatch or unreadable")
@@ -436,8 +448,10 @@ class Expander:
                 if stale != path:  # built for a corpus or lexicon that is gone
                     stale.unlink(missing_ok=True)
                     sidecar(stale).unlink(missing_ok=True)
-        except OSError:
-            pass  # a read-only data dir only costs the next start a rebuild
+        except (OSError, ValueError):
+            # A read-only data dir only costs the next start a rebuild, and so would a table
+            # that cannot be packed (packed.py).
+            pass
 
 
 def lemma(word: str) -> str:

@@ -25,6 +25,8 @@ finally:
 # caller folds once and the type, not a `_folded` twin of each function, says it has.
 Folded = NewType("Folded", str)
 
+# What folding depends on besides our code: caches of folded text are keyed by it.
+FOLD_VERSION = f"zhconv-{zhconv.zhconv.__version__}"
 _SPACES = re.compile(r"\s+")
 _NAME_MARKS = re.compile(r"[\s《》〈〉“”\"'：:·]")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import marshal
 import math
 import os
 import re
@@ -16,7 +17,7 @@ from pathlib import Path
 import jieba
 import zhconv
 
-from retrieval.integrity import cache_directory, discard, intact, seal, sidecar
+from retrieval.integrity import cache_directory, discard, intact, seal, sidecar, verified_bytes
 from retrieval.words.expansion import EN_STOPWORDS, lemma
 from retrieval.words.normalize import Folded, fold_for_search
 
@@ -214,6 +215,29 @@ def compact_dictionary(work_dir: Path) -> Path:
     return path
 
 
+def _load_prefix_cache(segmenter: jieba.Tokenizer, path: Path) -> bool:
+    """Fill jieba's prefix dictionary from its marshal cache, as `initialize` would; False
+    (a damaged file removed) when jieba must build it.
+
+    jieba's own `marshal.load(file)` reads object by object through the file: 0.3 s for our
+    179k prefixes, against 0.05 s for `marshal.loads` of the bytes, which are read anyway to
+    check the checksum.
+    """
+    if not path.exists():
+        return False
+    data = verified_bytes(path)
+    if data is None:
+        discard(path, "checksum mismatch or missing")
+        return False
+    # jieba's own rule: the cache counts only when newer than its dictionary.
+    with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+        if path.stat().st_mtime > Path(segmenter.dictionary).stat().st_mtime:
+            segmenter.FREQ, segmenter.total = marshal.loads(data)
+            segmenter.initialized = True
+            return True
+    return False
+
+
 class Tokenizer:
     """One jieba.Tokenizer of our own (never jieba's global one) plus the lexicon."""
 
@@ -227,12 +251,11 @@ class Tokenizer:
         # every token, so the cache is checksummed like ours (and re-sealed after a rebuild).
         self._jieba.cache_file = f"{TOKENIZER_VERSION}.jieba.cache"
         prefix_cache = work_dir / self._jieba.cache_file
-        if prefix_cache.exists() and not intact(prefix_cache):
-            discard(prefix_cache, "checksum mismatch or missing")
-        self._jieba.initialize()
-        if prefix_cache.is_file() and not intact(prefix_cache):
-            with contextlib.suppress(OSError):
-                seal(prefix_cache)
+        if not _load_prefix_cache(self._jieba, prefix_cache):
+            self._jieba.initialize()
+            if prefix_cache.is_file() and not intact(prefix_cache):
+                with contextlib.suppress(OSError):
+                    seal(prefix_cache)
         if lexicon.userdict:
             # Pass an open file: given a path, jieba leaves the file open.
             with lexicon.userdict.open("rb") as fh:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,8 @@ import pytest
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
 from retrieval.integrity import seal
 from retrieval.library import Library, LibraryPaths
+from retrieval.listing import corpus_files
+from retrieval.storage import cache
 
 POLICY = "关于测试缓存的通知\n\n一、总体要求\n\n（一）基本原则。坚持依法行政，推进缓存测试。\n"
 
@@ -170,3 +175,56 @@ def test_one_expander_table_is_kept_and_a_corrupt_one_rebuilt(
     rebuilt = load(corpus, tmp_path)
     assert rebuilt.expander.repairs("数剧") == fresh.expander.repairs("数剧") == ["数据"]
     assert len(list((tmp_path / "cache").glob("expander-*.json"))) == 1
+
+
+@pytest.fixture
+def settled(tmp_path: Path) -> list[Path]:
+    """A two-file corpus whose files are old enough for their stamps to be kept."""
+    directory = tmp_path / "settled"
+    directory.mkdir()
+    (directory / "a.md").write_text(POLICY, encoding="utf-8")
+    (directory / "b.md").write_text(POLICY.replace("缓存", "存储"), encoding="utf-8")
+    time.sleep(cache._SETTLE_NS / 1e9 + 0.1)  # younger files are hashed at every start
+    return corpus_files(directory)
+
+
+def test_the_key_from_stamps_is_the_key_from_the_bytes(
+    settled: list[Path], tmp_path: Path
+) -> None:
+    stamps = tmp_path / "cache" / cache.STAMPS
+    plain = cache.cache_key(settled, LEXICON_DIR, "t")
+    assert cache.cache_key(settled, LEXICON_DIR, "t", stamps) == plain
+    assert len(json.loads(stamps.read_text(encoding="utf-8"))["files"]) == 2
+    assert cache.cache_key(settled, LEXICON_DIR, "t", stamps) == plain
+
+
+def test_an_unchanged_file_is_not_read_again(settled: list[Path], tmp_path: Path) -> None:
+    stamps = tmp_path / "cache" / cache.STAMPS
+    plain = cache.cache_key(settled, LEXICON_DIR, "t", stamps)
+    recorded = json.loads(stamps.read_text(encoding="utf-8"))
+    recorded["files"][str(settled[0])][5] = "00" * 32  # what the stamp says the bytes hash to
+    stamps.write_text(json.dumps(recorded), encoding="utf-8")
+    seal(stamps)
+    assert cache.cache_key(settled, LEXICON_DIR, "t", stamps) != plain
+
+
+def test_a_file_rewritten_with_its_size_and_time_kept_is_read_again(
+    settled: list[Path], tmp_path: Path
+) -> None:
+    stamps = tmp_path / "cache" / cache.STAMPS
+    before = cache.cache_key(settled, LEXICON_DIR, "t", stamps)
+    target = settled[0]
+    info = target.stat()
+    target.write_bytes(target.read_bytes().replace("通知".encode(), "通告".encode()))
+    os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert (target.stat().st_size, target.stat().st_mtime_ns) == (info.st_size, info.st_mtime_ns)
+    after = cache.cache_key(settled, LEXICON_DIR, "t", stamps)
+    assert after != before
+    assert after == cache.cache_key(settled, LEXICON_DIR, "t")
+
+
+def test_damaged_stamps_are_ignored(settled: list[Path], tmp_path: Path) -> None:
+    stamps = tmp_path / "cache" / cache.STAMPS
+    plain = cache.cache_key(settled, LEXICON_DIR, "t", stamps)
+    stamps.write_bytes(stamps.read_bytes()[:-5] + b"12345")
+    assert cache.cache_key(settled, LEXICON_DIR, "t", stamps) == plain

@@ -9,7 +9,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from retrieval.library import Library
-from retrieval.search.bm25 import SparseBM25
+from retrieval.search.bm25 import SparseBM25, _distinct, best
 from retrieval.search.index import index_text
 
 QUERIES = 200
@@ -86,3 +86,26 @@ def test_present_agrees_with_contains_for_every_candidate() -> None:
     for token in ("数据", "安全", "治理", "没有的词"):
         expected = {d for d in candidates if index.contains(token, d)}
         assert index.present(token, candidates) == expected
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 7, 1000])
+def test_distinct_postings_are_numpys_unique(size: int) -> None:
+    rng = np.random.default_rng(size)
+    for kind in (np.int32, np.int64):
+        values = rng.integers(0, 40, size).astype(kind)
+        distinct = _distinct(values)
+        assert distinct.dtype == kind
+        assert np.array_equal(distinct, np.unique(values))
+
+
+@pytest.mark.parametrize("k", [1, 3, 5, 8, 50])
+def test_best_is_a_stable_sort_of_the_nonzero_scores(k: int) -> None:
+    # Mostly zeros, ties at every cut and fewer non-zero scores than some k: the top k of a
+    # plain stable sort, which best() must give without sorting the whole vector.
+    rng = np.random.default_rng(3)
+    scores = np.zeros(5000)
+    scored = rng.choice(5000, 12, replace=False)
+    scores[scored] = rng.choice([0.5, 1.25, 2.0], 12)
+    order = np.argsort(-scores, kind="stable")
+    expected = [(int(d), float(scores[d])) for d in order if scores[d] != 0][:k]
+    assert best(scores, k) == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from retrieval.library import Library
@@ -67,3 +68,14 @@ def test_shapes_paths_and_chapters_read_from_columns_equal_the_clauses(
         ]
         assert clause_table.chapters(table) == clause_table.chapters(clauses)
     assert clause_table.chapters(tables[0])  # 数据二十条: 一、总体要求 …
+
+
+@pytest.mark.parametrize(("size", "distinct"), [(0, 1), (1, 1), (9, 3), (2000, 40), (2000, 1500)])
+def test_groups_are_each_keys_positions_in_order_of_first_position(
+    size: int, distinct: int
+) -> None:
+    keys = np.random.default_rng(size + distinct).integers(0, distinct, size)
+    expected: dict[int, list[int]] = {}
+    for position, key in enumerate(keys.tolist()):
+        expected.setdefault(key, []).append(position)
+    assert [g.tolist() for g in clause_table._groups(keys)] == list(expected.values())

@@ -7,6 +7,7 @@ from pathlib import Path
 from config.settings import LEXICON_DIR
 from retrieval.corpus import read_corpus
 from retrieval.library import Library, LibraryPaths
+from retrieval.listing import corpus_files
 from retrieval.search.bm25 import MAX_TERM_FREQUENCY
 from retrieval.search.screen import screen
 
@@ -121,3 +122,19 @@ def test_an_absurd_article_number_keeps_the_file(corpus_dir: Path) -> None:
     assert [c.label for c in document.clauses][:1] == ["第一条"]
     assert any("其余内容" in c.text for c in document.clauses)
     assert not [p for p in problems if p.source == "odd.md"]
+
+
+def test_corpus_files_skip_hidden_readme_and_links_out(tmp_path: Path) -> None:
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    for folder in (corpus / "a", corpus / ".hidden", corpus / "b" / "c", outside):
+        folder.mkdir(parents=True)
+    for name in ("x.md", "README.md", ".h.md", "a/1.md", ".hidden/2.md", "b/c/3.txt", "b/README"):
+        (corpus / name).write_text(POLICY, encoding="utf-8")
+    (outside / "f.md").write_text(POLICY, encoding="utf-8")
+    (corpus / "out.md").symlink_to(outside / "f.md")  # never followed out of the corpus
+    (corpus / "in.md").symlink_to(corpus / "a" / "1.md")
+    (corpus / "broken.md").symlink_to(corpus / "nowhere.md")
+    (corpus / "linked").symlink_to(corpus / "b")  # a linked folder is not entered
+    (corpus / "away").symlink_to(outside)
+    found = [p.relative_to(corpus).as_posix() for p in corpus_files(corpus)]
+    assert found == ["a/1.md", "b/c/3.txt", "in.md", "x.md"]

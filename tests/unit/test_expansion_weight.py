@@ -51,8 +51,13 @@ def test_a_lexicon_line_adds_one_group_for_its_colloquial_word(library: Library)
     assert len(groups[0]) >= 2  # 自由贸易试验区 and 自由贸易港: alternatives of one word
 
 
-def test_small_and_large_libraries_score_groups_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("sorted_reach", [0, 10**9])  # a pass over the corpus, or a sort
+def test_small_and_large_libraries_score_groups_alike(
+    monkeypatch: pytest.MonkeyPatch, sorted_reach: int
+) -> None:
     import retrieval.search.bm25 as bm25_module
+
+    monkeypatch.setattr(bm25_module, "_SORTED_REACH", sorted_reach)
 
     index = SparseBM25.build(CLAUSES)
     groups = [
