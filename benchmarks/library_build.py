@@ -9,8 +9,11 @@ Prints, each measured in a fresh process on a copy of the laws made at run time:
 - warm start: `policybot ask` one question, process start to printed answer (median, wall
   and the child's CPU time); alone with --warm-only, where --work keeps the copy and its cache
   between runs (the first run builds it once);
-- one file added / changed / removed: seconds until the new library answers a question
-  (kept segments, so only that file is segmented), median;
+- one file added / changed / removed: seconds until the new library answers a question, as
+  the bot's reloader makes it: in a process already answering from the library (loaded from
+  its cache, untimed), `Library.load(previous=that library)` patches the cache (only that file
+  segmented) and answers; median of the runs, wall and CPU, each run undone (untimed) before
+  the next. `--merge` times the full merge of the kept segments instead (the way before);
 - memory during a reload: peak RSS while the new library is built beside the one answering,
   against the steady state.
 """
@@ -30,6 +33,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from benchmarks.laws_library import LAWS, copy_corpus
 from config.settings import LEXICON_DIR, PROJECT_ROOT
@@ -67,6 +71,8 @@ def _child(mode: str, corpus: Path, cache: Path, workers: int | None) -> dict[st
         library = Library.load(paths, workers=workers)
         library.answer(QUESTION)
         return {"seconds": time.perf_counter() - started, "segmented": library.segmented}
+    if mode in CHANGES:
+        return _reloads(mode, corpus, paths, workers)
     # reload: the steady library answering, then the changed corpus built beside it
     library = Library.load(paths, workers=workers)
     library.answer(QUESTION)
@@ -84,7 +90,7 @@ def _child(mode: str, corpus: Path, cache: Path, workers: int | None) -> dict[st
     sampler = threading.Thread(target=sample)
     sampler.start()
     started = time.perf_counter()
-    new = Library.load(paths, workers=workers)
+    new = Library.load(paths, workers=workers, previous=library)
     new.answer(QUESTION)
     new.citations.build()
     seconds = time.perf_counter() - started
@@ -92,6 +98,50 @@ def _child(mode: str, corpus: Path, cache: Path, workers: int | None) -> dict[st
     sampler.join()
     del library
     return {"steady_mb": steady, "peak_mb": peak[0], "seconds": seconds}
+
+
+CHANGES = ("added", "changed", "removed")
+
+
+def _changes(corpus: Path) -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
+    """Each kind of change and its undoing: a regulation added, a law's first 。 made ；
+    (a law the library reads, its edition kept; README files are not corpus files), that
+    law removed."""
+    target = next(p for p in corpus_files(corpus) if p.is_relative_to(corpus / "laws"))
+    original = target.read_bytes()
+    added = corpus / ADDED
+    return {
+        "added": (lambda: added.write_text(_regulation(), encoding="utf-8"), added.unlink),
+        "changed": (
+            lambda: target.write_bytes(original.replace("。".encode(), "；".encode(), 1)),
+            lambda: target.write_bytes(original),
+        ),
+        "removed": (target.unlink, lambda: target.write_bytes(original)),
+    }
+
+
+def _reloads(mode: str, corpus: Path, paths: Any, workers: int | None) -> dict[str, Any]:
+    """Runs of one change in this process, as the reloader makes them: wall and CPU."""
+    from retrieval.library import Library
+
+    library = Library.load(paths, workers=workers)  # the library answering, from its cache
+    library.answer(QUESTION)
+    change, undo = _changes(corpus)[mode]
+    walls, cpus, segmented, patched = [], [], 0, True
+    for _ in range(RUNS[0]):
+        change()
+        started, cpu = time.perf_counter(), time.process_time()
+        new = Library.load(paths, workers=workers, previous=library)
+        new.answer(QUESTION)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+        segmented, patched = new.segmented, patched and new.patched
+        undo()
+        library = Library.load(paths, workers=workers, previous=new)  # back, untimed
+    return {"walls": walls, "cpus": cpus, "segmented": segmented, "patched": patched}
+
+
+RUNS = [3]
 
 
 def _regulation() -> str:
@@ -103,14 +153,16 @@ def _regulation() -> str:
     return f"# 某市测试事项管理办法\n\n{articles}\n"
 
 
-def measure(mode: str, corpus: Path, cache: Path, workers: int | None = None) -> dict[str, float]:
+def measure(
+    mode: str, corpus: Path, cache: Path, workers: int | None = None, runs: int = 1
+) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter and read its JSON line."""
     command = [sys.executable, "-m", "benchmarks.library_build", "--child", mode]
-    command += [str(corpus), str(cache)]
+    command += [str(corpus), str(cache), "--runs", str(runs)]
     if workers is not None:
         command += ["--workers", str(workers)]
     out = subprocess.run(command, cwd=PROJECT_ROOT, check=True, capture_output=True, text=True)
-    data: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    data: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return data
 
 
@@ -150,17 +202,37 @@ def _drop_library_cache(cache: Path) -> None:
             shutil.rmtree(path)
 
 
+def _merges(corpus: Path, cache: Path, runs: int, workers: int | None) -> None:
+    """Each change merged from the kept segments in a fresh process (no library cache)."""
+    changes = _changes(corpus)
+    for name in CHANGES:
+        change, undo = changes[name]
+        times = []
+        for _ in range(runs):
+            change()
+            _drop_library_cache(cache)
+            result = measure("update", corpus, cache, workers)
+            times.append(result["seconds"])
+            undo()
+        print(
+            f"one file {name} (full merge): answerable after {statistics.median(times):.2f}s "
+            f"({result['segmented']:.0f} file segmented)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--laws", type=Path, default=LAWS)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--merge", action="store_true", help="time full merges (the way before)")
     parser.add_argument("--child", nargs=3, metavar=("MODE", "CORPUS", "CACHE"))
     parser.add_argument("--warm-only", action="store_true", help="measure the warm start alone")
     parser.add_argument("--work", type=Path, help="with --warm-only: keep the copy and cache here")
     args = parser.parse_args()
     if args.child:
         mode, corpus, cache = args.child
+        RUNS[0] = args.runs
         print(json.dumps(_child(mode, Path(corpus), Path(cache), args.workers)))
         return
     if not args.laws.is_dir():
@@ -190,33 +262,18 @@ def main() -> None:
             f"{statistics.median(w for w, _ in starts):.2f}s "
             f"(CPU {statistics.median(c for _, c in starts):.2f}s)"
         )
-        # A law the library reads (README files are not corpus files), its edition kept.
-        target = next(p for p in corpus_files(corpus) if p.is_relative_to(corpus / "laws"))
-        original = target.read_bytes()
-        changes: dict[str, Callable[[], object]] = {
-            "added": lambda: (corpus / ADDED).write_text(_regulation(), encoding="utf-8"),
-            "changed": lambda: target.write_bytes(
-                original.replace("。".encode(), "；".encode(), 1)
-            ),
-            "removed": lambda: target.unlink(),
-        }
-        undo: dict[str, Callable[[], object]] = {
-            "added": lambda: (corpus / ADDED).unlink(),
-            "changed": lambda: target.write_bytes(original),
-            "removed": lambda: target.write_bytes(original),
-        }
-        for name, change in changes.items():
-            times = []
-            for _ in range(args.runs):
-                change()
-                _drop_library_cache(cache)
-                result = measure("update", corpus, cache, args.workers)
-                times.append(result["seconds"])
-                undo[name]()
-            print(
-                f"one file {name}: answerable after {statistics.median(times):.2f}s "
-                f"({result['segmented']:.0f} file segmented)"
-            )
+        if args.merge:
+            _merges(corpus, cache, args.runs, args.workers)
+        else:
+            for name in CHANGES:
+                got = measure(name, corpus, cache, args.workers, args.runs)
+                print(
+                    f"one file {name}: answerable after {statistics.median(got['walls']):.2f}s "
+                    f"wall, {statistics.median(got['cpus']):.2f}s CPU (median of "
+                    f"{len(got['walls'])}: {', '.join(f'{w:.2f}' for w in got['walls'])} s; "
+                    f"{got['segmented']} file segmented, "
+                    f"{'patched' if got['patched'] else 'merged'})"
+                )
         measure("update", corpus, cache, args.workers)  # the steady library comes from the cache
         reload = measure("reload", corpus, cache, args.workers)
         (corpus / ADDED).unlink()

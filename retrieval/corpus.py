@@ -125,6 +125,25 @@ def assemble(
     return tuple(documents), tuple(problems)
 
 
+def first_aliases(
+    title: str, author: str | None, catalog: tuple[CatalogEntry, ...]
+) -> tuple[str, ...]:
+    """A document's aliases before naming (naming.name_documents adds the rest)."""
+    entry = identify(title, catalog)
+    aliases = [title, short_title(title)]
+    if entry:
+        aliases += [entry.short, *entry.aliases]
+    if author:
+        aliases.append(author.split()[-1])
+    return tuple(dict.fromkeys(a for a in aliases if a))
+
+
+def base_id(title: str, catalog: tuple[CatalogEntry, ...]) -> str:
+    """The id a document of this title is given before editions and repeats are told apart."""
+    entry = identify(title, catalog)
+    return entry.doc_id if entry else short_title(title)
+
+
 def _document(
     copy: Copy,
     sources: tuple[str, ...],
@@ -133,17 +152,12 @@ def _document(
     superseded: bool = False,
 ) -> Document:
     entry = identify(copy.title, catalog)
-    doc_id = entry.doc_id if entry else short_title(copy.title)
+    doc_id = base_id(copy.title, catalog)
     if superseded:
         doc_id = f"{doc_id}@{copy.edition}"
     base, n = doc_id, 2
     while doc_id in taken:
         doc_id, n = f"{base}-{n}", n + 1
-    aliases = [copy.title, short_title(copy.title)]
-    if entry:
-        aliases += [entry.short, *entry.aliases]
-    if copy.author:
-        aliases.append(copy.author.split()[-1])
     clauses = tuple(draft.clause(doc_id, n) for n, draft in enumerate(copy.clauses))
     return Document(
         doc_id=doc_id,
@@ -152,7 +166,7 @@ def _document(
         clauses=clauses,
         sources=sources,
         author=copy.author,
-        aliases=tuple(dict.fromkeys(a for a in aliases if a)),
+        aliases=first_aliases(copy.title, copy.author, catalog),
         continuous_sections=copy.continuous,
         short=entry.short if entry else short_title(copy.title),
         edition=copy.edition,

@@ -49,6 +49,7 @@ from retrieval.words.normalize import Folded, fold_for_search, strip_name_marks
 from retrieval.words.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 
 if TYPE_CHECKING:  # building from the files: imported when a start finds no cache
+    from retrieval import patch
     from retrieval.storage import segments
 
 MAX_QUERY_CHARS = 500
@@ -57,6 +58,7 @@ _NAME_GAP = r"[\s《》〈〉“”\"'：:·]*"  # what strip_name_marks drops b
 _HEADING_NOISE = re.compile(r"^[\s的之中里]+|[\s的]+$")
 Progress = Callable[[int, int], None]  # (clauses indexed, total)
 MODELS_FILE = "ranking.json"
+VERSIONS = TOKENIZER_VERSION + PARSER_VERSION  # what shapes a cache and a segment
 ENGLISH_TITLES = "titles_en.txt"
 
 
@@ -90,6 +92,8 @@ class Library:
         progress: Progress | None = None,
         models: Models | None = None,
         expander_cache: Path | None = None,
+        expander: Expander | None = None,
+        expander_from: Expander | None = None,
     ) -> None:
         self.documents = documents
         self.problems = problems
@@ -133,11 +137,18 @@ class Library:
             # Read only when the expander is built, not when it comes from the cache.
             yield from tokenizer.known(self.index.bm25.vocab)
 
-        self.expander = (
-            Expander.cached(expander_cache, vocabulary())
-            if expander_cache
-            else Expander.build(vocabulary())
-        )
+        self._unsaved: Path | None = None  # where a patched expander is to be written
+        if expander is not None:  # the previous library's, for the same dictionary words
+            self.expander = expander
+        elif expander_cache is None:
+            self.expander = Expander.build(vocabulary())
+        elif expander_from is not None:
+            # Patched from the previous library's; written by persist(), after answering.
+            found = Expander.read(expander_cache)
+            self.expander = found or expander_from.patched(vocabulary())
+            self._unsaved = None if found else expander_cache
+        else:
+            self.expander = Expander.cached(expander_cache, vocabulary())
         self.models = models or DEFAULT_MODELS
         self.semantic: SemanticChannel | None = None
         self.rewriter: QueryRewriter | None = None
@@ -145,6 +156,17 @@ class Library:
         self._relations: Relations | None = None
         self._title_grams: _Titles | None = None
         self.segmented = 0  # files parsed and segmented to make this library (not kept ones)
+        self.patched = False  # made by patching the previous library's cache (patch.py)
+        # How many problems came from reading files, merging copies and the screen.
+        self.problem_parts = (len(problems), 0, 0)
+        # This library as its cache holds it (clauses as columns): what a patch starts from.
+        self.held: cache.Held | None = None
+
+    def persist(self) -> None:
+        """Write what a patched library left unwritten to answer sooner (its expander)."""
+        if self._unsaved is not None:
+            self.expander.save(self._unsaved)
+            self._unsaved = None
 
     def attach(
         self, semantic: SemanticChannel | None = None, rewriter: QueryRewriter | None = None
@@ -154,43 +176,75 @@ class Library:
 
     @classmethod
     def load(
-        cls, paths: LibraryPaths, progress: Progress | None = None, workers: int | None = None
+        cls,
+        paths: LibraryPaths,
+        progress: Progress | None = None,
+        workers: int | None = None,
+        previous: Library | None = None,
     ) -> Library:
-        """The library from the cache when the corpus is unchanged, else merged from its files'
-        segments: only files without a kept segment are parsed and segmented (in `workers`
-        processes when many; all cores by default)."""
-        tokenizer = Tokenizer(Lexicon.from_dir(paths.data_dir, paths.cache_dir), paths.cache_dir)
+        """The library from the cache when the corpus is unchanged; patched from the previous
+        cache when a few files changed (patch.py); else merged from its files' segments: only
+        files without a kept segment are parsed and segmented (in `workers` processes when
+        many; all cores by default). `previous`, the library answering now, lends its
+        tokenizer and expander when the lexicon and the dictionary words are the same."""
+        lexicon = Lexicon.from_dir(paths.data_dir, paths.cache_dir)
+        same = previous is not None and previous.tokenizer.lexicon == lexicon
+        tokenizer = (
+            previous.tokenizer
+            if previous is not None and same
+            else Tokenizer(lexicon, paths.cache_dir)
+        )
         models = Models.load(paths.data_dir / MODELS_FILE)
         key = ""
         files = corpus_files(paths.corpus_dir)
+        attempt: patch.Attempt | None = None
         if paths.cache_dir is not None:
-            key = cache.cache_key(
-                files,
-                paths.data_dir,
-                TOKENIZER_VERSION + PARSER_VERSION,
-                paths.cache_dir / cache.STAMPS,
-            )
+            key = cache.cache_key(files, paths.data_dir, VERSIONS, paths.cache_dir / cache.STAMPS)
             cached = cache.load(paths.cache_dir, key)
+            if cached is None:
+                from retrieval import patch  # the corpus changed: parsers, segments, the patch
+
+                attempt = patch.patch_cache(
+                    paths.cache_dir,
+                    key,
+                    paths.corpus_dir,
+                    files,
+                    paths.data_dir,
+                    VERSIONS,
+                    tokenizer,
+                    workers,
+                    lambda at: _expander_path(paths.cache_dir or Path(), at),
+                    previous.held if previous is not None else None,
+                )
+                cached = attempt.library
             if cached is not None:
-                return cls(
+                lent = (
+                    previous.expander
+                    if attempt is not None
+                    and previous is not None
+                    and previous.held is not None
+                    and previous.held.key == attempt.base
+                    else None
+                )
+                library = cls(
                     cached[0],
                     cached[1],
                     tokenizer,
                     cached[2],
                     models=models,
                     expander_cache=_expander_path(paths.cache_dir, key),
+                    expander=lent if attempt is not None and attempt.same_words else None,
+                    expander_from=lent,
                 )
+                library.segmented = attempt.segmented if attempt is not None else 0
+                library.patched = attempt is not None and attempt.written
+                library.held = cache.Held(key, cached)
+                return library
         from retrieval.storage import segments  # the parsers and worker processes
 
         store = paths.cache_dir / segments.FOLDER if paths.cache_dir is not None else None
         found = segments.segment_corpus(
-            paths.corpus_dir,
-            files,
-            tokenizer,
-            paths.data_dir,
-            TOKENIZER_VERSION + PARSER_VERSION,
-            store,
-            workers,
+            paths.corpus_dir, files, tokenizer, paths.data_dir, VERSIONS, store, workers
         )
         library = cls.merged(
             found.segments,
@@ -200,12 +254,20 @@ class Library:
             progress,
             _expander_path(paths.cache_dir, key) if paths.cache_dir else None,
         )
-        library.segmented = found.segmented
+        library.segmented = found.segmented + (attempt.segmented if attempt is not None else 0)
         if paths.cache_dir is not None and store is not None:
+            sources = cache.Sources(
+                tuple((s.source, s.key) for s in found.segments), library.problem_parts
+            )
             # A read-only data dir only costs the next start a rebuild.
             with contextlib.suppress(OSError):
                 cache.save(
-                    paths.cache_dir, key, library.documents, library.problems, library.index.bm25
+                    paths.cache_dir,
+                    key,
+                    library.documents,
+                    library.problems,
+                    library.index.bm25,
+                    sources,
                 )
                 segments.prune(store, (s.key for s in found.segments))
         return library
@@ -248,7 +310,7 @@ class Library:
             ),
             (lambda done: progress(done, total)) if progress else None,
         )
-        return cls(
+        library = cls(
             documents,
             problems + unindexable,
             tokenizer,
@@ -256,6 +318,9 @@ class Library:
             models=models,
             expander_cache=expander_cache,
         )
+        read = sum(len(part.problems) for part in parts)
+        library.problem_parts = (read, len(problems) - read, len(unindexable))
+        return library
 
     @classmethod
     def load_stale(cls, paths: LibraryPaths) -> Library | None:
@@ -278,7 +343,7 @@ class Library:
         key = cache.cache_key(
             corpus_files(paths.corpus_dir),
             paths.data_dir,
-            TOKENIZER_VERSION + PARSER_VERSION,
+            VERSIONS,
             paths.cache_dir / cache.STAMPS,
         )
         return (paths.cache_dir / key).is_dir()

@@ -21,7 +21,8 @@ from config.settings import LEXICON_DIR, Settings
 from retrieval.library import Library, LibraryPaths, Progress
 
 BIG_BUILD = 2000  # clauses: show a progress bar when (re)indexing more than this
-Loader = Callable[[LibraryPaths, Progress | None], Library]
+# (paths, progress bar, the library answering now: a change patches its cache)
+Loader = Callable[[LibraryPaths, Progress | None, Library | None], Library]
 Attach = Callable[[Library, bool], None]  # plugs channels into a library (progress bars?)
 
 
@@ -38,9 +39,12 @@ def log_skipped(library: Library) -> None:
             log.warning("corpus file skipped: %s — %s", problem.source, problem.message)
 
 
-def load_library(paths: LibraryPaths, progress: Progress | None) -> Library:
-    """The library from the cache, or indexed from the corpus files (retrieval/)."""
-    return Library.load(paths, progress=progress)
+def load_library(
+    paths: LibraryPaths, progress: Progress | None, previous: Library | None = None
+) -> Library:
+    """The library from the cache, patched from the previous one's, or indexed from the
+    corpus files (retrieval/)."""
+    return Library.load(paths, progress=progress, previous=previous)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,17 +67,18 @@ class LibraryBuilder:
     attach: Attach | None = None  # the configured channels; None ranks with BM25 alone
     load: Loader = load_library  # a test's stand-in fails as a full disk would
 
-    def build(self, at_start: bool = False) -> Library:
+    def build(self, at_start: bool = False, previous: Library | None = None) -> Library:
         """A library ready to answer, with the channels plugged in.
 
         `at_start`: the process does nothing else yet, so long builds show a progress bar on
-        stderr and cyclic garbage collection pauses (a running bot keeps collecting)."""
+        stderr and cyclic garbage collection pauses (a running bot keeps collecting).
+        `previous`: the library answering now, whose cache a few changed files patch."""
         if at_start:
             # Loading makes some 10^5 lasting objects (dictionaries, lexicon, tables): a cyclic
             # collection every few hundred of them walked the growing heap again and again.
             gc.disable()
         try:
-            library = self.load(self.paths, _progress_bar() if at_start else None)
+            library = self.load(self.paths, _progress_bar() if at_start else None, previous)
         finally:
             if at_start:
                 gc.enable()

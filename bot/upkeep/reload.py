@@ -134,10 +134,11 @@ class Reloader:
             # Taken before the build: a file changed during it triggers another reload.
             self.seen = await asyncio.to_thread(snapshot, self.paths.corpus_dir)
             old = self.services.library
-            new = await asyncio.to_thread(self.builder.build)
+            new = await asyncio.to_thread(self.builder.build, False, old)
             # Off the loop, before it answers: 引用条款 and 相关条款 buttons are then lookups.
             await asyncio.to_thread(new.link_clauses)
             self.services.library = new
+            await asyncio.to_thread(new.persist)  # the expander a patch made, for the next start
             change = compare(old, new)
             await asyncio.to_thread(self._record, old, new)
             log.info(

@@ -161,11 +161,15 @@ def _spellings(english: str) -> list[str]:
 
 
 def name_documents(
-    documents: Sequence[Document], segment: Segment, english: dict[str, tuple[str, ...]]
+    documents: Sequence[Document],
+    segment: Segment,
+    english: dict[str, tuple[str, ...]],
+    defined: dict[str, set[str]] | None = None,
 ) -> tuple[Document, ...]:
-    """The documents with every name they are called by added to their aliases."""
+    """The documents with every name they are called by added to their aliases; `defined`,
+    when given, is what defined_names gives for them (a patch reads it from the columns)."""
     cores = [core_title(d.title) for d in documents]
-    defined = defined_names(documents)
+    defined = defined_names(documents) if defined is None else defined
     # Names a document is really called by: a derived abbreviation never takes one of them.
     taken: dict[str, set[str]] = defaultdict(set)
     for doc, core in zip(documents, cores, strict=True):

@@ -25,12 +25,18 @@ import numpy as np
 import numpy.typing as npt
 
 K1, B, EPSILON = 1.5, 0.75, 0.25
-# Packed posting keys: term (23 bits) | document (24 bits) | term frequency (16 bits).
-_TF_BITS, _DOC_BITS, _TERM_BITS = 16, 24, 23
-_TERM_SHIFT = _TF_BITS + _DOC_BITS
-_TF_MAX = (1 << _TF_BITS) - 1
+# Packed posting keys: term (23 bits) | document (24 bits) | rank (16 bits), the rank being
+# the term's place among its clause's distinct terms (first-seen order): what a patch needs
+# to keep the vocabulary in first-seen order (retrieval/search/patching.py).
+_RANK_BITS, _DOC_BITS, _TERM_BITS = 16, 24, 23
+_TERM_SHIFT = _RANK_BITS + _DOC_BITS
+_RANK_MAX = _TF_MAX = (1 << 16) - 1
 MAX_TERM_FREQUENCY = _TF_MAX  # a token repeated more often in one clause cannot be indexed
+MAX_DISTINCT_TERMS = _RANK_MAX + 1  # nor a clause of more distinct tokens
 _CHUNK = 1 << 22
+# Weights are computed this many postings at a time: five float64 temporaries of 2 MB each,
+# not of the whole index (a patch runs beside the library answering: issue 25's 1.3×).
+_WEIGHT_CHUNK = 1 << 18
 _SMALL_GROUPS = 5000  # clauses up to which groups are scored in plain Python
 _FEW_RANGES = 16  # a scope of up to this many ranges reads only its postings; else a mask
 _SORTED_REACH = 32  # a group's postings below 1/32 of the corpus: sorted, else a pass
@@ -49,6 +55,11 @@ class SparseBM25:
     docs: npt.NDArray[np.int32]
     weights: npt.NDArray[np.float64]
     doc_count: int
+    # What a patch reads (retrieval/search/patching.py): each posting's term frequency and
+    # rank, each clause's token count. None for an index that cannot be patched.
+    tfs: npt.NDArray[np.uint16] | None = field(default=None, compare=False)
+    ranks: npt.NDArray[np.uint16] | None = field(default=None, compare=False)
+    lengths: npt.NDArray[np.int32] | None = field(default=None, compare=False)
     # A small library's postings as Python pairs, read once a process (best_of_groups).
     _pairs: dict[str, list[tuple[int, float]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -64,8 +75,9 @@ class SparseBM25:
         # Arrays memory-mapped from the cache, seen as plain ndarrays (the same pages, no
         # copy): a slice of a np.memmap runs Python code (__array_finalize__ …) each time,
         # ~0.15 s over a thousand questions' postings.
-        for name in ("idf", "indptr", "docs", "weights"):
-            object.__setattr__(self, name, np.asarray(getattr(self, name)))
+        for name in ("idf", "indptr", "docs", "weights", "tfs", "ranks", "lengths"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, np.asarray(getattr(self, name)))
 
     @classmethod
     def build(
@@ -93,57 +105,58 @@ class SparseBM25:
         them is this same index, array for array."""
         vocab: dict[str, int] = {}
         keys = array("q")
+        tfs = array("H")  # in the order read: clause by clause, terms first-seen
         lengths = array("i")
-        for number, (terms, tfs, length) in enumerate(corpus):
+        for number, (terms, counted, length) in enumerate(corpus):
             ids = [vocab.setdefault(t, len(vocab)) for t in terms]
             if number >= 1 << _DOC_BITS or len(vocab) >= 1 << _TERM_BITS:
                 raise ValueError("corpus too large for packed postings")
-            base = number << _TF_BITS
-            keys.extend(
-                (term << _TERM_SHIFT) | base | min(tf, _TF_MAX)
-                for term, tf in zip(ids, tfs, strict=True)
-            )
-            if any(tf > _TF_MAX for tf in tfs):
+            if len(ids) > MAX_DISTINCT_TERMS:
+                raise ValueError("a document has more than 65,536 distinct tokens")
+            if any(tf > _TF_MAX for tf in counted):
                 raise ValueError("a token repeats more than 65,535 times in one document")
+            base = number << _RANK_BITS
+            keys.extend((term << _TERM_SHIFT) | base | rank for rank, term in enumerate(ids))
+            tfs.extend(counted)
             lengths.append(length)
             if progress is not None:
                 progress(number + 1)
         held = [keys]
         del keys  # _from_keys frees the buffer as soon as it is unpacked
-        return cls._from_keys(vocab, held, lengths)
+        return cls._from_keys(vocab, held, tfs, lengths)
 
     @classmethod
     def _from_keys(
-        cls, vocab: dict[str, int], held: list[array[int]], lengths: array[int]
+        cls, vocab: dict[str, int], held: list[array[int]], read: array[int], lengths: array[int]
     ) -> SparseBM25:
         count = len(lengths)
         keys = held.pop()
         packed = np.frombuffer(keys, dtype=np.int64) if len(keys) else np.zeros(0, np.int64)
         packed.sort()  # by term, then document: postings of a term in document order
         docs = np.empty(len(packed), np.int32)
-        tf = np.empty(len(packed), np.uint16)
+        ranks = np.empty(len(packed), np.uint16)
         df = np.zeros(len(vocab), np.int64)
         chunk = packed[:0]
         for start in range(0, len(packed), _CHUNK):
             chunk = packed[start : start + _CHUNK]
-            docs[start : start + len(chunk)] = (chunk >> _TF_BITS) & ((1 << _DOC_BITS) - 1)
-            tf[start : start + len(chunk)] = chunk & _TF_MAX
+            docs[start : start + len(chunk)] = (chunk >> _RANK_BITS) & ((1 << _DOC_BITS) - 1)
+            ranks[start : start + len(chunk)] = chunk & _RANK_MAX
             df += np.bincount(chunk >> _TERM_SHIFT, minlength=len(vocab))
         del packed, keys, chunk  # the key buffer is the largest thing alive; free it first
+        doc_len = np.frombuffer(lengths, dtype=np.int32).copy() if count else np.zeros(0, np.int32)
+        # A posting's term frequency sits in `read` at its clause's first term plus its rank.
+        firsts = np.zeros(count + 1, np.int64)
+        np.cumsum(np.bincount(docs, minlength=count), out=firsts[1:])
+        in_order = np.frombuffer(read, dtype=np.uint16) if len(read) else np.zeros(0, np.uint16)
+        tfs = np.empty(len(docs), np.uint16)
+        for start in range(0, len(docs), _CHUNK):
+            end = min(len(docs), start + _CHUNK)
+            tfs[start:end] = in_order[firsts[docs[start:end]] + ranks[start:end]]
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
         idf = _idf(df, count)
-        avgdl = sum(lengths) / count if count else 1.0
-        doc_len = np.frombuffer(lengths, dtype=np.int32) if count else np.zeros(0, np.int32)
-        weights = np.empty(len(docs), np.float64)
-        for start in range(0, len(docs), _CHUNK):
-            end = min(len(docs), start + _CHUNK)
-            f = tf[start:end].astype(np.int64)
-            dl = doc_len[docs[start:end]].astype(np.int64)
-            parts = f * (K1 + 1) / (f + K1 * (1 - B + B * dl / avgdl))
-            terms = np.searchsorted(indptr, np.arange(start, end), side="right") - 1
-            weights[start:end] = idf[terms] * parts
-        return cls(vocab, idf, indptr, docs, weights, count)
+        weights = bm25_weights(tfs, docs, indptr, idf, doc_len)
+        return cls(vocab, idf, indptr, docs, weights, count, tfs, ranks, doc_len)
 
     def postings(self, token: str) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
         """The documents containing a token and the token's score in each."""
@@ -470,6 +483,32 @@ def best(scores: npt.NDArray[np.float64], k: int) -> list[tuple[int, float]]:
             candidates = scored[values >= cutoff]
     order = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
     return [(int(d), float(scores[d])) for d in order]
+
+
+def bm25_weights(
+    tfs: npt.NDArray[np.uint16],
+    docs: npt.NDArray[np.int32],
+    indptr: npt.NDArray[np.int64],
+    idf: npt.NDArray[np.float64],
+    lengths: npt.NDArray[np.int32],
+) -> npt.NDArray[np.float64]:
+    """Every posting's score, in chunks (a few temporaries of 2^18 values, not of the index)."""
+    count = len(lengths)
+    avgdl = int(lengths.sum(dtype=np.int64)) / count if count else 1.0
+    weights = np.empty(len(docs), np.float64)
+    for start in range(0, len(docs), _WEIGHT_CHUNK):
+        end = min(len(docs), start + _WEIGHT_CHUNK)
+        f = tfs[start:end].astype(np.int64)
+        dl = lengths[docs[start:end]].astype(np.int64)
+        parts = f * (K1 + 1) / (f + K1 * (1 - B + B * dl / avgdl))
+        terms = np.searchsorted(indptr, np.arange(start, end), side="right") - 1
+        weights[start:end] = idf[terms] * parts
+    return weights
+
+
+def idf_of_counts(df: npt.NDArray[np.int64], count: int) -> npt.NDArray[np.float64]:
+    """rank-bm25's idf for document frequencies in vocabulary order (for patching)."""
+    return _idf(df, count)
 
 
 def _idf(df: npt.NDArray[np.int64], count: int) -> npt.NDArray[np.float64]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from retrieval.model import CorpusProblem, Document
-from retrieval.search.bm25 import MAX_TERM_FREQUENCY
+from retrieval.search.bm25 import MAX_DISTINCT_TERMS, MAX_TERM_FREQUENCY
 from retrieval.search.index import index_text
 from retrieval.words.tokenize import Tokenizer
 
@@ -38,4 +38,6 @@ def _unindexable(document: Document, tokenizer: Tokenizer) -> str | None:
         token, count = counts.most_common(1)[0] if counts else ("", 0)
         if count > MAX_TERM_FREQUENCY:
             return f"{clause.label} 中“{token}”重复 {count} 次，超过索引上限 {MAX_TERM_FREQUENCY}"
+        if len(counts) > MAX_DISTINCT_TERMS:
+            return f"{clause.label} 有 {len(counts)} 个不同的词，超过索引上限 {MAX_DISTINCT_TERMS}"
     return None

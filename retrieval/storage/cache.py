@@ -20,8 +20,8 @@ import shutil
 import threading
 import time
 import zipfile
-from collections.abc import Sequence
-from dataclasses import asdict, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -43,6 +43,22 @@ STAMPS = "corpus-stamps.json"  # the corpus files' stamps and hashes (cache_key)
 STAMPS_FORMAT = "1"
 _SETTLE_NS = 2_000_000_000
 FILES = ("library.jsonl", *clause_table.FILES, *(f"{name}.npy" for name in ARRAYS))
+# What patching the library for a changed corpus reads (retrieval/patch.py), checked and
+# read only then: a warm start never opens them.
+PATCH_ARRAYS = {"tfs": np.uint16, "ranks": np.uint16, "lengths": np.int32}
+SOURCES = "sources.json"
+SOURCES_FORMAT = "policybot-sources-1"
+PATCH_FILES = (SOURCES, *(f"{name}.npy" for name in PATCH_ARRAYS))
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Each corpus file's segment key in corpus order, and how many of the library's
+    problems came from reading files, from merging copies and from the screen, in that order
+    (a patch replaces a changed file's problems in each part)."""
+
+    files: tuple[tuple[str, str], ...]
+    parts: tuple[int, int, int]
 
 
 def cache_key(
@@ -134,8 +150,12 @@ def save(
     documents: tuple[Document, ...],
     problems: tuple[CorpusProblem, ...],
     index: SparseBM25,
+    sources: Sources | None = None,
+    columns: Callable[[Path], None] | None = None,
 ) -> None:
-    """Write the cache for `key` atomically and drop older caches."""
+    """Write the cache for `key` atomically and drop older caches; with `sources` (and an
+    index that keeps term frequencies), what a patch needs too. `columns` writes the clause
+    columns into a directory when they are not the documents' own (a patch's splice)."""
     cache_directory(directory)
     target = directory / key
     partial = directory / f".{key}.{os.getpid()}.tmp"
@@ -154,12 +174,17 @@ def save(
         out.write(json.dumps(header, ensure_ascii=False) + "\n")
         for document in documents:
             out.write(json.dumps(_document_json(document), ensure_ascii=False) + "\n")
-    clause_table.write(partial, documents)
+    if columns is not None:
+        columns(partial)
+    else:
+        clause_table.write(partial, documents)
     for name, kind in ARRAYS.items():
         array = np.ascontiguousarray(getattr(index, name), dtype=kind)
         np.save(partial / f"{name}.npy", array, allow_pickle=False)
     for name in FILES:
         seal(partial / name)
+    if sources is not None and all(getattr(index, n) is not None for n in PATCH_ARRAYS):
+        _save_sources(partial, sources, index)
     shutil.rmtree(target, ignore_errors=True)
     partial.replace(target)
     # Only older library caches (named by their 64-digit key) go: embeddings/ lives here too.
@@ -238,8 +263,92 @@ def _read(
     return (documents, problems, index) if consistent else None
 
 
+def _save_sources(target: Path, sources: Sources, index: SparseBM25) -> None:
+    data = {
+        "format": SOURCES_FORMAT,
+        "files": [list(f) for f in sources.files],
+        "parts": sources.parts,
+    }
+    (target / SOURCES).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    for name, kind in PATCH_ARRAYS.items():
+        array = np.ascontiguousarray(getattr(index, name), dtype=kind)
+        np.save(target / f"{name}.npy", array, allow_pickle=False)
+    for name in PATCH_FILES:
+        seal(target / name)
+
+
+def load_sources(
+    directory: Path, key: str, index: SparseBM25
+) -> tuple[Sources, SparseBM25] | None:
+    """The sources of the cache for `key` and its index with the arrays a patch reads
+    (memory-mapped); None when the cache keeps none or they are damaged or do not fit."""
+    target = directory / key
+    if not all(intact(target / name) for name in PATCH_FILES):
+        return None
+    try:
+        data = json.loads((target / SOURCES).read_text(encoding="utf-8"))
+        if data["format"] != SOURCES_FORMAT:
+            return None
+        sources = Sources(
+            tuple((str(name), str(segment)) for name, segment in data["files"]),
+            (int(data["parts"][0]), int(data["parts"][1]), int(data["parts"][2])),
+        )
+        arrays = {
+            name: np.load(target / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+            for name in PATCH_ARRAYS
+        }
+    except (OSError, ValueError, LookupError, TypeError, zipfile.BadZipFile):
+        return None
+    shaped = all(arrays[n].dtype == kind for n, kind in PATCH_ARRAYS.items()) and (
+        len(arrays["tfs"]) == len(arrays["ranks"]) == len(index.docs)
+        and len(arrays["lengths"]) == index.doc_count
+    )
+    return (sources, replace(index, **arrays)) if shaped else None
+
+
+def reopened(
+    directory: Path, key: str, documents: Sequence[Document], vocab: dict[str, int], count: int
+) -> tuple[tuple[Document, ...], SparseBM25]:
+    """The documents and index just saved for `key`, their clauses and arrays memory-mapped
+    from it (what loading the cache gives, without reading its JSON again)."""
+    target = directory / key
+    spans = clause_table.read(
+        target, [d.doc_id for d in documents], [len(d.clauses) for d in documents]
+    )
+    arrays = {
+        name: np.load(target / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in ARRAYS
+    }
+    mapped = SparseBM25(vocab=vocab, doc_count=count, **arrays)
+    return tuple(replace(d, clauses=s) for d, s in zip(documents, spans, strict=True)), mapped
+
+
+Loaded = tuple[tuple[Document, ...], tuple[CorpusProblem, ...], SparseBM25]
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A library in memory and the key of the cache it was loaded from or saved as: what a
+    patch for the next change starts from (retrieval/patch.py)."""
+
+    key: str
+    library: Loaded
+
+
+def newest(directory: Path, other_than: str) -> str | None:
+    """The key of the newest library cache in the directory but `other_than`'s."""
+    if not directory.is_dir():
+        return None
+    found = [
+        p
+        for p in directory.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and len(p.name) == 64 and p.name != other_than
+    ]
+    return max(found, key=lambda p: p.stat().st_mtime).name if found else None
+
+
 def _document_json(doc: Document) -> dict[str, Any]:
-    data = asdict(replace(doc, clauses=()))
+    # The fields by name, not asdict: asdict deep-copies every tuple (0.1 s for 1,500 laws).
+    data: dict[str, Any] = {f.name: getattr(doc, f.name) for f in fields(doc)}
     data["clauses"] = len(doc.clauses)
     return data
 

@@ -124,6 +124,19 @@ class ClauseTable(Sequence[Clause]):
                 array("q", positions.astype(np.int64).tobytes()),
             )
 
+    def containing(self, needle: str) -> tuple[Clause, ...]:
+        """The clauses whose text holds `needle`, found in the texts' bytes read from their
+        file (1,500 laws' 以下简称 are in one clause of a hundred: only those are made)."""
+        columns = self.columns
+        first, last = int(columns.offsets[self.start]), int(columns.offsets[self.end])
+        wanted = needle.encode("utf-8")
+        rows: list[int] = []
+        for at in _found(columns, first, last, wanted):
+            row = int(np.searchsorted(columns.offsets, at, side="right")) - 1
+            if not rows or rows[-1] != row:
+                rows.append(row)
+        return tuple(columns.clause(row) for row in rows)
+
     def carrying(self) -> dict[PathStep, array[int]]:
         """Positions of the clauses whose path holds each (level, number), as `Numbers`
         indexes them (a level's outermost step counts), without a Clause."""
@@ -148,8 +161,10 @@ class _Columns:
         offsets: np.ndarray[Any, Any],
         texts: np.ndarray[Any, Any],
         tables: dict[str, Any],
+        source: Path | None = None,
     ) -> None:
         self.doc_ids = doc_ids
+        self.source = source  # the texts' .npy file, when the columns were read from disk
         # Plain views of the memory maps: indexing a np.memmap costs more for nothing here.
         self.rows, self.offsets, self.texts = map(np.asarray, (rows, offsets, texts))
         self.paths: list[tuple[PathStep, ...]] = [
@@ -192,6 +207,30 @@ class _Columns:
                 self.rows[start:end].tolist()
             )
         ]
+
+
+def _found(columns: _Columns, first: int, last: int, wanted: bytes) -> Iterator[int]:
+    """Where `wanted` starts in bytes [first, last) of the texts, read from the file in
+    blocks (the memory map's pages would stay in the process's memory), or from the map."""
+    if columns.source is None:
+        blob = columns.texts[first:last].tobytes()
+        at = blob.find(wanted)
+        while at >= 0:
+            yield first + at
+            at = blob.find(wanted, at + 1)
+        return
+    overlap = len(wanted) - 1
+    with columns.source.open("rb") as source:
+        data_start = source.seek(0, 2) - len(columns.texts)
+        for block in range(first, last, 1 << 22):
+            source.seek(data_start + block)
+            end = min(last, block + (1 << 22) + overlap)
+            data = source.read(end - block)
+            at = data.find(wanted)
+            while at >= 0:
+                if at < (1 << 22):  # a match in the overlap is the next block's
+                    yield block + at
+                at = data.find(wanted, at + 1)
 
 
 def _groups(keys: np.ndarray[Any, Any]) -> Iterator[np.ndarray[Any, Any]]:
@@ -254,6 +293,109 @@ def write(directory: Path, documents: Sequence[Document]) -> None:
     (directory / TABLES).write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
 
 
+def write_spliced(directory: Path, documents: Sequence[Document]) -> None:
+    """Write the columns of documents whose clauses are, each, a span of one old table kept
+    as it is or new clauses: kept rows are copied (renumbered) and their texts copied from
+    the old table's file by plain reads, so no page of the old columns is mapped in."""
+    parts = [d.clauses for d in documents]
+    old = next((p.columns for p in parts if isinstance(p, ClauseTable)), None)
+    lists: tuple[Sequence[Any], ...] = (
+        (old.paths, old.labels, old.headings, old.breadcrumbs) if old is not None else ((),) * 4
+    )
+    ids: dict[str, dict[Any, int]] = {
+        name: {v: n for n, v in enumerate(values)}
+        for name, values in zip(("paths", "labels", "headings", "crumbs"), lists, strict=True)
+    }
+
+    def number(table: str, value: Any) -> int:
+        return ids[table].setdefault(value, len(ids[table]))
+
+    count = sum(len(p) for p in parts)
+    rows = np.zeros((count, 8), dtype=np.int32)
+    sizes = np.zeros(count + 1, dtype=np.int64)
+    row = 0
+    for position, part in enumerate(parts):
+        if isinstance(part, ClauseTable):
+            if part.columns is not old:
+                raise ValueError("kept clauses come from one table")
+            rows[row : row + len(part)] = part.columns.rows[part.start : part.end]
+            rows[row : row + len(part), DOC] = position
+            sizes[row + 1 : row + 1 + len(part)] = np.diff(
+                part.columns.offsets[part.start : part.end + 1]
+            )
+            row += len(part)
+            continue
+        for clause in part:
+            rows[row] = (
+                position,
+                clause.ordinal,
+                KINDS.index(clause.kind),
+                number("paths", clause.path),
+                number("labels", clause.label),
+                -1 if clause.heading is None else number("headings", clause.heading),
+                number("crumbs", clause.breadcrumb),
+                clause.incomplete,
+            )
+            sizes[row + 1] = len(clause.text.encode("utf-8"))
+            row += 1
+    offsets = np.cumsum(sizes)
+    np.save(directory / ROWS, rows, allow_pickle=False)
+    np.save(directory / OFFSETS, offsets, allow_pickle=False)
+    with (directory / TEXTS).open("wb") as out:
+        header = {"descr": "|u1", "fortran_order": False, "shape": (int(offsets[-1]),)}
+        np.lib.format.write_array_header_1_0(out, header)
+        _splice_texts(out, parts, old)
+    tables = {
+        "paths": [[list(step) for step in path] for path in ids["paths"]],
+        "labels": list(ids["labels"]),
+        "headings": list(ids["headings"]),
+        "breadcrumbs": [list(crumbs) for crumbs in ids["crumbs"]],
+        "folded": _folds(documents, ids["headings"], ids["crumbs"]),
+    }
+    (directory / TABLES).write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
+
+
+def _splice_texts(
+    out: Any, parts: Sequence[ClauseTable | Sequence[Clause]], old: _Columns | None
+) -> None:
+    """The texts in order: kept spans read from the old file (neighbouring spans at once)."""
+    if old is None or old.source is None:
+        for part in parts:
+            for clause in part:
+                out.write(clause.text.encode("utf-8"))
+        return
+    with old.source.open("rb") as source:
+        data_start = source.seek(0, 2) - len(old.texts)  # .npy data ends the file
+        pending: list[int] = []  # [first, last) bytes of the old texts not yet copied
+
+        def flush() -> None:
+            if pending:
+                source.seek(data_start + pending[0])
+                left = pending[1] - pending[0]
+                while left:
+                    chunk = source.read(min(left, 1 << 22))
+                    if not chunk:
+                        raise ValueError("the old clause texts are shorter than their offsets")
+                    out.write(chunk)
+                    left -= len(chunk)
+                pending.clear()
+
+        for part in parts:
+            if isinstance(part, ClauseTable):
+                first = int(old.offsets[part.start])
+                last = int(old.offsets[part.end])
+                if pending and pending[1] == first:
+                    pending[1] = last
+                else:
+                    flush()
+                    pending[:] = [first, last]
+                continue
+            flush()
+            for clause in part:
+                out.write(clause.text.encode("utf-8"))
+        flush()
+
+
 def _folds(
     documents: Sequence[Document], headings: Iterable[str], crumbs: Iterable[tuple[str, ...]]
 ) -> dict[str, str | None]:
@@ -288,7 +430,9 @@ def read(directory: Path, doc_ids: Sequence[str], sizes: Sequence[int]) -> list[
     )
     if not shaped:
         raise ValueError("clause columns do not fit the documents")
-    columns = _Columns(doc_ids, rows, offsets, texts, cast(dict[str, Any], tables))
+    columns = _Columns(
+        doc_ids, rows, offsets, texts, cast(dict[str, Any], tables), directory / TEXTS
+    )
     limits = {
         DOC: len(doc_ids),
         KIND: len(KINDS),

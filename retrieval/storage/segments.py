@@ -109,9 +109,8 @@ def segment_corpus(
     workers: int | None = None,
 ) -> Segmented:
     """Every file's segment: from `store` when kept there, else segmented (and stored)."""
-    base = lexicon_digest(lexicon_dir, versions)
     names = [source_name(p, corpus_dir) for p in files]
-    keys = [segment_key(base, n, _bytes(p)) for p, n in zip(files, names, strict=True)]
+    keys = keys_of(files, names, lexicon_dir, versions)
     found: dict[int, Segment] = {}
     if store is not None:
         for at, key in enumerate(keys):
@@ -131,6 +130,14 @@ def segment_corpus(
             with contextlib.suppress(OSError):  # a read-only data dir only costs a re-segment
                 save(store, segment)
     return Segmented(tuple(found[at] for at in range(len(files))), len(jobs))
+
+
+def keys_of(
+    files: Sequence[Path], names: Sequence[str], lexicon_dir: Path, versions: str
+) -> list[str]:
+    """The segment key of each file (named as in the corpus)."""
+    base = lexicon_digest(lexicon_dir, versions)
+    return [segment_key(base, n, _bytes(p)) for p, n in zip(files, names, strict=True)]
 
 
 def _bytes(path: Path) -> bytes | None:

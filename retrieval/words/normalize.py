@@ -31,12 +31,14 @@ _SPACES = re.compile(r"\s+")
 _NAME_MARKS = re.compile(r"[\s《》〈〉“”\"'：:·]")
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=1 << 16)
 def fold_for_search(text: str) -> Folded:
     """Fold width (NFKC), traditional to simplified characters, and case.
 
     Remembered: routing (references, names, headings) folds the same question again, and
-    zhconv's phrase matching is the dearest step of each pass.
+    zhconv's phrase matching is the dearest step of each pass. Room for a big library's
+    names and headings (1,500 laws: 23,000 and 10,000): a library patched for a changed
+    file folds again only the new ones (0.4 s of a reload when 2,048 were kept).
     """
     folded: str = zhconv.convert(unicodedata.normalize("NFKC", text), "zh-cn")
     return Folded(folded.lower())

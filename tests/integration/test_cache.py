@@ -49,6 +49,7 @@ def test_second_load_comes_from_the_cache_and_answers_the_same(
     [written] = cache_dirs(tmp_path)
     files = ["library.jsonl", "clause_tables.json", "clause_rows.npy", "clause_offsets.npy"]
     files += ["clause_texts.npy", "idf.npy", "indptr.npy", "docs.npy", "weights.npy"]
+    files += ["sources.json", "tfs.npy", "ranks.npy", "lengths.npy"]  # what a patch reads
     assert {p.name for p in written.iterdir()} == {*files, *(f"{f}.sha256" for f in files)}
     cached = load(corpus, tmp_path)
     assert cached.documents == fresh.documents

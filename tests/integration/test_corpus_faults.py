@@ -70,11 +70,13 @@ class FailsOnce:
     def __init__(self) -> None:
         self.calls = 0
 
-    def __call__(self, paths: LibraryPaths, progress: Progress | None) -> Library:
+    def __call__(
+        self, paths: LibraryPaths, progress: Progress | None, previous: Library | None
+    ) -> Library:
         self.calls += 1
         if self.calls == 1:
             raise OSError(28, "No space left on device")
-        return Library.load(paths, progress=progress)
+        return Library.load(paths, progress=progress, previous=previous)
 
 
 def services(corpus: Path, tmp_path: Path) -> Services:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
 from retrieval.library import Library, LibraryPaths
 from retrieval.storage.segments import FOLDER
+from retrieval.words.expansion import Expander
 from tests.make_documents import blocks_of, write_docx, write_pdf
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -108,6 +110,103 @@ def test_a_merged_library_has_the_index_of_a_rebuild(
     assert incremental.vocab == rebuilt.vocab
     for name in ("idf", "indptr", "docs", "weights"):
         assert getattr(incremental, name).tobytes() == getattr(rebuilt, name).tobytes()
+
+
+def amend(path: Path) -> None:
+    """Add words to a sentence of a seed."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("。", "，并依法向社会公开。", 1), encoding="utf-8")
+
+
+def new_regulation(path: Path) -> None:
+    """A regulation of a title no other file has: its own document, nothing shared."""
+    articles = "\n\n".join(
+        f"第{n}条 试验区管理机构应当在每季度第{n}个工作日前公布第{n}类事项的办理情况。"
+        for n in range(1, 21)
+    )
+    path.write_text(f"# 某市测试事项管理办法\n\n{articles}\n", encoding="utf-8")
+
+
+CHANGES = {
+    "added": (lambda corpus, regulation: new_regulation(corpus / "added-regulation.md"), 1),
+    "changed": (lambda corpus, regulation: edit(corpus / regulation.name), 1),
+    "removed": (lambda corpus, regulation: (corpus / regulation.name).unlink(), 0),
+    "all three": (
+        lambda corpus, regulation: (
+            new_regulation(corpus / "added-regulation.md"),
+            (corpus / regulation.name).unlink(),
+            amend(corpus / sorted(BUNDLED_CORPUS.iterdir())[3].name),
+        ),
+        2,
+    ),
+}
+
+
+def tables(expander: Expander) -> list[object]:
+    """An expander's tables as plain values (a cached one's are packed strings)."""
+    maps = (expander.synonyms, expander.related, expander.english, expander.homophones)
+    plain = [{k: tuple(v) for k, v in table.items()} for table in maps]
+    return [*plain, dict(expander.readings), expander.vocabulary]
+
+
+def same_library(patched: Library, rebuilt: Library) -> None:
+    """Documents, problems, index arrays and answers as a rebuild from nothing gives them."""
+    assert [replace(d, clauses=()) for d in patched.documents] == [
+        replace(d, clauses=()) for d in rebuilt.documents
+    ]
+    assert [list(d.clauses) for d in patched.documents] == [
+        list(d.clauses) for d in rebuilt.documents
+    ]
+    assert patched.problems == rebuilt.problems
+    mine, theirs = patched.index.bm25, rebuilt.index.bm25
+    assert list(mine.vocab.items()) == list(theirs.vocab.items())  # ids in first-seen order
+    for name in ("idf", "indptr", "docs", "weights"):
+        assert getattr(mine, name).tobytes() == getattr(theirs, name).tobytes()
+    assert answers(patched) == answers(rebuilt)
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_change_patches_the_library_into_what_a_rebuild_gives(
+    corpus: Path, tmp_path: Path, regulation_file: Path, change: str
+) -> None:
+    before = load(corpus, tmp_path / "cache")
+    apply, segmented = CHANGES[change]
+    apply(corpus, regulation_file)
+    patched = Library.load(
+        LibraryPaths(corpus, LEXICON_DIR, tmp_path / "cache"), workers=1, previous=before
+    )
+    assert (patched.patched, patched.segmented) == (True, segmented)
+    rebuilt = load(corpus, tmp_path / "fresh")
+    assert not rebuilt.patched
+    same_library(patched, rebuilt)
+    assert tables(patched.expander) == tables(rebuilt.expander)
+    # and loaded again from the cache the patch wrote (its expander written after answering)
+    patched.persist()
+    again = load(corpus, tmp_path / "cache")
+    same_library(again, rebuilt)
+    assert tables(again.expander) == tables(rebuilt.expander)
+
+
+def test_patches_follow_each_other(corpus: Path, tmp_path: Path, regulation_file: Path) -> None:
+    library = load(corpus, tmp_path / "cache")
+    for step in ("added", "changed", "removed"):
+        CHANGES[step][0](corpus, regulation_file)
+        library = Library.load(
+            LibraryPaths(corpus, LEXICON_DIR, tmp_path / "cache"), workers=1, previous=library
+        )
+        assert library.patched
+    same_library(library, load(corpus, tmp_path / "fresh"))
+
+
+def test_a_change_reaching_another_document_is_merged_as_before(
+    corpus: Path, tmp_path: Path
+) -> None:
+    load(corpus, tmp_path / "cache")
+    # A part of a seed under another name: a copy of that seed's document, or an edition.
+    write_docx(blocks_of(sorted(BUNDLED_CORPUS.iterdir())[1])[:30], corpus / "added.docx")
+    merged = load(corpus, tmp_path / "cache")
+    assert (merged.patched, merged.segmented) == (False, 1)
+    same_library(merged, load(corpus, tmp_path / "fresh"))
 
 
 def test_segments_made_in_worker_processes_equal_those_made_in_one(

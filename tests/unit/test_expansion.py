@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from retrieval.library import Library
@@ -94,3 +96,19 @@ def test_round_trip_through_json(library: Library) -> None:
 def test_another_version_is_not_trusted() -> None:
     assert Expander.from_json('{"version": "0"}') is None
     assert Expander.from_json("not json") is None
+
+
+# Words a change may bring: Cilin synonyms, CC-CEDICT headwords, homophones, new characters.
+BROUGHT = ["报销", "发票", "投诉", "股东", "征收", "补偿", "试验区", "某市", "鼋鼍", "pay"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_an_expander_patched_for_another_vocabulary_is_the_one_built_for_it(
+    library: Library, seed: int
+) -> None:
+    words = sorted(library.expander.vocabulary)
+    gone = set(random.Random(seed).sample(words, len(words) // 10))
+    other = [w for w in words if w not in gone] + BROUGHT
+    before, after = Expander.build(words), Expander.build(other)
+    assert before.patched(other) == after
+    assert after.patched(words) == before
