@@ -13,6 +13,7 @@ import argparse
 import functools
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from pathlib import Path
 
 import jieba.posseg as posseg
@@ -42,16 +43,17 @@ QUESTION_WORDS = frozenset(
 )
 
 
-def pairs(library: Library, items: list[dict[str, object]]) -> list[tuple[list[str], list[str]]]:
-    """(question words, gold clause words) for every answerable item whose gold is found."""
+def gold_clauses(
+    library: Library, items: list[dict[str, object]]
+) -> Iterator[tuple[dict[str, object], list[str]]]:
+    """(item, its gold clauses' folded texts) for every answerable item whose gold snippets
+    are found in the library's clauses."""
     texts = [fold_layout(c.text) for c in library.clauses]
     starts, offset = [], 0
     for text in texts:
         starts.append(offset)
         offset += len(text) + 1
     blob = "\x00".join(texts)
-    tokenizer = library.tokenizer
-    out = []
     for item in items:
         if item.get("expect") != "answer":
             continue
@@ -61,10 +63,17 @@ def pairs(library: Library, items: list[dict[str, object]]) -> list[tuple[list[s
                 at = blob.find(fold_layout(snippet))
                 if at >= 0:
                     found.add(bisect_right(starts, at) - 1)
-        if not found:
-            continue
+        if found:
+            yield item, [texts[p] for p in sorted(found)]
+
+
+def pairs(library: Library, items: list[dict[str, object]]) -> list[tuple[list[str], list[str]]]:
+    """(question words, gold clause words) for every answerable item whose gold is found."""
+    tokenizer = library.tokenizer
+    out = []
+    for item, golds in gold_clauses(library, items):
         asked = question_words(str(item["query"]), tokenizer)
-        said = [w for p in sorted(found) for w in clause_words(texts[p], tokenizer)]
+        said = [w for text in golds for w in clause_words(text, tokenizer)]
         if asked and said:
             out.append((asked, said))
     return out

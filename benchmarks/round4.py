@@ -21,14 +21,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import zlib
-from bisect import bisect_right
 from collections.abc import Iterator
 
 from benchmarks import datasets, fit_bridge
 from retrieval.evaluation import fitting
 from retrieval.library import Library
 from retrieval.search import index as index_module
-from retrieval.words.normalize import fold_layout
 
 Items = list[dict[str, object]]
 
@@ -73,25 +71,9 @@ def libraries(split: dict[str, tuple[Items, Items]], words: bool) -> dict[str, L
 def held_words(library: Library, items: list[dict[str, object]]) -> Iterator[tuple[str, bool]]:
     """(coverage word, whether the gold clause holds it or a stand-in) for every answerable
     item whose gold clause is found in the library."""
-    texts = [fold_layout(c.text) for c in library.clauses]
-    offsets, offset = [], 0
-    for text in texts:
-        offsets.append(offset)
-        offset += len(text) + 1
-    blob = "\x00".join(texts)
-    for item in items:
-        if item.get("expect") != "answer":
-            continue
-        found: set[int] = set()
-        for gold in item["gold"]:  # type: ignore[attr-defined]
-            for snippet in gold.get("snippets", []):
-                at = blob.find(fold_layout(snippet))
-                if at >= 0:
-                    found.add(bisect_right(offsets, at) - 1)
-        if not found:
-            continue
+    for item, golds in fit_bridge.gold_clauses(library, items):
         prepared, _ = library.prepare(str(item["query"]))
-        body = "".join(texts[p] for p in sorted(found))
+        body = "".join(golds)
         for word in prepared.words:
             stand_ins = (a for a, _ in prepared.alternates.get(word, ()))
             forms = (word, *library.tokenizer.expansions(word), *stand_ins)
