@@ -145,7 +145,7 @@ class Library:
         elif expander_from is not None:
             # Patched from the previous library's; written by persist(), after answering.
             found = Expander.read(expander_cache)
-            self.expander = found or expander_from.patched(vocabulary())
+            self.expander = found or expander_from.patched(vocabulary(), expander_cache.parent)
             self._unsaved = None if found else expander_cache
         else:
             self.expander = Expander.cached(expander_cache, vocabulary())
