@@ -14,6 +14,7 @@ Prints, each measured in a fresh process on a copy of the laws made at run time:
   its cache, untimed), `Library.load(previous=that library)` patches the cache (only that file
   segmented) and answers; median of the runs, wall and CPU, each run undone (untimed) before
   the next. `--merge` times the full merge of the kept segments instead (the way before);
+  then the first removal of one more process, the thesaurus indexes cached by the ones before;
 - memory during a reload: peak RSS while the new library is built beside the one answering,
   against the steady state.
 """
@@ -274,6 +275,13 @@ def main() -> None:
                     f"{got['segmented']} file segmented, "
                     f"{'patched' if got['patched'] else 'merged'})"
                 )
+            # The first removal of a new process, the thesaurus indexes the one above wrote
+            # now read from the cache (words/sources.py): a restarted bot's first change.
+            got = measure("removed", corpus, cache, args.workers, 1)
+            print(
+                f"first removal in a new process, thesaurus indexes cached: "
+                f"{got['walls'][0]:.2f}s wall, {got['cpus'][0]:.2f}s CPU"
+            )
         measure("update", corpus, cache, args.workers)  # the steady library comes from the cache
         reload = measure("reload", corpus, cache, args.workers)
         (corpus / ADDED).unlink()

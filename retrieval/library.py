@@ -145,7 +145,7 @@ class Library:
         elif expander_from is not None:
             # Patched from the previous library's; written by persist(), after answering.
             found = Expander.read(expander_cache)
-            self.expander = found or expander_from.patched(vocabulary())
+            self.expander = found or expander_from.patched(vocabulary(), expander_cache.parent)
             self._unsaved = None if found else expander_cache
         else:
             self.expander = Expander.cached(expander_cache, vocabulary())
@@ -161,6 +161,7 @@ class Library:
         self.problem_parts = (len(problems), 0, 0)
         # This library as its cache holds it (clauses as columns): what a patch starts from.
         self.held: cache.Held | None = None
+        self.key = ""  # the cache key of the corpus it was made from ("" without a cache)
 
     def persist(self) -> None:
         """Write what a patched library left unwritten to answer sooner (its expander)."""
@@ -238,6 +239,9 @@ class Library:
                 )
                 library.segmented = attempt.segmented if attempt is not None else 0
                 library.patched = attempt is not None and attempt.written
+                library.key = key
+                if attempt is not None and previous is not None and previous.key == attempt.base:
+                    library.carry_citations(previous, attempt.touched)
                 library.held = cache.Held(key, cached)
                 return library
         from retrieval.storage import segments  # the parsers and worker processes
@@ -255,6 +259,7 @@ class Library:
             _expander_path(paths.cache_dir, key) if paths.cache_dir else None,
         )
         library.segmented = found.segmented + (attempt.segmented if attempt is not None else 0)
+        library.key = key
         if paths.cache_dir is not None and store is not None:
             sources = cache.Sources(
                 tuple((s.source, s.key) for s in found.segments), library.problem_parts
@@ -379,6 +384,16 @@ class Library:
         if self._citations is None:
             self._citations = Citations(self.documents, self.resolve, self.numbers.within)
         return self._citations
+
+    def carry_citations(self, previous: Library | None, touched: frozenset[str]) -> None:
+        """Take over the references `previous` read, for the documents this library patched
+        from it holds unchanged (no source among the `touched` files)."""
+        if previous is None or previous._citations is None or self._citations is not None:
+            return
+        kept = frozenset(d.doc_id for d in self.documents if touched.isdisjoint(d.sources))
+        carried = previous._citations.carried(kept)
+        if carried is not None:
+            self._citations = Citations(self.documents, self.resolve, self.numbers.within, carried)
 
     def related(self, clause: Clause) -> list[Clause]:
         """The clauses of other documents that treat the same matter, most alike first

@@ -112,7 +112,7 @@ def patch_cache(
     del new_index, index, loaded, kept  # and the old arrays this patch read
     mapped, mapped_index = cache.reopened(cache_dir, key, new_documents, vocab, count)
     library = (mapped, new_problems, mapped_index)
-    return Attempt(True, found.segmented, library, same_words, old_key)
+    return Attempt(True, found.segmented, library, same_words, old_key, frozenset(touched))
 
 
 Loaded = cache.Loaded
@@ -128,6 +128,7 @@ class Attempt:
     library: Loaded | None = None
     same_words: bool = False  # the old library's expander serves this one
     base: str = ""  # the key of the cache patched
+    touched: frozenset[str] = frozenset()  # the corpus files added, changed or removed
 
 
 def _same_words(before: SparseBM25, after: SparseBM25, tokenizer: Tokenizer) -> bool:

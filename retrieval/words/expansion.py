@@ -26,6 +26,7 @@ from pathlib import Path
 
 from retrieval.integrity import cache_directory, discard, seal, sidecar, verified_bytes
 from retrieval.words.packed import PackedTable, pack_table, pack_words, unpack_words
+from retrieval.words.sources import Tables, remembered
 from retrieval.words.thesaurus import (
     cedict_glosses,
     char_readings,
@@ -344,24 +345,26 @@ class Expander:
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    def patched(self, vocabulary: Iterable[str]) -> Expander:
+    def patched(self, vocabulary: Iterable[str], folder: Path | None = None) -> Expander:
         """The expander of another vocabulary made from this one: equal to
         `build(vocabulary)`, recomputing only the entries of the words that came or went
-        (a one-file change to a big library moves a few hundred of its 20,000 words)."""
+        (a one-file change to a big library moves a few hundred of its 20,000 words).
+        `folder`: where the thesaurus sources' indexes are cached (sources.py)."""
         vocab = frozenset(w for w in vocabulary if w)
         changed = vocab ^ self.vocabulary
         if not changed:
             return self
-        synonyms = _repatched(self.synonyms, changed, _synonym_index(), vocab)
-        related = _repatched(self.related, changed, _related_index(), vocab)
-        phrases, heads = _glosses()
+        tables = _sources(folder)
+        synonyms = _repatched(self.synonyms, changed, _kind(tables, "synonyms"), vocab)
+        related = _repatched(self.related, changed, _kind(tables, "related"), vocab)
+        phrases, heads = tables["phrases"], tables["heads"]
         touched = {p for word in changed for p in phrases.get(word, ())}
         glossed: dict[str, tuple[str, ...] | None] = {}
         for phrase in touched:
             found = tuple(h for h in heads[phrase] if h in vocab)
             glossed[phrase] = found if found and len(found) <= _MAX_SENSES else None
         english = Amended.of(self.english, glossed) if glossed else self.english
-        readings = self._readings_for(vocab, changed)
+        readings = self._readings_for(vocab, changed, tables["readings"])
         alike: dict[str, tuple[str, ...] | None] = {}
         for word in changed:
             if 2 <= len(word) <= 4 and _CJK_WORD.match(word):
@@ -381,15 +384,19 @@ class Expander:
             vocabulary=vocab,
         )
 
-    def _readings_for(self, vocab: frozenset[str], changed: frozenset[str]) -> dict[str, str]:
+    def _readings_for(
+        self,
+        vocab: frozenset[str],
+        changed: frozenset[str],
+        table: Mapping[str, Sequence[str]],
+    ) -> dict[str, str]:
         """`build`'s readings for `vocab`: the characters that can sound like one of its
         words' characters. Read from this expander's own table when it holds every
-        character concerned and the syllables did not grow (pypinyin's table costs 0.5 s)."""
+        character concerned and the syllables did not grow (else from `table`, pypinyin's:
+        its 40,000 characters are read through)."""
         own = self.readings
 
-        def syllables(
-            words: Iterable[str], table: Mapping[str, str | tuple[str, ...]]
-        ) -> set[str]:
+        def syllables(words: Iterable[str], table: Mapping[str, str | Sequence[str]]) -> set[str]:
             used = {c for w in words if 2 <= len(w) <= 4 and _CJK_WORD.match(w) for c in w}
             return {r for ch in used for r in _split(table.get(ch, ()))}
 
@@ -400,7 +407,6 @@ class Expander:
                 return dict(own)
             if after < before:
                 return {c: r for c, r in own.items() if after.intersection(r.split(","))}
-        table = char_readings()
         after = syllables(vocab, table)
         return {c: ",".join(r) for c, r in table.items() if after.intersection(r)}
 
@@ -520,10 +526,36 @@ def _related(vocab: frozenset[str]) -> dict[str, tuple[str, ...]]:
 # Per word, the lists of candidate words _synonyms or _related extends its entry with, in the
 # order they do; a candidate list is shared by every word it serves (the other words of a
 # group, or of a group's class). The words a list holds say whose entries a change reaches.
-_Sources = tuple[list[tuple[str, ...]], dict[str, list[int]], dict[str, set[str]]]
+# As tables of words (sources.py caches them packed): the lists by number, the numbers of
+# the lists each word is served by, of those each word is in, and the words each list serves.
+_Sources = tuple[Mapping[str, Sequence[str]], ...]
+SOURCES_VERSION = "1"
 
 
 @functools.cache
+def _sources(folder: Path | None) -> Tables:
+    """The sources' indexes, read from `folder`'s cache when there (else made, 1.3 s)."""
+    return remembered(folder, f"{SOURCES_VERSION}/{EXPANDER_VERSION}", _source_tables)
+
+
+def _source_tables() -> Tables:
+    phrases, heads = _glosses()
+    tables: Tables = {"phrases": phrases, "heads": heads, "readings": char_readings()}
+    for name, (lists, serves, within, held) in (
+        ("synonyms", _synonym_index()),
+        ("related", _related_index()),
+    ):
+        tables[f"{name}.lists"] = lists
+        tables[f"{name}.serves"] = serves
+        tables[f"{name}.within"] = within
+        tables[f"{name}.held"] = held
+    return tables
+
+
+def _kind(tables: Tables, name: str) -> _Sources:
+    return tuple(tables[f"{name}.{part}"] for part in ("lists", "serves", "within", "held"))
+
+
 def _synonym_index() -> _Sources:
     """_synonyms's sources over all of Cilin (every word, not only a corpus's)."""
     lists: list[tuple[str, ...]] = []
@@ -535,10 +567,9 @@ def _synonym_index() -> _Sources:
         for word in group:
             if len(word) >= 2:
                 serves[word].append(len(lists) - 1)
-    return lists, serves, _reach(lists, serves)
+    return _tables(lists, serves)
 
 
-@functools.cache
 def _related_index() -> _Sources:
     """_related's sources over all of Cilin: per word, the other groups of its classes."""
     classes: dict[str, list[list[str]]] = defaultdict(list)
@@ -556,20 +587,26 @@ def _related_index() -> _Sources:
             for word in group:
                 if len(word) >= 2:
                     serves[word].append(len(lists) - 1)
-    return lists, serves, _reach(lists, serves)
+    return _tables(lists, serves)
 
 
-def _reach(lists: list[tuple[str, ...]], serves: dict[str, list[int]]) -> dict[str, set[str]]:
-    """Per word, the words whose entries it may appear in."""
-    held: dict[int, set[str]] = defaultdict(set)
+def _tables(lists: list[tuple[str, ...]], serves: dict[str, list[int]]) -> _Sources:
+    """The lists and who they serve as tables of words (list numbers written out); a
+    word may appear in the entries of the words its lists serve."""
+    held: dict[str, list[str]] = defaultdict(list)
     for word, found in serves.items():
         for at in found:
-            held[at].add(word)
-    reach: dict[str, set[str]] = defaultdict(set)
+            held[str(at)].append(word)
+    within: dict[str, dict[str, None]] = defaultdict(dict)
     for at, candidates in enumerate(lists):
         for word in candidates:
-            reach[word] |= held[at]
-    return reach
+            within[word][str(at)] = None
+    return (
+        {str(at): words for at, words in enumerate(lists)},
+        {word: tuple(map(str, found)) for word, found in serves.items()},
+        {word: tuple(found) for word, found in within.items()},
+        {at: tuple(words) for at, words in held.items()},
+    )
 
 
 def _repatched(
@@ -580,8 +617,8 @@ def _repatched(
 ) -> Mapping[str, Sequence[str]]:
     """A synonym or related table with the entries a change reaches made again: each the
     candidates in the vocabulary, in order, once, never the word itself."""
-    lists, serves, reach = sources
-    reached = {w for c in changed for w in reach.get(c, ())}
+    lists, serves, within, held = sources
+    reached = {w for c in changed for at in within.get(c, ()) for w in held.get(at, ())}
     if not reached:
         return table
     out: dict[str, tuple[str, ...] | None] = {}
@@ -687,8 +724,8 @@ def _keys(options: Sequence[tuple[str, ...]]) -> list[str]:
     return [" ".join(c) for c in itertools.islice(itertools.product(*options), _MAX_READINGS)]
 
 
-def _split(readings: str | tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(readings.split(",")) if isinstance(readings, str) else readings
+def _split(readings: str | Sequence[str]) -> tuple[str, ...]:
+    return tuple(readings.split(",")) if isinstance(readings, str) else tuple(readings)
 
 
 def chars_apart(a: str, b: str) -> int:

