@@ -263,16 +263,7 @@ def write(directory: Path, documents: Sequence[Document]) -> None:
     row = 0
     for position, document in enumerate(documents):
         for clause in document.clauses:
-            rows[row] = (
-                position,
-                clause.ordinal,
-                KINDS.index(clause.kind),
-                number("paths", clause.path),
-                number("labels", clause.label),
-                -1 if clause.heading is None else number("headings", clause.heading),
-                number("crumbs", clause.breadcrumb),
-                clause.incomplete,
-            )
+            rows[row] = _row(position, clause, number)
             offsets[row + 1] = offsets[row] + len(clause.text.encode("utf-8"))
             row += 1
     np.save(directory / ROWS, rows, allow_pickle=False)
@@ -326,16 +317,7 @@ def write_spliced(directory: Path, documents: Sequence[Document]) -> None:
             row += len(part)
             continue
         for clause in part:
-            rows[row] = (
-                position,
-                clause.ordinal,
-                KINDS.index(clause.kind),
-                number("paths", clause.path),
-                number("labels", clause.label),
-                -1 if clause.heading is None else number("headings", clause.heading),
-                number("crumbs", clause.breadcrumb),
-                clause.incomplete,
-            )
+            rows[row] = _row(position, clause, number)
             sizes[row + 1] = len(clause.text.encode("utf-8"))
             row += 1
     offsets = np.cumsum(sizes)
@@ -353,6 +335,20 @@ def write_spliced(directory: Path, documents: Sequence[Document]) -> None:
         "folded": _folds(documents, ids["headings"], ids["crumbs"]),
     }
     (directory / TABLES).write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
+
+
+def _row(position: int, clause: Clause, number: Callable[[str, Any], int]) -> tuple[int, ...]:
+    """A clause's row of small integers: its document, ordinal, kind and table numbers."""
+    return (
+        position,
+        clause.ordinal,
+        KINDS.index(clause.kind),
+        number("paths", clause.path),
+        number("labels", clause.label),
+        -1 if clause.heading is None else number("headings", clause.heading),
+        number("crumbs", clause.breadcrumb),
+        clause.incomplete,
+    )
 
 
 def _splice_texts(
