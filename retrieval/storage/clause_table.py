@@ -274,14 +274,7 @@ def write(directory: Path, documents: Sequence[Document]) -> None:
         for document in documents:
             for clause in document.clauses:
                 out.write(clause.text.encode("utf-8"))
-    tables = {
-        "paths": [[list(step) for step in path] for path in ids["paths"]],
-        "labels": list(ids["labels"]),
-        "headings": list(ids["headings"]),
-        "breadcrumbs": [list(crumbs) for crumbs in ids["crumbs"]],
-        "folded": _folds(documents, ids["headings"], ids["crumbs"]),
-    }
-    (directory / TABLES).write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
+    _write_tables(directory, documents, ids)
 
 
 def write_spliced(directory: Path, documents: Sequence[Document]) -> None:
@@ -327,6 +320,13 @@ def write_spliced(directory: Path, documents: Sequence[Document]) -> None:
         header = {"descr": "|u1", "fortran_order": False, "shape": (int(offsets[-1]),)}
         np.lib.format.write_array_header_1_0(out, header)
         _splice_texts(out, parts, old)
+    _write_tables(directory, documents, ids)
+
+
+def _write_tables(
+    directory: Path, documents: Sequence[Document], ids: dict[str, dict[Any, int]]
+) -> None:
+    """The distinct paths, labels, headings and breadcrumbs the rows number, and their folds."""
     tables = {
         "paths": [[list(step) for step in path] for path in ids["paths"]],
         "labels": list(ids["labels"]),
