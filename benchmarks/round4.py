@@ -1,15 +1,14 @@
 """Round 4 of issue 22: judge a retrieval method on the train splits only.
 
     .venv/bin/python -m benchmarks.round4                      # the shipped method
-    .venv/bin/python -m benchmarks.round4 --context 0.15       # neighbour clauses as a field
-    .venv/bin/python -m benchmarks.round4 --feedback 0.2       # pseudo-relevance feedback
-    .venv/bin/python -m benchmarks.round4 --question-words     # learned question-word factors
+
+The methods round 4 measured with it (a context field, feedback, question-word factors) were
+not kept and are gone from the code; they are in the history (docs/evaluation.md, Round 4).
 
 Validation without the test splits: the generated train split is cut by document (a third of
 its documents, by a CRC of the file name, are validation; their questions are never fitted on)
 and STARD train by query (every third item). The learned bridge is re-learned from the fitting
-part only, so it never saw a validation question, and so are the question-word factors
-(without --question-words there are none, whatever ranking.json holds). The rerank and the
+part only, so it never saw a validation question. The rerank and the
 abstain rule are fitted on the fitting part (fitting.fit_all, as fit_ranking does) and the
 validation part is judged; the dev set is reported in 5-fold CV, alone and with the fitting
 part in every fold.
@@ -21,12 +20,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import zlib
-from collections.abc import Iterator
 
 from benchmarks import datasets, fit_bridge
 from retrieval.evaluation import fitting
 from retrieval.library import Library
-from retrieval.search import index as index_module
 
 Items = list[dict[str, object]]
 
@@ -48,9 +45,8 @@ def parts() -> dict[str, tuple[Items, Items]]:
     }
 
 
-def libraries(split: dict[str, tuple[Items, Items]], words: bool) -> dict[str, Library]:
-    """The libraries searched, with the bridge (and with `words` the question-word factors)
-    learned from the fitting parts only."""
+def libraries(split: dict[str, tuple[Items, Items]]) -> dict[str, Library]:
+    """The libraries searched, with the bridge learned from the fitting parts only."""
     gen_files = {str(i["file"]) for i in split["gen"][0] + split["gen"][1] if i.get("file")}
     out = {
         "stard": datasets.library("all", datasets.law_files()),
@@ -59,25 +55,9 @@ def libraries(split: dict[str, tuple[Items, Items]], words: bool) -> dict[str, L
     }
     fitted = split["stard"][0] + split["gen"][0]
     bridge = fit_bridge.table(fit_bridge.learn(fit_bridge.pairs(out["stard"], fitted)))
-    seen = [*held_words(out["stard"], split["stard"][0])]
-    seen += held_words(out["gen"], split["gen"][0])
-    factors = fitting.question_word_factors(seen) if words else {}
     for library in out.values():
         library.tokenizer.bridge = bridge
-        library.models = dataclasses.replace(library.models, question_words=factors)
     return out
-
-
-def held_words(library: Library, items: list[dict[str, object]]) -> Iterator[tuple[str, bool]]:
-    """(coverage word, whether the gold clause holds it or a stand-in) for every answerable
-    item whose gold clause is found in the library."""
-    for item, golds in fit_bridge.gold_clauses(library, items):
-        prepared, _ = library.prepare(str(item["query"]))
-        body = "".join(golds)
-        for word in prepared.words:
-            stand_ins = (a for a, _ in prepared.alternates.get(word, ()))
-            forms = (word, *library.tokenizer.expansions(word), *stand_ins)
-            yield word, any(form in body for form in forms)
 
 
 def figures(outcomes: list[fitting.Outcome]) -> str:
@@ -95,24 +75,9 @@ def figures(outcomes: list[fitting.Outcome]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--context", type=float, default=0.0)
-    parser.add_argument("--feedback", type=float, default=0.0)
-    parser.add_argument("--below", type=float, default=index_module.FEEDBACK_BELOW)
-    parser.add_argument("--words", type=int, default=index_module.FEEDBACK_WORDS)
-    parser.add_argument("--groups", action="store_true", help="a group per feedback word")
-    parser.add_argument("--question-words", action="store_true", help="learned word factors")
-    args = parser.parse_args()
-    index_module.FEEDBACK_BELOW = args.below
-    index_module.FEEDBACK_WORDS = args.words
-    index_module.FEEDBACK_ONE_GROUP = not args.groups
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     split = parts()
-    libs = libraries(split, args.question_words)
-    for library in libs.values():
-        weights = dataclasses.replace(
-            library.models.expansion, context=args.context, feedback=args.feedback
-        )
-        library.models = dataclasses.replace(library.models, expansion=weights)
+    libs = libraries(split)
     collected: dict[str, tuple[list[fitting.Item], list[fitting.Item]]] = {}
     for name in ("stard", "gen"):
         fit_part, check_part = split[name]
@@ -125,7 +90,7 @@ def main() -> None:
         )
     expansion = libs["dev"].models.expansion
     dev = fitting.collect(libs["dev"], datasets.DEV)
-    print(f"== {vars(args)}")
+    print("== the shipped method")
     fit_items = collected["stard"][0] + collected["gen"][0]
     models = fitting.fit_all(fit_items, expansion)
     ranking_only = dataclasses.replace(models, min_coverage=0.0, min_words=0)

@@ -100,7 +100,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="two settings only")
     settings = QUICK if parser.parse_args().quick else SETTINGS
     split = round4.parts()
-    libs = round4.libraries(split, False)
+    libs = round4.libraries(split)
     fitted = split["stard"][0] + split["gen"][0]
     pairs = fit_bridge.pairs(libs["stard"], fitted)
     learned = TranslationLM.learn(pairs, iterations=10)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import random
 import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -98,12 +97,8 @@ def collect(library: Library, path: Path) -> list[Item]:
             continue
         prepared, mentioned = library.prepare(case["query"])
         # The default rerank (features do not depend on it); the library's expansion weights
-        # and question-word factors (they shape the candidates and their coverage).
-        searching = replace(
-            DEFAULT_MODELS,
-            expansion=library.models.expansion,
-            question_words=library.models.question_words,
-        )
+        # (they shape the candidates and their coverage).
+        searching = replace(DEFAULT_MODELS, expansion=library.models.expansion)
         found = library.index.candidates(prepared, mentioned, searching, n=CANDIDATES)
         item.features = np.array([c.features for c in found]).reshape(-1, len(FEATURES))
         item.texts = [fold_layout(library.clauses[c.position].text) for c in found]
@@ -359,29 +354,6 @@ def fit_all(
     rule = fit_answer(items, rank_w)
     abstain = fit_abstain(items, rank_w, rule) if learn_abstain else ()
     return models_from(rank_w, rule, expansion, abstain)
-
-
-def question_word_factors(
-    seen: Iterable[tuple[str, bool]], prior: float = 10.0, floor: float = 0.2
-) -> dict[str, float]:
-    """Per question word, how often the gold clause held it (or a stand-in) when it was asked,
-    over the mean rate: (held + prior · mean) / (asked + prior) / mean, within [floor, 1];
-    words at 1 are left out. `seen`: (word, held) once per question and word."""
-    asked: dict[str, int] = {}
-    held: dict[str, int] = {}
-    for word, found in seen:
-        asked[word] = asked.get(word, 0) + 1
-        held[word] = held.get(word, 0) + found
-    mean = sum(held.values()) / max(1, sum(asked.values()))
-    if not mean:
-        return {}
-    out = {}
-    for word, n in asked.items():
-        rate = (held[word] + prior * mean) / (n + prior)
-        factor = max(floor, min(1.0, rate / mean))
-        if factor < 1.0:
-            out[word] = round(factor, 3)
-    return out
 
 
 def save_items(items: list[Item], path: Path) -> None:

@@ -34,11 +34,6 @@ class ExpansionWeights:
     typo: float = 0.8  # homophone repairs
     bridge: float = 0.0  # learned translations (bridge.tsv), times t / best t of the word
     bridge_coverage: float = 0.0  # what a learned translation counts for in coverage
-    # Measured and not taken in round 4 (docs/evaluation.md), off at 0: the neighbouring
-    # clauses' BM25 added at this share (a context field), and pseudo-relevance feedback
-    # words at this weight (retrieval/search/index.py).
-    context: float = 0.0
-    feedback: float = 0.0
 
     @classmethod
     def from_dict(cls, data: dict[str, float]) -> ExpansionWeights:

@@ -7,33 +7,20 @@ of the question a clause covers instead (the rule itself is in retrieval/search/
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import mul
 
-import numpy as np
-import numpy.typing as npt
-
 from retrieval.model import Clause, ClauseDraft
 from retrieval.question.asks import defines
-from retrieval.question.query import ExpansionWeights, Query
-from retrieval.search.bm25 import Scope, SparseBM25, best
+from retrieval.question.query import Query
+from retrieval.search.bm25 import Scope, SparseBM25
 from retrieval.search.ranking import FEATURES, Models, states
 from retrieval.words.normalize import strip_name_marks
 from retrieval.words.tokenize import Tokenizer
 
 _NAMED = FEATURES.index("named")
 _MET = 65536  # candidate clauses remembered as met (a quarter of them with their bigrams)
-# Pseudo-relevance feedback (when ExpansionWeights.feedback > 0): asked only when the first
-# pass is unsure, i.e. its best clause scores below this share of the question's own maximum.
-FEEDBACK_BELOW = 0.5
-FEEDBACK_CLAUSES = 5  # the first pass's best clauses the feedback words come from
-FEEDBACK_WORDS = 8  # the feedback words added
-FEEDBACK_MAX_SHARE = 0.05  # a word in more of the library's clauses is not distinctive
-FEEDBACK_ONE_GROUP = True  # all feedback words one stand-in group (its best counts once)
-_NUMERAL = re.compile(r"[0-9零一二三四五六七八九十百千第]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +89,6 @@ class Index:
         # bigrams of their text: popular clauses come up question after question.
         self._met: set[int] = set()
         self._bigrams: dict[int, frozenset[str]] = {}
-        # Per position its document's first position, worked out on first need (context).
-        self._starts: npt.NDArray[np.int64] | None = None
-        self._clause_tokens: dict[int, Counter[str]] = {}
         # A word's informativeness, synonyms and parts: the same words come back question
         # after question (数据, 政府 …), only their stand-ins differ.
         self._words: dict[str, tuple[float, tuple[str, ...], tuple[str, ...]]] = {}
@@ -148,12 +132,12 @@ class Index:
         within = scope if scope is None or isinstance(scope, Scope) else Scope.of(scope)
         own = [t for t, _ in query.terms]
         ceiling = sum(self._idf(t) for t in own) or 1.0
-        ranked = self._ranked(query, n, within, models.expansion, ceiling)
+        ranked = self.bm25.top_weighted(query.terms, n, query.groups, within)
         found = [(p, s) for p, s in ranked if s > 0]
         if not found:
             return []
         best_bm25 = found[0][1]
-        plan = self.plan(query.words, query.alternates, models.question_words)
+        plan = self.plan(query.words, query.alternates)
         unknown = self._unknown_share(plan)
         positions = [position for position, _ in found]
         matches = self.matches(plan, positions)
@@ -188,105 +172,6 @@ class Index:
             lead = (*top.features[:-1], top.score - runner.score)
             scored[0] = Candidate(top.position, top.bm25, lead, top.score)
         return scored
-
-    def _ranked(
-        self,
-        query: Query,
-        n: int,
-        within: Scope | None,
-        weights: ExpansionWeights,
-        ceiling: float,
-    ) -> list[tuple[int, float]]:
-        """The n best (position, BM25) pairs: the question's terms and stand-ins, with the
-        neighbouring clauses' score as a second field and, when the first pass is unsure,
-        its best clauses' distinctive words as feedback (both off at weight 0)."""
-        scores = self.bm25.weighted_scores(query.terms, query.groups, within)
-        if weights.context > 0:
-            scores = self._with_context(scores, weights.context)
-        ranked = best(scores, n)
-        if weights.feedback <= 0 or not ranked or ranked[0][1] >= FEEDBACK_BELOW * ceiling:
-            return ranked
-        extra = self._feedback(query, ranked[:FEEDBACK_CLAUSES], weights.feedback)
-        if not extra:
-            return ranked
-        scores = self.bm25.weighted_scores(query.terms, (*query.groups, *extra), within)
-        if weights.context > 0:
-            scores = self._with_context(scores, weights.context)
-        return best(scores, n)
-
-    def _with_context(
-        self, scores: npt.NDArray[np.float64], share: float
-    ) -> npt.NDArray[np.float64]:
-        """Scores plus `share` of the mean score of the clause's neighbours in its document
-        (the clause before and after): a paraphrase's words are often in the clause next to
-        the one that answers, which then outranks a lone clause elsewhere sharing one word."""
-        starts = self._doc_starts()
-        if len(scores) < 2:
-            return scores
-        same = starts[1:] == starts[:-1]  # position i + 1 and i in one document
-        context = np.zeros_like(scores)
-        context[1:] += np.where(same, scores[:-1], 0.0)
-        context[:-1] += np.where(same, scores[1:], 0.0)
-        return scores + (share / 2) * context
-
-    def _feedback(
-        self, query: Query, top: Sequence[tuple[int, float]], weight: float
-    ) -> list[tuple[tuple[tuple[str, ...], float], ...]]:
-        """RM3-style feedback: the words the first pass's best clauses hold most (each
-        clause's term shares weighted by its score) times their idf, distinctive ones only,
-        as stand-in groups at `weight` times their share of the best one."""
-        asked = {t for t, _ in query.terms} | {
-            token for group in query.groups for tokens, _ in group for token in tokens
-        }
-        total = sum(score for _, score in top) or 1.0
-        limit = max(2, int(FEEDBACK_MAX_SHARE * self.bm25.doc_count))
-        mass: dict[str, float] = {}
-        for position, score in top:
-            counts = self._tokens_of(position)
-            length = sum(counts.values()) or 1
-            for token, tf in counts.items():
-                if len(token) < 2 or token in asked or _NUMERAL.search(token):
-                    continue
-                mass[token] = mass.get(token, 0.0) + (score / total) * tf / length
-        scored = []
-        for token, share in mass.items():
-            term = self.bm25.vocab.get(token)
-            if term is None:
-                continue
-            df = int(self.bm25.indptr[term + 1] - self.bm25.indptr[term])
-            if 2 <= df <= limit:
-                scored.append((share * float(self.bm25.idf[term]), token))
-        scored.sort(reverse=True)
-        chosen = scored[:FEEDBACK_WORDS]
-        if not chosen:
-            return []
-        top_share = chosen[0][0]
-        alternatives = tuple(((token,), weight * share / top_share) for share, token in chosen)
-        if FEEDBACK_ONE_GROUP:
-            return [alternatives]
-        return [(alternative,) for alternative in alternatives]
-
-    def _tokens_of(self, position: int) -> Counter[str]:
-        """A clause's index tokens, counted (kept for clauses met before)."""
-        counts = self._clause_tokens.get(position)
-        if counts is None:
-            if len(self._clause_tokens) >= _MET // 4:
-                self._clause_tokens.clear()
-            counts = Counter(self.tokenizer.tokens(index_text(self.clauses[position])))
-            self._clause_tokens[position] = counts
-        return counts
-
-    def _doc_starts(self) -> npt.NDArray[np.int64]:
-        """Per position, the first position of its document (worked out on first need)."""
-        if self._starts is None:
-            starts = np.zeros(len(self.clauses), np.int64)
-            begin, current = 0, None
-            for position, clause in enumerate(self.clauses):
-                if clause.doc_id != current:
-                    begin, current = position, clause.doc_id
-                starts[position] = begin
-            self._starts = starts
-        return self._starts
 
     def _features(
         self, query: Query, match: Match, position: int, mentioned: Collection[str]
@@ -360,17 +245,12 @@ class Index:
         return missing / total
 
     def plan(
-        self,
-        words: Sequence[str],
-        alternates: Mapping[str, Sequence[tuple[str, float]]],
-        learned: Mapping[str, float] | None = None,
+        self, words: Sequence[str], alternates: Mapping[str, Sequence[tuple[str, float]]]
     ) -> tuple[WordPlan, ...]:
-        """What to look for in each clause for each coverage word, worked out once a question;
-        `learned`: factors on words' informativeness (Models.question_words)."""
-        learned = learned or {}
+        """What to look for in each clause for each coverage word, worked out once a question."""
         return tuple(
             WordPlan(
-                informativeness * learned.get(word, 1.0),
+                informativeness,
                 exact,
                 tuple(alternates.get(word, ())),
                 parts,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 # Whether a clause states what the question asks for: read from the table of question kinds.
@@ -55,10 +55,6 @@ class Models:
     # A learned abstain decision (logistic over the best candidate's features, bias last),
     # answering when its score is ≥ 0; empty → the two-parameter rule alone.
     abstain: tuple[float, ...] = ()
-    # Factors on question words' informativeness in coverage: how often the train splits'
-    # gold clauses held them over the mean (自己, 有人, 需要 ask). Measured and not shipped in
-    # round 4 (docs/evaluation.md): empty unless ranking.json holds them.
-    question_words: dict[str, float] = field(default_factory=dict, hash=False)
 
     @classmethod
     def load(cls, path: Path) -> Models:
@@ -74,14 +70,12 @@ class Models:
                 if learned
                 else ()
             )
-            words = {str(w): float(v) for w, v in dict(data.get("question_words", {})).items()}
             return cls(
                 rank,
                 float(data["min_coverage"]),
                 int(data["min_words"]),
                 expansion,
                 abstain,
-                words,
             )
         except (OSError, ValueError, KeyError, TypeError):
             return DEFAULT_MODELS
@@ -100,11 +94,6 @@ class Models:
                 **(
                     {"abstain": dict(zip((*FEATURES, "bias"), self.abstain, strict=True))}
                     if self.abstain
-                    else {}
-                ),
-                **(
-                    {"question_words": dict(sorted(self.question_words.items()))}
-                    if self.question_words
                     else {}
                 ),
             },

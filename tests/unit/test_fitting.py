@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 from retrieval.evaluation.fitting import (
     Item,
@@ -8,7 +7,6 @@ from retrieval.evaluation.fitting import (
     fit_all,
     judge,
     operating_point,
-    question_word_factors,
 )
 from retrieval.search.ranking import FEATURES
 
@@ -54,21 +52,6 @@ def test_the_learned_abstain_decision_separates_what_the_rule_cannot() -> None:
     learned = [judge(item, fit_all(items, learn_abstain=True)) for item in items]
     assert all(not o.abstained for o in learned if o.item.answerable)
     assert all(o.abstained for o in learned if not o.item.answerable)
-
-
-def test_question_word_factors_lower_the_words_gold_clauses_rarely_hold() -> None:
-    seen = [("自己", False)] * 20 + [("监管", True)] * 20 + [("数据", True), ("数据", False)]
-    factors = question_word_factors(seen, prior=10.0, floor=0.2)
-    # mean held rate 21/42 = 0.5; 自己: (0 + 5) / 30 / 0.5 = 1/3
-    assert factors["自己"] == pytest.approx(1 / 3, abs=1e-3)
-    assert "监管" not in factors  # held more often than the mean: left at 1
-    assert "数据" not in factors  # (1 + 5) / 12 / 0.5 = 1: held as often as the mean
-    assert question_word_factors([("自己", False)] * 1000, floor=0.2) == {}  # nothing held
-
-
-def test_question_word_factors_stop_at_the_floor() -> None:
-    seen = [("自己", False)] * 500 + [("监管", True)] * 500
-    assert question_word_factors(seen, prior=1.0, floor=0.2)["自己"] == 0.2
 
 
 def test_ranking_only_cross_validation_never_abstains_on_coverage() -> None:

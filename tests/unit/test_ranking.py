@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -87,11 +86,3 @@ def test_a_learned_decision_round_trips_through_ranking_json(tmp_path: Path) -> 
     path = tmp_path / "ranking.json"
     path.write_text(models.to_json(), encoding="utf-8")
     assert Models.load(path) == models
-
-
-def test_question_word_factors_round_trip_through_ranking_json(tmp_path: Path) -> None:
-    models = dataclasses.replace(DEFAULT_MODELS, question_words={"自己": 0.26, "有人": 0.31})
-    path = tmp_path / "ranking.json"
-    path.write_text(models.to_json(), encoding="utf-8")
-    assert Models.load(path) == models
-    assert Models.load(path) != DEFAULT_MODELS
