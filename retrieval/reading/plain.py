@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -31,9 +30,12 @@ def decode(data: bytes) -> str:
     raise UnreadableFile("无法识别的文本编码")
 
 
+# Unicode's control characters (category Cc) but for the line and page breaks and tabs text has.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
 def _looks_like_text(text: str) -> bool:
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\r\n\t\f")
-    return controls <= len(text) // 100
+    return len(_CONTROL.findall(text)) <= len(text) // 100
 
 
 @dataclass(frozen=True, slots=True)

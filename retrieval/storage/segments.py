@@ -156,6 +156,8 @@ def _start_worker(lexicon: Lexicon | None, work_dir: Path | None) -> None:
     global _worker_tokenizer
     if lexicon is not None:  # spawned: load the dictionary; forked: the parent's is here
         _worker_tokenizer = Tokenizer(lexicon, work_dir)
+    if _worker_tokenizer is not None:  # a worker segments many files: worth its import
+        _worker_tokenizer.accelerate()
 
 
 def _work(job: tuple[Path, str, str]) -> Segment:
