@@ -58,6 +58,9 @@ _NAME_GAP = r"[\s《》〈〉“”\"'：:·]*"  # what strip_name_marks drops b
 _HEADING_NOISE = re.compile(r"^[\s的之中里]+|[\s的]+$")
 Progress = Callable[[int, int], None]  # (clauses indexed, total)
 MODELS_FILE = "ranking.json"
+# From this many clauses a first build makes its expander in a forked process beside the
+# index arrays (words/expander_beside.py); below, the fork and the read-back cost more.
+EXPANDER_BESIDE_MIN_CLAUSES = 5_000
 VERSIONS = TOKENIZER_VERSION + PARSER_VERSION  # what shapes a cache and a segment
 ENGLISH_TITLES = "titles_en.txt"
 
@@ -306,15 +309,20 @@ class Library:
             text = index_text(clause)
             return counted.get(text) or segments.Counts.of(tokenizer.tokens(text))
 
-        total = sum(len(d.clauses) for d in documents)
+        every = [counts(c) for d in documents for c in d.clauses]
+        total = len(every)
+        building = None
+        if expander_cache is not None and total >= EXPANDER_BESIDE_MIN_CLAUSES:
+            from retrieval.words import expander_beside
+
+            words = {t for found in every for t in found.terms}
+            building = expander_beside.start(expander_cache, tokenizer.known(words))
         bm25 = SparseBM25.from_counts(
-            (
-                (found.terms, found.tfs, found.length)
-                for d in documents
-                for found in map(counts, d.clauses)
-            ),
+            ((found.terms, found.tfs, found.length) for found in every),
             (lambda done: progress(done, total)) if progress else None,
         )
+        if building is not None:
+            expander_beside.finish(building)
         library = cls(
             documents,
             problems + unindexable,

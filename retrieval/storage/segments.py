@@ -13,6 +13,7 @@ first build spreads the files over worker processes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -119,17 +120,28 @@ def segment_corpus(
                 found[at] = kept
     missing = [at for at in range(len(files)) if at not in found]
     jobs = [(files[at], names[at], keys[at]) for at in missing]
+    if store is not None and jobs:
+        with contextlib.suppress(OSError):  # made here once, not raced for by the workers
+            cache_directory(store)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(jobs) >= MIN_PARALLEL_FILES:
-        made = _in_workers(jobs, tokenizer, workers)
+        made = _in_workers(jobs, tokenizer, workers, store)
     else:
-        made = [segment_file(path, name, key, tokenizer) for path, name, key in jobs]
+        made = [_segment_and_keep(job, tokenizer, store) for job in jobs]
     for at, segment in zip(missing, made, strict=True):
         found[at] = segment
-        if store is not None:
-            with contextlib.suppress(OSError):  # a read-only data dir only costs a re-segment
-                save(store, segment)
     return Segmented(tuple(found[at] for at in range(len(files))), len(jobs))
+
+
+def _segment_and_keep(
+    job: tuple[Path, str, str], tokenizer: Tokenizer, store: Path | None
+) -> Segment:
+    """Segment one file and store the segment (by the worker: the writes run in parallel)."""
+    segment = segment_file(*job, tokenizer)
+    if store is not None:
+        with contextlib.suppress(OSError):  # a read-only data dir only costs a re-segment
+            save(store, segment)
+    return segment
 
 
 def keys_of(
@@ -160,13 +172,13 @@ def _start_worker(lexicon: Lexicon | None, work_dir: Path | None) -> None:
         _worker_tokenizer.accelerate()
 
 
-def _work(job: tuple[Path, str, str]) -> Segment:
+def _work(job: tuple[Path, str, str], store: Path | None) -> Segment:
     assert _worker_tokenizer is not None
-    return segment_file(*job, _worker_tokenizer)
+    return _segment_and_keep(job, _worker_tokenizer, store)
 
 
 def _in_workers(
-    jobs: list[tuple[Path, str, str]], tokenizer: Tokenizer, workers: int
+    jobs: list[tuple[Path, str, str]], tokenizer: Tokenizer, workers: int, store: Path | None
 ) -> list[Segment]:
     """Segment files in `workers` processes, largest files first so none is left last.
 
@@ -182,7 +194,8 @@ def _in_workers(
     _worker_tokenizer = tokenizer if forked else None
     try:
         with context.Pool(workers, _start_worker, setup) as pool:
-            made = pool.map(_work, [jobs[at] for at in order], chunksize=4)
+            work = functools.partial(_work, store=store)
+            made = pool.map(work, [jobs[at] for at in order], chunksize=4)
     finally:
         _worker_tokenizer = None
     out: list[Segment | None] = [None] * len(jobs)

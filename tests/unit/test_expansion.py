@@ -133,3 +133,25 @@ def test_a_patch_reads_the_thesaurus_indexes_from_the_cache(
     expansion._sources.cache_clear()  # damaged: discarded and made again
     assert before.patched(other, tmp_path) == after
     assert intact(written)
+
+
+def test_an_expander_made_beside_the_index_is_the_one_built_here(
+    library: Library, tmp_path: Path
+) -> None:
+    from retrieval.words import expander_beside
+
+    words = sorted(library.expander.vocabulary)
+    path = tmp_path / "expander-beside.json"
+    child = expander_beside.start(path, words)
+    assert child is not None, "a single-threaded process forks the build"
+    expander_beside.finish(child)
+    assert intact(path)
+    assert Expander.read(path) == Expander.build(words)
+
+
+def test_no_second_build_when_the_expander_is_cached(library: Library, tmp_path: Path) -> None:
+    from retrieval.words import expander_beside
+
+    path = tmp_path / "expander-cached.json"
+    library.expander.save(path)
+    assert expander_beside.start(path, library.expander.vocabulary) is None
