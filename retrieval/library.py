@@ -44,7 +44,7 @@ from retrieval.search.index import Index, Ranking, index_text
 from retrieval.search.ranking import DEFAULT_MODELS, Models
 from retrieval.search.related import Relations, library_relations
 from retrieval.search.screen import screen
-from retrieval.storage import cache, clause_table
+from retrieval.storage import cache, clause_table, snapshot
 from retrieval.words.expansion import EXPANDER_VERSION, Expander
 from retrieval.words.normalize import Folded, fold_for_search, strip_name_marks
 from retrieval.words.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
@@ -95,6 +95,7 @@ class Library:
         expander_cache: Path | None = None,
         expander: Expander | None = None,
         expander_from: Expander | None = None,
+        snapshots: Path | None = None,
     ) -> None:
         self.documents = documents
         self.problems = problems
@@ -106,7 +107,12 @@ class Library:
             table if table is not None else tuple(c for d in documents for c in d.clauses)
         )
         # Names normalised once here: a question never scans the corpus.
-        self.names = Names(documents, table.fold) if table is not None else Names(documents)
+        if table is None:
+            self.names = Names(documents)
+        elif snapshots is None:
+            self.names = Names(documents, table.fold)
+        else:  # `snapshots`: the cache's directory, which keeps them made once
+            self.names = snapshot.names(snapshots, documents, table.fold)
         self._table = table  # what the heading and clause-number indexes are read from
         self._spans: dict[str, tuple[int, int]] = {}
         start = 0
@@ -252,6 +258,7 @@ class Library:
                     expander_cache=_expander_path(paths.cache_dir, key),
                     expander=lent if attempt is not None and attempt.same_words else None,
                     expander_from=lent,
+                    snapshots=paths.cache_dir / key,
                 )
                 library.segmented = attempt.segmented if attempt is not None else 0
                 library.patched = attempt is not None and attempt.written
