@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot import texts
-from retrieval.documents.citations import Citation
 from retrieval.library import MAX_QUERY_CHARS, Library
 from retrieval.lookup.card import quoted_title
 from retrieval.model import Answer, Clause, Document, DocumentCard, Hit
@@ -15,6 +14,7 @@ from retrieval.model import Answer, Clause, Document, DocumentCard, Hit
 if TYPE_CHECKING:  # annotations only: digests, editions and diffs are imported where shown
     from bot.digest import DigestContent
     from bot.digest_layout import Style
+    from retrieval.documents.citations import Citation
     from retrieval.documents.diff import ArticleChange
     from retrieval.documents.editions import EditionDiff, NoDiff
 

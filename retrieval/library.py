@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from retrieval.documents.catalog import grams_covered, load_catalog, name_grams
-from retrieval.documents.citations import Citation, Citations
 from retrieval.documents.names import Names
 from retrieval.documents.naming import (
     core_title,
@@ -42,7 +41,6 @@ from retrieval.search.confidence import sure
 from retrieval.search.fusion import QueryRewriter, SemanticChannel, reciprocal_rank_fusion
 from retrieval.search.index import Index, Ranking, index_text
 from retrieval.search.ranking import DEFAULT_MODELS, Models
-from retrieval.search.related import Relations, library_relations
 from retrieval.search.screen import screen
 from retrieval.storage import cache, clause_table, snapshot
 from retrieval.words.expansion import EXPANDER_VERSION, Expander
@@ -51,6 +49,8 @@ from retrieval.words.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 
 if TYPE_CHECKING:  # building from the files: imported when a start finds no cache
     from retrieval import patch
+    from retrieval.documents.citations import Citation, Citations
+    from retrieval.search.related import Relations
     from retrieval.storage import segments
 
 MAX_QUERY_CHARS = 500
@@ -405,6 +405,8 @@ class Library:
     def citations(self) -> Citations:
         """References between clauses, read lazily: most answers never need them."""
         if self._citations is None:
+            from retrieval.documents.citations import Citations  # imported by the few that ask
+
             self._citations = Citations(self.documents, self.resolve, self.numbers.within)
         return self._citations
 
@@ -416,7 +418,9 @@ class Library:
         kept = frozenset(d.doc_id for d in self.documents if touched.isdisjoint(d.sources))
         carried = previous._citations.carried(kept)
         if carried is not None:
-            self._citations = Citations(self.documents, self.resolve, self.numbers.within, carried)
+            self._citations = type(previous._citations)(
+                self.documents, self.resolve, self.numbers.within, carried
+            )
 
     def related(self, clause: Clause) -> list[Clause]:
         """The clauses of other documents that treat the same matter, most alike first
@@ -434,6 +438,8 @@ class Library:
     def relations(self) -> Relations:
         """Related clauses across documents, computed once for the library when first asked."""
         if self._relations is None:
+            from retrieval.search.related import library_relations  # as citations above
+
             self._relations = library_relations(self.index.bm25, self.documents)
         return self._relations
 
