@@ -44,7 +44,7 @@ from retrieval.search.ranking import DEFAULT_MODELS, Models
 from retrieval.search.screen import screen
 from retrieval.storage import cache, clause_table, snapshot
 from retrieval.words.expansion import EXPANDER_VERSION, Expander
-from retrieval.words.normalize import Folded, fold_for_search, strip_name_marks
+from retrieval.words.normalize import Folded, fold_for_search, strip_name_marks, use_tables
 from retrieval.words.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 
 if TYPE_CHECKING:  # building from the files: imported when a start finds no cache
@@ -210,6 +210,8 @@ class Library:
         files without a kept segment are parsed and segmented (in `workers` processes when
         many; all cores by default). `previous`, the library answering now, lends its
         tokenizer and expander when the lexicon and the dictionary words are the same."""
+        if paths.cache_dir is not None:
+            use_tables(paths.cache_dir)
         lexicon = Lexicon.from_dir(paths.data_dir, paths.cache_dir)
         same = previous is not None and previous.tokenizer.lexicon == lexicon
         tokenizer = (
@@ -358,6 +360,7 @@ class Library:
         cached = cache.load_latest(paths.cache_dir)
         if cached is None:
             return None
+        use_tables(paths.cache_dir)
         lexicon = Lexicon.from_dir(paths.data_dir, paths.cache_dir)
         tokenizer = Tokenizer(lexicon, paths.cache_dir)
         models = Models.load(paths.data_dir / MODELS_FILE)
