@@ -15,10 +15,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import redact, render, texts
 from bot.upkeep.building import library_builder
-from bot.upkeep.startup import check_directories, open_database
+from bot.upkeep.startup import check_directories
 from config.settings import LEXICON_DIR, Settings, SettingsError, load_settings
-from retrieval.documents.naming import collisions
-from retrieval.evaluation.evaluate import evaluate, report
 from retrieval.library import Library
 from retrieval.model import Answer, Hit
 
@@ -176,6 +174,8 @@ def run_check(library: Library, out: TextIO) -> int:
         incomplete = [c.label for c in doc.clauses if c.incomplete]
         if incomplete:
             print(f"    不完整的段落：{'、'.join(incomplete)}", file=out)
+    from retrieval.documents.naming import collisions  # `check` alone needs it
+
     shared = collisions(library.documents)
     if shared:
         print(f"同名简称 {len(shared)} 个（查询时列出各文件，不替用户选）：", file=out)
@@ -201,6 +201,8 @@ def run_eval(library: Library, args: argparse.Namespace, out: TextIO) -> int:
         return 2
     if args.cv:
         return run_cross_validation(library, path, args.cv, args.fit, out, args.train_items)
+    from retrieval.evaluation.evaluate import evaluate, report
+
     tallies = evaluate(path, lambda q: library.answer(q, k=3))
     for line in report(tallies):
         print(line, file=out)
@@ -310,7 +312,7 @@ def run_serve(settings: Settings, webhook: bool = False) -> int:
                 return 2
     try:
         asyncio.run(probe(settings))
-        builder = library_builder(settings)
+        builder = library_builder(settings, serving=True)
         stale = builder.stale()
         library = stale or builder.build(at_start=True)
         store, llm = open_store(settings), llm_from_settings(settings)
@@ -346,6 +348,8 @@ def run_serve(settings: Settings, webhook: bool = False) -> int:
 
 def open_store(settings: Settings) -> Store:
     """The store POLICYBOT_DATABASE_URL names (a corrupt SQLite file is moved aside)."""
+    from bot.upkeep.startup import open_database
+
     return open_database(settings)
 
 

@@ -7,14 +7,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot import texts
-from bot.digest_layout import Style, digest_blocks
-from retrieval.documents.citations import Citation
 from retrieval.library import MAX_QUERY_CHARS, Library
 from retrieval.lookup.card import quoted_title
 from retrieval.model import Answer, Clause, Document, DocumentCard, Hit
 
-if TYPE_CHECKING:  # annotations only: editions and diffs are imported where one is shown
+if TYPE_CHECKING:  # annotations only: digests, editions and diffs are imported where shown
     from bot.digest import DigestContent
+    from bot.digest_layout import Style
+    from retrieval.documents.citations import Citation
     from retrieval.documents.diff import ArticleChange
     from retrieval.documents.editions import EditionDiff, NoDiff
 
@@ -176,7 +176,10 @@ def toc_text(doc: Document) -> str:
 
 def digest_text(content: DigestContent) -> str:
     """A gathered digest as plain text (for `policybot digest`), in the order chats get it."""
-    blocks = digest_blocks(content, TEXT_STYLE, MESSAGE_CHARS)
+    # The digest's modules (store, editions) are imported by digests only: `ask` needs none.
+    from bot.digest_layout import digest_blocks
+
+    blocks = digest_blocks(content, text_style(), MESSAGE_CHARS)
     return "\n\n".join(block.text for block in blocks)
 
 
@@ -188,7 +191,11 @@ def _quoted_text(hit: Hit, terms: tuple[str, ...], limit: int) -> list[str]:
     return [hit_text(hit)]  # the terminal scrolls: one block, whatever its length
 
 
-TEXT_STYLE = Style(escape=_as_is, bold=_as_is, quote=_quoted_text)
+def text_style() -> Style:
+    """The digest layout's style for plain text."""
+    from bot.digest_layout import Style
+
+    return Style(escape=_as_is, bold=_as_is, quote=_quoted_text)
 
 
 # --- edition diffs -----------------------------------------------------------------------

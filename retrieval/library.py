@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -10,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from retrieval.documents.catalog import grams_covered, load_catalog, name_grams
-from retrieval.documents.citations import Citation, Citations
 from retrieval.documents.names import Names
 from retrieval.documents.naming import (
     core_title,
@@ -41,15 +41,16 @@ from retrieval.search.confidence import sure
 from retrieval.search.fusion import QueryRewriter, SemanticChannel, reciprocal_rank_fusion
 from retrieval.search.index import Index, Ranking, index_text
 from retrieval.search.ranking import DEFAULT_MODELS, Models
-from retrieval.search.related import Relations, library_relations
 from retrieval.search.screen import screen
-from retrieval.storage import cache, clause_table
+from retrieval.storage import cache, clause_table, snapshot
 from retrieval.words.expansion import EXPANDER_VERSION, Expander
-from retrieval.words.normalize import Folded, fold_for_search, strip_name_marks
+from retrieval.words.normalize import Folded, fold_for_search, strip_name_marks, use_tables
 from retrieval.words.tokenize import TOKENIZER_VERSION, Lexicon, Tokenizer
 
 if TYPE_CHECKING:  # building from the files: imported when a start finds no cache
     from retrieval import patch
+    from retrieval.documents.citations import Citation, Citations
+    from retrieval.search.related import Relations
     from retrieval.storage import segments
 
 MAX_QUERY_CHARS = 500
@@ -97,6 +98,7 @@ class Library:
         expander_cache: Path | None = None,
         expander: Expander | None = None,
         expander_from: Expander | None = None,
+        snapshots: Path | None = None,
     ) -> None:
         self.documents = documents
         self.problems = problems
@@ -107,14 +109,14 @@ class Library:
         self.clauses: Sequence[Clause] = (
             table if table is not None else tuple(c for d in documents for c in d.clauses)
         )
-        # Names and headings normalised once here: a question never scans the corpus.
-        self.names = Names(documents, table.fold) if table is not None else Names(documents)
-        self.headings = (
-            Headings.grouped(table.heading_groups(), table.fold)
-            if table is not None
-            else Headings(self.clauses)
-        )
-        self.numbers = Numbers(documents, table.carrying() if table is not None else None)
+        # Names normalised once here: a question never scans the corpus.
+        if table is None:
+            self.names = Names(documents)
+        elif snapshots is None:
+            self.names = Names(documents, table.fold)
+        else:  # `snapshots`: the cache's directory, which keeps them made once
+            self.names = snapshot.names(snapshots, documents, table.fold)
+        self._table = table  # what the heading and clause-number indexes are read from
         self._spans: dict[str, tuple[int, int]] = {}
         start = 0
         for doc in documents:
@@ -166,6 +168,26 @@ class Library:
         self.held: cache.Held | None = None
         self.key = ""  # the cache key of the corpus it was made from ("" without a cache)
 
+    @functools.cached_property
+    def headings(self) -> Headings:
+        """Clauses by their headings, indexed on the first question naming one (most never
+        do: a start answering one question skips ~35 ms of the big library's)."""
+        table = self._table
+        if table is None:
+            return Headings(self.clauses)
+        return Headings.grouped(table.heading_groups(), table.fold)
+
+    @functools.cached_property
+    def numbers(self) -> Numbers:
+        """Clauses by their numbers, indexed on the first reference or citation asked for."""
+        table = self._table
+        return Numbers(self.documents, table.carrying() if table is not None else None)
+
+    def warm(self) -> None:
+        """Build now the indexes left to the first question needing them: a bot answers many
+        questions, and its first heading or reference question should not wait for them."""
+        _ = self.headings, self.numbers
+
     def persist(self) -> None:
         """Write what a patched library left unwritten to answer sooner (its expander)."""
         if self._unsaved is not None:
@@ -191,6 +213,8 @@ class Library:
         files without a kept segment are parsed and segmented (in `workers` processes when
         many; all cores by default). `previous`, the library answering now, lends its
         tokenizer and expander when the lexicon and the dictionary words are the same."""
+        if paths.cache_dir is not None:
+            use_tables(paths.cache_dir)
         lexicon = Lexicon.from_dir(paths.data_dir, paths.cache_dir)
         same = previous is not None and previous.tokenizer.lexicon == lexicon
         tokenizer = (
@@ -239,6 +263,7 @@ class Library:
                     expander_cache=_expander_path(paths.cache_dir, key),
                     expander=lent if attempt is not None and attempt.same_words else None,
                     expander_from=lent,
+                    snapshots=paths.cache_dir / key,
                 )
                 library.segmented = attempt.segmented if attempt is not None else 0
                 library.patched = attempt is not None and attempt.written
@@ -343,6 +368,7 @@ class Library:
         cached = cache.load_latest(paths.cache_dir)
         if cached is None:
             return None
+        use_tables(paths.cache_dir)
         lexicon = Lexicon.from_dir(paths.data_dir, paths.cache_dir)
         tokenizer = Tokenizer(lexicon, paths.cache_dir)
         models = Models.load(paths.data_dir / MODELS_FILE)
@@ -390,6 +416,8 @@ class Library:
     def citations(self) -> Citations:
         """References between clauses, read lazily: most answers never need them."""
         if self._citations is None:
+            from retrieval.documents.citations import Citations  # imported by the few that ask
+
             self._citations = Citations(self.documents, self.resolve, self.numbers.within)
         return self._citations
 
@@ -401,7 +429,9 @@ class Library:
         kept = frozenset(d.doc_id for d in self.documents if touched.isdisjoint(d.sources))
         carried = previous._citations.carried(kept)
         if carried is not None:
-            self._citations = Citations(self.documents, self.resolve, self.numbers.within, carried)
+            self._citations = type(previous._citations)(
+                self.documents, self.resolve, self.numbers.within, carried
+            )
 
     def related(self, clause: Clause) -> list[Clause]:
         """The clauses of other documents that treat the same matter, most alike first
@@ -419,6 +449,8 @@ class Library:
     def relations(self) -> Relations:
         """Related clauses across documents, computed once for the library when first asked."""
         if self._relations is None:
+            from retrieval.search.related import library_relations  # as citations above
+
             self._relations = library_relations(self.index.bm25, self.documents)
         return self._relations
 

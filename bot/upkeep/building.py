@@ -66,6 +66,7 @@ class LibraryBuilder:
     paths: LibraryPaths
     attach: Attach | None = None  # the configured channels; None ranks with BM25 alone
     load: Loader = load_library  # a test's stand-in fails as a full disk would
+    serving: bool = False  # the bot's libraries: lazy indexes built before the first question
 
     def build(self, at_start: bool = False, previous: Library | None = None) -> Library:
         """A library ready to answer, with the channels plugged in.
@@ -81,8 +82,16 @@ class LibraryBuilder:
             library = self.load(self.paths, _progress_bar() if at_start else None, previous)
         finally:
             if at_start:
+                if not self.serving:
+                    # Made while collection paused, every object loaded is in the youngest
+                    # generation: the first collections after it walked them all (≈ 60 ms of a
+                    # one-question `ask`). A CLI keeps its library until it exits; the bot
+                    # swaps its libraries, whose cycles a frozen heap would never free.
+                    gc.freeze()
                 gc.enable()
         log_skipped(library)
+        if self.serving:
+            library.warm()
         if self.attach is not None:
             self.attach(library, at_start)
         return library
@@ -93,19 +102,24 @@ class LibraryBuilder:
         if Library.is_cached(self.paths):
             return None
         library = Library.load_stale(self.paths)
+        if library is not None and self.serving:
+            library.warm()
         if library is not None and self.attach is not None:
             self.attach(library, True)
         return library
 
 
-def library_builder(settings: Settings, channels: bool = True) -> LibraryBuilder:
+def library_builder(
+    settings: Settings, channels: bool = True, serving: bool = False
+) -> LibraryBuilder:
     """The builder of this deployment's libraries; `channels=False` for commands that do not
-    rank (docs, toc, check …), which then never load an HTTP client."""
+    rank (docs, toc, check …), which then never load an HTTP client; `serving` for the bot's
+    (the CLI answers a few questions and builds only the indexes they need)."""
 
     def attach(library: Library, progress: bool) -> None:
         attach_channels(library, settings, progress)
 
-    return LibraryBuilder(library_paths(settings), attach if channels else None)
+    return LibraryBuilder(library_paths(settings), attach if channels else None, serving=serving)
 
 
 def _progress_bar() -> Progress:

@@ -68,7 +68,7 @@ def start(
     library (the corpus changed while it was down): its first polls re-index the corpus.
     """
     reloader = services.reloader or Reloader(
-        services, library_builder(services.settings), interval, retry=retry
+        services, library_builder(services.settings, serving=True), interval, retry=retry
     )
     services.reloader = reloader
     services.background.append(asyncio.get_running_loop().create_task(reloader.watch()))

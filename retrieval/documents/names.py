@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import ahocorasick
 
@@ -83,6 +84,10 @@ def _automaton(words: Iterable[str]) -> ahocorasick.Automaton | None:
     return automaton
 
 
+# What `Names.state` holds: a change to it or to how it is built changes this.
+STATE_VERSION = "names-1"
+
+
 class Names:
     """Every document's aliases, normalised once, with the indexes that find them."""
 
@@ -92,6 +97,45 @@ class Names:
         """`fold`: `fold_for_search`, or a stand-in giving its results from a cache."""
         self.documents = tuple(documents)
         self._position = {d.doc_id: n for n, d in enumerate(self.documents)}
+        self._build(fold)
+
+    def state(self) -> tuple[Any, ...]:
+        """The indexes as plain lists, sets and dicts (marshal's types) for a snapshot; the
+        automata as their words."""
+        return (
+            STATE_VERSION,
+            [d.doc_id for d in self.documents],
+            self._normal,
+            self._squashed,
+            self._whole,
+            dict(self._exact),
+            dict(self._normal_docs),
+            dict(self._grams),
+            self._alias_grams,
+            self._by_rarest,
+            self._words,
+        )
+
+    @classmethod
+    def from_state(cls, documents: Sequence[Document], state: tuple[Any, ...]) -> Names | None:
+        """The names of these documents from `state()`; None when it is another version's or
+        another library's."""
+        if len(state) != 11 or state[0] != STATE_VERSION:
+            return None
+        names = cls.__new__(cls)
+        names.documents = tuple(documents)
+        if state[1] != [d.doc_id for d in names.documents]:
+            return None
+        names._position = {d.doc_id: n for n, d in enumerate(names.documents)}
+        (names._normal, names._squashed, names._whole) = state[2:5]
+        names._exact = defaultdict(list, state[5])
+        names._normal_docs = defaultdict(list, state[6])
+        names._grams = defaultdict(list, state[7])
+        names._alias_grams, names._by_rarest, names._words = state[8:11]
+        names._make_automata()
+        return names
+
+    def _build(self, fold: Callable[[str], Folded]) -> None:
         # Per document: aliases normalised (longest first, for `mentioned`), and squashed.
         self._normal = [
             tuple(fold(a) for a in sorted((*d.aliases, *d.derived), key=len, reverse=True))
@@ -130,11 +174,19 @@ class Names:
         for gram, docs in self._grams.items():
             self._grams[gram] = sorted(set(docs))
         self._by_rarest = {char: tuple(set(names)) for char, names in by_rarest.items()}
-        self._inside = _automaton(
-            n for names in (*self._squashed, *derived) for n in names if len(n) >= 2
+        # The automata's words, kept for a snapshot (automata are no marshal type).
+        self._words = (
+            sorted({n for names in (*self._squashed, *derived) for n in names if len(n) >= 2}),
+            sorted(self._normal_docs),
+            sorted({n for names in self._whole for n in names if len(n) >= _MIN_NAME}),
         )
-        self._mentionable = _automaton(self._normal_docs)
-        self._named = _automaton(n for names in self._whole for n in names if len(n) >= _MIN_NAME)
+        self._make_automata()
+
+    def _make_automata(self) -> None:
+        inside, mentionable, named = self._words
+        self._inside = _automaton(inside)
+        self._mentionable = _automaton(mentionable)
+        self._named = _automaton(named)
 
     def resolve(self, name: Folded) -> list[Document]:
         """Documents a name refers to: exact alias, alias containment, then fuzzy title."""

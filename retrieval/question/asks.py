@@ -54,13 +54,40 @@ _NOBODY = (
 _LATIN = re.compile(r"[a-z]")
 
 
+class Pattern:
+    """A regular expression compiled when first used: a question reads a few of the table's
+    43 (the English ones on Latin text only, a clause's for the kind asked), and compiling
+    them all took ~20 ms of each start."""
+
+    __slots__ = ("_compiled", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        """The compiled expression."""
+        if self._compiled is None:
+            self._compiled = re.compile(self.source)
+        return self._compiled
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """`re.Pattern.search`."""
+        return self.compiled.search(text)
+
+    def sub(self, replacement: str, text: str) -> str:
+        """`re.Pattern.sub`."""
+        return self.compiled.sub(replacement, text)
+
+
 @dataclass(frozen=True, slots=True)
 class Phrases:
     """Chinese and English phrases that ask a kind; the English ones are tried only on text
     with Latin letters (word-boundary alternations cost ten times the Chinese ones)."""
 
-    chinese: re.Pattern[str]
-    english: re.Pattern[str] | None
+    chinese: Pattern
+    english: Pattern | None
 
     def search(self, text: str, latin: bool) -> bool:
         """Whether the (folded) text holds one of the phrases."""
@@ -69,7 +96,7 @@ class Phrases:
 
 
 def _asks(chinese: str, english: str = "") -> Phrases:
-    return Phrases(re.compile(chinese), re.compile(english) if english else None)
+    return Phrases(Pattern(chinese), Pattern(english) if english else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +106,13 @@ class Kind:
     name: AskKind
     asks: Phrases
     # A clause answering it must match; None: any clause may (lists, reasons, procedures).
-    states: re.Pattern[str] | None = None
-    unless: re.Pattern[str] | None = None  # a question matching this does not ask it
-    asking: re.Pattern[str] | None = None  # phrases that only ask: not content words
+    states: Pattern | None = None
+    unless: Pattern | None = None  # a question matching this does not ask it
+    asking: Pattern | None = None  # phrases that only ask: not content words
 
 
-def _re(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _re(pattern: str) -> Pattern:
+    return Pattern(pattern)
 
 
 # In order of precedence: a question asks for the first kind it matches.

@@ -9,7 +9,7 @@ import pytest
 
 from bot.digest import DigestContent
 from bot.digest_layout import Style, digest_blocks
-from bot.render import MESSAGE_CHARS, TEXT_STYLE, digest_text
+from bot.render import MESSAGE_CHARS, digest_text, text_style
 from bot.store.store import LoggedQuestion
 from bot.telegram.digest_render import HTML_STYLE, render_parts
 from bot.telegram.formatting import LIMIT
@@ -39,7 +39,7 @@ def every_section(library: Library) -> DigestContent:
 
 def test_text_and_html_have_the_same_blocks_in_the_same_order(library: Library) -> None:
     content = every_section(library)
-    text = digest_blocks(content, TEXT_STYLE, MESSAGE_CHARS)
+    text = digest_blocks(content, text_style(), MESSAGE_CHARS)
     html = digest_blocks(content, HTML_STYLE, LIMIT)
     assert len(content.keyword_hits) == 2
     assert [(b.cursor, b.clause_keys) for b in text] == [(b.cursor, b.clause_keys) for b in html]
@@ -73,7 +73,7 @@ def test_packing_keeps_every_block_and_effect_in_order(library: Library, limit: 
     assert len([p for p in parts if p.cursor]) == 1
 
 
-@pytest.mark.parametrize("style", [TEXT_STYLE, HTML_STYLE], ids=["text", "html"])
+@pytest.mark.parametrize("style", [text_style(), HTML_STYLE], ids=["text", "html"])
 def test_the_changes_section_fits_with_its_heading_markup(library: Library, style: Style) -> None:
     many = tuple(("changed", f"关于第{n}批政务数据共享工作的实施意见（试行）") for n in range(300))
     content = replace(every_section(library), changes=many)
