@@ -30,9 +30,8 @@ from retrieval.documents.dedup import title_key
 from retrieval.documents.naming import defined_names, english_titles, name_documents
 from retrieval.integrity import sidecar
 from retrieval.model import Clause, CorpusProblem, Document
-from retrieval.search.bm25 import SparseBM25
 from retrieval.search.index import index_text
-from retrieval.search.patching import Added, patched
+from retrieval.search.patching import Added, patch
 from retrieval.search.screen import screen
 from retrieval.storage import cache, clause_table, segments
 from retrieval.words.tokenize import Tokenizer
@@ -93,7 +92,7 @@ def patch_cache(
         return Attempt(False, found.segmented)
     new_documents, new_problems, parts, renumber, added = spliced
     count = sum(len(d.clauses) for d in new_documents)
-    new_index = patched(index, renumber, added, count)
+    new_index = patch(index, renumber, added, count)  # its postings made as they are written
     cache.save(
         cache_dir,
         key,
@@ -104,7 +103,7 @@ def patch_cache(
         lambda directory: clause_table.write_spliced(directory, new_documents),
     )
     segments.prune(store, keys)
-    same_words = _same_words(index, new_index, tokenizer)
+    same_words = _same_words(index.vocab, new_index.vocab, tokenizer)
     if expander is not None and same_words:
         _carry_expander(expander(old_key), expander(key))
     # The arrays just written are read back memory-mapped: the ones computed go first.
@@ -131,11 +130,11 @@ class Attempt:
     touched: frozenset[str] = frozenset()  # the corpus files added, changed or removed
 
 
-def _same_words(before: SparseBM25, after: SparseBM25, tokenizer: Tokenizer) -> bool:
+def _same_words(before: dict[str, int], after: dict[str, int], tokenizer: Tokenizer) -> bool:
     """Whether two vocabularies hold the same dictionary words (what the expander is built
     from): no such word among the terms one has and the other has not."""
-    gone = [t for t in before.vocab if t not in after.vocab]
-    new = [t for t in after.vocab if t not in before.vocab]
+    gone = [t for t in before if t not in after]
+    new = [t for t in after if t not in before]
     return not any(w for w in tokenizer.known([*gone, *new]))
 
 

@@ -493,17 +493,35 @@ def bm25_weights(
     lengths: npt.NDArray[np.int32],
 ) -> npt.NDArray[np.float64]:
     """Every posting's score, in chunks (a few temporaries of 2^18 values, not of the index)."""
-    count = len(lengths)
-    avgdl = int(lengths.sum(dtype=np.int64)) / count if count else 1.0
+    avgdl = average_length(lengths)
     weights = np.empty(len(docs), np.float64)
     for start in range(0, len(docs), _WEIGHT_CHUNK):
         end = min(len(docs), start + _WEIGHT_CHUNK)
-        f = tfs[start:end].astype(np.int64)
-        dl = lengths[docs[start:end]].astype(np.int64)
-        parts = f * (K1 + 1) / (f + K1 * (1 - B + B * dl / avgdl))
         terms = np.searchsorted(indptr, np.arange(start, end), side="right") - 1
-        weights[start:end] = idf[terms] * parts
+        weights[start:end] = posting_weights(
+            tfs[start:end], lengths[docs[start:end]], idf[terms], avgdl
+        )
     return weights
+
+
+def average_length(lengths: npt.NDArray[np.int32]) -> float:
+    """avgdl: the clauses' mean token count (1.0 for no clause)."""
+    count = len(lengths)
+    return int(lengths.sum(dtype=np.int64)) / count if count else 1.0
+
+
+def posting_weights(
+    tfs: npt.NDArray[np.uint16],
+    lengths: npt.NDArray[np.int32],
+    idf: npt.NDArray[np.float64],
+    avgdl: float,
+) -> npt.NDArray[np.float64]:
+    """Postings' scores from their term frequencies, clause lengths and terms' idf: value for
+    value the same however the postings are cut into blocks."""
+    f = tfs.astype(np.int64)
+    dl = lengths.astype(np.int64)
+    parts = f * (K1 + 1) / (f + K1 * (1 - B + B * dl / avgdl))
+    return idf * parts
 
 
 def idf_of_counts(df: npt.NDArray[np.int64], count: int) -> npt.NDArray[np.float64]:

@@ -30,6 +30,7 @@ import numpy as np
 from retrieval.integrity import cache_directory, discard, intact, seal, verified_bytes
 from retrieval.model import Clause, CorpusProblem, Document, problem_kind
 from retrieval.search.bm25 import SparseBM25
+from retrieval.search.patching import Patched
 from retrieval.storage import clause_table
 from retrieval.words.normalize import FOLD_VERSION
 
@@ -149,13 +150,14 @@ def save(
     key: str,
     documents: tuple[Document, ...],
     problems: tuple[CorpusProblem, ...],
-    index: SparseBM25,
+    index: SparseBM25 | Patched,
     sources: Sources | None = None,
     columns: Callable[[Path], None] | None = None,
 ) -> None:
     """Write the cache for `key` atomically and drop older caches; with `sources` (and an
     index that keeps term frequencies), what a patch needs too. `columns` writes the clause
-    columns into a directory when they are not the documents' own (a patch's splice)."""
+    columns into a directory when they are not the documents' own (a patch's splice); a
+    patched index's postings are written as they are made (never all in memory)."""
     cache_directory(directory)
     target = directory / key
     partial = directory / f".{key}.{os.getpid()}.tmp"
@@ -178,12 +180,18 @@ def save(
         columns(partial)
     else:
         clause_table.write(partial, documents)
-    for name, kind in ARRAYS.items():
-        array = np.ascontiguousarray(getattr(index, name), dtype=kind)
-        np.save(partial / f"{name}.npy", array, allow_pickle=False)
+    if isinstance(index, Patched):
+        _write_patched(partial, index)
+    else:
+        for name, kind in ARRAYS.items():
+            array = np.ascontiguousarray(getattr(index, name), dtype=kind)
+            np.save(partial / f"{name}.npy", array, allow_pickle=False)
     for name in FILES:
         seal(partial / name)
-    if sources is not None and all(getattr(index, n) is not None for n in PATCH_ARRAYS):
+    patchable = isinstance(index, Patched) or all(
+        getattr(index, n) is not None for n in PATCH_ARRAYS
+    )
+    if sources is not None and patchable:
         _save_sources(partial, sources, index)
     shutil.rmtree(target, ignore_errors=True)
     partial.replace(target)
@@ -263,16 +271,45 @@ def _read(
     return (documents, problems, index) if consistent else None
 
 
-def _save_sources(target: Path, sources: Sources, index: SparseBM25) -> None:
+# A patched index's arrays made a block at a time (the others are in memory).
+_STREAMED = {"docs": np.int32, "weights": np.float64, "tfs": np.uint16, "ranks": np.uint16}
+
+
+def _write_patched(target: Path, index: Patched) -> None:
+    """A patched index's arrays, the postings written block by block as they are made."""
+    for name in ("idf", "indptr", "lengths"):
+        np.save(target / f"{name}.npy", getattr(index, name), allow_pickle=False)
+    with contextlib.ExitStack() as stack:
+        outs = {
+            name: stack.enter_context((target / f"{name}.npy").open("wb")) for name in _STREAMED
+        }
+        for name, out in outs.items():
+            header = {
+                "descr": np.lib.format.dtype_to_descr(np.dtype(_STREAMED[name])),
+                "fortran_order": False,
+                "shape": (index.postings,),
+            }
+            np.lib.format.write_array_header_1_0(out, header)
+        written = 0
+        for block in index.blocks():
+            for name, out in outs.items():
+                out.write(np.ascontiguousarray(getattr(block, name), _STREAMED[name]).data)
+            written += len(block.docs)
+    if written != index.postings:
+        raise ValueError("a patched index made other postings than it counted")
+
+
+def _save_sources(target: Path, sources: Sources, index: SparseBM25 | Patched) -> None:
     data = {
         "format": SOURCES_FORMAT,
         "files": [list(f) for f in sources.files],
         "parts": sources.parts,
     }
     (target / SOURCES).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    for name, kind in PATCH_ARRAYS.items():
-        array = np.ascontiguousarray(getattr(index, name), dtype=kind)
-        np.save(target / f"{name}.npy", array, allow_pickle=False)
+    if isinstance(index, SparseBM25):  # a patched index's were written with the others
+        for name, kind in PATCH_ARRAYS.items():
+            array = np.ascontiguousarray(getattr(index, name), dtype=kind)
+            np.save(target / f"{name}.npy", array, allow_pickle=False)
     for name in PATCH_FILES:
         seal(target / name)
 

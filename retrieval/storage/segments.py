@@ -18,6 +18,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -49,7 +50,17 @@ class Counts:
     @classmethod
     def of(cls, tokens: Sequence[str]) -> Counts:
         counted = Counter(tokens)
-        return cls(tuple(counted), tuple(counted.values()), len(tokens))
+        return cls(tuple(map(sys.intern, counted)), tuple(counted.values()), len(tokens))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Terms interned where unpickled too (a worker's segments arriving): one string a
+        # term, not one a posting — 2.4M postings of the big library were ~190 MB of
+        # strings in the building process, most of its peak.
+        return (_interned, (self.terms, self.tfs, self.length))
+
+
+def _interned(terms: tuple[str, ...], tfs: tuple[int, ...], length: int) -> Counts:
+    return Counts(tuple(map(sys.intern, terms)), tfs, length)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +263,7 @@ def load(store: Path, key: str, source: str) -> Segment | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data["format"] != FORMAT or data["key"] != key or data["source"] != source:
             raise ValueError("another segment")
-        vocab = data["vocab"]
+        vocab = [sys.intern(term) for term in data["vocab"]]  # one string a term (Counts)
         counts = tuple(
             Counts(
                 tuple(vocab[t] for t in row[1::2]), tuple(int(f) for f in row[2::2]), int(row[0])

@@ -4,6 +4,7 @@ library merged from kept segments answers exactly as a rebuild of the same files
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
 from retrieval.library import Library, LibraryPaths
-from retrieval.storage.segments import FOLDER
+from retrieval.storage.segments import FOLDER, Counts
 from retrieval.words.expansion import Expander
 from tests.make_documents import blocks_of, write_docx, write_pdf
 
@@ -49,6 +50,16 @@ def edit(path: Path) -> None:
     """Change one article's wording, as an amended file would."""
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("社会信用", "公共信用", 3), encoding="utf-8")
+
+
+def test_counted_terms_are_one_string_a_term_wherever_they_are_made() -> None:
+    # A worker's segments arrive pickled: the building process keeps one string a term.
+    first = Counts.of(["劳动", "合同", "劳动"])
+    again = Counts.of(["".join(["劳", "动"])])  # equal, made apart
+    arrived = pickle.loads(pickle.dumps(Counts(("".join(["合", "同"]),), (1,), 1)))
+    assert (first.terms, first.tfs, first.length) == (("劳动", "合同"), (2, 1), 3)
+    assert again.terms[0] is first.terms[0]
+    assert arrived.terms[0] is first.terms[1]
 
 
 def test_a_first_build_segments_every_file(corpus: Path, tmp_path: Path) -> None:

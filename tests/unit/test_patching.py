@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from retrieval.search.bm25 import SparseBM25
-from retrieval.search.patching import Added, patched
+from retrieval.search.patching import BLOCK, Added, patched
 
 Counted = tuple[tuple[str, ...], tuple[int, ...], int]
 WORDS = [f"w{n}" for n in range(300)]
@@ -26,9 +26,11 @@ def random_clause(rng: random.Random) -> Counted:
     return counted([rng.choice(WORDS[:reach]) for _ in range(rng.randint(0, 30))])
 
 
-def patch_of(old: list[list[Counted]], new: list[list[Counted]], index: SparseBM25) -> SparseBM25:
+def patch_of(
+    old: list[list[Counted]], new: list[list[Counted]], index: SparseBM25, block: int = BLOCK
+) -> SparseBM25:
     """Patch `index` (of the documents `old`) for the documents `new`, which keeps some of
-    the same document objects in order and adds others."""
+    the same document objects in order and adds others; its postings made `block` at a time."""
     starts, at = {}, 0
     for doc in old:
         starts[id(doc)] = at
@@ -43,7 +45,7 @@ def patch_of(old: list[list[Counted]], new: list[list[Counted]], index: SparseBM
         else:
             added += [Added(number + k, *clause) for k, clause in enumerate(doc)]
         number += len(doc)
-    return patched(index, renumber, added, number)
+    return patched(index, renumber, added, number, block)
 
 
 def assert_same(got: SparseBM25, want: SparseBM25) -> None:
@@ -55,8 +57,9 @@ def assert_same(got: SparseBM25, want: SparseBM25) -> None:
         assert mine.tobytes() == theirs.tobytes(), name
 
 
+@pytest.mark.parametrize("block", [BLOCK, 1, 7])
 @pytest.mark.parametrize("seed", range(40))
-def test_a_patched_index_is_the_rebuilt_one(seed: int) -> None:
+def test_a_patched_index_is_the_rebuilt_one(seed: int, block: int) -> None:
     rng = random.Random(seed)
     old = [[random_clause(rng) for _ in range(rng.randint(0, 6))] for _ in range(12)]
     new = list(old)
@@ -66,7 +69,8 @@ def test_a_patched_index_is_the_rebuilt_one(seed: int) -> None:
         doc = [random_clause(rng) for _ in range(rng.randint(0, 5))]
         new.insert(rng.randint(0, len(new)), doc)
     index = SparseBM25.from_counts(c for doc in old for c in doc)
-    assert_same(patch_of(old, new, index), SparseBM25.from_counts(c for doc in new for c in doc))
+    want = SparseBM25.from_counts(c for doc in new for c in doc)
+    assert_same(patch_of(old, new, index, block), want)
 
 
 def test_a_word_first_seen_in_a_removed_document_takes_its_next_place() -> None:
