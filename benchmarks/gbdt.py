@@ -1,8 +1,8 @@
 """Round 6 of issue 22: a gradient-boosted rerank (LambdaMART) against the linear one.
 
     .venv/bin/python -m benchmarks.gbdt_collect --depth 20      # candidates, once (~10 min)
-    /tmp/venv/bin/python -m benchmarks.gbdt --select            # settings, train splits only
-    /tmp/venv/bin/python -m benchmarks.gbdt --depth 20          # held-out figures
+    python -m benchmarks.gbdt --select     # settings, train splits only (a venv with .[bench])
+    python -m benchmarks.gbdt --depth 20   # held-out figures (also --depth 50, --no-cv)
 
 Needs lightgbm (the `bench` extra); the answer path never imports it. Candidates and their
 features do not depend on the models, so every ranker is fitted on the same collected items:
@@ -106,7 +106,9 @@ def fit_linear(items: Items, kind: str) -> Scorer:
     """The shipped pairwise logistic rerank (fitting.fit_rank) over the chosen columns."""
     cols = columns(kind)
     weights = np.zeros(items[0].features.shape[1] if items else len(FEATURES))
-    narrowed = [dataclasses.replace(i, features=i.features[:, cols]) for i in items if i.features.size]
+    narrowed = [
+        dataclasses.replace(i, features=i.features[:, cols]) for i in items if i.features.size
+    ]
     weights[cols] = _rank(narrowed)
     return lambda f: f @ weights
 
@@ -155,8 +157,9 @@ def judged(items: Items, scorer: Scorer, models: Models) -> list[fitting.Outcome
 
 def cross_validated(
     dev: Items, extra: Items, make: Callable[[Items], Scorer], expansion: object
-) -> list[fitting.Outcome]:
-    """fitting.cross_validate's folds (seed 13, stratified) with any ranker."""
+) -> tuple[list[fitting.Outcome], list[fitting.Outcome]]:
+    """fitting.cross_validate's folds (seed 13, stratified) with any ranker: outcomes under
+    the rule refitted in each fold, and under the shipped rule."""
     rng = random.Random(13)
     folds: list[list[int]] = [[] for _ in range(5)]
     for answerable in (True, False):
@@ -164,14 +167,26 @@ def cross_validated(
         rng.shuffle(group)
         for n, index in enumerate(group):
             folds[n % 5].append(index)
-    outcomes: dict[int, fitting.Outcome] = {}
+    refitted: dict[int, fitting.Outcome] = {}
+    shipped: dict[int, fitting.Outcome] = {}
     for fold in folds:
         held = set(fold)
         train = [dev[i] for i in range(len(dev)) if i not in held] + extra
         scorer, models = fit(train, make, expansion)
-        for i, outcome in zip(fold, judged([dev[i] for i in fold], scorer, models), strict=True):
-            outcomes[i] = outcome
-    return [outcomes[i] for i in range(len(dev))]
+        items = [dev[i] for i in fold]
+        for i, outcome in zip(fold, judged(items, scorer, models), strict=True):
+            refitted[i] = outcome
+        for i, outcome in zip(fold, judged(items, scorer, shipped_rule(models)), strict=True):
+            shipped[i] = outcome
+    return [refitted[i] for i in range(len(dev))], [shipped[i] for i in range(len(dev))]
+
+
+def shipped_rule(models: Models) -> Models:
+    """The models with the abstain rule of config/data/ranking.json instead of a refit one."""
+    shipped = Models.load(datasets.PROJECT_ROOT / "config" / "data" / "ranking.json")
+    return dataclasses.replace(
+        models, min_coverage=shipped.min_coverage, min_words=shipped.min_words
+    )
 
 
 def summary(outcomes: list[fitting.Outcome]) -> str:
@@ -242,7 +257,10 @@ def validation(depth: int) -> None:
     for settings in GRID:
         for kind in ("base", "all"):
             options.append(
-                (f"lambdamart {kind} {settings}", lambda it, s=settings, k=kind: fit_lambdamart(it, k, s))
+                (
+                    f"lambdamart {kind} {settings}",
+                    lambda it, s=settings, k=kind: fit_lambdamart(it, k, s),
+                )
             )
     for name, make in options:
         scorer = make(fit_items)
@@ -251,8 +269,9 @@ def validation(depth: int) -> None:
             print(f"   {check:<12} {ranking_only(items, scorer)}", flush=True)
 
 
-def report(depth: int, names: Sequence[str]) -> None:
-    """Every suite under every named ranker, the abstain rule refitted for each."""
+def report(depth: int, names: Sequence[str], cv: bool = True) -> None:
+    """Every suite under every named ranker, with the abstain rule refitted for it and with
+    the shipped rule."""
     train = widened(load("stard-train", depth)) + widened(load("gen-train", depth))
     dev = widened(load("dev", depth))
     held = {name: widened(load(name, depth)) for name in HELD_SETS}
@@ -260,18 +279,29 @@ def report(depth: int, names: Sequence[str]) -> None:
     for name in names:
         make = rankers(SETTINGS)[name]
         scorer, models = fit(train + dev, make, expansion)
-        print(f"== {name} (depth {depth}; rule coverage ≥ {models.min_coverage}, "
-              f"words ≥ {models.min_words})", flush=True)
+        print(
+            f"== {name} (depth {depth}; refit rule coverage ≥ {models.min_coverage}, "
+            f"words ≥ {models.min_words})",
+            flush=True,
+        )
         for suite, items in held.items():
             outcomes = judged(items, scorer, models)
-            print(f"  {suite:<10} {summary(outcomes)}  {ranking_only(items, scorer)}", flush=True)
+            fixed = judged(items, scorer, shipped_rule(models))
+            print(f"  {suite:<10} {summary(outcomes)}  {ranking_only(items, scorer)}")
+            print(f"  {'':<10} shipped rule: {summary(fixed)}", flush=True)
             if suite == "gen":
                 print("\n".join(f"      {line}" for line in fitting.table(outcomes)))
+                print("      shipped rule:")
+                print("\n".join(f"      {line}" for line in fitting.table(fixed)))
         outcomes = judged(dev, scorer, models)
         print(f"  {'dev-bundled':<10} {summary(outcomes)}  {ranking_only(dev, scorer)}")
-        cv = cross_validated(dev, train, make, expansion)
-        print(f"  {'dev CV':<10} {summary(cv)}")
-        print("\n".join(f"      {line}" for line in fitting.table(cv)), flush=True)
+        if not cv:
+            continue
+        refit, fixed = cross_validated(dev, train, make, expansion)
+        print(f"  {'dev CV':<10} {summary(refit)}")
+        print("\n".join(f"      {line}" for line in fitting.table(refit)))
+        print(f"  {'dev CV':<10} shipped rule: {summary(fixed)}")
+        print("\n".join(f"      {line}" for line in fitting.table(fixed)), flush=True)
 
 
 def main() -> None:
@@ -279,11 +309,12 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=20)
     parser.add_argument("--select", action="store_true", help="settings on train splits only")
     parser.add_argument("--rankers", default="linear,linear+extra,lambdamart,lambdamart+extra")
+    parser.add_argument("--no-cv", action="store_true", help="skip the dev set's 5-fold CV")
     args = parser.parse_args()
     if args.select:
         validation(args.depth)
     else:
-        report(args.depth, args.rankers.split(","))
+        report(args.depth, args.rankers.split(","), cv=not args.no_cv)
 
 
 if __name__ == "__main__":

@@ -59,8 +59,16 @@ def sets() -> dict[str, tuple[str, list[Path], Path]]:
     laws = datasets.law_files()
     extra = sorted((datasets.SHARED / "corpus-extra").iterdir())
     return {
-        "stard-train": ("all", laws, datasets.write_jsonl(stard_train, work / "stard-train.jsonl")),
-        "gen-train": ("gen-train", files(gen_train), datasets.write_jsonl(gen_train, work / "g.jsonl")),
+        "stard-train": (
+            "all",
+            laws,
+            datasets.write_jsonl(stard_train, work / "stard-train.jsonl"),
+        ),
+        "gen-train": (
+            "gen-train",
+            files(gen_train),
+            datasets.write_jsonl(gen_train, work / "g.jsonl"),
+        ),
         "dev": ("seeds", [], datasets.DEV),
         "stard-test": ("all", laws, datasets.write_jsonl(stard_test, work / "stard-test.jsonl")),
         "gen": ("gen-test", files(gen_test), datasets.write_jsonl(gen_test, work / "gen.jsonl")),
