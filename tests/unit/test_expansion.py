@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,8 @@ from retrieval.integrity import intact
 from retrieval.library import Library
 from retrieval.words import expansion
 from retrieval.words.expansion import Expander, base_forms, lemma
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -138,13 +143,25 @@ def test_a_patch_reads_the_thesaurus_indexes_from_the_cache(
 def test_an_expander_made_beside_the_index_is_the_one_built_here(
     library: Library, tmp_path: Path
 ) -> None:
-    from retrieval.words import expander_beside
-
+    # In a process of its own: forking is refused while other threads run (as in a test run).
     words = sorted(library.expander.vocabulary)
+    listed = tmp_path / "words.json"
+    listed.write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
     path = tmp_path / "expander-beside.json"
-    child = expander_beside.start(path, words)
-    assert child is not None, "a single-threaded process forks the build"
-    expander_beside.finish(child)
+    script = (
+        "import json, sys; from pathlib import Path; "
+        "from retrieval.words import expander_beside as b; "
+        "child = b.start(Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text('utf-8'))); "
+        "b.finish(child); print('forked' if child is not None else 'not forked')"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(path), str(listed)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert run.stdout.strip() == "forked"
     assert intact(path)
     assert Expander.read(path) == Expander.build(words)
 
@@ -155,3 +172,18 @@ def test_no_second_build_when_the_expander_is_cached(library: Library, tmp_path:
     path = tmp_path / "expander-cached.json"
     library.expander.save(path)
     assert expander_beside.start(path, library.expander.vocabulary) is None
+
+
+def test_no_fork_while_another_thread_runs(library: Library, tmp_path: Path) -> None:
+    import threading
+
+    from retrieval.words import expander_beside
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert expander_beside.start(tmp_path / "x.json", ["数据"]) is None
+    finally:
+        release.set()
+        other.join()
