@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # Telegram, httpx and SQLite are imported only by the command
     from bot.store.store import Store
 
 SEARCHING = {"ask", "chat", "eval", "digest"}  # the commands that rank with optional channels
+ANSWERING_MANY = {"chat", "eval"}  # worth readying the library for many questions (warm)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -416,6 +417,8 @@ def _run(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextI
     if args.command == "serve":  # serve loads its library itself (maybe a stale one first)
         return run_serve(settings, args.webhook)
     library = library_builder(settings, args.command in SEARCHING).build(at_start=True)
+    if args.command in ANSWERING_MANY:
+        library.warm()
     commands: dict[str, Callable[[], int]] = {
         "ask": lambda: run_ask(library, settings, args, out, stdin),
         "clause": lambda: run_clause(library, args, out, stdin),
