@@ -538,6 +538,11 @@ def _sources(folder: Path | None) -> Tables:
     return remembered(folder, f"{SOURCES_VERSION}/{EXPANDER_VERSION}", _source_tables)
 
 
+def cache_sources(folder: Path) -> None:
+    """Make and cache in `folder` the sources' indexes a patch reads, unless they are there."""
+    _sources(folder)
+
+
 def _source_tables() -> Tables:
     phrases, heads = _glosses()
     tables: Tables = {"phrases": phrases, "heads": heads, "readings": char_readings()}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -70,7 +71,8 @@ def _write(path: Path, tables: Tables) -> None:
     """Write the tables at `path` and drop those made for other sources."""
     try:
         cache_directory(path.parent)
-        partial = path.with_suffix(".tmp")
+        # A writer's own partial file: a first build's child may write while a patch does.
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
         parts = [part for name, table in tables.items() for part in (name, *pack_table(table))]
         if any(GROUP in part for part in parts):
             raise ValueError("a table holds the separator")

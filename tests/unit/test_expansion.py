@@ -164,6 +164,8 @@ def test_an_expander_made_beside_the_index_is_the_one_built_here(
     assert run.stdout.strip() == "forked"
     assert intact(path)
     assert Expander.read(path) == Expander.build(words)
+    # And, before the process could exit, the thesaurus indexes a later patch reads.
+    assert [p.name.startswith("thesaurus-") for p in tmp_path.glob("thesaurus-*.txt")] == [True]
 
 
 def test_no_second_build_when_the_expander_is_cached(library: Library, tmp_path: Path) -> None:
