@@ -417,8 +417,8 @@ def _run(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextI
     if args.command == "serve":  # serve loads its library itself (maybe a stale one first)
         return run_serve(settings, args.webhook)
     library = library_builder(settings, args.command in SEARCHING).build(at_start=True)
-    if args.command in ANSWERING_MANY:
-        library.warm()
+    if args.command in ANSWERING_MANY or (args.command == "ask" and args.question == "-"):
+        library.warm()  # questions one a line from stdin: likely many
     commands: dict[str, Callable[[], int]] = {
         "ask": lambda: run_ask(library, settings, args, out, stdin),
         "clause": lambda: run_clause(library, args, out, stdin),
