@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
@@ -61,3 +62,20 @@ def test_without_jieba_next_the_tokenizer_stays_plain(
     tokenizer = Tokenizer(Lexicon.from_dir(LEXICON_DIR), library.tokenizer.work_dir)
     assert not tokenizer.accelerate()
     assert not isinstance(tokenizer._jieba, CompiledRoute)
+
+
+def test_a_warmed_library_answers_as_a_cold_one(library: Library) -> None:
+    from config.settings import BUNDLED_CORPUS
+    from retrieval.library import LibraryPaths
+    from tests.harness import FIXTURES
+
+    warmed = Library.load(LibraryPaths(BUNDLED_CORPUS, LEXICON_DIR))
+    warmed.warm()
+    assert isinstance(warmed.tokenizer._jieba, CompiledRoute)
+    questions = [
+        json.loads(line)["query"]
+        for line in (FIXTURES / "dev_qa.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    for question in questions:
+        assert warmed.answer(question) == library.answer(question), question
