@@ -273,6 +273,21 @@ KINDS: tuple[Kind, ...] = (
 _BY_NAME = {kind.name: kind for kind in KINDS}
 
 
+def compile_all() -> None:
+    """Compile every pattern of the table now, for a process answering many questions: the
+    first question of a kind would otherwise wait for its patterns."""
+    for kind in KINDS:
+        for pattern in (
+            kind.asks.chinese,
+            kind.asks.english,
+            kind.states,
+            kind.unless,
+            kind.asking,
+        ):
+            if pattern is not None:
+                _ = pattern.compiled
+
+
 @dataclass(frozen=True, slots=True)
 class Asked:
     """The kind a question asks for first ("" for none) and every kind it matches."""

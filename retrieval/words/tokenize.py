@@ -336,10 +336,16 @@ class Tokenizer:
         terms = self._glossary_terms
         if not terms or not re.search(r"[a-z]{3,}", folded):
             return folded
+        glossary = self.glossary_pattern()
+        return Folded(glossary.sub(lambda m: f" {terms[m.group(1)]} ", _singular(folded)))
+
+    def glossary_pattern(self) -> re.Pattern[str]:
+        """The English glossary's phrases as one expression, longest first: compiled when
+        first needed (~0.1 s, so not at every start), or by `Library.warm`."""
         if self._glossary is None:
-            phrases = sorted(terms, key=len, reverse=True)
+            phrases = sorted(self._glossary_terms, key=len, reverse=True)
             self._glossary = re.compile(rf"\b({'|'.join(map(re.escape, phrases))})\b")
-        return Folded(self._glossary.sub(lambda m: f" {terms[m.group(1)]} ", _singular(folded)))
+        return self._glossary
 
     def own_tokens(self, translated: str) -> list[str]:
         """A translated (so already folded) question's own search tokens."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import pytest
@@ -79,3 +80,19 @@ def test_a_warmed_library_answers_as_a_cold_one(library: Library) -> None:
     ]
     for question in questions:
         assert warmed.answer(question) == library.answer(question), question
+
+
+def test_a_warmed_library_compiles_no_pattern_for_its_first_questions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from config.settings import BUNDLED_CORPUS
+    from retrieval.library import LibraryPaths
+
+    warmed = Library.load(LibraryPaths(BUNDLED_CORPUS, LEXICON_DIR))
+    warmed.warm()
+    compiled: list[str] = []
+    real = re.compile
+    monkeypatch.setattr(re, "compile", lambda p, *a: compiled.append(str(p)) or real(p, *a))
+    for question in ("What is a data broker?", "数据经纪人是什么意思", "为什么要建设数字政府"):
+        warmed.answer(question)
+    assert compiled == []
