@@ -17,16 +17,20 @@ from __future__ import annotations
 import argparse
 import re
 import time
+import zlib
 
 import jieba
+import numpy as np
 
 from benchmarks import datasets
 from retrieval.evaluation import fitting
 from retrieval.library import Library
 from retrieval.search.bm25 import SparseBM25
+from retrieval.search.ranking import Models
 from retrieval.words.normalize import fold_layout
 
 HELD_OUT = datasets.WORK / "held_out"
+JUDGED = datasets.FIXTURES / "judged_answers.jsonl"
 SUITES = ("dev", "stard", "gen", "gen-all", "extra", "own", "dev-bundled", "dev-all")
 _WORD = re.compile(r"\w")
 
@@ -39,7 +43,35 @@ def judged(library: Library, items: list[dict[str, object]], name: str) -> list[
     # (benchmarks/abstain.py); candidates and features do not depend on the models.
     fitting.save_items(collected, HELD_OUT / f"{name}.json")
     outcomes = [fitting.judge(item, library.models) for item in collected]
-    return fitting.table(outcomes)
+    lines = fitting.table(outcomes)
+    return [*lines, reader_judged(outcomes, library.models)] if name.startswith("dev-") else lines
+
+
+def reader_judged(outcomes: list[fitting.Outcome], models: Models) -> str:
+    """R@1 and out-of-scope figures when a first clause a reader judged to answer counts.
+
+    The verdicts (tests/fixtures/judged_answers.jsonl) were given blind to which library or
+    which snippet was expected; a first clause judged "yes" answers, "partial" does not.
+    """
+    answers = {
+        (str(row["query"]), str(row["key"]))
+        for row in datasets.read_jsonl(JUDGED)
+        if row["verdict"] == "yes"
+    }
+    questions = [o for o in outcomes if o.item.answerable]
+    oos = [o for o in outcomes if not o.item.answerable]
+
+    def first_answers(outcome: fitting.Outcome) -> bool:
+        item = outcome.item
+        if outcome.abstained or item.routed or not len(item.features):
+            return False
+        order, _ = fitting.ranked(item, np.array(models.rank))
+        key = f"{zlib.crc32(item.texts[order[0]].encode()):08x}"
+        return (str(item.case["query"]), key) in answers
+
+    at1 = sum(o.rank == 1 or first_answers(o) for o in questions) / max(1, len(questions))
+    right = sum(o.abstained or first_answers(o) for o in oos) / max(1, len(oos))
+    return f"reader-judged    R@1={at1:.3f}  out-of-scope abstained or answered={right:.3f}"
 
 
 def plain_bm25(library: Library, items: list[dict[str, object]]) -> str:
