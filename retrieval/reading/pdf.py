@@ -21,7 +21,7 @@ from pypdf import PageObject, PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
 from retrieval.documents.cleanup import ends_sentence
-from retrieval.documents.numbering import NUM, parse_marker
+from retrieval.documents.numbering import CN_NUM, NUM, parse_marker
 from retrieval.documents.structure import title_of
 from retrieval.reading.plain import UnreadableFile
 
@@ -55,7 +55,10 @@ _STRAY_MARKS = re.compile(
 _GAP = re.compile(rf"(?<=[^\x00-\x7f{_MARKS}]) (?=[^\x00-\x7f{_MARKS}])")  # between CJK
 # 第一条　为了…: the full-width space after an article number is often a gap in the PDF, not
 # a character. Put back at paragraph starts (not before 规定/的…, which cite an article).
-_BARE_ARTICLE = re.compile(rf"^(第(?:{NUM})条)(?=[^\s，,。、；;：:的规所中和至及])")
+# 第十七条之一 is an article too; 第三条之规定 and 第三条中的 cite one, 第二条中国… opens one.
+_BARE_ARTICLE = re.compile(
+    rf"^(第(?:{NUM})条(?:之[{CN_NUM}]+)?)(?![\s，,。、；;：:的规所和至及之]|中[的规所列提述，,])(?=.)"
+)
 _BAD_PDF = (
     PyPdfError,
     OSError,
@@ -162,8 +165,15 @@ def refill_marks(text: str) -> str:
     match = _STRAY_MARKS.match(text)
     if match is None:
         return text
-    marks, rest = (match[1], match[2]) if match[1] else (match[4], match[3])
+    if match[1]:
+        marks, rest, apart = match[1], match[2], text[len(match[1]) :][:1] == " "
+    else:
+        marks, rest, apart = match[4], match[3], text[: -len(match[4])].endswith(" ")
     marks = marks.replace(" ", "")
+    # One mark against the text opens or closes a quotation (…修改为：“…。” ends a line);
+    # a mark reported apart stands off by a blank, or comes with others.
+    if len(marks) == 1 and not apart:
+        return text
     if not rest or len(_GAP.findall(rest)) != len(marks):
         return text
     filled = iter(marks)
@@ -240,7 +250,7 @@ def _continues(previous: Line, line: Line, left: int, right: float, so_far: str)
     # first-line indent runs to the margin; pypdf may misplace a numbered line's start).
     centred = tuple(
         (x.indent >= left + 3 and x.end < right - 2.5)
-        or (x.indent >= left + 6 and not (parse_marker(x.text) or _BARE_ARTICLE.match(x.text)))
+        or (x.indent >= left + 6 and not is_numbered(x.text))
         for x in (previous, line)
     )
     if any(centred):  # titles and headers: only a long title runs on, centred, in a second line
@@ -253,4 +263,9 @@ def _continues(previous: Line, line: Line, left: int, right: float, so_far: str)
         )
     if line.indent >= left + 1.5 or previous.end < right - 2.5:
         return False
-    return not (ends_sentence(previous.text) and parse_marker(line.text))
+    return not (ends_sentence(previous.text) and is_numbered(line.text))
+
+
+def is_numbered(text: str) -> bool:
+    """A numbered line, also 第N条 whose following space the PDF lost (第二条本法…)."""
+    return bool(parse_marker(text) or _BARE_ARTICLE.match(text))

@@ -76,6 +76,12 @@ def test_wrapped_lines_join_and_indented_lines_start_paragraphs() -> None:
     ]
 
 
+def test_an_unindented_article_that_lost_its_space_starts_a_paragraph() -> None:
+    ended = FULL[:-1] + "。"  # a sentence that ends at the right margin
+    lines = [line(FULL), line(ended), line("第二条本法适用于全国。"), line(FULL), line("续写。")]
+    assert join_lines(lines) == [FULL + ended, "第二条本法适用于全国。", FULL + "续写。"]
+
+
 def test_a_deep_first_line_indent_is_not_a_centred_line() -> None:
     lines = [line(FULL[4:], indent=4), line(FULL), line("是必然要求。"), line(FULL[4:], indent=4)]
     assert join_lines(lines) == [FULL[4:] + FULL + "是必然要求。", FULL[4:]]
@@ -111,10 +117,15 @@ def test_tidy(raw: str, clean: str) -> None:
         ("实现 一数一源 ，提升质量和“ ”", "实现“一数一源”，提升质量和"),
         ("“一网通办”等", "“一网通办”等"),
         ("到 2025 年，基本建成“ ”", "到 2025 年，基本建成“ ”"),  # blanks and marks disagree
+        ("第五条 宪法第六条修改为：“国家实行社会主义市场经济。”", None),  # a closing mark
+        ("“国家 实行社会主义市场经济", None),  # an opening mark
+        ("基本 建成 ”", "基本”建成"),  # one mark, set apart
     ],
 )
-def test_quotation_marks_reported_apart_go_back_into_their_blanks(raw: str, clean: str) -> None:
-    assert refill_marks(raw) == clean
+def test_quotation_marks_reported_apart_go_back_into_their_blanks(
+    raw: str, clean: str | None
+) -> None:
+    assert refill_marks(raw) == (raw if clean is None else clean)
 
 
 def test_a_lost_space_after_an_article_number_is_restored() -> None:
@@ -130,3 +141,26 @@ def test_a_lost_space_after_an_article_number_is_restored() -> None:
         "第四条　市政府负责。",
     ]
     assert space_articles(paragraphs[:1]) == paragraphs[:1]  # one is not a regulation
+
+
+def test_a_lost_space_is_restored_before_zhong_and_after_zhiyi() -> None:
+    paragraphs = [
+        "第一条为了规范管理，制定本法。",
+        "第二条中华人民共和国公民在境外犯本法规定之罪的，适用本法。",
+        "第二条之一已满十六周岁的人犯罪，应当负刑事责任。",
+        "第二条之规定的事项。",  # cites an article
+        "第二条中的期限。",  # cites one too
+        "第二条中规定的期限。",
+        "第三条中央国家机关负责指导。",
+        "第四条本法自公布之日起施行。",
+    ]
+    assert space_articles(paragraphs) == [
+        "第一条\u3000为了规范管理，制定本法。",
+        "第二条\u3000中华人民共和国公民在境外犯本法规定之罪的，适用本法。",
+        "第二条之一\u3000已满十六周岁的人犯罪，应当负刑事责任。",
+        "第二条之规定的事项。",
+        "第二条中的期限。",
+        "第二条中规定的期限。",
+        "第三条\u3000中央国家机关负责指导。",
+        "第四条\u3000本法自公布之日起施行。",
+    ]
