@@ -50,7 +50,7 @@ _RADICALS = dict(
 # reports apart: `“ ”` at the start or end of the line, blanks where they belong.
 _MARKS = "“”‘’"
 _STRAY_MARKS = re.compile(
-    rf"^([{_MARKS}](?: +[{_MARKS}])*) *(.*)$|^(.*?) *([{_MARKS}](?: +[{_MARKS}])*)$"
+    rf"^([{_MARKS}](?: *[{_MARKS}])*) *(.*)$|^(.*?) *([{_MARKS}](?: *[{_MARKS}])*)$"
 )
 _GAP = re.compile(rf"(?<=[^\x00-\x7f{_MARKS}]) (?=[^\x00-\x7f{_MARKS}])")  # between CJK
 # 第一条　为了…: the full-width space after an article number is often a gap in the PDF, not
@@ -103,8 +103,12 @@ def pdf_paragraphs(data: bytes) -> tuple[list[str], list[str]]:
 
 
 def space_articles(paragraphs: list[str]) -> list[str]:
-    """Restore the space after 第N条 when a regulation's PDF lost it (three or more times)."""
-    if sum(1 for p in paragraphs if _BARE_ARTICLE.match(p)) < 3:
+    """Restore the space after 第N条 when a regulation's PDF lost it (three or more times,
+    or in every article of a short one: 第一条…, 第二条…)."""
+    bare = [m for m in map(_BARE_ARTICLE.match, paragraphs) if m]
+    numbers = [parse_marker(m.group(1)) for m in bare]
+    counted = [m.number for m in numbers if m and not m.sub]
+    if len(bare) < 3 and not (len(bare) == 2 and counted == [1, 2]):
         return paragraphs
     return [_BARE_ARTICLE.sub("\\1\u3000", p) for p in paragraphs]
 
@@ -166,17 +170,20 @@ def refill_marks(text: str) -> str:
     if match is None:
         return text
     if match[1]:
-        marks, rest, apart = match[1], match[2], text[len(match[1]) :][:1] == " "
+        marks, rest = match[1], match[2]
+        apart = text[len(marks) :][:1] == " " or any(m in marks for m in "”’")
     else:
-        marks, rest, apart = match[4], match[3], text[: -len(match[4])].endswith(" ")
-    marks = marks.replace(" ", "")
-    # One mark against the text opens or closes a quotation (…修改为：“…。” ends a line);
-    # a mark reported apart stands off by a blank, or comes with others.
-    if len(marks) == 1 and not apart:
+        marks, rest = match[4], match[3]
+        apart = text[: -len(marks)].endswith(" ") or any(m in marks for m in "“‘")
+    # Marks drawn at one place stand together (”“ between two quotations): one blank each.
+    groups = marks.split()
+    # One mark against the text may open a line or close it (…修改为：“…。”); one that
+    # stands off by a blank, comes with others or cannot be there (“ ending a line) is stray.
+    if len(groups) == 1 and not apart:
         return text
-    if not rest or len(_GAP.findall(rest)) != len(marks):
+    if not rest or len(_GAP.findall(rest)) != len(groups):
         return text
-    filled = iter(marks)
+    filled = iter(groups)
     return _GAP.sub(lambda _: next(filled), rest)
 
 
@@ -263,7 +270,9 @@ def _continues(previous: Line, line: Line, left: int, right: float, so_far: str)
         )
     if line.indent >= left + 1.5 or previous.end < right - 2.5:
         return False
-    return not (ends_sentence(previous.text) and is_numbered(line.text))
+    # A line that ends a sentence or opens a list (…如下：) and a numbered line: two paragraphs.
+    ends = ends_sentence(previous.text) or previous.text.endswith(("：", ":"))
+    return not (ends and is_numbered(line.text))
 
 
 def is_numbered(text: str) -> bool:

@@ -120,6 +120,8 @@ def test_tidy(raw: str, clean: str) -> None:
         ("第五条 宪法第六条修改为：“国家实行社会主义市场经济。”", None),  # a closing mark
         ("“国家 实行社会主义市场经济", None),  # an opening mark
         ("基本 建成 ”", "基本”建成"),  # one mark, set apart
+        ("规定的 用于实施诈“", "规定的“用于实施诈"),  # an opening mark cannot end a line
+        ("” 骗、传授犯罪方法的网站 ，", "骗、传授犯罪方法的网站”，"),  # a closing one start it
     ],
 )
 def test_quotation_marks_reported_apart_go_back_into_their_blanks(
