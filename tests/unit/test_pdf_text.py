@@ -166,3 +166,19 @@ def test_a_lost_space_is_restored_before_zhong_and_after_zhiyi() -> None:
         "第三条\u3000中央国家机关负责指导。",
         "第四条\u3000本法自公布之日起施行。",
     ]
+
+
+def test_a_two_article_law_gets_its_spaces_back_but_two_citations_do_not() -> None:
+    law = ["第一条宪法第十一条增加规定。", "第二条宪法第十条第四款修改为。"]
+    assert space_articles(law) == [
+        "第一条\u3000宪法第十一条增加规定。",
+        "第二条\u3000宪法第十条第四款修改为。",
+    ]
+    cited = ["第五条宪法修改为。", "第九条另有规定。"]
+    assert space_articles(cited) == cited  # not 第一条, 第二条: no sequence of one law
+
+
+def test_a_line_that_opens_a_list_ends_its_paragraph_before_a_numbered_line() -> None:
+    opens = FULL[:-1] + "："
+    lines = [line(FULL), line(opens), line("一、司法解释自发布之日起施行。"), line("二、本规定。")]
+    assert join_lines(lines) == [FULL + opens, "一、司法解释自发布之日起施行。", "二、本规定。"]
