@@ -4,11 +4,12 @@
 
 Takes a seeded, varied choice of laws from ../shared/laws and makes each, with common tools,
 into .txt (the Markdown as is, and stripped of its markup), .html (rendered by the `markdown`
-package, or a <p> per line when it is missing; and a browser-saved page with <br> breaks and a
-<title>), .docx (python-docx, a paragraph per line; LibreOffice from the HTML) and .pdf
-(LibreOffice from the .docx, when `soffice` is installed). Each is read by the bot's own reader
-(retrieval.corpus.read_file) and compared with the Markdown's parse: title, clause labels and
-each clause's text after fold_layout. Converted files stay in --work; nothing is committed.
+package, or a <p> per line when it is missing; and a browser-saved page with <br> breaks, a
+breadcrumb and a <title>), .docx (python-docx, a paragraph per line; LibreOffice from the HTML)
+and .pdf (LibreOffice from either .docx: pdf-lo, pdf-lo-html) when `soffice` is installed.
+Each is read by the bot's own reader (retrieval.corpus.read_file) and compared with the
+Markdown's parse: title, clause labels and each clause's text after fold_layout (titles too).
+Converted files stay in --work; nothing is committed.
 """
 
 from __future__ import annotations
@@ -221,7 +222,9 @@ def make_forms(laws: list[Path], work: Path, markdown_python: str | None) -> dic
     if shutil.which("soffice"):
         soffice(forms["html-md"], "docx:MS Word 2007 XML", work / "docx-lo")
         soffice(forms["docx"], "pdf", work / "pdf-lo")
-        soffice(forms["html-md"], "pdf:writer_web_pdf_Export", work / "pdf-lo-html")
+        docx_lo = [work / "docx-lo" / f"{n:02d}.docx" for n in range(len(laws))]
+        # HTML to PDF in one step (writer_web_pdf_Export) leaves the <h1> out: via Word.
+        soffice(docx_lo, "pdf", work / "pdf-lo-html")
         for form, suffix in (("docx-lo", ".docx"), ("pdf-lo", ".pdf"), ("pdf-lo-html", ".pdf")):
             forms[form] = [work / form / f"{n:02d}{suffix}" for n in range(len(laws))]
     return forms

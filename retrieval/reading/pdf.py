@@ -242,14 +242,31 @@ def join_lines(lines: list[Line]) -> list[str]:
     right_margin = max(right, key=lambda end: (right[end], end))
     paragraphs: list[str] = []
     previous: Line | None = None
-    for line in lines:
-        if previous is not None and _continues(previous, line, left, right_margin, paragraphs[-1]):
+    for n, line in enumerate(lines):
+        if previous is not None and (
+            (n == 1 and _title_runs_on(previous, line))
+            or _continues(previous, line, left, right_margin, paragraphs[-1])
+        ):
             glue = " " if paragraphs[-1][-1:].isascii() and line.text[:1].isascii() else ""
             paragraphs[-1] += glue + line.text
         else:
             paragraphs.append(line.text)
         previous = line
     return paragraphs
+
+
+def _title_runs_on(first: Line, second: Line) -> bool:
+    """A file's first line is a title set large and flush left (Word's 标题 1) that wraps:
+    a title (…办法, …的规定) only with the second line, which is no longer. A header line
+    (汇编 2024年第3期) has digits or spaces; a title has neither."""
+    joined = first.text + second.text
+    return (
+        second.end <= first.end
+        and not re.search(r"[\d\s]", first.text)
+        and title_of(first.text) is None
+        and title_of(joined) is not None
+        and not is_numbered(second.text)
+    )
 
 
 def _continues(previous: Line, line: Line, left: int, right: float, so_far: str) -> bool:
@@ -276,5 +293,7 @@ def _continues(previous: Line, line: Line, left: int, right: float, so_far: str)
 
 
 def is_numbered(text: str) -> bool:
-    """A numbered line, also 第N条 whose following space the PDF lost (第二条本法…)."""
+    """A numbered line, also 第N条 whose following space the PDF lost (第二条本法…) and a
+    quoted one (an amendment's “（一）…)."""
+    text = text.lstrip("“‘")
     return bool(parse_marker(text) or _BARE_ARTICLE.match(text))

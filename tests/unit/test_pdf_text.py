@@ -182,3 +182,34 @@ def test_a_line_that_opens_a_list_ends_its_paragraph_before_a_numbered_line() ->
     opens = FULL[:-1] + "："
     lines = [line(FULL), line(opens), line("一、司法解释自发布之日起施行。"), line("二、本规定。")]
     assert join_lines(lines) == [FULL + opens, "一、司法解释自发布之日起施行。", "二、本规定。"]
+
+
+def test_a_quoted_numbered_line_starts_a_paragraph() -> None:
+    ended = FULL[:-1] + "；"
+    lines = [line("“（三）" + ended[3:]), line("“（四）为他人提供担保的；")]
+    assert join_lines(lines) == ["“（三）" + ended[3:], "“（四）为他人提供担保的；"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("现役军人居民身份证申领发放办", "法"),
+        ("最高人民法院关于适用刑事司", "法解释时间效力问题的规定"),
+    ],
+)
+def test_a_large_flush_left_title_that_wraps_is_one_line_again(first: str, second: str) -> None:
+    lines = [line(first), line(second), line("2007年10月21日公布"), line(FULL), line("施行。")]
+    assert join_lines(lines)[:2] == [first + second, "2007年10月21日公布"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("数据安全管理办法", "国务院令第1号"),
+        ("中华人民共和国民法典", "婚姻家庭编"),
+        ("政策文件汇编 2024年第3期", "关于测试文件格式的通知"),
+    ],
+)
+def test_a_title_and_the_line_after_it_stay_apart(first: str, second: str) -> None:
+    lines = [line(first), line(second), line(FULL), line("施行。")]
+    assert join_lines(lines)[:2] == [first, second]
