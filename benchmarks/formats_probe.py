@@ -62,7 +62,7 @@ def choose_laws(root: Path, count: int, seed: int) -> list[Path]:
 def plain_lines(markdown: str) -> list[str]:
     """The Markdown's lines as a reader sees them: no '#', links, comment or blank lines."""
     lines = []
-    for line in markdown.replace(_INFO_END, "").splitlines():
+    for line in re.sub(r"<!--.*?-->", "", markdown, flags=re.S).splitlines():
         line = clean_line(re.sub(r"^#{1,6}\s+", "", line))  # links and emphasis as shown
         if line:
             lines.append(line)

@@ -75,11 +75,13 @@ _BAD_PDF = (
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One line of a page: its text, indentation and right end, in character cells."""
+    """One line of a page: its text, indentation and right end, in character cells, and
+    whether a blank line comes before it (space between paragraphs, or wide line spacing)."""
 
     text: str
     indent: float
     end: float
+    gap: bool = False
 
 
 def is_page_number(line: str) -> bool:
@@ -153,14 +155,17 @@ def _page_text(page: PageObject) -> str:
 
 def _lines(text: str) -> list[Line]:
     lines = []
+    gap = False
     for raw in text.split("\n"):
         raw = raw.rstrip()
         body = raw.lstrip(" \u3000")
         if not body.strip():
+            gap = bool(lines)
             continue
         indent = len(raw) - len(body)  # layout mode pads with one space per character cell
         body = tidy(body)
-        lines.append(Line(body, indent, indent + display_width(body)))
+        lines.append(Line(body, indent, indent + display_width(body), gap))
+        gap = False
     return lines
 
 
@@ -237,15 +242,21 @@ def join_lines(lines: list[Line]) -> list[str]:
     if not lines:
         return []
     left = min(round(line.indent) for line in lines)
-    # Most lines of running text are full lines: the commonest right end is the margin.
-    right = Counter(round(line.end) for line in lines if round(line.indent) == left)
+    # Most lines of running text are full lines: the commonest right end is the margin. Among
+    # the long lines only: a list of short one-line items (a), b)…) has commoner short ends.
+    ends = [round(line.end) for line in lines if round(line.indent) == left]
+    right = Counter(end for end in ends if end >= 0.75 * max(ends))
     right_margin = max(right, key=lambda end: (right[end], end))
+    spaced = _spaced_paragraphs(lines, right_margin)
     paragraphs: list[str] = []
     previous: Line | None = None
     for n, line in enumerate(lines):
         if previous is not None and (
             (n == 1 and _title_runs_on(previous, line))
-            or _continues(previous, line, left, right_margin, paragraphs[-1])
+            or (
+                not (spaced and line.gap)
+                and _continues(previous, line, left, right_margin, paragraphs[-1])
+            )
         ):
             glue = " " if paragraphs[-1][-1:].isascii() and line.text[:1].isascii() else ""
             paragraphs[-1] += glue + line.text
@@ -253,6 +264,19 @@ def join_lines(lines: list[Line]) -> list[str]:
             paragraphs.append(line.text)
         previous = line
     return paragraphs
+
+
+def _spaced_paragraphs(lines: list[Line], right: float) -> bool:
+    """True when blank lines fall between paragraphs (Word's space after a paragraph): most
+    short lines (a paragraph's last) have one after them, few full lines do. pypdf puts a
+    stray blank between some lines of any PDF, hence shares, not all or nothing."""
+    full: list[bool] = []
+    short: list[bool] = []
+    for a, b in zip(lines, lines[1:], strict=False):
+        (full if a.end >= right - 2.5 else short).append(b.gap)
+    if len(short) < 3:
+        return False
+    return sum(short) >= 0.6 * len(short) and sum(full) <= 0.25 * len(full)
 
 
 def _title_runs_on(first: Line, second: Line) -> bool:

@@ -213,3 +213,33 @@ def test_a_large_flush_left_title_that_wraps_is_one_line_again(first: str, secon
 def test_a_title_and_the_line_after_it_stay_apart(first: str, second: str) -> None:
     lines = [line(first), line(second), line(FULL), line("施行。")]
     assert join_lines(lines)[:2] == [first, second]
+
+
+def test_blank_lines_between_paragraphs_end_a_paragraph_that_fills_its_last_line() -> None:
+    ended = FULL[:-1] + "。"
+    lines = [
+        line("范围"),
+        Line(FULL, 0, 25, gap=True),
+        line(FULL),
+        line(FULL),
+        line("鉴定的原则。"),
+        Line(FULL, 0, 25, gap=True),
+        line(ended),  # fills the line: only the blank after it ends the paragraph
+        Line("引用文件", 0, 4, gap=True),
+        Line("本标准引用下列文件。", 0, 10, gap=True),
+        Line("术语定义", 0, 4, gap=True),
+    ]
+    assert join_lines(lines) == [
+        "范围",
+        FULL * 3 + "鉴定的原则。",
+        FULL + ended,
+        "引用文件",
+        "本标准引用下列文件。",
+        "术语定义",
+    ]
+
+
+def test_a_stray_blank_line_inside_a_paragraph_does_not_split_it() -> None:
+    lines = [line(FULL), Line(FULL, 0, 25, gap=True), line("是必然要求。"), line(FULL)]
+    lines += [line(FULL), line("续写。"), line(FULL), line("再续。"), line("完。")]
+    assert join_lines(lines)[0] == FULL + FULL + "是必然要求。"
