@@ -154,7 +154,7 @@ def _page_text(page: PageObject) -> str:
 
 
 def _lines(text: str) -> list[Line]:
-    lines = []
+    lines: list[Line] = []
     gap = False
     for raw in text.split("\n"):
         raw = raw.rstrip()
