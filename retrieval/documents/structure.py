@@ -181,6 +181,11 @@ def _policy_units(blocks: list[str], markers: list[Marker | None]) -> list[_Unit
             section = ()
             crumbs = (f"{int_to_cn(marker.number)}、{marker.heading}",)
             current = None
+            # 二、将刑法第…条修改为：“…” is an item's whole text, not a chapter heading: kept
+            # as the chapter's lead (a 修正案's or 批复's numbered paragraphs).
+            if is_running_text(marker.rest) and ends_sentence(marker.rest):
+                current = _Unit("lead", chapter, None, [marker.rest], crumbs)
+                units.append(current)
             continue
         if marker.level == "section":
             section = (*chapter, ("section", marker.number))
