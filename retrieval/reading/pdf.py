@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pypdf import PageObject, PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
-from retrieval.documents.cleanup import ends_sentence
+from retrieval.documents.cleanup import ends_sentence, is_running_text
 from retrieval.documents.numbering import CN_NUM, NUM, parse_marker
 from retrieval.documents.structure import title_of
 from retrieval.reading.plain import UnreadableFile
@@ -186,6 +186,12 @@ def refill_marks(text: str) -> str:
     # stands off by a blank, comes with others or cannot be there (“ ending a line) is stray.
     if len(groups) == 1 and not apart:
         return text
+    if rest and not _GAP.search(rest):
+        # No blank to fill: closing marks drawn before a paragraph's last line (”金。) end it.
+        joined = "".join(groups)
+        if match[1] and ends_sentence(rest) and not any(m in joined for m in "“‘"):
+            return rest + joined
+        return text
     if not rest or len(_GAP.findall(rest)) != len(groups):
         return text
     filled = iter(groups)
@@ -279,17 +285,26 @@ def _spaced_paragraphs(lines: list[Line], right: float) -> bool:
     return sum(short) >= 0.6 * len(short) and sum(full) <= 0.25 * len(full)
 
 
+_WRAPPED_TITLE = 16  # characters: a title at twice the body size fills a line with ~20
+
+
 def _title_runs_on(first: Line, second: Line) -> bool:
     """A file's first line is a title set large and flush left (Word's 标题 1) that wraps:
-    a title (…办法, …的规定) only with the second line, which is no longer. A header line
-    (汇编 2024年第3期) has digits or spaces; a title has neither."""
+    a title (…办法, …的规定) only with the second line, which is no longer; or a long first
+    line (a title's width at that size) that a line without punctuation ends (…的解释).
+    A header line (汇编 2024年第3期) has digits or spaces; a title has neither."""
     joined = first.text + second.text
     return (
         second.end <= first.end
         and not re.search(r"[\d\s]", first.text)
         and title_of(first.text) is None
-        and title_of(joined) is not None
+        and (
+            title_of(joined) is not None
+            or (len(first.text) >= _WRAPPED_TITLE and not is_running_text(second.text))
+        )
         and not is_numbered(second.text)
+        and not second.text[:1].isdigit()
+        and len(joined) <= 80
     )
 
 

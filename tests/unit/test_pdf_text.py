@@ -121,6 +121,8 @@ def test_tidy(raw: str, clean: str) -> None:
         ("“国家 实行社会主义市场经济", None),  # an opening mark
         ("基本 建成 ”", "基本”建成"),  # one mark, set apart
         ("规定的 用于实施诈“", "规定的“用于实施诈"),  # an opening mark cannot end a line
+        ("”金。", "金。”"),  # a closing mark drawn before its line, which has no blank
+        ("” 金额较大的", None),  # where it goes is unknown
         ("” 骗、传授犯罪方法的网站 ，", "骗、传授犯罪方法的网站”，"),  # a closing one start it
     ],
 )
@@ -195,6 +197,7 @@ def test_a_quoted_numbered_line_starts_a_paragraph() -> None:
     [
         ("现役军人居民身份证申领发放办", "法"),
         ("最高人民法院关于适用刑事司", "法解释时间效力问题的规定"),
+        ("最高人民法院关于审理融资租赁合同纠纷案件适", "用法律问题的解释"),
     ],
 )
 def test_a_large_flush_left_title_that_wraps_is_one_line_again(first: str, second: str) -> None:
