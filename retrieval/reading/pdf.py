@@ -282,7 +282,7 @@ def _spaced_paragraphs(lines: list[Line], right: float) -> bool:
         (full if a.end >= right - 2.5 else short).append(b.gap)
     if len(short) < 3:
         return False
-    return sum(short) >= 0.6 * len(short) and sum(full) <= 0.25 * len(full)
+    return sum(short) >= 0.6 * len(short) and sum(full) <= 0.5 * len(full)
 
 
 _WRAPPED_TITLE = 16  # characters: a title at twice the body size fills a line with ~20

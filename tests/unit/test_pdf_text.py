@@ -231,6 +231,9 @@ def test_blank_lines_between_paragraphs_end_a_paragraph_that_fills_its_last_line
         Line("引用文件", 0, 4, gap=True),
         Line("本标准引用下列文件。", 0, 10, gap=True),
         Line("术语定义", 0, 4, gap=True),
+        Line(ended, 0, 25, gap=True),  # paragraphs of one full line: a third of all full
+        Line(ended, 0, 25, gap=True),
+        Line("鉴定原则", 0, 4, gap=True),
     ]
     assert join_lines(lines) == [
         "范围",
@@ -239,6 +242,9 @@ def test_blank_lines_between_paragraphs_end_a_paragraph_that_fills_its_last_line
         "引用文件",
         "本标准引用下列文件。",
         "术语定义",
+        ended,
+        ended,
+        "鉴定原则",
     ]
 
 
