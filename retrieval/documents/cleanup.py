@@ -132,12 +132,13 @@ def near_copy_elsewhere(index: int, blocks: list[str], grams: BlockBigrams | Non
     return False
 
 
-def join_broken_lines(blocks: list[str]) -> tuple[list[str], list[str]]:
+def join_broken_lines(blocks: list[str], quotes: bool = True) -> tuple[list[str], list[str]]:
     """Rejoin sentences broken across lines; drop pull-quotes pasted inside them.
 
     000 breaks sentences at page boundaries; 003 pastes short pull-quotes (repeats of
     sentences elsewhere in the article) into a sentence that resumes a few lines later.
-    Returns the blocks and the dropped pull-quotes.
+    Returns the blocks and the dropped pull-quotes; `quotes=False` drops none (a law's
+    articles quote no pull-quotes, and its list items repeat each other's words).
     """
     out: list[str] = []
     dropped: list[str] = []
@@ -150,8 +151,10 @@ def join_broken_lines(blocks: list[str]) -> tuple[list[str], list[str]]:
             j = i
             # The cheap tests first: only a short sentence can be a pasted pull-quote.
             while (
-                j < len(blocks) - 1
+                quotes
+                and j < len(blocks) - 1
                 and len(blocks[j]) <= 80
+                and not parse_marker(blocks[j])  # a list item repeats its siblings' words
                 and ends_sentence(blocks[j])
                 and near_copy_elsewhere(j, blocks, grams)
             ):

@@ -110,7 +110,8 @@ class _Unit:
 
 def build_clauses(raw: RawDocument) -> Outline:
     """Number a document's blocks into clauses; with its kind, section style and drops."""
-    blocks, dropped = join_broken_lines(raw.blocks)
+    articled = any(m and m.level == "article" for m in map(parse_marker, raw.blocks))
+    blocks, dropped = join_broken_lines(raw.blocks, quotes=not articled)
     markers = [parse_marker(b) for b in blocks]
     levels = {m.level for m in markers if m}
     kind: DocKind
