@@ -17,7 +17,7 @@ _JUNK = re.compile(
     r"欢迎您?访问|本站|热门关键词|城市切换|你觉得这篇文章|常见问题|在线留言|展会中心|展位咨询|参展咨询"
     r"|工作时间|责任编辑|版权所有|[Cc]opyright|ICP备|扫一扫|二维码|分享到|打印本页|关闭窗口"
     r"|^上一篇|^下一篇|相关阅读|相关新闻|点击查看|返回顶部|^【?字号|浏览次数|阅读量|尽在.{0,12}APP"
-    r"|^[•·●▪◆■]\s*|^\d{1,6}$"
+    r"|^[•·●▪◆■]\s*|^\d{1,6}$|^(?:当前|您现在的|您的)?位置[：:]|^首页\s*[>＞»›/]"
 )
 _SOURCE_LINE = re.compile(r"^[（(]?(来源|来源于|稿件来源|出处)[：:]")
 _JUNK_MAX = 120
@@ -132,12 +132,13 @@ def near_copy_elsewhere(index: int, blocks: list[str], grams: BlockBigrams | Non
     return False
 
 
-def join_broken_lines(blocks: list[str]) -> tuple[list[str], list[str]]:
+def join_broken_lines(blocks: list[str], quotes: bool = True) -> tuple[list[str], list[str]]:
     """Rejoin sentences broken across lines; drop pull-quotes pasted inside them.
 
     000 breaks sentences at page boundaries; 003 pastes short pull-quotes (repeats of
     sentences elsewhere in the article) into a sentence that resumes a few lines later.
-    Returns the blocks and the dropped pull-quotes.
+    Returns the blocks and the dropped pull-quotes; `quotes=False` drops none (a law's
+    articles quote no pull-quotes, and its list items repeat each other's words).
     """
     out: list[str] = []
     dropped: list[str] = []
@@ -150,8 +151,10 @@ def join_broken_lines(blocks: list[str]) -> tuple[list[str], list[str]]:
             j = i
             # The cheap tests first: only a short sentence can be a pasted pull-quote.
             while (
-                j < len(blocks) - 1
+                quotes
+                and j < len(blocks) - 1
                 and len(blocks[j]) <= 80
+                and not parse_marker(blocks[j])  # a list item repeats its siblings' words
                 and ends_sentence(blocks[j])
                 and near_copy_elsewhere(j, blocks, grams)
             ):

@@ -110,7 +110,8 @@ class _Unit:
 
 def build_clauses(raw: RawDocument) -> Outline:
     """Number a document's blocks into clauses; with its kind, section style and drops."""
-    blocks, dropped = join_broken_lines(raw.blocks)
+    articled = any(m and m.level == "article" for m in map(parse_marker, raw.blocks))
+    blocks, dropped = join_broken_lines(raw.blocks, quotes=not articled)
     markers = [parse_marker(b) for b in blocks]
     levels = {m.level for m in markers if m}
     kind: DocKind
@@ -181,6 +182,11 @@ def _policy_units(blocks: list[str], markers: list[Marker | None]) -> list[_Unit
             section = ()
             crumbs = (f"{int_to_cn(marker.number)}、{marker.heading}",)
             current = None
+            # 二、将刑法第…条修改为：“…” is an item's whole text, not a chapter heading: kept
+            # as the chapter's lead (a 修正案's or 批复's numbered paragraphs).
+            if is_running_text(marker.rest) and ends_sentence(marker.rest):
+                current = _Unit("lead", chapter, None, [marker.rest], crumbs)
+                units.append(current)
             continue
         if marker.level == "section":
             section = (*chapter, ("section", marker.number))

@@ -13,7 +13,7 @@ if (
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx")
 # Part of the cache key: a file's parse changes when these readers change.
-PARSER_VERSION = "formats-2"  # 2: 第X条之一 articles of their own
+PARSER_VERSION = "formats-3"  # 2: 第X条之一 articles; 3: PDF repairs, 一、 items keep their text
 
 
 def read_bytes(name: str, data: bytes) -> tuple[Source, list[str]]:

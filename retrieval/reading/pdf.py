@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pypdf import PageObject, PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
-from retrieval.documents.cleanup import ends_sentence
-from retrieval.documents.numbering import NUM, parse_marker
+from retrieval.documents.cleanup import ends_sentence, is_running_text
+from retrieval.documents.numbering import CN_NUM, NUM, parse_marker
 from retrieval.documents.structure import title_of
 from retrieval.reading.plain import UnreadableFile
 
@@ -50,12 +50,15 @@ _RADICALS = dict(
 # reports apart: `“ ”` at the start or end of the line, blanks where they belong.
 _MARKS = "“”‘’"
 _STRAY_MARKS = re.compile(
-    rf"^([{_MARKS}](?: +[{_MARKS}])*) *(.*)$|^(.*?) *([{_MARKS}](?: +[{_MARKS}])*)$"
+    rf"^([{_MARKS}](?: *[{_MARKS}])*) *(.*)$|^(.*?) *([{_MARKS}](?: *[{_MARKS}])*)$"
 )
 _GAP = re.compile(rf"(?<=[^\x00-\x7f{_MARKS}]) (?=[^\x00-\x7f{_MARKS}])")  # between CJK
 # 第一条　为了…: the full-width space after an article number is often a gap in the PDF, not
 # a character. Put back at paragraph starts (not before 规定/的…, which cite an article).
-_BARE_ARTICLE = re.compile(rf"^(第(?:{NUM})条)(?=[^\s，,。、；;：:的规所中和至及])")
+# 第十七条之一 is an article too; 第三条之规定 and 第三条中的 cite one, 第二条中国… opens one.
+_BARE_ARTICLE = re.compile(
+    rf"^(第(?:{NUM})条(?:之[{CN_NUM}]+)?)(?![\s，,。、；;：:的规所和至及之]|中[的规所列提述，,])(?=.)"
+)
 _BAD_PDF = (
     PyPdfError,
     OSError,
@@ -72,11 +75,13 @@ _BAD_PDF = (
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One line of a page: its text, indentation and right end, in character cells."""
+    """One line of a page: its text, indentation and right end, in character cells, and
+    whether a blank line comes before it (space between paragraphs, or wide line spacing)."""
 
     text: str
     indent: float
     end: float
+    gap: bool = False
 
 
 def is_page_number(line: str) -> bool:
@@ -100,8 +105,12 @@ def pdf_paragraphs(data: bytes) -> tuple[list[str], list[str]]:
 
 
 def space_articles(paragraphs: list[str]) -> list[str]:
-    """Restore the space after 第N条 when a regulation's PDF lost it (three or more times)."""
-    if sum(1 for p in paragraphs if _BARE_ARTICLE.match(p)) < 3:
+    """Restore the space after 第N条 when a regulation's PDF lost it (three or more times,
+    or in every article of a short one: 第一条…, 第二条…)."""
+    bare = [m for m in map(_BARE_ARTICLE.match, paragraphs) if m]
+    numbers = [parse_marker(m.group(1)) for m in bare]
+    counted = [m.number for m in numbers if m and not m.sub]
+    if len(bare) < 3 and not (len(bare) == 2 and counted == [1, 2]):
         return paragraphs
     return [_BARE_ARTICLE.sub("\\1\u3000", p) for p in paragraphs]
 
@@ -145,15 +154,18 @@ def _page_text(page: PageObject) -> str:
 
 
 def _lines(text: str) -> list[Line]:
-    lines = []
+    lines: list[Line] = []
+    gap = False
     for raw in text.split("\n"):
         raw = raw.rstrip()
         body = raw.lstrip(" \u3000")
         if not body.strip():
+            gap = bool(lines)
             continue
         indent = len(raw) - len(body)  # layout mode pads with one space per character cell
         body = tidy(body)
-        lines.append(Line(body, indent, indent + display_width(body)))
+        lines.append(Line(body, indent, indent + display_width(body), gap))
+        gap = False
     return lines
 
 
@@ -162,11 +174,27 @@ def refill_marks(text: str) -> str:
     match = _STRAY_MARKS.match(text)
     if match is None:
         return text
-    marks, rest = (match[1], match[2]) if match[1] else (match[4], match[3])
-    marks = marks.replace(" ", "")
-    if not rest or len(_GAP.findall(rest)) != len(marks):
+    if match[1]:
+        marks, rest = match[1], match[2]
+        apart = text[len(marks) :][:1] == " " or any(m in marks for m in "”’")
+    else:
+        marks, rest = match[4], match[3]
+        apart = text[: -len(marks)].endswith(" ") or any(m in marks for m in "“‘")
+    # Marks drawn at one place stand together (”“ between two quotations): one blank each.
+    groups = marks.split()
+    # One mark against the text may open a line or close it (…修改为：“…。”); one that
+    # stands off by a blank, comes with others or cannot be there (“ ending a line) is stray.
+    if len(groups) == 1 and not apart:
         return text
-    filled = iter(marks)
+    if rest and not _GAP.search(rest):
+        # No blank to fill: closing marks drawn before a paragraph's last line (”金。) end it.
+        joined = "".join(groups)
+        if match[1] and ends_sentence(rest) and not any(m in joined for m in "“‘"):
+            return rest + joined
+        return text
+    if not rest or len(_GAP.findall(rest)) != len(groups):
+        return text
+    filled = iter(groups)
     return _GAP.sub(lambda _: next(filled), rest)
 
 
@@ -220,13 +248,22 @@ def join_lines(lines: list[Line]) -> list[str]:
     if not lines:
         return []
     left = min(round(line.indent) for line in lines)
-    # Most lines of running text are full lines: the commonest right end is the margin.
-    right = Counter(round(line.end) for line in lines if round(line.indent) == left)
+    # Most lines of running text are full lines: the commonest right end is the margin. Among
+    # the long lines only: a list of short one-line items (a), b)…) has commoner short ends.
+    ends = [round(line.end) for line in lines if round(line.indent) == left]
+    right = Counter(end for end in ends if end >= 0.75 * max(ends))
     right_margin = max(right, key=lambda end: (right[end], end))
+    spaced = _spaced_paragraphs(lines, right_margin)
     paragraphs: list[str] = []
     previous: Line | None = None
-    for line in lines:
-        if previous is not None and _continues(previous, line, left, right_margin, paragraphs[-1]):
+    for n, line in enumerate(lines):
+        if previous is not None and (
+            (n == 1 and _title_runs_on(previous, line))
+            or (
+                not (spaced and line.gap)
+                and _continues(previous, line, left, right_margin, paragraphs[-1])
+            )
+        ):
             glue = " " if paragraphs[-1][-1:].isascii() and line.text[:1].isascii() else ""
             paragraphs[-1] += glue + line.text
         else:
@@ -235,12 +272,48 @@ def join_lines(lines: list[Line]) -> list[str]:
     return paragraphs
 
 
+def _spaced_paragraphs(lines: list[Line], right: float) -> bool:
+    """True when blank lines fall between paragraphs (Word's space after a paragraph): most
+    short lines (a paragraph's last) have one after them, few full lines do. pypdf puts a
+    stray blank between some lines of any PDF, hence shares, not all or nothing."""
+    full: list[bool] = []
+    short: list[bool] = []
+    for a, b in zip(lines, lines[1:], strict=False):
+        (full if a.end >= right - 2.5 else short).append(b.gap)
+    if len(short) < 3:
+        return False
+    return sum(short) >= 0.6 * len(short) and sum(full) <= 0.5 * len(full)
+
+
+_WRAPPED_TITLE = 16  # characters: a title at twice the body size fills a line with ~20
+
+
+def _title_runs_on(first: Line, second: Line) -> bool:
+    """A file's first line is a title set large and flush left (Word's 标题 1) that wraps:
+    a title (…办法, …的规定) only with the second line, which is no longer; or a long first
+    line (a title's width at that size) that a line without punctuation ends (…的解释).
+    A header line (汇编 2024年第3期) has digits or spaces; a title has neither."""
+    joined = first.text + second.text
+    return (
+        second.end <= first.end
+        and not re.search(r"[\d\s]", first.text)
+        and title_of(first.text) is None
+        and (
+            title_of(joined) is not None
+            or (len(first.text) >= _WRAPPED_TITLE and not is_running_text(second.text))
+        )
+        and not is_numbered(second.text)
+        and not second.text[:1].isdigit()
+        and len(joined) <= 80
+    )
+
+
 def _continues(previous: Line, line: Line, left: int, right: float, so_far: str) -> bool:
     # Centred: starts well in and stops short, or starts far in without a number (a deep
     # first-line indent runs to the margin; pypdf may misplace a numbered line's start).
     centred = tuple(
         (x.indent >= left + 3 and x.end < right - 2.5)
-        or (x.indent >= left + 6 and not (parse_marker(x.text) or _BARE_ARTICLE.match(x.text)))
+        or (x.indent >= left + 6 and not is_numbered(x.text))
         for x in (previous, line)
     )
     if any(centred):  # titles and headers: only a long title runs on, centred, in a second line
@@ -253,4 +326,13 @@ def _continues(previous: Line, line: Line, left: int, right: float, so_far: str)
         )
     if line.indent >= left + 1.5 or previous.end < right - 2.5:
         return False
-    return not (ends_sentence(previous.text) and parse_marker(line.text))
+    # A line that ends a sentence or opens a list (…如下：) and a numbered line: two paragraphs.
+    ends = ends_sentence(previous.text) or previous.text.endswith(("：", ":"))
+    return not (ends and is_numbered(line.text))
+
+
+def is_numbered(text: str) -> bool:
+    """A numbered line, also 第N条 whose following space the PDF lost (第二条本法…) and a
+    quoted one (an amendment's “（一）…)."""
+    text = text.lstrip("“‘")
+    return bool(parse_marker(text) or _BARE_ARTICLE.match(text))

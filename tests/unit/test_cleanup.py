@@ -8,6 +8,7 @@ import re
 import pytest
 
 from config.settings import BUNDLED_CORPUS
+from retrieval.corpus import parse_file
 from retrieval.documents.cleanup import BlockBigrams, near_copy_elsewhere
 from retrieval.reading.plain import read_source
 
@@ -51,3 +52,17 @@ def test_a_pasted_quote_is_found_and_a_new_sentence_is_not() -> None:
     assert near_copy_elsewhere(1, blocks, grams)
     assert not near_copy_elsewhere(4, blocks, grams)
     assert not near_copy_elsewhere(2, blocks, grams)
+
+
+@pytest.mark.parametrize(
+    "crumb", ["首页 &gt; 法律法规", "当前位置：首页 &gt; 政策文件", "首页 / 法规"]
+)
+def test_a_saved_pages_breadcrumb_is_not_taken_for_its_title(crumb: str) -> None:
+    page = (
+        "<html><head><title>道路执勤工作规范 - 法规库</title></head><body>"
+        f'<div class="nav">{crumb}</div><h2>道路执勤工作规范</h2>'
+        "第一条 为了规范执勤，制定本规范。<br>第二条 本规范自公布之日起施行。</body></html>"
+    )
+    [copy], _ = parse_file("page.html", page.encode())
+    assert copy.title == "道路执勤工作规范"
+    assert [c.label for c in copy.clauses] == ["第一条", "第二条"]

@@ -182,3 +182,46 @@ def test_every_clause_carries_its_document_id_and_its_position(library: Library)
     for document in library.documents:
         assert {c.doc_id for c in document.clauses} == {document.doc_id}
         assert [c.ordinal for c in document.clauses] == list(range(len(document.clauses)))
+
+
+def test_numbered_items_that_are_whole_sentences_keep_their_text() -> None:
+    text = """# 中华人民共和国测试法修正案
+
+为了惩治犯罪，对测试法作如下修改：
+
+一、将测试法第一条修改为：“为了测试，制定本法。”
+
+二、在测试法第二条后增加一条，作为第二条之一：“本法适用于测试。”
+
+三、本修正案自公布之日起施行。
+"""
+    source, _ = read_bytes("amendment.md", text.encode())
+    [raw] = split_documents(list(source.blocks), source.meta)
+    clauses = {c.label: c.text for c in build_clauses(raw).clauses}
+    assert clauses == {
+        "序言": "为了惩治犯罪，对测试法作如下修改：",
+        "一、": "将测试法第一条修改为：“为了测试，制定本法。”",
+        "二、": "在测试法第二条后增加一条，作为第二条之一：“本法适用于测试。”",
+        "三、": "本修正案自公布之日起施行。",
+    }
+
+
+def test_a_laws_list_items_that_repeat_another_articles_are_kept() -> None:
+    items = ["（一）非法经营数额在五万元以上的；", "（二）违法所得数额在三万元以上的；"]
+    text = "\n\n".join(
+        [
+            "# 关于办理测试刑事案件的解释",
+            "第一条 实施测试行为，具有下列情形之一的，属于情节严重，应当依法定罪",
+            *items,
+            "（三）其他情节严重的情形。",
+            "第二条 单位实施测试行为，具有下列情形之一的，应当依法追究",  # same items
+            *items,
+            "（三）其他情节严重的情形。",
+            "直接负责的主管人员的刑事责任。",
+        ]
+    )
+    source, _ = read_bytes("law.md", text.encode())
+    [raw] = split_documents(list(source.blocks), source.meta)
+    outline = build_clauses(raw)
+    assert outline.dropped == ()
+    assert outline.clauses[1].text.count("数额在") == 2
