@@ -84,18 +84,8 @@ def step(
     rows[diag, diag] -= 1.0
     cols[diag, diag] -= 1.0
     d_scores = (rows + cols) / (2 * n * s.temperature)
-    d_qn, d_cn = d_scores @ cn, d_scores.T @ qn
-    d_q = (d_qn - qn * (d_qn * qn).sum(1, keepdims=True)) / q_norm
-    d_c = (d_cn - cn * (d_cn * cn).sum(1, keepdims=True)) / c_norm
-    index = np.concatenate([q_index, c_index])
-    grads = np.concatenate([np.repeat(d_q, q_len, axis=0), np.repeat(d_c, c_len, axis=0)])
-    rows_hit, inverse = np.unique(index, return_inverse=True)
-    order = np.argsort(inverse, kind="stable")
-    starts = np.r_[0, np.flatnonzero(np.diff(inverse[order])) + 1]
-    grad = np.add.reduceat(grads[order], starts, axis=0)
-    accum[rows_hit] += (grad * grad).mean(1)
-    table[rows_hit] -= s.rate * grad / (np.sqrt(accum[rows_hit])[:, None] + 1e-8)
-    return float(loss)
+    where = (q_index, q_len, c_index, c_len)
+    return _apply(table, accum, s, d_scores, qn, cn, q_norm, c_norm, where, float(loss))
 
 
 def step_lists(

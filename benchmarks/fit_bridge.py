@@ -49,11 +49,21 @@ def gold_clauses(
     """(item, its gold clauses' folded texts) for every answerable item whose gold snippets
     are found in the library's clauses."""
     texts = [fold_layout(c.text) for c in library.clauses]
+    for item, positions in gold_positions(library, items):
+        yield item, [texts[p] for p in positions]
+
+
+def gold_positions(
+    library: Library, items: list[dict[str, object]]
+) -> list[tuple[dict[str, object], list[int]]]:
+    """(item, its gold clauses' positions) for answerable items whose snippets are found."""
+    texts = [fold_layout(c.text) for c in library.clauses]
     starts, offset = [], 0
     for text in texts:
         starts.append(offset)
         offset += len(text) + 1
     blob = "\x00".join(texts)
+    out = []
     for item in items:
         if item.get("expect") != "answer":
             continue
@@ -64,7 +74,8 @@ def gold_clauses(
                 if at >= 0:
                     found.add(bisect_right(starts, at) - 1)
         if found:
-            yield item, [texts[p] for p in sorted(found)]
+            out.append((item, sorted(found)))
+    return out
 
 
 def pairs(library: Library, items: list[dict[str, object]]) -> list[tuple[list[str], list[str]]]:

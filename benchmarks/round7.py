@@ -26,13 +26,12 @@ import dataclasses
 import pickle
 import re
 import zlib
-from bisect import bisect_right
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks import datasets, dense, round4
+from benchmarks import datasets, dense, fit_bridge, round4
 from retrieval.evaluation import fitting
 from retrieval.library import Library
 from retrieval.search.index import index_text
@@ -61,27 +60,8 @@ def cached(path: Path, make):  # type: ignore[no-untyped-def]
 
 
 def gold_positions(library: Library, items: Items) -> list[tuple[dict[str, object], list[int]]]:
-    """(item, its gold clauses' positions) for answerable items whose snippets are found
-    (as benchmarks/fit_bridge.gold_clauses finds them)."""
-    texts = [fold_layout(c.text) for c in library.clauses]
-    starts, offset = [], 0
-    for text in texts:
-        starts.append(offset)
-        offset += len(text) + 1
-    blob = "\x00".join(texts)
-    out = []
-    for item in items:
-        if item.get("expect") != "answer":
-            continue
-        found: set[int] = set()
-        for gold in item["gold"]:  # type: ignore[attr-defined]
-            for snippet in gold.get("snippets", []):
-                at = blob.find(fold_layout(snippet))
-                if at >= 0:
-                    found.add(bisect_right(starts, at) - 1)
-        if found:
-            out.append((item, sorted(found)))
-    return out
+    """(item, its gold clauses' positions): benchmarks/fit_bridge.gold_positions."""
+    return fit_bridge.gold_positions(library, items)
 
 
 class Bags:
