@@ -62,7 +62,8 @@ def parse_file(name: str, data: bytes) -> tuple[list[Copy], list[CorpusProblem]]
     copies: list[Copy] = []
     # A reader's notes name what it left out of a file it read (PDF pages without text).
     problems = [CorpusProblem(name, "partial", note) for note in notes]
-    for raw in split_documents(list(source.blocks), source.meta):
+    headed = source.markdown_levels.get(0) == 1
+    for raw in split_documents(list(source.blocks), source.meta, headed):
         outline = build_clauses(raw)
         for quote in outline.dropped:
             problems.append(

@@ -58,12 +58,17 @@ class Outline:
     dropped: tuple[str, ...]  # pull-quotes cut out of the running text
 
 
-def split_documents(blocks: list[str], meta: dict[str, str]) -> list[RawDocument]:
-    """Split a file's blocks at title lines (004 holds four documents)."""
+def split_documents(
+    blocks: list[str], meta: dict[str, str], headed: bool = False
+) -> list[RawDocument]:
+    """Split a file's blocks at title lines (004 holds four documents). `headed`: the first
+    block is a Markdown level-1 heading, the file's own title whatever its length or ending."""
+    if blocks and is_junk(blocks[0]):
+        headed = False
     blocks = [b for b in blocks if not is_junk(b)]
     starts = [i for i, b in enumerate(blocks) if title_of(b)]
     if not starts:
-        return [_untitled(blocks, meta)]
+        return [_untitled(blocks, meta, headed)]
     docs = []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(blocks)
@@ -72,10 +77,12 @@ def split_documents(blocks: list[str], meta: dict[str, str]) -> list[RawDocument
     return docs
 
 
-def _untitled(blocks: list[str], meta: dict[str, str]) -> RawDocument:
+def _untitled(blocks: list[str], meta: dict[str, str], headed: bool = False) -> RawDocument:
     title = meta.get("title", "").strip()
     kind: DocKind | None = "news" if meta.get("date") or meta.get("author") else None
-    if not title and blocks and is_heading_like(blocks[0]):
+    # A long title (最高人民法院……若干问题的解释, 60 characters) is not heading-like, but
+    # Markdown's # says what it is.
+    if not title and blocks and (headed or is_heading_like(blocks[0])):
         title, blocks = blocks[0], blocks[1:]
     author = None
     if blocks and _BYLINE.match(blocks[0]) and not is_running_text(blocks[0]):
@@ -83,7 +90,10 @@ def _untitled(blocks: list[str], meta: dict[str, str]) -> RawDocument:
     if blocks and _DATELINE.search(blocks[0][:30]):
         kind = "news"
     return RawDocument(
-        title=title or "未命名文件", blocks=_trim_tail(blocks), author=author, kind_hint=kind
+        title=re.sub(r"\s+", " ", title) or "未命名文件",
+        blocks=_trim_tail(blocks),
+        author=author,
+        kind_hint=kind,
     )
 
 

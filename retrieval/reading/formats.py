@@ -13,7 +13,8 @@ if (
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx")
 # Part of the cache key: a file's parse changes when these readers change.
-PARSER_VERSION = "formats-3"  # 2: 第X条之一 articles; 3: PDF repairs, 一、 items keep their text
+PARSER_VERSION = "formats-4"  # 2: 第X条之一 articles; 3: PDF repairs, 一、 items keep their text;
+# 4: a Markdown # title of any length names its document
 
 
 def read_bytes(name: str, data: bytes) -> tuple[Source, list[str]]:

@@ -138,3 +138,20 @@ def test_corpus_files_skip_hidden_readme_and_links_out(tmp_path: Path) -> None:
     (corpus / "away").symlink_to(outside)
     found = [p.relative_to(corpus).as_posix() for p in corpus_files(corpus)]
     assert found == ["a/1.md", "b/c/3.txt", "in.md", "x.md"]
+
+
+def test_a_long_markdown_title_names_its_document(corpus_dir: Path) -> None:
+    # Judicial interpretations' titles run past 40 characters and end in 解释, which no title
+    # pattern knows: the Markdown heading is still the title, not 未命名文件.
+    title = (
+        "最高人民检察院关于工人等非监管机关在编监管人员私放在押人员行为"
+        "和失职致使在押人员脱逃行为适用法律问题的解释"
+    )
+    lines = [
+        f"# {title}",
+        "为依法办理私放在押人员犯罪案件，解释如下：",
+        "第一条 本解释自公布之日起施行。",
+    ]
+    (corpus_dir / "interpretation.md").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    documents, _ = read_corpus(corpus_dir)
+    assert title in [d.title for d in documents]
