@@ -20,8 +20,9 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# One worker per core, at most four; a test file runs in one worker (its fixtures built once).
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --numprocesses=auto --maxprocesses=4 --dist=loadfile
 
 # requirements.lock: the image's pinned dependencies, resolved afresh from pyproject.toml.
 .PHONY: lock
