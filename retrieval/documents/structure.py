@@ -22,6 +22,12 @@ _DOC_TYPES = (
     r"|章程|规则|守则|制度"
 )
 _TITLE = re.compile(rf"^(?P<title>.{{4,80}}?(?:{_DOC_TYPES}))(?:[（(][^）)]*[）)])?(?:全文)?$")
+# A file's first line may also be a title of the kinds that never start a second document
+# inside a text (a 解释's title is repeated, wrapped, in its own body), and longer.
+_FIRST_TITLE = re.compile(
+    rf"^.{{4,120}}?(?:{_DOC_TYPES}|解释|批复|安排|解答|答复|修正案|命令|规范|标准)"
+    r"(?:[（(][^）)]*[）)])?$"
+)
 _BYLINE = re.compile(
     r"^(?:.{0,30}(?:院长|主任|教授|研究员|记者|作者|编辑|部长|局长|书记)\s*)?"
     r"[\u4e00-\u9fff]{2,4}$|^.{2,30}\s+[\u4e00-\u9fff]{2,4}$"
@@ -82,7 +88,7 @@ def _untitled(blocks: list[str], meta: dict[str, str], headed: bool = False) -> 
     kind: DocKind | None = "news" if meta.get("date") or meta.get("author") else None
     # A long title (最高人民法院……若干问题的解释, 60 characters) is not heading-like, but
     # Markdown's # says what it is.
-    if not title and blocks and (headed or is_heading_like(blocks[0])):
+    if not title and blocks and (headed or is_heading_like(blocks[0]) or _first_title(blocks[0])):
         title, blocks = blocks[0], blocks[1:]
     author = None
     if blocks and _BYLINE.match(blocks[0]) and not is_running_text(blocks[0]):
@@ -94,6 +100,14 @@ def _untitled(blocks: list[str], meta: dict[str, str], headed: bool = False) -> 
         blocks=_trim_tail(blocks),
         author=author,
         kind_hint=kind,
+    )
+
+
+def _first_title(block: str) -> bool:
+    return (
+        not parse_marker(block)
+        and not any(p in block for p in "，。；：,;:!！?？")
+        and bool(_FIRST_TITLE.match(block))
     )
 
 

@@ -155,3 +155,12 @@ def test_a_long_markdown_title_names_its_document(corpus_dir: Path) -> None:
     (corpus_dir / "interpretation.md").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
     documents, _ = read_corpus(corpus_dir)
     assert title in [d.title for d in documents]
+
+
+def test_a_long_first_line_ending_in_a_document_type_is_the_title(corpus_dir: Path) -> None:
+    # The same interpretation saved as plain text: no markup, the first line alone says it.
+    title = "最高人民法院、最高人民检察院关于办理危害生产安全刑事案件适用法律若干问题的解释（二）"
+    lines = [title, "为依法惩治危害生产安全犯罪，解释如下：", "第一条 本解释自公布之日起施行。"]
+    (corpus_dir / "interpretation.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    documents, _ = read_corpus(corpus_dir)
+    assert [d.title for d in documents] == [title]
