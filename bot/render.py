@@ -114,6 +114,8 @@ def to_text(answer: Answer) -> str:
         if answer.suggestions:
             titles = [f"  {quoted_title(h.doc_title)}" for h in answer.suggestions]
             parts.append("\n".join([texts.CLOSEST_TITLES, *titles]))
+        else:
+            parts.append(texts.NO_CLOSE_TITLES)
     elif answer.status == "ambiguous":
         titles = [f"  {quoted_title(h.doc_title)}" for h in answer.suggestions]
         parts.append("\n".join([texts.AMBIGUOUS_NAME.format(name=answer.missing), *titles]))

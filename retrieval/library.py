@@ -588,16 +588,13 @@ class Library:
         key = strip_name_marks(name)
         titles = self._titles()
         wanted = name_grams(key)
-        # Only titles sharing a bigram can score above 0; the rest follow in library order,
-        # as the stable sort of every title put them.
+        # Only titles sharing a bigram with the name are close: padding with unrelated titles
+        # (数字政府 for 劳动合同法) would read as a suggestion that they answer it.
         sharing = sorted({p for gram in wanted for p in titles.by_gram.get(gram, ())})
         ranked = sorted(
             sharing,
             key=lambda p: -max(grams_covered(wanted, g) for g in titles.grams[p]),
         )[:3]
-        if len(ranked) < 3:
-            shared = set(sharing)
-            ranked += [p for p in range(len(titles.docs)) if p not in shared][: 3 - len(ranked)]
         closest = [titles.docs[p] for p in ranked]
         hints = tuple(self.hit(d.clauses[0], 0.0) for d in closest if d.clauses)
         return Answer(text, "lookup", "not_in_library", suggestions=hints, missing=key)

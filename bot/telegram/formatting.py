@@ -119,6 +119,8 @@ def answer_messages(answer: Answer, terms: Iterable[str], limit: int = LIMIT) ->
         if answer.suggestions:
             titles = [html.escape(quoted_title(h.doc_title)) for h in answer.suggestions]
             message += "\n" + "\n".join([texts.CLOSEST_TITLES, *titles])
+        else:
+            message += "\n" + html.escape(texts.NO_CLOSE_TITLES)
         return [message]
     if answer.status == "ambiguous":
         # The titles are the buttons below (keyboards.py): one press answers from that one.

@@ -82,12 +82,23 @@ async def test_an_english_reference_is_quoted(law_bot: Harness) -> None:
 
 
 async def test_a_law_not_loaded_is_said_to_be_missing_with_the_closest(law_bot: Harness) -> None:
-    law_bot.api.send(PRIVATE, ALICE, "劳动合同法第十条")
+    law_bot.api.send(PRIVATE, ALICE, "消费者权益保护法实施条例第十条")
     [reply] = await law_bot.replies(PRIVATE["id"])
-    assert "库中没有《劳动合同法》" in reply["text"]
+    assert "库中没有《消费者权益保护法实施条例》" in reply["text"]
     assert "第十条" not in reply["text"]
     markup = reply.get("reply_markup") or {}
     assert markup.get("inline_keyboard"), "the closest titles come as buttons"
+    assert not law_bot.errors
+
+
+async def test_a_law_no_loaded_title_resembles_points_to_the_document_list(
+    law_bot: Harness,
+) -> None:
+    law_bot.api.send(PRIVATE, ALICE, "劳动合同法第十条")
+    [reply] = await law_bot.replies(PRIVATE["id"])
+    assert "库中没有《劳动合同法》" in reply["text"]
+    assert "/docs" in reply["text"]
+    assert not (reply.get("reply_markup") or {}).get("inline_keyboard")
     assert not law_bot.errors
 
 

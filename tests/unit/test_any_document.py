@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import render, texts
 from bot.cli import main
 from config.settings import BUNDLED_CORPUS, LEXICON_DIR
 from retrieval.documents.naming import abbreviations, collisions, core_title, named_titles
@@ -229,6 +230,21 @@ def test_a_law_not_in_the_library_is_said_to_be_missing(library: Library) -> Non
         assert answer.status == "not_in_library", question
         assert answer.missing in question
         assert all(h.score == 0.0 for h in answer.suggestions)
+
+
+def test_only_titles_sharing_part_of_the_name_are_suggested(library: Library) -> None:
+    answer = library.answer("劳动法第十条")
+    assert answer.status == "not_in_library"
+    assert "中华人民共和国劳动合同法" in [h.doc_title for h in answer.suggestions]
+    assert all("劳动" in h.doc_title for h in answer.suggestions)
+
+
+def test_a_name_no_title_resembles_gets_no_suggestion_but_the_document_list(
+    library: Library,
+) -> None:
+    answer = library.answer("红十字会法第十条")
+    assert (answer.status, answer.suggestions) == ("not_in_library", ())
+    assert texts.NO_CLOSE_TITLES in render.to_text(answer)
 
 
 @pytest.mark.parametrize(
