@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -411,6 +412,11 @@ def main(
     except SettingsError as exc:  # e.g. a database that a full disk keeps from opening
         print(exc, file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `policybot ask - < questions | head`: the reader left; no traceback, and none again
+        # when Python flushes stdout at exit (the documented recipe: point it at devnull).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _run(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:

@@ -141,6 +141,27 @@ def test_bad_input_batch_in_a_real_process_prints_no_traceback() -> None:
     assert len(json_lines(done.stdout)) == len(lines)
 
 
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    # `policybot ask - < questions.txt | head -1`: far more output than a pipe holds.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin
+    assert process.stdout
+    assert process.stderr
+    process.stdin.write("数据要素市场怎么建设\n" * 300)
+    process.stdin.close()
+    assert json.loads(process.stdout.readline())["status"] == "ok"
+    process.stdout.close()
+    assert process.wait(timeout=120) == 1
+    assert "Traceback" not in process.stderr.read()
+    process.stderr.close()
+
+
 def test_missing_corpus_dir_is_one_clear_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
