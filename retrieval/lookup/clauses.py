@@ -6,6 +6,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 
 from retrieval.model import Clause, ClauseRef, Document, PathStep, Step
 from retrieval.storage import clause_table
@@ -40,6 +41,11 @@ def _wanted(doc: Document, ref: ClauseRef) -> tuple[Step, int, dict[Step, int]] 
     if ref.chapter is not None:
         return "chapter", ref.chapter, {}
     return None
+
+
+def _article_of(ref: ClauseRef) -> ClauseRef:
+    """第二十四条之一 where the article has no 之一 articles: its nearest are 第二十四条's."""
+    return replace(ref, sub=None)
 
 
 def _fits(path: tuple[PathStep, ...], outer: dict[Step, int], continuous: bool) -> bool:
@@ -87,6 +93,8 @@ def nearest(doc: Document, ref: ClauseRef) -> list[Clause]:
     shapes = clause_table.shapes(doc.clauses)
     pool = [i for i, (_, _, path) in enumerate(shapes) if path and path[-1][0] == level]
     same_scope = [i for i in pool if _fits(shapes[i][2], outer, doc.continuous_sections)]
+    if level == "sub" and not same_scope:
+        return nearest(doc, _article_of(ref))
     pool = same_scope or pool or [i for i, s in enumerate(shapes) if s[1] != "preamble"]
 
     def distance(index: int) -> tuple[int, int]:
@@ -183,6 +191,8 @@ class Numbers:
                     same_scope.append(p - start)
             if len(same_scope) >= _NEAREST:
                 break
+        if level == "sub" and not same_scope:
+            return self.nearest(doc, _article_of(ref))
         if not pool:
             return nearest(doc, ref)  # no clause of that level: any clause, by a scan
         chosen = [doc.clauses[i] for i in (same_scope or pool)[:_NEAREST]]

@@ -146,6 +146,18 @@ def test_an_article_zhi_yi_is_its_own_article(library: Library) -> None:
     assert "后来增加" not in second.clause.text
 
 
+@pytest.mark.parametrize(
+    ("question", "near"),
+    [("农民专业合作社登记管理条例第二十条之一", "第二十条"), ("消保法第二条之二", "第二条之一")],
+)
+def test_a_missing_zhi_yi_article_is_not_found_with_its_article_nearest(
+    library: Library, question: str, near: str
+) -> None:
+    answer = library.answer(question)
+    assert answer.status == "not_found"
+    assert near in [h.clause.label for h in answer.suggestions]
+
+
 def test_zhi_yi_and_kuan_parse() -> None:
     ref = parse_ref(clean_query(fold_for_search("刑法第一百四十二条之一")))
     assert ref is not None
