@@ -286,10 +286,30 @@ def run_chat(library: Library, out: TextIO, stdin: TextIO) -> int:
         line = stdin.readline()
         if not line or not line.strip():
             return 0
-        answer = library.answer(line.strip(), context_doc=context)
+        text = line.strip()
+        if text.startswith("/"):
+            _chat_command(library, text, context, out)
+            continue
+        answer = library.answer(text, context_doc=context)
         if answer.status == "ok" and answer.hits:
             context = answer.hits[0].clause.doc_id
         print(render.to_text(answer) + "\n", file=out, flush=True)
+
+
+def _chat_command(library: Library, text: str, context: str | None, out: TextIO) -> None:
+    """The bot's reading commands in the terminal (/clause, /docs, /toc, /help); a question
+    is never searched for a command's words."""
+    command, _, rest = text.partition(" ")
+    rest = rest.strip()
+    if command == "/clause" and rest:
+        print(render.to_text(library.lookup(rest, context_doc=context)) + "\n", file=out)
+    elif command == "/docs":
+        run_docs(library, out)
+    elif command == "/toc" and rest:
+        run_toc(library, rest, out)
+    else:
+        print(texts.CHAT_HELP, file=out)
+    out.flush()
 
 
 def run_serve(settings: Settings, webhook: bool = False) -> int:

@@ -30,9 +30,14 @@ BUTTON_TOC = "目录"
 SUMMARY_UNAVAILABLE = "摘要暂不可用，以下为原文引用。"
 CHAT_BANNER = (
     "policybot 本地对话（语料：{docs} 份文件，{clauses} 条条款）。\n"
-    "输入问题或条款编号，空行或 Ctrl-D 退出。"
+    "输入问题或条款编号（/help 查看命令），空行或 Ctrl-D 退出。"
 )
 CHAT_PROMPT = "问> "
+CHAT_HELP = (
+    "本地对话：直接输入问题，或输入条款编号（如 数据二十条第十条、数字政府 2.3）。\n"
+    "命令：/clause 编号 按编号查条款；/docs 列出收录的文件；/toc 文件名 查看目录；"
+    "/help 显示本说明。空行或 Ctrl-D 退出。"
+)
 EMBED_PROGRESS = "计算条款向量"
 DOCS_HEADER = "收录的文件："
 TOC_UNKNOWN = "没有找到文件「{name}」。用 docs 查看收录的文件。"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts
 from tests.harness import FIXTURES, run
 from tests.related_corpus import write_related_corpus
 
@@ -99,6 +100,22 @@ def test_chat_answers_until_an_empty_line() -> None:
     assert "探索数据产权结构性分置制度" in out
     assert "推动建立企业数据确权授权机制" in out  # 第五条 uses the chat's current document
     assert "积极推动数字化治理模式创新" not in out
+
+
+def test_chat_reads_the_bots_commands_instead_of_searching_them() -> None:
+    code, out = run("chat", stdin="/clause 数据二十条第三条\n/docs\n/toc 数据二十条\n/help\n")
+    assert code == 0
+    assert "探索数据产权结构性分置制度" in out
+    assert texts.DOCS_HEADER in out
+    assert "工作原则" in out  # a heading of 数据二十条's table of contents
+    assert texts.CHAT_HELP in out
+
+
+def test_chat_answers_an_unknown_command_with_its_commands() -> None:
+    code, out = run("chat", stdin="/subscribe\n")
+    assert code == 0
+    assert texts.CHAT_HELP in out
+    assert "《" not in out  # nothing was searched
 
 
 @pytest.mark.parametrize(
