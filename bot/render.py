@@ -135,6 +135,9 @@ def card_lines(card: DocumentCard) -> list[str]:
         lines.append(texts.CARD_ISSUER.format(issuer=card.issuer))
     if card.date:
         lines.append(texts.CARD_DATE.format(date=card.date))
+    if card.edition and card.edition != card.date:
+        state = texts.EDITION_OLD if card.superseded else texts.EDITION_CURRENT
+        lines.append(texts.CARD_EDITION.format(edition=card.edition + state))
     kind = texts.KIND_NAMES.get(card.kind, card.kind)
     lines.append(texts.CARD_SIZE.format(kind=kind, count=card.clause_count))
     if card.chapters:

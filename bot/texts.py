@@ -23,6 +23,7 @@ AMBIGUOUS = "多份文件都有这个编号，请在编号前写上文件名，�
 INCOMPLETE = "（原文此段不完整）"
 CARD_ISSUER = "发文：{issuer}"
 CARD_DATE = "日期：{date}"
+CARD_EDITION = "版本：{edition}"
 CARD_SIZE = "类型：{kind}；共 {count} 条"
 CARD_CHAPTERS = "章节："
 CARD_HINT = "用 /toc {name} 查看目录，或直接提问、按编号查条款。"

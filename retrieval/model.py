@@ -153,6 +153,8 @@ class DocumentCard:
     date: str | None  # YYYY-MM-DD when the text or file name states it
     chapters: tuple[str, ...]
     clause_count: int
+    edition: str = ""  # the document's edition date (1993's law as amended in 2013)
+    superseded: bool = False
 
 
 @dataclass(frozen=True, slots=True)

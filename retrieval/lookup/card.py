@@ -25,6 +25,8 @@ def document_card(doc: Document, chapters: Sequence[str]) -> DocumentCard:
         date=_date(doc),
         chapters=tuple(chapters),
         clause_count=len(doc.clauses),
+        edition=doc.edition,
+        superseded=doc.superseded,
     )
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from retrieval.library import Library
+from bot import render
+from config.settings import LEXICON_DIR
+from retrieval.library import Library, LibraryPaths
 from retrieval.lookup.card import quoted_title
 
 
@@ -35,3 +39,15 @@ def test_titles_holding_book_marks_are_not_wrapped_again() -> None:
         "国务院印发《关于加强数字政府建设的指导意见》"
     )
     assert quoted_title("数据二十条") == "《数据二十条》"
+
+
+def test_an_amended_law_s_card_names_its_edition(corpus_dir: Path) -> None:
+    law = (
+        "# 中华人民共和国测试法\n\n1993年10月31日 通过\n\n"
+        "2013年10月25日 第二次修正\n\n第一条 为了测试，制定本法。\n"
+    )
+    (corpus_dir / "测试法(2013-10-25).md").write_text(law, encoding="utf-8")
+    card = Library.load(LibraryPaths(corpus_dir, LEXICON_DIR)).answer("测试法").card
+    assert card is not None
+    assert card.date == "1993-10-31"
+    assert "版本：2013-10-25 版（现行）" in render.card_lines(card)
