@@ -147,8 +147,11 @@ def run_docs(library: Library, out: TextIO) -> int:
 
 
 def run_toc(library: Library, name: str, out: TextIO) -> int:
-    docs = library.resolve(name) or [d for d in library.documents if d.doc_id == name]
-    if len(docs) != 1:
+    docs = library.resolve(name)
+    if len(docs) > 1:
+        print(texts.TOC_SEVERAL.format(name=name, ids="、".join(d.doc_id for d in docs)), file=out)
+        return 0
+    if not docs:
         print(texts.TOC_UNKNOWN.format(name=name), file=out)
         return 0
     print(render.toc_text(docs[0]), file=out)
@@ -159,7 +162,7 @@ def run_diff(library: Library, args: argparse.Namespace, out: TextIO) -> int:
     """What changed between two editions of a document; exit 1 when there is no pair."""
     from retrieval.documents.editions import NoDiff, compare
 
-    found = library.resolve(args.doc) or [d for d in library.documents if d.doc_id == args.doc]
+    found = library.resolve(args.doc)
     diff = compare(library.documents, found, args.since, args.until)
     if isinstance(diff, NoDiff):
         print(render.no_diff_text(diff, args.doc), file=out)

@@ -42,6 +42,7 @@ CHAT_HELP = (
 EMBED_PROGRESS = "计算条款向量"
 DOCS_HEADER = "收录的文件："
 TOC_UNKNOWN = "没有找到文件「{name}」。用 docs 查看收录的文件。"
+TOC_SEVERAL = "「{name}」对应多份文件，请写其中一份的编号：{ids}"
 KIND_NAMES = {"policy": "政策文件", "regulation": "法规", "news": "新闻", "commentary": "评论"}
 NEAREST_BUTTONS = "相近的条款见下方按钮。"
 START = (

@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from retrieval.documents.catalog import grams_covered, load_catalog, name_grams
@@ -463,9 +464,15 @@ class Library:
     # --- documents by name -------------------------------------------------------------
 
     def resolve(self, name: str) -> list[Document]:
-        """Documents a name (as typed) refers to: exact alias, alias containment, then fuzzy
-        title."""
-        return self.names.resolve(fold_for_search(name))
+        """Documents a name (as typed) refers to: a document id as /docs lists it (民法典-2 when
+        files share a title), exact alias, alias containment, then fuzzy title."""
+        key = fold_for_search(name)
+        by_id = self._by_id.get(name.strip())
+        # An id that is no name of its document (民法典-2, 会计法@2017-11-04) picks that one;
+        # an id that is also a name (民法典) still means every document of that name.
+        if by_id is not None and not self.names.names(strip_name_marks(key), by_id):
+            return [by_id]
+        return self.names.resolve(key)
 
     def mentioned(self, text: str) -> tuple[set[str], str]:
         """Documents named inside a question (as typed), and the question, folded, without
@@ -667,11 +674,22 @@ class Library:
         if not name or len(name) > 40:
             return None
         docs = self.names.resolve(name)
-        if len(docs) != 1 or not self.names.names(name, docs[0]):
+        # Files with one title and no edition dates are parts of one document (the civil
+        # code comes as a file per 编): one card for all of them.
+        if not docs or len({d.title for d in docs}) != 1 or not self.names.names(name, docs[0]):
             return None
         doc = docs[0]
         hits = tuple(self.hit(c) for c in doc.clauses[:1])
-        card = document_card(doc, clause_table.chapters(doc.clauses))
+        if len(docs) == 1:
+            card = document_card(doc, clause_table.chapters(doc.clauses))
+        else:  # each part's chapters under its file's name (婚姻家庭编 › 第一章 一般规定)
+            chapters = [
+                f"{PurePath(d.sources[0]).stem if d.sources else d.doc_id} › {c}"
+                for d in sorted(docs, key=_first_article)
+                for c in clause_table.chapters(d.clauses)
+            ]
+            card = document_card(doc, tuple(chapters))
+            card = replace(card, clause_count=sum(len(d.clauses) for d in docs))
         return Answer(text, "lookup", "ok", hits, note="document", card=card)
 
     def _heading_answer(self, cleaned: Cleaned, text: str) -> Answer | None:
@@ -812,6 +830,15 @@ def _part_of_loaded(name: str, squashed: str, loaded: list[tuple[int, int]]) -> 
 
 def _expander_path(cache_dir: Path, key: str) -> Path:
     return cache_dir / f"expander-{EXPANDER_VERSION}-{key}.json"
+
+
+def _first_article(doc: Document) -> int:
+    """Where a part of a document split into files starts: its first article's number."""
+    for clause in doc.clauses[:5]:
+        for level, number in clause.path:
+            if level == "article":
+                return number
+    return sys.maxsize
 
 
 def _closest_per_doc(numbers: Numbers, docs: list[Document], ref: ClauseRef) -> list[Clause]:

@@ -191,6 +191,8 @@ async def toc_command(update: Update, context: Context) -> None:
     docs = library.resolve(name) if name else []
     if len(docs) != 1:
         text = texts.TOC_USAGE if not name else texts.TOC_UNKNOWN.format(name=name)
+        if len(docs) > 1:
+            text = texts.TOC_SEVERAL.format(name=name, ids="、".join(d.doc_id for d in docs))
         await reply_html(message, context, html.escape(text))
         return
     text, pages = toc_page(docs[0], 0)
