@@ -12,7 +12,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from retrieval.documents.catalog import grams_covered, load_catalog, name_grams
-from retrieval.documents.names import Names
+from retrieval.documents.names import Names, spread_in
 from retrieval.documents.naming import (
     core_title,
     english_titles,
@@ -644,16 +644,28 @@ class Library:
             self._title_grams = _Titles(docs, grams, by_gram)
         return self._title_grams
 
+    def _shortens_a_title(self, key: str) -> bool:
+        """Whether the name is a loaded title shortened as people do (期货条例 for 期货交易管理
+        条例, 城建税法 for 城市维护建设税法): its characters in order, half of it or more, and
+        the same ending. Searched then, not said to be missing."""
+        titles = self._titles()
+        ending = key[-2:] if key.endswith(("条例", "办法", "规定", "意见", "方案")) else key[-1:]
+        for position in {p for gram in name_grams(key) for p in titles.by_gram.get(gram, ())}:
+            core = core_title(titles.docs[position].title)
+            if core.endswith(ending) and len(key) >= 0.5 * len(core) and spread_in(core, key):
+                return True
+        return False
+
     def _missing_title(self, folded: Folded) -> str:
         """A title the question names that no loaded document answers to, or ''."""
         squashed = strip_name_marks(folded)
         loaded = self.names.spans(squashed)
-        for name in named_titles(folded):
+        for name in named_titles(folded, self.tokenizer.dictionary_cut):
             key = strip_name_marks(name)
             if _part_of_loaded(key, squashed, loaded):
                 continue
             docs = self.names.resolve(key)
-            if any(self.names.names(key, d) for d in docs):
+            if any(self.names.names(key, d) for d in docs) or self._shortens_a_title(key):
                 continue
             found, rest = self.names.mentioned(key)
             # A loaded name inside it must be most of it, and not followed by what makes

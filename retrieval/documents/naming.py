@@ -229,7 +229,7 @@ _LEAD = re.compile(
 _NOT_NAME = re.compile(
     r"什么|哪|怎|吗|谁|多少|几|能不能|可不能|是否|^[^关]*的|这|那|该|说|里|没有"
     r"|^(?:我|你|他|她|它|咱|有|是|明确|具体|相关|有关)"
-    r"|(?:违|非|合|依|守|执|方|做|看|说|想|用|算|手)法$"
+    r"|(?:违|非|合|依|守|执|方|做|看|说|想|用|算|手|无|司|立)法$|按规定$"
 )
 # Words ending like a title that are everyday words, not names: 办法, 违法, 方案 …
 _COMMON = re.compile(
@@ -250,23 +250,102 @@ def makes_another(tail: str) -> bool:
     return bool(_ANOTHER.match(tail))
 
 
-def named_titles(folded: Folded) -> list[Folded]:
+# Verbs and adverbs a question puts before a document's name (公司违反劳动法, 也按水污染防治法,
+# 算反洗钱法里的): as whole words, never part of a name. Not 和 / 与 / 对 / 执行 / 发布, which
+# titles hold (防范和处置非法集资条例).
+_BEFORE_NAME = frozenset(
+    [
+        "违反",
+        "按",
+        "按照",
+        "依",
+        "依照",
+        "依据",
+        "根据",
+        "据",
+        "照",
+        "参照",
+        "适用",
+        "靠",
+        "算",
+        "归",
+        "出台",
+        "制定",
+        "颁布",
+        "遵守",
+        "守",
+        "犯",
+        "用",
+        "也",
+        "还",
+        "都",
+        "能",
+        "要",
+        "会",
+        "可以",
+        "是",
+        "被",
+        "把",
+        "给",
+        "让",
+        "到",
+        "去",
+        "上",
+        "有",
+        "没有",
+        "没",
+        "除了",
+        "属于",
+        "受",
+        "管",
+        "找",
+        "问",
+        "告",
+        "按规定",
+    ]
+)
+
+
+def named_titles(folded: Folded, cut: Callable[[str], list[str]] | None = None) -> list[Folded]:
     """Names of documents a question asks about: 《…》, or words shaped like a title
-    (劳动合同法, 北京市数字政府建设条例); everyday words (办法, 违法) are not names."""
+    (劳动合同法, 北京市数字政府建设条例); everyday words (办法, 违法) are not names.
+
+    `cut`, a dictionary segmentation: a name ends where a word ends (not the 法 of 法院,
+    法律, 法人) and starts after the question's own verbs (违反, 按, 靠 …)."""
     names = [Folded(m.strip()) for m in _MARKED.findall(folded)]
     if names:
         return names
     out = []
     for run in re.findall(r"[\u4e00-\u9fff]+", folded):
+        ends, starts = _word_edges(run, cut) if cut else (set(), [])
         for match in _RUN.finditer(run):
-            name = _LEAD.sub("", match.group(0))
+            begin = match.start()
+            if cut:
+                if match.end() not in ends:
+                    continue
+                begin = max([p for p in starts if begin <= p < match.end()], default=begin)
+            name = _LEAD.sub("", run[begin : match.end()])
             if len(name) < 3 or _COMMON.match(name) or _NOT_NAME.search(name):
                 continue
-            # 收益法, 成本法 are methods: unmarked, a law's name needs three characters before 法.
-            if re.fullmatch(r"[\u4e00-\u9fff]{1,2}法", name):
+            # 收益法, 成本法 are methods: unmarked, a law's name needs three characters before 法;
+            # 外汇规定, 驻军意见, 重整方案 are everyday phrases: such a title needs four.
+            if re.fullmatch(
+                r"[\u4e00-\u9fff]{1,2}法|[\u4e00-\u9fff]{1,3}(?:规定|意见|方案)", name
+            ):
                 continue
             out.append(Folded(name))
     return out
+
+
+def _word_edges(run: str, cut: Callable[[str], list[str]]) -> tuple[set[int], list[int]]:
+    """Where the run's words end, and where words start right after a verb of _BEFORE_NAME."""
+    ends, starts, at = set(), [], 0
+    for word in cut(run):
+        at += len(word)
+        ends.add(at)
+        if word in _BEFORE_NAME:
+            starts.append(at)
+    return ends, starts
 
 
 def looks_like_title(name: str) -> bool:

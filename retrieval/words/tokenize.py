@@ -415,6 +415,11 @@ class Tokenizer:
         (a title's words, for the abbreviations derived from it)."""
         return [w for w in self._jieba.cut(folded) if w.strip()]
 
+    def dictionary_cut(self, folded: str) -> list[str]:
+        """Dictionary words only (no HMM): 反洗钱法里 is 反洗钱/法/里, where the HMM joins 法里
+        (where a title ends is read from this)."""
+        return [w for w in self._jieba.cut(folded, HMM=False) if w]
+
     def parts(self, word: str) -> list[str]:
         """A word and the shorter dictionary words inside it (search-mode segmentation)."""
         # Remembered: the same words (数据, 政府 …) come back in question after question.

@@ -262,6 +262,22 @@ def test_a_name_no_title_resembles_gets_no_suggestion_but_the_document_list(
 @pytest.mark.parametrize(
     "question",
     [
+        "劳动合同没签可以直接起诉到法院吗",  # 法 of 法院 ends no name
+        "不签劳动合同要承担法律责任吗",  # nor of 法律
+        "公司违反劳动合同法怎么办",  # 违反 is the question's, 劳动合同法 is loaded
+        "社保没按规定缴纳怎么办",  # an everyday phrase ending in 规定
+        "合作社登记条例第三十一条",  # 农民专业合作社登记管理条例, shortened
+    ],
+)
+def test_words_shaped_like_a_title_that_name_nothing_missing_are_searched(
+    library: Library, question: str
+) -> None:
+    assert library.answer(question).status != "not_in_library"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
         "政府采购法关于监督管理的规定",  # a loaded name, then 关于…的规定: not a title
         "劳动合同法里监督管理怎么规定",
         "防范和处置非法集资条例 集资防范",  # 非法 inside a loaded title ends no name
