@@ -205,9 +205,11 @@ def tuned(
     return dense.train(pools, steps, setting, table=pre, log=f"tune{steps}/{k}", lists=own)
 
 
-def test_sets() -> tuple[dict[str, Library], dict[str, Items]]:
-    """The test mode's libraries and item sets (as benchmarks/quality.py builds them): the
-    train splits and dev to fit on, the test suites to judge."""
+def test_report(steps: int, share: float, setting: dense.Setting) -> None:
+    """The chosen setting, once, on the test splits (as benchmarks/quality.py builds them),
+    beside the same harness without the column. Fitted on all train splits plus dev (dev
+    itself in 5-fold CV); the train items' column cross-fitted."""
+    work = WORK / "test"
     stard_train, stard_test = datasets.stard_split()
     gen_train, gen_test = datasets.generated("train"), datasets.generated("test")
     test_files = {str(i["file"]) for i in gen_test if i.get("file")}
@@ -236,23 +238,6 @@ def test_sets() -> tuple[dict[str, Library], dict[str, Items]]:
         "own": datasets.read_jsonl(datasets.FIXTURES / "own_qa.jsonl"),
         "dev-all": datasets.read_jsonl(datasets.DEV),
     }
-    return libs, sets
-
-
-def test_tables(
-    steps: int, share: float, setting: dense.Setting
-) -> tuple[
-    dict[str, Library],
-    dict[str, list[fitting.Item]],
-    dict[str, Bags],
-    dense.Floats,
-    list[dense.Floats],
-]:
-    """The test mode's libraries, collected items and bags, and the encoder fine-tuned on all
-    train questions with the three tables cross-fitted for the train items."""
-    work = WORK / "test"
-    libs, sets = test_sets()
-    everything = libs["stard"]
 
     def collect() -> dict[str, list[fitting.Item]]:
         out = {}
@@ -268,9 +253,7 @@ def test_tables(
     bags["own"] = bags["dev"]
     ict = cached(WORK / "ict.pkl", lambda: inverse_cloze(everything))
     pre = cached(WORK / f"pretrain-d{setting.dim}.pkl", lambda: None)
-    asked = question_pairs(
-        everything, sets["stard-train"] + sets["gen-train"], bags["stard-train"]
-    )
+    asked = question_pairs(everything, stard_train + gen_train, bags["stard-train"])
     lists = candidate_lists(
         [
             (collected["stard-train"], bags["stard-train"]),
@@ -289,14 +272,6 @@ def test_tables(
         )
         for k in range(FOLDS)
     ]
-    return libs, collected, bags, whole, crossed
-
-
-def test_report(steps: int, share: float, setting: dense.Setting) -> None:
-    """The chosen setting, once, on the test splits (as benchmarks/quality.py builds them),
-    beside the same harness without the column. Fitted on all train splits plus dev (dev
-    itself in 5-fold CV); the train items' column cross-fitted."""
-    libs, collected, bags, whole, crossed = test_tables(steps, share, setting)
     expansion = libs["dev"].models.expansion
     for label, tables in (("without the column", None), ("with the column", [whole])):
         items = {

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import random
 import zlib
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -73,11 +72,8 @@ class Item:
         return sorted(set(out) - {"near-topic", "far"} if kind == "out_of_scope" else set(out))
 
 
-def collect(
-    library: Library, path: Path, also: Callable[[str], Sequence[int]] | None = None
-) -> list[Item]:
-    """Search every question and out-of-scope query once, keeping candidate features;
-    `also`, when given, adds clauses of another candidate source (query → positions)."""
+def collect(library: Library, path: Path) -> list[Item]:
+    """Search every question and out-of-scope query once, keeping candidate features."""
     items = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -103,8 +99,7 @@ def collect(
         # The default rerank (features do not depend on it); the library's expansion weights
         # (they shape the candidates and their coverage).
         searching = replace(DEFAULT_MODELS, expansion=library.models.expansion)
-        extra = also(case["query"]) if also else ()
-        found = library.index.candidates(prepared, mentioned, searching, CANDIDATES, also=extra)
+        found = library.index.candidates(prepared, mentioned, searching, n=CANDIDATES)
         item.features = np.array([c.features for c in found]).reshape(-1, len(FEATURES))
         item.texts = [fold_layout(library.clauses[c.position].text) for c in found]
         item.positions = [c.position for c in found]

@@ -14,7 +14,7 @@ from operator import mul
 from retrieval.model import Clause, ClauseDraft
 from retrieval.question.asks import defines
 from retrieval.question.query import Query
-from retrieval.search.bm25 import Scope, SparseBM25, best
+from retrieval.search.bm25 import Scope, SparseBM25
 from retrieval.search.ranking import FEATURES, Models, states
 from retrieval.words.normalize import strip_name_marks
 from retrieval.words.tokenize import Tokenizer
@@ -127,27 +127,16 @@ class Index:
         models: Models,
         n: int,
         scope: Sequence[tuple[int, int]] | Scope | None = None,
-        also: Sequence[int] = (),
     ) -> list[Candidate]:
-        """The n best clauses for a prepared question, reranked, each with its features;
-        `also`: clauses to consider besides BM25's n (another candidate source), their
-        features computed the same way (with their own BM25, which may be 0)."""
+        """The n best clauses for a prepared question, reranked, each with its features."""
         within = scope if scope is None or isinstance(scope, Scope) else Scope.of(scope)
         own = [t for t, _ in query.terms]
         ceiling = sum(self._idf(t) for t in own) or 1.0
-        if also:
-            scores = self.bm25.weighted_scores(query.terms, query.groups, within)
-            found = [(p, s) for p, s in best(scores, n) if s > 0]
-            taken = {p for p, _ in found}
-            found += [(p, float(scores[p])) for p in dict.fromkeys(also) if p not in taken]
-        else:
-            ranked = self.bm25.top_weighted(query.terms, n, query.groups, within)
-            found = [(p, s) for p, s in ranked if s > 0]
+        ranked = self.bm25.top_weighted(query.terms, n, query.groups, within)
+        found = [(p, s) for p, s in ranked if s > 0]
         if not found:
             return []
-        # The BM25 top comes first; an added clause never scores above it. Only added
-        # clauses, none of BM25's: relative BM25 is 0 for all.
-        best_bm25 = found[0][1] or 1.0
+        best_bm25 = found[0][1]
         plan = self.plan(query.words, query.alternates)
         unknown = self._unknown_share(plan)
         positions = [position for position, _ in found]

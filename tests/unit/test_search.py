@@ -102,23 +102,3 @@ def test_our_own_eval_questions_quote_their_gold_clauses(library: Library) -> No
         for gold in case["gold"]:
             text = texts[(gold["doc"], gold["section"])]
             assert all(fold_layout(s) in text for s in gold["snippets"]), case["id"]
-
-
-def test_added_candidates_get_the_same_features(library: Library) -> None:
-    """Clauses of another candidate source join BM25's, featured as BM25's own are."""
-    index = library.index
-    prepared, mentioned = library.prepare("数据跨境流动怎么管理")
-    models = library.models
-    alone = index.candidates(prepared, mentioned, models, 3)
-    below = index.candidates(prepared, mentioned, models, 6)[3:]
-    extra = [c.position for c in below]
-    union = index.candidates(prepared, mentioned, models, 3, also=[*extra, alone[0].position])
-    assert sorted(c.position for c in union) == sorted(
-        [c.position for c in alone] + extra
-    )  # a position BM25 already has is not added twice
-    # The union is BM25's 6, so every clause's features but the top's margin are those it
-    # has when BM25 itself ranks it (its BM25 is read from the same scores).
-    six = {c.position: c.features[:-1] for c in index.candidates(prepared, mentioned, models, 6)}
-    assert len(six) == 6
-    assert all(c.features[:-1] == six[c.position] for c in union)
-    assert index.candidates(prepared, mentioned, models, 3, also=()) == alone
