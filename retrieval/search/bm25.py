@@ -18,6 +18,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +71,11 @@ class SparseBM25:
         default_factory=dict, init=False, repr=False, compare=False
     )
     _held: list[int] = field(default_factory=lambda: [0], init=False, repr=False, compare=False)
+    # A small library's postings as sets of documents, read once a process (present): at most
+    # the index's own postings.
+    _sets: dict[str, frozenset[int]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         # Arrays memory-mapped from the cache, seen as plain ndarrays (the same pages, no
@@ -338,12 +344,19 @@ class SparseBM25:
         term = self.vocab.get(token)
         return None if term is None else float(self.idf[term])
 
-    def present(self, token: str, docs: Sequence[int]) -> set[int]:
+    def present(self, token: str, docs: Sequence[int]) -> AbstractSet[int]:
         """Which of the given documents contain a token (a binary search in its postings each).
 
         For the ~20 candidates of a question, bisect over a memoryview costs less than one
-        np.searchsorted call with its array conversions (~4 µs against ~10 µs a token).
+        np.searchsorted call with its array conversions (~4 µs against ~10 µs a token). In a
+        small library a token's documents are kept as a set: one C-level intersection.
         """
+        if self.doc_count <= _SMALL_GROUPS:
+            held = self._sets.get(token)
+            if held is None:
+                found_docs, _ = self.postings(token)
+                held = self._sets[token] = frozenset(found_docs.tolist())
+            return held.intersection(docs)
         term = self.vocab.get(token)
         if term is None:
             return set()

@@ -8,6 +8,7 @@ of the question a clause covers instead (the rule itself is in retrieval/search/
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from operator import mul
 
@@ -288,36 +289,42 @@ class Index:
         out = []
         for shares in zip(*by_word, strict=True):
             covered = sum(map(mul, weights, shares))  # the same additions, in plan order
-            out.append(Match(covered / total, sum(1 for share in shares if share >= 0.8)))
+            out.append(Match(covered / total, len([share for share in shares if share >= 0.8])))
         return out
 
-    def _presence(self, plan: Sequence[WordPlan], positions: Sequence[int]) -> dict[str, set[int]]:
+    def _presence(
+        self, plan: Sequence[WordPlan], positions: Sequence[int]
+    ) -> dict[str, AbstractSet[int]]:
         """For every token the plan looks for, which candidates contain it (one search each)."""
         tokens = {t for w in plan for t in (*w.exact, *(alt for alt, _ in w.alternates), *w.parts)}
         return {t: self.bm25.present(t, positions) for t in tokens}
 
     @staticmethod
     def _shares(
-        word: WordPlan, positions: Sequence[int], seen: Mapping[str, set[int]]
+        word: WordPlan, positions: Sequence[int], seen: Mapping[str, AbstractSet[int]]
     ) -> list[float]:
         """How much of one word each candidate covers: 1 when found, else its best alternate
         or the share of its parts found, whichever is more."""
         exact = set().union(*(seen[t] for t in word.exact))
+        if not word.alternates and not word.parts:  # found or not: no share in between
+            return [1.0 if position in exact else 0.0 for position in positions]
         best: dict[int, float] = {}
         for alt, weight in word.alternates:
             for position in seen[alt]:
                 if weight > best.get(position, 0.0):
                     best[position] = weight
+        if not word.parts:  # a best alternate is above 0.0 or absent: the max is itself
+            return [
+                1.0 if position in exact else best.get(position, 0.0) for position in positions
+            ]
         parts: dict[int, int] = {}
         for part in word.parts:
             for position in seen[part]:
                 parts[position] = parts.get(position, 0) + 1
+        count = len(word.parts)
         return [
             1.0
             if position in exact
-            else max(
-                best.get(position, 0.0),
-                parts.get(position, 0) / len(word.parts) if word.parts else 0.0,
-            )
+            else max(best.get(position, 0.0), parts.get(position, 0) / count)
             for position in positions
         ]
