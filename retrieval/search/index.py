@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from operator import mul
 
 from retrieval.model import Clause, ClauseDraft
-from retrieval.question.asks import defines
+from retrieval.question.asks import AskKind, defines
 from retrieval.question.query import Query
 from retrieval.search.bm25 import Scope, SparseBM25
 from retrieval.search.ranking import FEATURES, Models, states
@@ -93,6 +93,11 @@ class Index:
         # A word's informativeness, synonyms and parts: the same words come back question
         # after question (数据, 政府 …), only their stand-ins differ.
         self._words: dict[str, tuple[float, tuple[str, ...], tuple[str, ...]]] = {}
+        # A candidate's headings joined, and whether its text states what a kind of question
+        # asks for (a regex over the whole text): the same clauses come up question after
+        # question.
+        self._heads: dict[int, str] = {}
+        self._states: dict[tuple[str, int], bool] = {}
 
     def search(
         self,
@@ -149,16 +154,44 @@ class Index:
             doc_id = self.clauses[position].doc_id
             by_doc[doc_id] = by_doc.get(doc_id, 0.0) + bm25
         mass = sum(by_doc.values()) or 1.0
-        titles = {doc_id: self._title_share(plan, doc_id) for doc_id in by_doc}
-        scored = []
-        for (position, bm25), match in zip(found, matches, strict=True):
-            doc_id = self.clauses[position].doc_id
-            features = (
-                *self._features(query, match, position, mentioned),
-                titles[doc_id],
+        # What a candidate owes to its document, worked out once per document. A heading
+        # repeating the document's own topic (食品安全 in every chapter of the food safety law)
+        # says nothing about which clause answers: only the other words count for headings.
+        per_doc = {
+            doc_id: (
+                [w for w in query.words if w not in self.titles.get(doc_id, "")],
+                float(doc_id in mentioned),
+                float(self.kinds[doc_id] in ("policy", "regulation")),
+                self._title_share(plan, doc_id),
                 by_doc[doc_id] / mass,
             )
-            row = (bm25 / best_bm25, min(1.0, bm25 / ceiling), *features, unknown, 0.0)
+            for doc_id in by_doc
+        }
+        bigrams, words, asks = query.bigrams, len(query.words), query.asks
+        scored = []
+        for (position, bm25), match in zip(found, matches, strict=True):
+            clause = self.clauses[position]
+            topical, named, primary, title, share = per_doc[clause.doc_id]
+            heads = self._heads.get(position)
+            if heads is None:
+                if len(self._heads) >= _MET:
+                    self._heads.clear()
+                heads = self._heads[position] = "".join((*clause.breadcrumb, clause.heading or ""))
+            row = (
+                bm25 / best_bm25,
+                min(1.0, bm25 / ceiling),
+                match.coverage,
+                1.0 - 1.0 / (1.0 + match.words),
+                self._bigram_count(position, clause, bigrams) / len(bigrams) if bigrams else 0,
+                named,
+                sum(map(heads.__contains__, topical)) / words if words else 0,
+                float(asks != "" and not self._states_fact(asks, position)),
+                primary,
+                title,
+                share,
+                unknown,
+                0.0,
+            )
             scored.append(Candidate(position, bm25, row, models.score(row)))
         scored.sort(key=lambda c: (-c.score, c.position))
         if mentioned:
@@ -174,31 +207,15 @@ class Index:
             scored[0] = Candidate(top.position, top.bm25, lead, top.score)
         return scored
 
-    def _features(
-        self, query: Query, match: Match, position: int, mentioned: Collection[str]
-    ) -> tuple[float, ...]:
-        clause = self.clauses[position]
-        bigrams = (
-            self._bigram_count(position, clause, query.bigrams) / len(query.bigrams)
-            if query.bigrams
-            else 0
-        )
-        heads = "".join((*clause.breadcrumb, clause.heading or ""))
-        # A heading repeating the document's own topic (食品安全 in every chapter of the food
-        # safety law) says nothing about which clause answers: only other words count.
-        title = self.titles.get(clause.doc_id, "")
-        topical = [w for w in query.words if w not in title]
-        heading = sum(map(heads.__contains__, topical)) / len(query.words) if query.words else 0
-        lacks_fact = query.asks != "" and not states(query.asks, clause.text)
-        return (
-            match.coverage,
-            1.0 - 1.0 / (1.0 + match.words),
-            bigrams,
-            float(clause.doc_id in mentioned),
-            heading,
-            float(lacks_fact),
-            float(self.kinds[clause.doc_id] in ("policy", "regulation")),
-        )
+    def _states_fact(self, kind: AskKind, position: int) -> bool:
+        """Whether a clause states what a question of this kind asks for, read once."""
+        key = (kind, position)
+        found = self._states.get(key)
+        if found is None:
+            if len(self._states) >= _MET:
+                self._states.clear()
+            found = self._states[key] = states(kind, self.clauses[position].text)
+        return found
 
     def _bigram_count(self, position: int, clause: Clause, bigrams: Sequence[str]) -> int:
         """How many of the question's (two-character) bigrams the clause's heading,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import mul
 from pathlib import Path
 
 # Whether a clause states what the question asks for: read from the table of question kinds.
@@ -102,7 +103,11 @@ class Models:
 
     def score(self, features: Sequence[float]) -> float:
         """The rerank score of a candidate."""
-        return sum(w * f for w, f in zip(self.rank, features, strict=True))
+        if len(features) != len(self.rank):
+            raise ValueError(f"{len(features)} features for {len(self.rank)} weights")
+        # map over mul: the same products added in the same order, no generator frame.
+        total: float = sum(map(mul, self.rank, features))
+        return total
 
     def answers(self, features: Sequence[float]) -> bool:
         """The abstain rule, on the best candidate.
