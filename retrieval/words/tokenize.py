@@ -10,7 +10,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -348,8 +348,38 @@ class Tokenizer:
         return self._glossary
 
     def own_tokens(self, translated: str) -> list[str]:
-        """A translated (so already folded) question's own search tokens."""
-        return self._tokens(translated, fold=False)
+        """A translated (so already folded) question's own search tokens.
+
+        Search mode is jieba's precise cut plus the dictionary's 2- and 3-grams of its longer
+        words: the cut is taken from `segments`, which the question's coverage words and typo
+        repair read too, so the question is segmented once, not twice.
+        """
+        out: list[str] = []
+        for sentence in _SENTENCE.findall(translated):
+            tokens = self._memo.get(sentence)
+            if tokens is None:
+                tokens = [t for t in self._search_mode(self.segments(sentence)) if self._keep(t)]
+                if len(self._memo) >= _MEMO_SIZE:
+                    self._memo.clear()
+                self._memo[sentence] = tokens
+            out.extend(tokens)
+        return out
+
+    def _search_mode(self, words: Iterable[str]) -> Iterator[str]:
+        """jieba's cut_for_search (0.42.1) over precise-mode words, as it is written there."""
+        freq = self._jieba.FREQ
+        for w in words:
+            if len(w) > 2:
+                for i in range(len(w) - 1):
+                    gram2 = w[i : i + 2]
+                    if freq.get(gram2):
+                        yield gram2
+            if len(w) > 3:
+                for i in range(len(w) - 2):
+                    gram3 = w[i : i + 3]
+                    if freq.get(gram3):
+                        yield gram3
+            yield w
 
     def query_tokens(self, translated: str) -> tuple[list[str], list[str]]:
         """A translated question's own tokens and the formal terms its lexicon phrases expand

@@ -17,6 +17,25 @@ def test_sentence_by_sentence_equals_whole_text(library_with_regulation: Library
         assert tokenizer.tokens(text) == whole, clause.label
 
 
+def test_question_tokens_from_its_cut_equal_jiebas_search_mode(
+    library_with_regulation: Library,
+) -> None:
+    """own_tokens rebuilds search mode from the precise cut it shares with `words`: the same
+    tokens as jieba's cut_for_search, on every clause and on questions with unknown words."""
+    tokenizer = library_with_regulation.tokenizer
+    texts = [fold_for_search(index_text(c)) for c in library_with_regulation.clauses]
+    texts += [
+        "个仁信细保护怎么办？数剧交易所在哪里",
+        "中华人民共和国个人信息保护法第十条",
+        "ai 大模型备案",
+    ]
+    for text in texts:
+        searched = [t for t in tokenizer._jieba.cut_for_search(text) if tokenizer._keep(t)]
+        tokenizer._memo.clear()
+        tokenizer._cuts.clear()
+        assert tokenizer.own_tokens(text) == searched, text
+
+
 def test_user_dictionary_keeps_policy_terms_whole(library: Library) -> None:
     tokens = library.tokenizer.tokens("推进一网通办和公共数据授权运营")
     assert "一网通办" in tokens
