@@ -264,14 +264,12 @@ class Tokenizer:
         self._curated = _expansion_table(lexicon.curated)
         # Colloquial phrases are found in the question's text, not among its tokens: 拿不到工资
         # is no jieba word, and the user dictionary (which shapes the index) stays as it is.
-        self._phrase_sizes = sorted(
-            {
-                len(w)
-                for w in (*self._expansions, *self._curated)
-                if len(w) >= 2 and _CJK_WORD.match(w)
-            },
-            reverse=True,
+        self._phrases = frozenset(
+            w for w in (*self._expansions, *self._curated) if len(w) >= 2 and _CJK_WORD.match(w)
         )
+        # Their beginnings of two characters or more: a question's text is walked forward
+        # only while it could still be one (most places stop after two characters).
+        self._phrase_starts = frozenset(w[:end] for w in self._phrases for end in range(2, len(w)))
         self.bridge: dict[str, tuple[tuple[str, float], ...]] = {}
         for source, target, probability in lexicon.bridge:
             self.bridge[source] = (*self.bridge.get(source, ()), (target, probability))
@@ -415,17 +413,22 @@ class Tokenizer:
         for token in own:
             if token in self._expansions or token in self._curated:
                 found[token] = None
+        phrases, starts = self._phrases, self._phrase_starts
         for run in _CJK_RUN.findall(translated):
-            at = 0
-            while at < len(run) - 1:
-                for size in self._phrase_sizes:
-                    phrase = run[at : at + size]
-                    if len(phrase) == size and (
-                        phrase in self._expansions or phrase in self._curated
-                    ):
-                        found[phrase] = None
-                        at += size
+            at, size = 0, len(run)
+            while at < size - 1:
+                # The longest phrase starting here: every shorter beginning of it is a start.
+                longest, end = 0, at + 2
+                while end <= size:
+                    piece = run[at:end]
+                    if piece in phrases:
+                        longest = end
+                    if piece not in starts:
                         break
+                    end += 1
+                if longest:
+                    found[run[at:longest]] = None
+                    at = longest
                 else:
                     at += 1
         out = []
