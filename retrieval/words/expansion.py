@@ -185,6 +185,13 @@ class Expander:
     _stands: dict[tuple[str, int], tuple[str, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # The first two syllables of every homophone key, gathered on the first repair, and per
+    # pair of characters whether they can sound like the start of a corpus word: most
+    # stretches of a question cannot, and every stretch starting there is then passed over.
+    _starts: set[tuple[str, str]] = field(
+        default_factory=set, init=False, repr=False, compare=False
+    )
+    _opens: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, vocabulary: Iterable[str]) -> Expander:
@@ -225,18 +232,24 @@ class Expander:
         """Each mistyped stretch of the question with a corpus word it may stand for: one that
         sounds the same and differs in one character, or in up to `most` characters that
         each sound like the word's in their usual reading."""
-        out: list[tuple[str, str]] = []
+        out: dict[tuple[str, str], None] = {}  # in the order found, each pair once
+        vocabulary, stands = self.vocabulary, self._stands
         for run in _CJK_RUN.findall(text):
             sounds = [self._sounds_of(char) for char in run]
+            opens = [
+                self._opening(run[at : at + 2], sounds[at : at + 2]) for at in range(len(run))
+            ]
             for size in (4, 3, 2):
                 for start in range(len(run) - size + 1):
                     window = run[start : start + size]
-                    if window in self.vocabulary:
-                        continue
-                    for word in self._stands_for(window, most, sounds[start : start + size]):
-                        if (window, word) not in out:
-                            out.append((window, word))
-        return out
+                    if window in vocabulary or not opens[start]:
+                        continue  # a word, or no corpus word's sound begins like it
+                    found = stands.get((window, most))  # _stands_for's memo, without a call
+                    if found is None:
+                        found = self._stands_for(window, most, sounds[start : start + size])
+                    for word in found:
+                        out[(window, word)] = None
+        return list(out)
 
     def _stands_for(
         self, window: str, most: int, sounds: Sequence[tuple[str, ...]]
@@ -255,6 +268,23 @@ class Expander:
                 self._stands.clear()
             found = self._stands[(window, most)] = tuple(words)
         return found
+
+    def _opening(self, pair: str, sounds: Sequence[tuple[str, ...]]) -> bool:
+        """Whether two characters (their `sounds`) can sound like a homophone key's first two
+        syllables: when not, no stretch starting with them finds a word."""
+        opens = self._opens.get(pair)
+        if opens is None:
+            if len(sounds) < 2:
+                return False
+            starts = self._starts
+            if not starts:
+                starts.update((k[0], k[1]) for k in (key.split(" ") for key in self.homophones))
+            first, second = sounds
+            opens = any((a, b) in starts for a in first for b in second)
+            if len(self._opens) >= 200_000:
+                self._opens.clear()
+            self._opens[pair] = opens
+        return opens
 
     def _alike(self, typed: str, word: str) -> bool:
         """Whether every differing character reads like the word's in its usual reading: with
@@ -726,6 +756,10 @@ def _keys(options: Sequence[tuple[str, ...]]) -> list[str]:
     """The sound keys of a stretch from its characters' readings (none if one has none)."""
     if not all(options):
         return []
+    if len(options) == 2:  # the commonest stretch, built without product's tuples
+        first, second = options
+        if len(first) * len(second) <= _MAX_READINGS:
+            return [f"{a} {b}" for a in first for b in second]
     return [" ".join(c) for c in itertools.islice(itertools.product(*options), _MAX_READINGS)]
 
 
