@@ -310,7 +310,6 @@ class SparseBM25:
         fraction of numpy's sorting calls."""
         docs: list[int] = []
         scores: list[float] = []
-        read = self._pairs
         for group in groups:
             key = (_frozen(group), None)
             remembered = self._groups.get(key)
@@ -321,15 +320,17 @@ class SparseBM25:
             best_here: dict[int, float] = {}
             for tokens, weight in group:
                 share = weight / len(tokens)
+                if len(tokens) == 1:
+                    # One token: its sum is 0.0 + value · share, which is value · share
+                    # (a posting's value and a share are positive), so no sums are kept.
+                    for doc, value in self._pairs_of(tokens[0]):
+                        value *= share
+                        if value > best_here.get(doc, 0.0):
+                            best_here[doc] = value
+                    continue
                 sums: dict[int, float] = {}
                 for token in tokens:
-                    pairs = read.get(token)
-                    if pairs is None:
-                        found, weights = self.postings(token)
-                        pairs = read[token] = list(
-                            zip(found.tolist(), weights.tolist(), strict=True)
-                        )
-                    for doc, value in pairs:
+                    for doc, value in self._pairs_of(token):
                         sums[doc] = sums.get(doc, 0.0) + value * share
                 for doc, value in sums.items():
                     if value > best_here.get(doc, 0.0):
@@ -338,6 +339,14 @@ class SparseBM25:
             scores.extend(best_here.values())
             self._remember(key, list(best_here), list(best_here.values()))
         return np.asarray(docs, np.int64), np.asarray(scores, np.float64)
+
+    def _pairs_of(self, token: str) -> list[tuple[int, float]]:
+        """A token's postings as (document, score) pairs, read once a process."""
+        pairs = self._pairs.get(token)
+        if pairs is None:
+            found, weights = self.postings(token)
+            pairs = self._pairs[token] = list(zip(found.tolist(), weights.tolist(), strict=True))
+        return pairs
 
     def idf_of(self, token: str) -> float | None:
         """A token's idf, None when no document has it."""
