@@ -218,11 +218,13 @@ class Expander:
 
     def synonyms_of(self, word: str) -> tuple[str, ...]:
         """Corpus words in the same Cilin synonym group as `word` (itself excluded)."""
-        return tuple(s for s in self.synonyms.get(word, ()) if s != word)
+        found = self.synonyms.get(word)
+        return tuple(s for s in found if s != word) if found else ()
 
     def related_to(self, word: str) -> tuple[str, ...]:
         """Corpus words in a neighbouring Cilin group (same small class), not synonyms."""
-        return tuple(s for s in self.related.get(word, ()) if s != word)
+        found = self.related.get(word)
+        return tuple(s for s in found if s != word) if found else ()
 
     def repairs(self, text: str) -> list[str]:
         """Corpus words that a mistyped stretch of the question most likely stands for."""

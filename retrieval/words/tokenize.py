@@ -22,6 +22,7 @@ from retrieval.words.expansion import EN_STOPWORDS, lemma
 from retrieval.words.normalize import Folded, fold_for_search
 
 _SENTENCE = re.compile(r"[^。！？；\n]*(?:[。！？；\n]+|$)")
+_BREAKS = frozenset("。！？；\n")  # what ends a _SENTENCE
 _MEMO_SIZE = 200_000
 _PUNCT_ONLY = re.compile(r"^[\W_]+$", re.U)
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -304,6 +305,11 @@ class Tokenizer:
 
     def tokens(self, text: str) -> list[str]:
         """Search-mode jieba tokens of normalised text, without stop words and punctuation."""
+        # A remembered text of one sentence (a question's stand-in terms, its words) is its
+        # sentence's tokens: no split into sentences.
+        remembered = self._memo.get(text)
+        if remembered is not None and _BREAKS.isdisjoint(text):
+            return list(remembered)
         return self._tokens(text, fold=True)
 
     def _tokens(self, text: str, fold: bool) -> list[str]:
