@@ -283,10 +283,12 @@ class Index:
         if found is None:
             if len(self._words) >= _MET:
                 self._words.clear()
+            # A word of two characters holds no shorter word of two or more: not segmented.
+            parts = self.tokenizer.parts(word) if len(word) > 2 else ()
             found = self._words[word] = (
                 self.tokenizer.informativeness(word),
                 (word, *self.tokenizer.expansions(word)),
-                tuple(p for p in self.tokenizer.parts(word) if p != word and len(p) >= 2),
+                tuple(p for p in parts if p != word and len(p) >= 2),
             )
         return found
 
