@@ -683,8 +683,8 @@ class Library:
     def _document_answer(self, cleaned: Cleaned, text: str) -> Answer | None:
         """The document's card when the message (cleaned, so folded) is just a document's name."""
         name = strip_name_marks(cleaned)
-        if not name or len(name) > 40:
-            return None
+        if not name or len(name) > 40 or not self.names.could_name(name):
+            return None  # (a question with a character in no document's name: not resolved)
         docs = self.names.resolve(name)
         # Files with one title and no edition dates are parts of one document (the civil
         # code comes as a file per 编): one card for all of them.

@@ -183,6 +183,8 @@ class Names:
         self._make_automata()
 
     def _make_automata(self) -> None:
+        # Every character of any whole name, gathered when first asked (could_name).
+        self._name_chars: frozenset[str] | None = None
         inside, mentionable, named = self._words
         self._inside = _automaton(inside)
         self._mentionable = _automaton(mentionable)
@@ -265,6 +267,15 @@ class Names:
             docs = pick_editions(text, [d for d in self.documents if d.doc_id in found])
             found = {d.doc_id for d in docs}
         return found, rest
+
+    def could_name(self, key: Folded) -> bool:
+        """False when `names(key, d)` is false for every document: the key has a character
+        no whole name has (a whole name, or one keeping most of it, has all of the key's)."""
+        if self._name_chars is None:
+            self._name_chars = frozenset(
+                char for whole in self._whole for n in whole for char in n
+            )
+        return self._name_chars.issuperset(key)
 
     def names(self, key: Folded, doc: Document) -> bool:
         """Whether a squashed key is the whole name of the document: an alias, its title or

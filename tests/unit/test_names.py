@@ -106,3 +106,19 @@ def test_the_oracle_finds_names_at_all(library_with_regulation: Library) -> None
     regulation = library_with_regulation.resolve("上海市社会信用条例")
     assert [d.title for d in regulation] == ["上海市社会信用条例"]
     assert scan_mentioned(documents, "上海市社会信用条例第十条讲了什么")[0]
+
+
+def test_could_name_is_false_only_when_no_document_is_named(
+    library_with_regulation: Library, queries: list[str]
+) -> None:
+    """The card's shortcut: a key `could_name` rejects is no whole name of any document."""
+    names_index = library_with_regulation.names
+    rejected = 0
+    for query in [*queries, "个人信息保护有哪些规定？", "公积金怎么提取"]:
+        key = strip_name_marks(fold_for_search(query))
+        if not names_index.could_name(key):
+            rejected += 1
+            assert not any(names_index.names(key, d) for d in library_with_regulation.documents)
+    assert rejected  # the shortcut is taken at all
+    title = strip_name_marks(fold_for_search(library_with_regulation.documents[0].title))
+    assert names_index.could_name(title)
