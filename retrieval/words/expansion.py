@@ -235,19 +235,33 @@ class Expander:
         sounds the same and differs in one character, or in up to `most` characters that
         each sound like the word's in their usual reading."""
         out: dict[tuple[str, str], None] = {}  # in the order found, each pair once
-        vocabulary, stands = self.vocabulary, self._stands
+        vocabulary, stands, opening = self.vocabulary, self._stands, self._opens
         for run in _CJK_RUN.findall(text):
-            sounds = [self._sounds_of(char) for char in run]
-            opens = [
-                self._opening(run[at : at + 2], sounds[at : at + 2]) for at in range(len(run))
-            ]
+            size_of_run = len(run)
+            # Where a stretch may start: its first two characters can sound like a corpus
+            # word's (most places cannot; each pair is judged once, then remembered).
+            starts = []
+            for at in range(size_of_run - 1):
+                pair = run[at : at + 2]
+                opens = opening.get(pair)
+                if opens is None:
+                    opens = self._opening(pair, [self._sounds_of(char) for char in pair])
+                if opens:
+                    starts.append(at)
+            if not starts:
+                continue
+            sounds: list[tuple[str, ...]] | None = None  # read when a stretch is sounded out
             for size in (4, 3, 2):
-                for start in range(len(run) - size + 1):
+                for start in starts:
+                    if start + size > size_of_run:
+                        break
                     window = run[start : start + size]
-                    if window in vocabulary or not opens[start]:
-                        continue  # a word, or no corpus word's sound begins like it
+                    if window in vocabulary:
+                        continue
                     found = stands.get((window, most))  # _stands_for's memo, without a call
                     if found is None:
+                        if sounds is None:
+                            sounds = [self._sounds_of(char) for char in run]
                         found = self._stands_for(window, most, sounds[start : start + size])
                     for word in found:
                         out[(window, word)] = None
