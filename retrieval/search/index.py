@@ -146,7 +146,7 @@ class Index:
         plan = self.plan(query.words, query.alternates)
         unknown = self._unknown_share(plan)
         positions = [position for position, _ in found]
-        matches = self.matches(plan, positions)
+        matches = self._coverage(plan, positions)
         # Where the candidates' BM25 gathers: the document most of them come from is the one
         # the question is about, whatever the document.
         by_doc: dict[str, float] = {}
@@ -169,7 +169,7 @@ class Index:
         }
         bigrams, words, asks = query.bigrams, len(query.words), query.asks
         scored = []
-        for (position, bm25), match in zip(found, matches, strict=True):
+        for (position, bm25), (coverage, words_found) in zip(found, matches, strict=True):
             clause = self.clauses[position]
             topical, named, primary, title, share = per_doc[clause.doc_id]
             heads = self._heads.get(position)
@@ -180,8 +180,8 @@ class Index:
             row = (
                 bm25 / best_bm25,
                 min(1.0, bm25 / ceiling),
-                match.coverage,
-                1.0 - 1.0 / (1.0 + match.words),
+                coverage,
+                1.0 - 1.0 / (1.0 + words_found),
                 self._bigram_count(position, clause, bigrams) / len(bigrams) if bigrams else 0,
                 named,
                 sum(map(heads.__contains__, topical)) / words if words else 0,
@@ -298,9 +298,16 @@ class Index:
         A word found through an alternate (synonym, typo repair) counts at that alternate's
         weight; a compound counts by the share of its parts present (监测数据 → 监测, 数据).
         """
+        return [Match(coverage, words) for coverage, words in self._coverage(plan, positions)]
+
+    def _coverage(
+        self, plan: Sequence[WordPlan], positions: Sequence[int]
+    ) -> list[tuple[float, int]]:
+        """`matches` as plain (coverage, whole words) pairs: a question's candidates read
+        them once, no object each."""
         total = sum(w.weight for w in plan)
         if not total:
-            return [Match(0.0, 0) for _ in positions]
+            return [(0.0, 0) for _ in positions]
         seen = self._presence(plan, positions)
         # Word by word over all candidates at once, then summed per clause in plan order.
         by_word = [self._shares(w, positions, seen) for w in plan]
@@ -308,7 +315,7 @@ class Index:
         out = []
         for shares in zip(*by_word, strict=True):
             covered = sum(map(mul, weights, shares))  # the same additions, in plan order
-            out.append(Match(covered / total, len([share for share in shares if share >= 0.8])))
+            out.append((covered / total, len([share for share in shares if share >= 0.8])))
         return out
 
     def _presence(
