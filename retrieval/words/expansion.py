@@ -185,10 +185,10 @@ class Expander:
     _stands: dict[tuple[str, int], tuple[str, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    # The first two syllables of every homophone key, gathered on the first repair, and per
-    # pair of characters whether they can sound like the start of a corpus word: most
-    # stretches of a question cannot, and every stretch starting there is then passed over.
-    _starts: set[tuple[str, str]] = field(
+    # The first two and three syllables of every homophone key, gathered on the first repair,
+    # and per two or three characters whether they can sound like the start of a corpus word:
+    # most stretches of a question cannot, and every stretch starting so is passed over.
+    _starts: set[tuple[str, ...]] = field(
         default_factory=set, init=False, repr=False, compare=False
     )
     _opens: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -258,6 +258,13 @@ class Expander:
                     window = run[start : start + size]
                     if window in vocabulary:
                         continue
+                    if size > 2:  # its first three sounds must begin a longer word's too
+                        triple = window[:3]
+                        opens = opening.get(triple)
+                        if opens is None:
+                            opens = self._opening(triple, [self._sounds_of(c) for c in triple])
+                        if not opens:
+                            continue
                     found = stands.get((window, most))  # _stands_for's memo, without a call
                     if found is None:
                         if sounds is None:
@@ -285,21 +292,25 @@ class Expander:
             found = self._stands[(window, most)] = tuple(words)
         return found
 
-    def _opening(self, pair: str, sounds: Sequence[tuple[str, ...]]) -> bool:
-        """Whether two characters (their `sounds`) can sound like a homophone key's first two
-        syllables: when not, no stretch starting with them finds a word."""
-        opens = self._opens.get(pair)
+    def _opening(self, piece: str, sounds: Sequence[tuple[str, ...]]) -> bool:
+        """Whether two or three characters (their `sounds`) can sound like the first two or
+        three syllables of a homophone key: when not, no stretch starting with them finds a
+        word."""
+        opens = self._opens.get(piece)
         if opens is None:
             if len(sounds) < 2:
                 return False
             starts = self._starts
             if not starts:
-                starts.update((k[0], k[1]) for k in (key.split(" ") for key in self.homophones))
-            first, second = sounds
-            opens = any((a, b) in starts for a in first for b in second)
+                for key in self.homophones:
+                    syllables = tuple(key.split(" "))
+                    starts.add(syllables[:2])
+                    if len(syllables) > 2:
+                        starts.add(syllables[:3])
+            opens = any(combo in starts for combo in itertools.product(*sounds))
             if len(self._opens) >= 200_000:
                 self._opens.clear()
-            self._opens[pair] = opens
+            self._opens[piece] = opens
         return opens
 
     def _alike(self, typed: str, word: str) -> bool:
