@@ -317,10 +317,12 @@ def named_titles(folded: Folded, cut: Callable[[str], list[str]] | None = None) 
         return names
     out = []
     for run in re.findall(r"[\u4e00-\u9fff]+", folded):
-        ends, starts = _word_edges(run, cut) if cut else (set(), [])
+        edges: tuple[set[int], list[int]] | None = None  # cut only a run that holds a match
         for match in _RUN.finditer(run):
             begin = match.start()
             if cut:
+                edges = edges or _word_edges(run, cut)
+                ends, starts = edges
                 if match.end() not in ends:
                     continue
                 begin = max([p for p in starts if begin <= p < match.end()], default=begin)
