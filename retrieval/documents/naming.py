@@ -219,6 +219,13 @@ _TITLE_END = (
     r"(?:实施细则|实施条例|实施办法|暂行办法|暂行规定|管理办法|条例|法|办法|规定|意见|方案)"
 )
 _MARKED = re.compile(r"《([^《》]{2,60})》")
+# How the title of a law, regulation or policy ends (an edition or 试行 in brackets may follow);
+# 条 for the policies people name by their article count (数据二十条).
+_KIND_END = re.compile(
+    r"(?:法|法典|条例|办法|规定|细则|规则|规程|意见|方案|决定|通知|通告|公告|决议|解释|批复|安排|答复"
+    r"|纲要|规划|计划|指南|措施|标准|章程|守则|制度|修正案|条约|公约|协定|宪法|条)"
+    r"(?:[（(][^）)]*[）)])*$"
+)
 # A law's implementing rules go with it: 劳动合同法实施条例 is one name, not two.
 _RUN = re.compile(rf"[\u4e00-\u9fff]{{2,40}}?{_TITLE_END}(?:实施条例|实施细则|实施办法)?")
 _LEAD = re.compile(
@@ -312,8 +319,11 @@ def named_titles(folded: Folded, cut: Callable[[str], list[str]] | None = None) 
 
     `cut`, a dictionary segmentation: a name ends where a word ends (not the 法 of 法院,
     法律, 法人) and starts after the question's own verbs (违反, 按, 靠 …)."""
-    names = [Folded(m.strip()) for m in _MARKED.findall(folded)]
-    if names:
+    marked = [Folded(m.strip()) for m in _MARKED.findall(folded)]
+    # 《用户手册》, 《补充告知书》, 《安置补偿协议》 are marked too, but are no law, regulation or
+    # policy: only a marked name of a document's kind can be missing from the library.
+    names = [m for m in marked if _KIND_END.search(m)]
+    if names or marked:
         return names
     out = []
     for run in re.findall(r"[\u4e00-\u9fff]+", folded):

@@ -267,6 +267,7 @@ def test_a_name_no_title_resembles_gets_no_suggestion_but_the_document_list(
         "公司违反劳动合同法怎么办",  # 违反 is the question's, 劳动合同法 is loaded
         "社保没按规定缴纳怎么办",  # an everyday phrase ending in 规定
         "合作社登记条例第三十一条",  # 农民专业合作社登记管理条例, shortened
+        "物业发的《用户手册》说可以罚款，合法吗",  # marked, but no law, regulation or policy
     ],
 )
 def test_words_shaped_like_a_title_that_name_nothing_missing_are_searched(
