@@ -135,3 +135,16 @@ async def test_a_question_with_a_shared_name_is_answered_from_the_chosen_one(
     assert "促进科技进步的监督管理工作" in answer["text"]
     assert "科学普及" not in answer["text"]
     assert not law_bot.errors
+
+
+async def test_a_table_of_contents_of_a_shared_name_lists_the_documents_ids(
+    law_bot: Harness,
+) -> None:
+    law_bot.api.send(PRIVATE, ALICE, "/toc 科技法")
+    [reply] = await law_bot.replies(PRIVATE["id"])
+    assert "「科技法」对应多份文件" in reply["text"]
+    ids = reply["text"].split("：", 1)[1].split("、")
+    assert sorted(ids) == ["科学技术普及法", "科学技术进步法"]
+    law_bot.api.send(PRIVATE, ALICE, f"/toc {ids[0]}")
+    [toc] = await law_bot.replies(PRIVATE["id"], after=1)
+    assert f"《中华人民共和国{ids[0]}》目录" in toc["text"]
